@@ -1,0 +1,126 @@
+//! Activity-log alert rules of a subscription (`Microsoft.Insights/activityLogAlerts`).
+
+use super::arm::ArmClient;
+use super::lenient::{arm_id, null_vec, string_or_empty};
+use crate::inventory::{ActivityLogAlert, AlertCondition, ReadError};
+use serde::Deserialize;
+
+const ALERTS_API: &str = "2020-10-01";
+
+#[derive(Debug, Deserialize)]
+struct ArmAlert {
+    #[serde(default, deserialize_with = "string_or_empty")]
+    id: String,
+    #[serde(default, deserialize_with = "string_or_empty")]
+    name: String,
+    #[serde(default)]
+    properties: Option<AlertProps>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct AlertProps {
+    #[serde(default, deserialize_with = "bool_lenient_default_true")]
+    enabled: bool,
+    #[serde(default, deserialize_with = "null_vec")]
+    scopes: Vec<String>,
+    #[serde(default)]
+    condition: Option<Condition>,
+    #[serde(default)]
+    actions: Option<Actions>,
+}
+
+/// ARM omits `enabled` when it is the default (true).
+fn bool_lenient_default_true<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(super::lenient::opt_bool_lenient(d)?.unwrap_or(true))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Condition {
+    #[serde(rename = "allOf", default, deserialize_with = "null_vec")]
+    all_of: Vec<Leaf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Leaf {
+    #[serde(default, deserialize_with = "string_or_empty")]
+    field: String,
+    #[serde(default, deserialize_with = "string_or_empty")]
+    equals: String,
+    #[serde(rename = "anyOf", default, deserialize_with = "null_vec")]
+    any_of: Vec<Leaf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Actions {
+    #[serde(rename = "actionGroups", default, deserialize_with = "null_vec")]
+    action_groups: Vec<ActionGroup>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ActionGroup {
+    #[serde(
+        rename = "actionGroupId",
+        default,
+        deserialize_with = "string_or_empty"
+    )]
+    action_group_id: String,
+}
+
+pub async fn activity_log_alerts(
+    client: &ArmClient,
+    subscription_id: &str,
+    errors: &mut Vec<ReadError>,
+) -> Result<Vec<ActivityLogAlert>, ReadError> {
+    let path =
+        format!("/subscriptions/{subscription_id}/providers/Microsoft.Insights/activityLogAlerts");
+    let scope = format!("/subscriptions/{subscription_id}");
+    let items: Vec<ArmAlert> = client
+        .list(
+            &scope,
+            "activityLogAlerts.list",
+            &path,
+            ALERTS_API,
+            &[],
+            errors,
+        )
+        .await?;
+    Ok(items
+        .into_iter()
+        .map(|a| {
+            let p = a.properties.unwrap_or_default();
+            let mut conditions = Vec::new();
+            for leaf in p.condition.unwrap_or_default().all_of {
+                if !leaf.field.is_empty() {
+                    conditions.push(AlertCondition {
+                        field: leaf.field,
+                        equals: leaf.equals,
+                    });
+                }
+                // anyOf groups: any one of the alternatives matches; keep them all for the check.
+                for alt in leaf.any_of {
+                    if !alt.field.is_empty() {
+                        conditions.push(AlertCondition {
+                            field: alt.field,
+                            equals: alt.equals,
+                        });
+                    }
+                }
+            }
+            ActivityLogAlert {
+                id: arm_id(&a.id),
+                name: a.name,
+                enabled: p.enabled,
+                scopes: p.scopes.into_iter().map(|s| arm_id(&s)).collect(),
+                conditions,
+                action_groups: p
+                    .actions
+                    .unwrap_or_default()
+                    .action_groups
+                    .into_iter()
+                    .map(|g| g.action_group_id)
+                    .filter(|g| !g.is_empty())
+                    .collect(),
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,752 @@
+//! The one ARM client every collector uses.
+//!
+//! Requests go through an `azure_core` pipeline whose transport is [`ArmTransport`]: it paces
+//! reads per subscription (a local model of ARM's token bucket, corrected by the
+//! `x-ms-ratelimit-remaining-*-reads` header), bounds requests in flight, retries 429/5xx and
+//! network errors (honouring `Retry-After`, capped, with jitter) and times out slow responses.
+//! The generated Monitor client gets the same transport, so its calls are paced and counted too.
+//! Failed reads come back as [`ReadError`] values for the snapshot; nothing here aborts a scan.
+
+use crate::inventory::ReadError;
+use async_trait::async_trait;
+use azure_core::auth::TokenCredential;
+use azure_core::headers::{HeaderName, AUTHORIZATION};
+use azure_core::{
+    ClientOptions, Context, HttpClient, Method, Pipeline, Policy, PolicyResult, Request,
+    RetryOptions, TransportOptions, Url,
+};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+
+/// Tuning of the transport. Defaults follow ARM's published read limits.
+#[derive(Debug, Clone)]
+pub struct TransportSettings {
+    pub concurrency: usize,
+    pub request_timeout: Duration,
+    /// Retries of 5xx, 408 and network errors.
+    pub max_retries: u32,
+    /// Retries of 429: more, because each one waits as long as ARM asks and the read must not be lost.
+    pub max_throttle_retries: u32,
+    /// Longest `Retry-After` honoured; longer values are capped to this.
+    pub max_retry_after: Duration,
+    /// First backoff for 5xx/network errors; doubles per attempt.
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+    /// Local model of ARM's read bucket per subscription (and per tenant).
+    pub bucket_size: f64,
+    pub refill_per_second: f64,
+}
+
+impl Default for TransportSettings {
+    fn default() -> Self {
+        Self {
+            concurrency: 16,
+            request_timeout: Duration::from_secs(60),
+            max_retries: 4,
+            max_throttle_retries: 12,
+            max_retry_after: Duration::from_secs(120),
+            backoff_base: Duration::from_millis(500),
+            backoff_cap: Duration::from_secs(30),
+            bucket_size: 250.0,
+            refill_per_second: 25.0,
+        }
+    }
+}
+
+/// Counters shared by every request of a scan.
+#[derive(Debug, Default)]
+pub struct TransportStats {
+    pub requests: AtomicU64,
+    pub retries: AtomicU64,
+    pub throttled: AtomicU64,
+    pub paced_waits: AtomicU64,
+}
+
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    last_refill: Instant,
+    blocked_until: Option<Instant>,
+}
+
+/// Per-subscription pacing: spend tokens locally, wait for refill before ARM has to say 429.
+#[derive(Debug)]
+struct Pacer {
+    size: f64,
+    refill: f64,
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+impl Pacer {
+    fn new(size: f64, refill: f64) -> Self {
+        Self {
+            size: size.max(1.0),
+            refill: refill.max(0.001),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Bucket>> {
+        match self.buckets.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// How long to wait before a read on `key` may go; zero when it may go now (token taken).
+    fn try_take(&self, key: &str) -> Duration {
+        let now = Instant::now();
+        let mut buckets = self.lock();
+        let b = buckets.entry(key.to_string()).or_insert(Bucket {
+            tokens: self.size,
+            last_refill: now,
+            blocked_until: None,
+        });
+        if let Some(until) = b.blocked_until {
+            if until > now {
+                return until - now;
+            }
+            b.blocked_until = None;
+        }
+        let elapsed = now.saturating_duration_since(b.last_refill).as_secs_f64();
+        b.tokens = (b.tokens + elapsed * self.refill).min(self.size);
+        b.last_refill = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64((1.0 - b.tokens) / self.refill)
+        }
+    }
+
+    /// ARM's own count is the truth: never believe we have more tokens than it says.
+    fn observe_remaining(&self, key: &str, remaining: f64) {
+        let mut buckets = self.lock();
+        if let Some(b) = buckets.get_mut(key) {
+            if remaining < b.tokens {
+                b.tokens = remaining;
+            }
+        }
+    }
+
+    fn throttled(&self, key: &str, wait: Duration) {
+        let mut buckets = self.lock();
+        if let Some(b) = buckets.get_mut(key) {
+            b.tokens = 0.0;
+            b.last_refill = Instant::now() + wait;
+            b.blocked_until = Some(Instant::now() + wait);
+        }
+    }
+}
+
+/// The bucket a request draws from: its subscription, else the tenant.
+pub fn bucket_key(path: &str) -> String {
+    let mut parts = path.split('/').filter(|p| !p.is_empty());
+    while let Some(p) = parts.next() {
+        if p.eq_ignore_ascii_case("subscriptions") {
+            if let Some(id) = parts.next() {
+                return id.to_ascii_lowercase();
+            }
+        }
+    }
+    "tenant".to_string()
+}
+
+/// The pipeline's last policy: pacing, concurrency, retries, timeout, then the HTTP client.
+#[derive(Debug)]
+pub struct ArmTransport {
+    http: Arc<dyn HttpClient>,
+    settings: TransportSettings,
+    pacer: Pacer,
+    in_flight: Semaphore,
+    pub stats: TransportStats,
+}
+
+impl ArmTransport {
+    pub fn new(settings: TransportSettings) -> Self {
+        Self {
+            http: azure_core::new_http_client(),
+            pacer: Pacer::new(settings.bucket_size, settings.refill_per_second),
+            in_flight: Semaphore::new(settings.concurrency.max(1)),
+            settings,
+            stats: TransportStats::default(),
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self
+            .settings
+            .backoff_base
+            .saturating_mul(1u32 << attempt.min(16));
+        let capped = exp.min(self.settings.backoff_cap);
+        // Full jitter on the upper half, so parallel retries do not arrive together.
+        let half = capped / 2;
+        half + half.mul_f64(fastrand::f64())
+    }
+}
+
+const RETRY_AFTER: HeaderName = HeaderName::from_static("retry-after");
+const RETRY_AFTER_MS: HeaderName = HeaderName::from_static("x-ms-retry-after-ms");
+const REMAINING_SUB_READS: HeaderName =
+    HeaderName::from_static("x-ms-ratelimit-remaining-subscription-reads");
+const REMAINING_TENANT_READS: HeaderName =
+    HeaderName::from_static("x-ms-ratelimit-remaining-tenant-reads");
+
+/// `Retry-After` in seconds (or an HTTP date), or `x-ms-retry-after-ms`.
+fn retry_after(headers: &azure_core::headers::Headers) -> Option<Duration> {
+    if let Some(ms) = headers
+        .get_optional_str(&RETRY_AFTER_MS)
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        return Some(Duration::from_millis(ms));
+    }
+    let v = headers.get_optional_str(&RETRY_AFTER)?.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        if secs.is_finite() && secs >= 0.0 {
+            return Some(Duration::from_secs_f64(secs));
+        }
+    }
+    let when =
+        time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822).ok()?;
+    let delta = when - time::OffsetDateTime::now_utc();
+    Some(Duration::from_secs_f64(delta.as_seconds_f64().max(0.0)))
+}
+
+/// Collapse `//` in the path: the generated clients join `{endpoint}/{path}` and the endpoint
+/// already ends in `/`.
+fn normalise_path(url: &mut Url) {
+    let path = url.path();
+    if path.contains("//") {
+        let mut cleaned = String::with_capacity(path.len());
+        let mut prev_slash = false;
+        for c in path.chars() {
+            if c == '/' && prev_slash {
+                continue;
+            }
+            prev_slash = c == '/';
+            cleaned.push(c);
+        }
+        url.set_path(&cleaned);
+    }
+}
+
+fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 500 | 502 | 503 | 504)
+}
+
+#[async_trait]
+impl Policy for ArmTransport {
+    async fn send(
+        &self,
+        _ctx: &Context,
+        request: &mut Request,
+        _next: &[Arc<dyn Policy>],
+    ) -> PolicyResult {
+        normalise_path(request.url_mut());
+        let key = bucket_key(request.url().path());
+        let paced = request.url().path().starts_with("/subscriptions")
+            || request.url().path().starts_with("/providers");
+        let mut attempt: u32 = 0;
+        let mut throttle_attempt: u32 = 0;
+        loop {
+            if paced {
+                loop {
+                    let wait = self.pacer.try_take(&key);
+                    if wait.is_zero() {
+                        break;
+                    }
+                    self.stats.paced_waits.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(wait).await;
+                }
+            }
+            let permit = self.in_flight.acquire().await;
+            self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            let outcome = tokio::time::timeout(
+                self.settings.request_timeout,
+                self.http.execute_request(request),
+            )
+            .await;
+            drop(permit);
+            match outcome {
+                Ok(Ok(response)) => {
+                    let status = response.status() as u16;
+                    let headers = response.headers();
+                    let remaining = headers
+                        .get_optional_str(&REMAINING_SUB_READS)
+                        .or_else(|| headers.get_optional_str(&REMAINING_TENANT_READS))
+                        .and_then(|v| v.trim().parse::<f64>().ok());
+                    if let Some(r) = remaining {
+                        self.pacer.observe_remaining(&key, r);
+                    }
+                    if status == 429 && throttle_attempt < self.settings.max_throttle_retries {
+                        throttle_attempt += 1;
+                        self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                        self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                        let wait = retry_after(headers)
+                            .unwrap_or_else(|| self.backoff(throttle_attempt))
+                            .min(self.settings.max_retry_after);
+                        // A little jitter so many waiting reads do not land in the same instant.
+                        let wait = wait + Duration::from_millis(fastrand::u64(0..50));
+                        if paced {
+                            self.pacer.throttled(&key, wait);
+                        }
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    if is_retryable_status(status) && attempt < self.settings.max_retries {
+                        attempt += 1;
+                        self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                        let wait = retry_after(headers).unwrap_or_else(|| self.backoff(attempt));
+                        tokio::time::sleep(wait.min(self.settings.max_retry_after)).await;
+                        continue;
+                    }
+                    return Ok(response);
+                }
+                Ok(Err(error)) => {
+                    if attempt < self.settings.max_retries
+                        && matches!(error.kind(), azure_core::error::ErrorKind::Io)
+                    {
+                        attempt += 1;
+                        self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                        tokio::time::sleep(self.backoff(attempt)).await;
+                        continue;
+                    }
+                    return Err(error);
+                }
+                Err(_elapsed) => {
+                    if attempt < self.settings.max_retries {
+                        attempt += 1;
+                        self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                        tokio::time::sleep(self.backoff(attempt)).await;
+                        continue;
+                    }
+                    return Err(azure_core::Error::message(
+                        azure_core::error::ErrorKind::Io,
+                        format!(
+                            "no response within {}s",
+                            self.settings.request_timeout.as_secs()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Endpoints and token audiences of one Azure cloud.
+#[derive(Debug, Clone)]
+pub struct CloudEndpoints {
+    pub name: String,
+    pub arm: Url,
+    /// Token scope for ARM, e.g. `https://management.azure.com/.default`.
+    pub arm_scope: String,
+    pub logs: Url,
+    pub logs_scope: String,
+    pub authority_host: String,
+}
+
+impl CloudEndpoints {
+    pub fn for_cloud(name: &str) -> Option<Self> {
+        let (arm, logs, authority) = match name {
+            "public" | "AzureCloud" => (
+                "https://management.azure.com",
+                "https://api.loganalytics.io",
+                "https://login.microsoftonline.com",
+            ),
+            "china" | "AzureChinaCloud" => (
+                "https://management.chinacloudapi.cn",
+                "https://api.loganalytics.azure.cn",
+                "https://login.chinacloudapi.cn",
+            ),
+            "usgov" | "AzureUSGovernment" => (
+                "https://management.usgovcloudapi.net",
+                "https://api.loganalytics.us",
+                "https://login.microsoftonline.us",
+            ),
+            _ => return None,
+        };
+        Some(Self {
+            name: name.to_string(),
+            arm: Url::parse(arm).ok()?,
+            arm_scope: format!("{arm}/.default"),
+            logs: Url::parse(logs).ok()?,
+            logs_scope: format!("{logs}/.default"),
+            authority_host: authority.to_string(),
+        })
+    }
+}
+
+/// One ARM list page: `value` may be missing, `nextLink` null, absent or empty.
+#[derive(Debug, Deserialize)]
+struct Page {
+    #[serde(default)]
+    value: Option<Vec<serde_json::Value>>,
+    #[serde(default, rename = "nextLink")]
+    next_link: Option<String>,
+}
+
+const MAX_PAGES: usize = 100_000;
+
+pub type MonitorClient = azure_mgmt_monitor::package_2021_05_preview_diagnostics::Client;
+
+/// The ARM (and Log Analytics query) client with its credential, shared by every collector.
+#[derive(Clone)]
+pub struct ArmClient {
+    endpoint: Url,
+    logs_endpoint: Url,
+    credential: Arc<dyn TokenCredential>,
+    arm_scope: String,
+    logs_scope: String,
+    pipeline: Pipeline,
+    monitor: MonitorClient,
+    transport: Arc<ArmTransport>,
+}
+
+impl ArmClient {
+    pub fn new(
+        credential: Arc<dyn TokenCredential>,
+        cloud: &CloudEndpoints,
+        settings: TransportSettings,
+    ) -> azure_core::Result<Self> {
+        let transport = Arc::new(ArmTransport::new(settings));
+        let as_policy: Arc<dyn Policy> = transport.clone();
+        let options = ClientOptions::new(TransportOptions::new_custom_policy(as_policy.clone()))
+            .retry(RetryOptions::none());
+        let pipeline = Pipeline::new(
+            Some(env!("CARGO_PKG_NAME")),
+            Some(env!("CARGO_PKG_VERSION")),
+            options,
+            Vec::new(),
+            Vec::new(),
+        );
+        let monitor = MonitorClient::builder(credential.clone())
+            .endpoint(cloud.arm.clone())
+            .scopes(&[cloud.arm_scope.as_str()])
+            .transport(TransportOptions::new_custom_policy(as_policy))
+            .retry(RetryOptions::none())
+            .build()?;
+        Ok(Self {
+            endpoint: cloud.arm.clone(),
+            logs_endpoint: cloud.logs.clone(),
+            credential,
+            arm_scope: cloud.arm_scope.clone(),
+            logs_scope: cloud.logs_scope.clone(),
+            pipeline,
+            monitor,
+            transport,
+        })
+    }
+
+    pub fn monitor(&self) -> &MonitorClient {
+        &self.monitor
+    }
+
+    pub fn stats(&self) -> &TransportStats {
+        &self.transport.stats
+    }
+
+    /// Asks the credential for an ARM token: the first thing a scan does, so that a login
+    /// problem stops it with exit code 2 instead of failing every read.
+    pub async fn check_credential(&self) -> azure_core::Result<()> {
+        self.credential
+            .get_token(&[self.arm_scope.as_str()])
+            .await
+            .map(|_| ())
+    }
+
+    /// `{endpoint}{path}?api-version=...` with extra query pairs.
+    pub fn url(
+        &self,
+        path: &str,
+        api_version: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Url, url::ParseError> {
+        let mut url = self.endpoint.join(path.trim_start_matches('/'))?;
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("api-version", api_version);
+            for (k, v) in query {
+                q.append_pair(k, v);
+            }
+        }
+        Ok(url)
+    }
+
+    async fn send_raw(
+        &self,
+        mut request: Request,
+        scope: &str,
+    ) -> azure_core::Result<bytes::Bytes> {
+        let token = self.credential.get_token(&[scope]).await?;
+        request.insert_header(AUTHORIZATION, format!("Bearer {}", token.token.secret()));
+        let response = self.pipeline.send(&Context::new(), &mut request).await?;
+        response.into_body().collect().await
+    }
+
+    /// GET one ARM document.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        scope: &str,
+        operation: &str,
+        path: &str,
+        api_version: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, ReadError> {
+        let url = self
+            .url(path, api_version, query)
+            .map_err(|e| bad_url(scope, operation, e))?;
+        let body = self
+            .send_raw(Request::new(url, Method::Get), &self.arm_scope)
+            .await
+            .map_err(|e| read_error(scope, operation, &e))?;
+        parse_body(scope, operation, &body)
+    }
+
+    /// GET a list, following `nextLink` to the end. Items that do not parse as `T` are
+    /// recorded in `item_errors` and skipped; the rest are kept.
+    pub async fn list<T: DeserializeOwned>(
+        &self,
+        scope: &str,
+        operation: &str,
+        path: &str,
+        api_version: &str,
+        query: &[(&str, &str)],
+        item_errors: &mut Vec<ReadError>,
+    ) -> Result<Vec<T>, ReadError> {
+        let values = self
+            .list_values(scope, operation, path, api_version, query)
+            .await?;
+        let mut out = Vec::with_capacity(values.len());
+        for v in values {
+            let item_id = v.get("id").and_then(|i| i.as_str()).map(str::to_string);
+            match serde_json::from_value::<T>(v) {
+                Ok(t) => out.push(t),
+                Err(e) => item_errors.push(ReadError {
+                    scope: item_id.unwrap_or_else(|| scope.to_string()),
+                    operation: operation.to_string(),
+                    status: Some(200),
+                    code: Some("MalformedPayload".into()),
+                    message: format!("item does not match the expected shape: {e}"),
+                }),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The raw items of every page of a list.
+    pub async fn list_values(
+        &self,
+        scope: &str,
+        operation: &str,
+        path: &str,
+        api_version: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Vec<serde_json::Value>, ReadError> {
+        let mut url = self
+            .url(path, api_version, query)
+            .map_err(|e| bad_url(scope, operation, e))?;
+        let mut items = Vec::new();
+        let mut seen_links = HashSet::new();
+        for _ in 0..MAX_PAGES {
+            let body = self
+                .send_raw(Request::new(url.clone(), Method::Get), &self.arm_scope)
+                .await
+                .map_err(|e| read_error(scope, operation, &e))?;
+            let page: Page = parse_body(scope, operation, &body)?;
+            items.extend(page.value.unwrap_or_default());
+            let next = match page.next_link.as_deref().map(str::trim) {
+                None | Some("") => return Ok(items),
+                Some(n) => n.to_string(),
+            };
+            if !seen_links.insert(next.clone()) {
+                return Err(paging_error(
+                    scope,
+                    operation,
+                    "ARM returned the same nextLink twice",
+                ));
+            }
+            url = self
+                .checked_next_link(&next)
+                .map_err(|m| paging_error(scope, operation, &m))?;
+        }
+        Err(paging_error(scope, operation, "more than 100000 pages"))
+    }
+
+    /// Only follow a nextLink to the endpoint we were given: the bearer token goes with it.
+    fn checked_next_link(&self, next: &str) -> Result<Url, String> {
+        let url = Url::parse(next)
+            .map_err(|_| format!("nextLink is not a URL: {}", truncate(next, 120)))?;
+        if url.origin() != self.endpoint.origin() {
+            return Err(format!(
+                "nextLink points to {} instead of the ARM endpoint {}; not followed",
+                url.origin().ascii_serialization(),
+                self.endpoint.origin().ascii_serialization()
+            ));
+        }
+        Ok(url)
+    }
+
+    /// POST a KQL query to the Log Analytics query API of one workspace.
+    pub async fn query_workspace(
+        &self,
+        scope: &str,
+        customer_id: &str,
+        kql: &str,
+    ) -> Result<LogsQueryResult, ReadError> {
+        let operation = "logAnalytics.query";
+        let url = self
+            .logs_endpoint
+            .join(&format!("v1/workspaces/{customer_id}/query"))
+            .map_err(|e| bad_url(scope, operation, e))?;
+        let mut request = Request::new(url, Method::Post);
+        request.insert_header(azure_core::headers::CONTENT_TYPE, "application/json");
+        let body = serde_json::json!({ "query": kql, "timespan": "P30D" });
+        request.set_body(serde_json::to_vec(&body).unwrap_or_default());
+        let bytes = self
+            .send_raw(request, &self.logs_scope)
+            .await
+            .map_err(|e| read_error(scope, operation, &e))?;
+        parse_body(scope, operation, &bytes)
+    }
+}
+
+/// The Log Analytics query API's answer: tables of columns and rows.
+#[derive(Debug, Deserialize)]
+pub struct LogsQueryResult {
+    #[serde(default)]
+    pub tables: Vec<LogsTable>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LogsTable {
+    #[serde(default)]
+    pub columns: Vec<LogsColumn>,
+    #[serde(default)]
+    pub rows: Vec<Vec<serde_json::Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LogsColumn {
+    pub name: String,
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(max).collect::<String>())
+    }
+}
+
+pub fn parse_body<T: DeserializeOwned>(
+    scope: &str,
+    operation: &str,
+    body: &[u8],
+) -> Result<T, ReadError> {
+    serde_json::from_slice(body).map_err(|e| ReadError {
+        scope: scope.to_string(),
+        operation: operation.to_string(),
+        status: Some(200),
+        code: Some("MalformedPayload".into()),
+        message: format!("response is not the expected JSON: {e}"),
+    })
+}
+
+fn bad_url(scope: &str, operation: &str, e: url::ParseError) -> ReadError {
+    ReadError {
+        scope: scope.to_string(),
+        operation: operation.to_string(),
+        status: None,
+        code: Some("InvalidRequestUrl".into()),
+        message: format!("cannot build the request URL: {e}"),
+    }
+}
+
+fn paging_error(scope: &str, operation: &str, message: &str) -> ReadError {
+    ReadError {
+        scope: scope.to_string(),
+        operation: operation.to_string(),
+        status: Some(200),
+        code: Some("InvalidNextLink".into()),
+        message: message.to_string(),
+    }
+}
+
+/// Turn an `azure_core` error into a snapshot error entry: status, ARM code, message.
+pub fn read_error(scope: &str, operation: &str, e: &azure_core::Error) -> ReadError {
+    use azure_core::error::ErrorKind;
+    if let Some(http) = e.as_http_error() {
+        let status = http.status() as u16;
+        return ReadError {
+            scope: scope.to_string(),
+            operation: operation.to_string(),
+            status: Some(status),
+            code: http.error_code().map(str::to_string),
+            message: http
+                .error_message()
+                .map(|m| truncate(m, 500))
+                .unwrap_or_else(|| format!("HTTP {status}")),
+        };
+    }
+    let (status, code) = match e.kind() {
+        ErrorKind::HttpResponse { status, error_code } => {
+            (Some(*status as u16), error_code.clone())
+        }
+        ErrorKind::DataConversion => (Some(200), Some("MalformedPayload".to_string())),
+        ErrorKind::Io => (None, Some("NetworkError".to_string())),
+        ErrorKind::Credential => (None, Some("CredentialError".to_string())),
+        _ => (None, None),
+    };
+    ReadError {
+        scope: scope.to_string(),
+        operation: operation.to_string(),
+        status,
+        code,
+        message: truncate(&e.to_string(), 500),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_key_is_the_subscription() {
+        assert_eq!(bucket_key("/subscriptions/ABC/resourceGroups/x"), "abc");
+        assert_eq!(
+            bucket_key("/providers/microsoft.aadiam/diagnosticSettings"),
+            "tenant"
+        );
+        assert_eq!(bucket_key("/subscriptions"), "tenant");
+    }
+
+    #[test]
+    fn double_slashes_are_collapsed() {
+        let mut u = Url::parse("http://h//subscriptions//x/providers?api-version=1").unwrap();
+        normalise_path(&mut u);
+        assert_eq!(
+            u.as_str(),
+            "http://h/subscriptions/x/providers?api-version=1"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pacer_spends_the_bucket_then_waits_for_refill() {
+        let p = Pacer::new(2.0, 1.0);
+        assert!(p.try_take("s").is_zero());
+        assert!(p.try_take("s").is_zero());
+        let wait = p.try_take("s");
+        assert!(
+            wait > Duration::from_millis(900) && wait <= Duration::from_secs(1),
+            "{wait:?}"
+        );
+        p.observe_remaining("s", 0.0);
+        assert!(!p.try_take("s").is_zero());
+    }
+}

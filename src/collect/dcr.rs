@@ -1,0 +1,261 @@
+//! Azure Monitor Agent coverage: data collection rules (Windows event xPath queries, streams,
+//! workspace destinations), the subscription's virtual machines (OS type), and each Windows VM's
+//! data collection rule associations.
+
+use super::arm::ArmClient;
+use super::lenient::{arm_id, null_vec, opt_nonempty, string_or_empty};
+use crate::inventory::{DataCollectionRule, Read, ReadError, VirtualMachine};
+use serde::Deserialize;
+
+const DCR_API: &str = "2022-06-01";
+const COMPUTE_API: &str = "2024-07-01";
+pub const SECURITY_EVENT_STREAM: &str = "Microsoft-SecurityEvent";
+
+#[derive(Debug, Deserialize)]
+struct ArmDcr {
+    #[serde(default, deserialize_with = "string_or_empty")]
+    id: String,
+    #[serde(default, deserialize_with = "string_or_empty")]
+    name: String,
+    #[serde(default, deserialize_with = "string_or_empty")]
+    location: String,
+    #[serde(default)]
+    properties: Option<DcrProps>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DcrProps {
+    #[serde(rename = "dataSources", default)]
+    data_sources: Option<DataSources>,
+    #[serde(default)]
+    destinations: Option<Destinations>,
+    #[serde(rename = "dataFlows", default, deserialize_with = "null_vec")]
+    data_flows: Vec<DataFlow>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DataSources {
+    #[serde(rename = "windowsEventLogs", default, deserialize_with = "null_vec")]
+    windows_event_logs: Vec<WindowsEventSource>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct WindowsEventSource {
+    #[serde(default, deserialize_with = "null_vec")]
+    streams: Vec<String>,
+    #[serde(rename = "xPathQueries", default, deserialize_with = "null_vec")]
+    x_path_queries: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Destinations {
+    #[serde(rename = "logAnalytics", default, deserialize_with = "null_vec")]
+    log_analytics: Vec<LaDestination>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct LaDestination {
+    #[serde(
+        rename = "workspaceResourceId",
+        default,
+        deserialize_with = "opt_nonempty"
+    )]
+    workspace_resource_id: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DataFlow {
+    #[serde(default, deserialize_with = "null_vec")]
+    streams: Vec<String>,
+}
+
+pub async fn rules(
+    client: &ArmClient,
+    subscription_id: &str,
+    errors: &mut Vec<ReadError>,
+) -> Result<Vec<DataCollectionRule>, ReadError> {
+    let path = format!(
+        "/subscriptions/{subscription_id}/providers/Microsoft.Insights/dataCollectionRules"
+    );
+    let scope = format!("/subscriptions/{subscription_id}");
+    let items: Vec<ArmDcr> = client
+        .list(
+            &scope,
+            "dataCollectionRules.list",
+            &path,
+            DCR_API,
+            &[],
+            errors,
+        )
+        .await?;
+    Ok(items
+        .into_iter()
+        .map(|d| {
+            let p = d.properties.unwrap_or_default();
+            let mut rule = DataCollectionRule {
+                id: arm_id(&d.id),
+                name: d.name,
+                location: d.location,
+                ..Default::default()
+            };
+            for src in p.data_sources.unwrap_or_default().windows_event_logs {
+                let security = src
+                    .streams
+                    .iter()
+                    .any(|s| s.eq_ignore_ascii_case(SECURITY_EVENT_STREAM));
+                if security {
+                    rule.security_event_xpaths.extend(src.x_path_queries);
+                } else {
+                    rule.other_windows_event_xpaths.extend(src.x_path_queries);
+                }
+                for s in src.streams {
+                    if !rule.streams.contains(&s) {
+                        rule.streams.push(s);
+                    }
+                }
+            }
+            for flow in p.data_flows {
+                for s in flow.streams {
+                    if !rule.streams.contains(&s) {
+                        rule.streams.push(s);
+                    }
+                }
+            }
+            rule.workspace_destinations = p
+                .destinations
+                .unwrap_or_default()
+                .log_analytics
+                .into_iter()
+                .filter_map(|l| l.workspace_resource_id.map(|w| arm_id(&w)))
+                .collect();
+            rule
+        })
+        .collect())
+}
+
+#[derive(Debug, Deserialize)]
+struct ArmVm {
+    #[serde(default, deserialize_with = "string_or_empty")]
+    id: String,
+    #[serde(default, deserialize_with = "string_or_empty")]
+    name: String,
+    #[serde(default, deserialize_with = "string_or_empty")]
+    location: String,
+    #[serde(default, deserialize_with = "super::lenient::tags")]
+    tags: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    properties: Option<VmProps>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct VmProps {
+    #[serde(rename = "storageProfile", default)]
+    storage_profile: Option<StorageProfile>,
+    #[serde(rename = "osProfile", default)]
+    os_profile: Option<OsProfile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct StorageProfile {
+    #[serde(rename = "osDisk", default)]
+    os_disk: Option<OsDisk>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct OsDisk {
+    #[serde(rename = "osType", default, deserialize_with = "opt_nonempty")]
+    os_type: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct OsProfile {
+    #[serde(rename = "windowsConfiguration", default)]
+    windows_configuration: Option<serde_json::Value>,
+    #[serde(rename = "linuxConfiguration", default)]
+    linux_configuration: Option<serde_json::Value>,
+}
+
+pub async fn virtual_machines(
+    client: &ArmClient,
+    subscription_id: &str,
+    errors: &mut Vec<ReadError>,
+) -> Result<Vec<VirtualMachine>, ReadError> {
+    let path =
+        format!("/subscriptions/{subscription_id}/providers/Microsoft.Compute/virtualMachines");
+    let scope = format!("/subscriptions/{subscription_id}");
+    let items: Vec<ArmVm> = client
+        .list(
+            &scope,
+            "virtualMachines.list",
+            &path,
+            COMPUTE_API,
+            &[],
+            errors,
+        )
+        .await?;
+    Ok(items
+        .into_iter()
+        .map(|v| {
+            let p = v.properties.unwrap_or_default();
+            let from_disk = p
+                .storage_profile
+                .and_then(|s| s.os_disk)
+                .and_then(|d| d.os_type);
+            let from_profile =
+                p.os_profile
+                    .and_then(|o| match (o.windows_configuration, o.linux_configuration) {
+                        (Some(_), _) => Some("Windows".to_string()),
+                        (_, Some(_)) => Some("Linux".to_string()),
+                        _ => None,
+                    });
+            VirtualMachine {
+                id: arm_id(&v.id),
+                name: v.name,
+                location: v.location,
+                os_type: from_disk.or(from_profile),
+                dcr_associations: Read::default(),
+                tags: v.tags,
+            }
+        })
+        .collect())
+}
+
+#[derive(Debug, Deserialize)]
+struct ArmAssociation {
+    #[serde(default)]
+    properties: Option<AssociationProps>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct AssociationProps {
+    #[serde(
+        rename = "dataCollectionRuleId",
+        default,
+        deserialize_with = "opt_nonempty"
+    )]
+    data_collection_rule_id: Option<String>,
+}
+
+/// Data collection rules associated with one VM (endpoint associations are skipped).
+pub async fn associations(
+    client: &ArmClient,
+    vm_id: &str,
+    errors: &mut Vec<ReadError>,
+) -> Result<Vec<String>, ReadError> {
+    let path = format!("{vm_id}/providers/Microsoft.Insights/dataCollectionRuleAssociations");
+    let items: Vec<ArmAssociation> = client
+        .list(
+            vm_id,
+            "dataCollectionRuleAssociations.list",
+            &path,
+            DCR_API,
+            &[],
+            errors,
+        )
+        .await?;
+    Ok(items
+        .into_iter()
+        .filter_map(|a| a.properties.and_then(|p| p.data_collection_rule_id))
+        .map(|id| arm_id(&id))
+        .collect())
+}

@@ -1,0 +1,51 @@
+//! Microsoft Defender for Cloud plans (`Microsoft.Security/pricings`) of a subscription.
+
+use super::arm::ArmClient;
+use super::lenient::{bool_lenient, opt_nonempty, string_or_empty};
+use crate::inventory::{DefenderPlan, ReadError};
+use serde::Deserialize;
+
+const PRICINGS_API: &str = "2024-01-01";
+
+#[derive(Debug, Deserialize)]
+struct ArmPricing {
+    #[serde(default, deserialize_with = "string_or_empty")]
+    name: String,
+    #[serde(default)]
+    properties: Option<PricingProps>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PricingProps {
+    #[serde(rename = "pricingTier", default, deserialize_with = "string_or_empty")]
+    pricing_tier: String,
+    #[serde(rename = "subPlan", default, deserialize_with = "opt_nonempty")]
+    sub_plan: Option<String>,
+    #[serde(default, deserialize_with = "bool_lenient")]
+    deprecated: bool,
+}
+
+pub async fn plans(
+    client: &ArmClient,
+    subscription_id: &str,
+    errors: &mut Vec<ReadError>,
+) -> Result<Vec<DefenderPlan>, ReadError> {
+    let path = format!("/subscriptions/{subscription_id}/providers/Microsoft.Security/pricings");
+    let scope = format!("/subscriptions/{subscription_id}");
+    let items: Vec<ArmPricing> = client
+        .list(&scope, "pricings.list", &path, PRICINGS_API, &[], errors)
+        .await?;
+    Ok(items
+        .into_iter()
+        .filter(|p| !p.name.is_empty())
+        .map(|p| {
+            let props = p.properties.unwrap_or_default();
+            DefenderPlan {
+                name: p.name,
+                pricing_tier: props.pricing_tier,
+                sub_plan: props.sub_plan,
+                deprecated: props.deprecated,
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,169 @@
+//! Diagnostic settings through the generated Monitor client (`azure_mgmt_monitor`,
+//! 2021-05-01-preview): the subscription activity log's settings, each resource's settings, and
+//! the categories a resource type offers (read once per type, from its first resource).
+
+use super::arm::{read_error, ArmClient};
+use super::lenient::arm_id;
+use crate::inventory::{DiagnosticSetting, LogCategory, LogSetting, ReadError, TypeCategories};
+use azure_mgmt_monitor::package_2021_05_preview_diagnostics::models;
+
+fn none_if_blank(s: Option<String>) -> Option<String> {
+    s.map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty() && v != "-")
+}
+
+/// Settings of the subscription's activity log.
+pub async fn activity_log_settings(
+    client: &ArmClient,
+    subscription_id: &str,
+) -> Result<Vec<DiagnosticSetting>, ReadError> {
+    let scope = format!("/subscriptions/{subscription_id}");
+    let op = "subscriptionDiagnosticSettings.list";
+    let body = async {
+        client
+            .monitor()
+            .subscription_diagnostic_settings_client()
+            .list(subscription_id)
+            .send()
+            .await?
+            .into_body()
+            .await
+    }
+    .await
+    .map_err(|e| read_error(&scope, op, &e))?;
+    Ok(body
+        .value
+        .into_iter()
+        .map(|r| {
+            let p = r.properties.unwrap_or_default();
+            DiagnosticSetting {
+                id: arm_id(r.resource.id.as_deref().unwrap_or_default()),
+                name: r.resource.name.unwrap_or_default(),
+                workspace_id: none_if_blank(p.workspace_id),
+                storage_account_id: none_if_blank(p.storage_account_id),
+                event_hub_authorization_rule_id: none_if_blank(p.event_hub_authorization_rule_id),
+                event_hub_name: none_if_blank(p.event_hub_name),
+                marketplace_partner_id: none_if_blank(p.marketplace_partner_id),
+                logs: p
+                    .logs
+                    .into_iter()
+                    .map(|l| LogSetting {
+                        category: none_if_blank(l.category),
+                        category_group: none_if_blank(l.category_group),
+                        enabled: l.enabled,
+                    })
+                    .collect(),
+            }
+        })
+        .collect())
+}
+
+/// The generated client joins `{endpoint}/{uri}`; give it the id without its leading slash.
+fn resource_uri(resource_id: &str) -> String {
+    resource_id.trim_start_matches('/').to_string()
+}
+
+/// Settings of one resource.
+pub async fn resource_settings(
+    client: &ArmClient,
+    resource_id: &str,
+) -> Result<Vec<DiagnosticSetting>, ReadError> {
+    let op = "diagnosticSettings.list";
+    let body = async {
+        client
+            .monitor()
+            .diagnostic_settings_client()
+            .list(resource_uri(resource_id))
+            .send()
+            .await?
+            .into_body()
+            .await
+    }
+    .await
+    .map_err(|e| read_error(resource_id, op, &e))?;
+    Ok(body.value.into_iter().map(from_model).collect())
+}
+
+fn from_model(r: models::DiagnosticSettingsResource) -> DiagnosticSetting {
+    let p = r.properties.unwrap_or_default();
+    DiagnosticSetting {
+        id: arm_id(r.resource.id.as_deref().unwrap_or_default()),
+        name: r.resource.name.unwrap_or_default(),
+        workspace_id: none_if_blank(p.workspace_id),
+        storage_account_id: none_if_blank(p.storage_account_id),
+        event_hub_authorization_rule_id: none_if_blank(p.event_hub_authorization_rule_id),
+        event_hub_name: none_if_blank(p.event_hub_name),
+        marketplace_partner_id: none_if_blank(p.marketplace_partner_id),
+        logs: p
+            .logs
+            .into_iter()
+            .map(|l| LogSetting {
+                category: none_if_blank(l.category),
+                category_group: none_if_blank(l.category_group),
+                enabled: l.enabled,
+            })
+            .collect(),
+    }
+}
+
+/// What a resource type offers. `ResourceTypeNotSupported` (400) and an empty list both mean
+/// the type has no diagnostic settings; that is an answer, not an error.
+pub async fn type_categories(
+    client: &ArmClient,
+    resource_id: &str,
+) -> Result<TypeCategories, ReadError> {
+    let op = "diagnosticSettingsCategories.list";
+    let result = async {
+        client
+            .monitor()
+            .diagnostic_settings_category_client()
+            .list(resource_uri(resource_id))
+            .send()
+            .await?
+            .into_body()
+            .await
+    }
+    .await;
+    let body = match result {
+        Ok(b) => b,
+        Err(e) => {
+            let err = read_error(resource_id, op, &e);
+            let unsupported = err.status == Some(400)
+                && err
+                    .code
+                    .as_deref()
+                    .is_some_and(|c| c.eq_ignore_ascii_case("ResourceTypeNotSupported"));
+            if unsupported {
+                return Ok(TypeCategories {
+                    supported: false,
+                    learnt_from: resource_id.to_string(),
+                    ..Default::default()
+                });
+            }
+            return Err(err);
+        }
+    };
+    let mut out = TypeCategories {
+        supported: false,
+        learnt_from: resource_id.to_string(),
+        ..Default::default()
+    };
+    for c in body.value {
+        let name = c.resource.name.unwrap_or_default();
+        if name.is_empty() {
+            continue;
+        }
+        let props = c.properties.unwrap_or_default();
+        match props.category_type {
+            Some(models::diagnostic_settings_category::CategoryType::Metrics) => {
+                out.metric_categories.push(name)
+            }
+            _ => out.log_categories.push(LogCategory {
+                name,
+                groups: props.category_groups,
+            }),
+        }
+    }
+    out.supported = !out.log_categories.is_empty() || !out.metric_categories.is_empty();
+    Ok(out)
+}

@@ -1,0 +1,100 @@
+//! Entra ID (Azure AD) tenant diagnostic settings: `/providers/microsoft.aadiam/diagnosticSettings`.
+//! Not in the Monitor crate, so read with a narrow model. Reading it needs a tenant-level role
+//! (Security Reader or Global Reader in Entra ID); without one ARM answers 403.
+
+use super::arm::ArmClient;
+use super::lenient::{arm_id, bool_lenient, null_vec, opt_nonempty, string_or_empty};
+use crate::inventory::{DiagnosticSetting, LogSetting, ReadError};
+use serde::Deserialize;
+
+pub const ENTRA_SCOPE: &str = "/providers/microsoft.aadiam";
+const AADIAM_API: &str = "2017-04-01";
+
+#[derive(Debug, Deserialize)]
+struct AadSetting {
+    #[serde(default, deserialize_with = "string_or_empty")]
+    id: String,
+    #[serde(default, deserialize_with = "string_or_empty")]
+    name: String,
+    #[serde(default)]
+    properties: Option<AadProps>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct AadProps {
+    #[serde(
+        rename = "storageAccountId",
+        default,
+        deserialize_with = "opt_nonempty"
+    )]
+    storage_account_id: Option<String>,
+    #[serde(rename = "workspaceId", default, deserialize_with = "opt_nonempty")]
+    workspace_id: Option<String>,
+    #[serde(
+        rename = "eventHubAuthorizationRuleId",
+        default,
+        deserialize_with = "opt_nonempty"
+    )]
+    event_hub_authorization_rule_id: Option<String>,
+    #[serde(rename = "eventHubName", default, deserialize_with = "opt_nonempty")]
+    event_hub_name: Option<String>,
+    #[serde(
+        rename = "marketplacePartnerId",
+        default,
+        deserialize_with = "opt_nonempty"
+    )]
+    marketplace_partner_id: Option<String>,
+    #[serde(default, deserialize_with = "null_vec")]
+    logs: Vec<AadLog>,
+}
+
+#[derive(Debug, Deserialize)]
+struct AadLog {
+    #[serde(default, deserialize_with = "opt_nonempty")]
+    category: Option<String>,
+    #[serde(rename = "categoryGroup", default, deserialize_with = "opt_nonempty")]
+    category_group: Option<String>,
+    #[serde(default, deserialize_with = "bool_lenient")]
+    enabled: bool,
+}
+
+pub async fn tenant_settings(
+    client: &ArmClient,
+    errors: &mut Vec<ReadError>,
+) -> Result<Vec<DiagnosticSetting>, ReadError> {
+    let path = format!("{ENTRA_SCOPE}/diagnosticSettings");
+    let items: Vec<AadSetting> = client
+        .list(
+            ENTRA_SCOPE,
+            "aadiam.diagnosticSettings.list",
+            &path,
+            AADIAM_API,
+            &[],
+            errors,
+        )
+        .await?;
+    Ok(items
+        .into_iter()
+        .map(|s| {
+            let p = s.properties.unwrap_or_default();
+            DiagnosticSetting {
+                id: arm_id(&s.id),
+                name: s.name,
+                workspace_id: p.workspace_id,
+                storage_account_id: p.storage_account_id,
+                event_hub_authorization_rule_id: p.event_hub_authorization_rule_id,
+                event_hub_name: p.event_hub_name,
+                marketplace_partner_id: p.marketplace_partner_id,
+                logs: p
+                    .logs
+                    .into_iter()
+                    .map(|l| LogSetting {
+                        category: l.category,
+                        category_group: l.category_group,
+                        enabled: l.enabled,
+                    })
+                    .collect(),
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,652 @@
+//! Stage 1, collect: read an Azure estate through ARM into an [`Inventory`] snapshot.
+//!
+//! Only this module knows HTTP, `azure_core` and the Azure SDK. One file per Azure area; this
+//! file resolves the scope and runs the areas of every subscription in parallel (the transport
+//! bounds requests in flight and paces each subscription's reads). A failed read is recorded and
+//! the scan goes on; a 403 on a subscription's resource list marks that subscription not assessed
+//! without spending more reads on it.
+
+pub mod alerts;
+pub mod arm;
+pub mod dcr;
+pub mod defender;
+pub mod diagnostics;
+pub mod entra;
+pub mod lenient;
+pub mod network;
+pub mod storage;
+pub mod subscriptions;
+pub mod workspaces;
+
+use crate::inventory::{
+    id_key, type_key, CollectionStats, Inventory, Read, ReadError, Resource, ResourceDiagnostics,
+    ScanScope, Snapshot, SubscriptionInventory, SubscriptionRef, ToolInfo, TypeCategories,
+};
+use arm::ArmClient;
+use futures::stream::{self, StreamExt};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
+
+/// Which part of the estate to read.
+#[derive(Debug, Clone, Default)]
+pub struct CollectOptions {
+    pub subscriptions: Vec<String>,
+    pub exclude_subscriptions: Vec<String>,
+    pub management_group: Option<String>,
+    pub shard: Option<Shard>,
+    /// Query each workspace's `Usage` table for measured volume.
+    pub measure_usage: bool,
+    /// Draw a progress bar on stderr.
+    pub progress: bool,
+    /// Reads of per-resource diagnostic settings kept in flight per subscription.
+    pub per_subscription_parallelism: usize,
+}
+
+/// `--shard K/N`: this run reads the subscriptions whose id hashes to K of N.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (k, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("--shard wants K/N, e.g. 1/4, not {s:?}"))?;
+        let index: u32 = k
+            .trim()
+            .parse()
+            .map_err(|_| format!("--shard: {k:?} is not a number"))?;
+        let count: u32 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("--shard: {n:?} is not a number"))?;
+        if count == 0 || index == 0 || index > count {
+            return Err(format!("--shard {s}: K must be between 1 and N"));
+        }
+        Ok(Self { index, count })
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl Shard {
+    /// Stable across runs and machines: FNV-1a of the lower-cased subscription id.
+    pub fn includes(&self, subscription_id: &str) -> bool {
+        let mut h: u64 = 0xcbf29ce484222325;
+        for b in subscription_id.to_ascii_lowercase().bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x100000001b3);
+        }
+        (h % u64::from(self.count)) as u32 == self.index - 1
+    }
+}
+
+/// Errors shared by concurrently running reads.
+#[derive(Clone, Default)]
+struct ErrorSink(Arc<Mutex<Vec<ReadError>>>);
+
+impl ErrorSink {
+    fn push(&self, e: ReadError) {
+        self.extend(vec![e]);
+    }
+    fn extend(&self, es: Vec<ReadError>) {
+        if es.is_empty() {
+            return;
+        }
+        let mut g = match self.0.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        g.extend(es);
+    }
+    fn take(&self) -> Vec<ReadError> {
+        let mut g = match self.0.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        std::mem::take(&mut *g)
+    }
+}
+
+/// Diagnostic-settings categories per resource type, learnt once per type for the whole scan.
+#[derive(Default)]
+struct CategoryCache {
+    cells: tokio::sync::Mutex<HashMap<String, Arc<OnceCell<Read<TypeCategories>>>>>,
+}
+
+impl CategoryCache {
+    async fn get(
+        &self,
+        client: &ArmClient,
+        resource: &Resource,
+        sink: &ErrorSink,
+    ) -> Read<TypeCategories> {
+        let key = type_key(&resource.resource_type);
+        let cell = {
+            let mut cells = self.cells.lock().await;
+            cells.entry(key).or_default().clone()
+        };
+        cell.get_or_init(|| async {
+            match diagnostics::type_categories(client, &resource.id).await {
+                Ok(c) => Read::ok(c),
+                Err(e) => {
+                    sink.push(e.clone());
+                    Read::failed(e)
+                }
+            }
+        })
+        .await
+        .clone()
+    }
+
+    async fn into_map(self) -> BTreeMap<String, Read<TypeCategories>> {
+        let cells = self.cells.into_inner();
+        cells
+            .into_iter()
+            .filter_map(|(k, c)| c.get().cloned().map(|v| (k, v)))
+            .collect()
+    }
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
+
+/// Read the estate. Never fails: every problem is an entry in `errors`.
+pub async fn collect(client: &ArmClient, cloud: &str, opts: &CollectOptions) -> Snapshot {
+    let started = std::time::Instant::now();
+    let started_at = now_rfc3339();
+    let sink = ErrorSink::default();
+    let (subscriptions, tenant_from_arm) = resolve_scope(client, opts, &sink).await;
+
+    let progress = progress_bar(opts.progress, subscriptions.len() as u64);
+    let ticker = progress.clone().map(|pb| {
+        let stats_client = client.clone();
+        tokio::spawn(async move {
+            loop {
+                let s = stats_client.stats();
+                pb.set_message(format!(
+                    "{} reads, {} throttled waits",
+                    s.requests.load(Ordering::Relaxed),
+                    s.throttled.load(Ordering::Relaxed)
+                ));
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        })
+    });
+
+    let categories = CategoryCache::default();
+    let entra = async {
+        let mut item_errors = Vec::new();
+        let r = entra::tenant_settings(client, &mut item_errors).await;
+        sink.extend(item_errors);
+        match r {
+            Ok(v) => Read::ok(v),
+            Err(e) => {
+                sink.push(e.clone());
+                Read::failed(e)
+            }
+        }
+    };
+    let subs = stream::iter(subscriptions.iter().cloned())
+        .map(|s| {
+            let sink = sink.clone();
+            let categories = &categories;
+            let progress = progress.clone();
+            async move {
+                let inv = collect_subscription(client, s, categories, opts, &sink).await;
+                if let Some(pb) = &progress {
+                    pb.inc(1);
+                }
+                inv
+            }
+        })
+        .buffered(64)
+        .collect::<Vec<_>>();
+    let (entra_settings, subscription_inventories) = futures::join!(entra, subs);
+
+    if let Some(t) = ticker {
+        t.abort();
+    }
+    if let Some(pb) = progress {
+        pb.finish_and_clear();
+    }
+
+    let errors = sink.take();
+    let stats = client.stats();
+    let tenant_id = std::env::var("AZURE_TENANT_ID")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .or(tenant_from_arm);
+    Snapshot {
+        snapshot_format: crate::inventory::SNAPSHOT_FORMAT_VERSION,
+        tool: ToolInfo::current(),
+        tenant_id,
+        cloud: cloud.to_string(),
+        started_at,
+        finished_at: now_rfc3339(),
+        scope: ScanScope {
+            requested_subscriptions: opts.subscriptions.clone(),
+            excluded_subscriptions: opts.exclude_subscriptions.clone(),
+            management_group: opts.management_group.clone(),
+            shard: opts.shard.map(|s| s.to_string()),
+            subscriptions,
+        },
+        inventory: Inventory {
+            subscriptions: subscription_inventories,
+            entra_diagnostic_settings: entra_settings,
+            diagnostic_categories: categories.into_map().await,
+        },
+        stats: CollectionStats {
+            requests: stats.requests.load(Ordering::Relaxed),
+            retries: stats.retries.load(Ordering::Relaxed),
+            throttled: stats.throttled.load(Ordering::Relaxed),
+            failed_reads: errors.len() as u64,
+            duration_ms: started.elapsed().as_millis() as u64,
+        },
+        errors,
+    }
+}
+
+fn progress_bar(enabled: bool, len: u64) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !enabled || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = indicatif::ProgressBar::new(len);
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} subscriptions {pos}/{len} [{bar:30}] {msg} (elapsed {elapsed}, eta {eta})",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    .progress_chars("=> ");
+    pb.set_style(style);
+    pb.enable_steady_tick(std::time::Duration::from_millis(250));
+    Some(pb)
+}
+
+/// The subscriptions in scope, sorted by id, exclusions and shard applied.
+async fn resolve_scope(
+    client: &ArmClient,
+    opts: &CollectOptions,
+    sink: &ErrorSink,
+) -> (Vec<SubscriptionRef>, Option<String>) {
+    let mut errors = Vec::new();
+    let mut tenant = None;
+    let mut subs: Vec<SubscriptionRef> = if !opts.subscriptions.is_empty() {
+        let mut out = Vec::new();
+        for id in &opts.subscriptions {
+            let (s, t) = subscriptions::get_one(client, id, &mut errors).await;
+            tenant = tenant.or(t);
+            out.push(s);
+        }
+        out
+    } else if let Some(group) = &opts.management_group {
+        match subscriptions::management_group_subscriptions(client, group, &mut errors).await {
+            Ok(mut found) => {
+                // Descendants carry no state: join with the visible list to learn it.
+                if let Ok(visible) = subscriptions::list_visible(client, &mut errors).await {
+                    tenant = visible.tenant_id;
+                    let states: HashMap<String, SubscriptionRef> = visible
+                        .subscriptions
+                        .into_iter()
+                        .map(|s| (s.id.to_ascii_lowercase(), s))
+                        .collect();
+                    for s in &mut found {
+                        if let Some(v) = states.get(&s.id.to_ascii_lowercase()) {
+                            s.state = v.state.clone();
+                            if s.name.is_empty() {
+                                s.name = v.name.clone();
+                            }
+                        }
+                    }
+                }
+                found
+            }
+            Err(e) => {
+                errors.push(e);
+                Vec::new()
+            }
+        }
+    } else {
+        match subscriptions::list_visible(client, &mut errors).await {
+            Ok(v) => {
+                tenant = v.tenant_id;
+                v.subscriptions
+            }
+            Err(e) => {
+                errors.push(e);
+                Vec::new()
+            }
+        }
+    };
+    let excluded: Vec<String> = opts
+        .exclude_subscriptions
+        .iter()
+        .map(|s| s.to_ascii_lowercase())
+        .collect();
+    subs.retain(|s| !excluded.contains(&s.id.to_ascii_lowercase()));
+    if let Some(shard) = opts.shard {
+        subs.retain(|s| shard.includes(&s.id));
+    }
+    subs.sort_by(|a, b| a.id.to_ascii_lowercase().cmp(&b.id.to_ascii_lowercase()));
+    subs.dedup_by(|a, b| a.id.eq_ignore_ascii_case(&b.id));
+    sink.extend(errors);
+    (subs, tenant)
+}
+
+/// Turn one list read into a `Read`, recording its error and the errors of malformed items.
+async fn read_list<T, F>(sink: &ErrorSink, f: F) -> Read<Vec<T>>
+where
+    F: AsyncFnOnce(&mut Vec<ReadError>) -> Result<Vec<T>, ReadError>,
+{
+    let mut item_errors = Vec::new();
+    let result = f(&mut item_errors).await;
+    sink.extend(item_errors);
+    match result {
+        Ok(v) => Read::ok(v),
+        Err(e) => {
+            sink.push(e.clone());
+            Read::failed(e)
+        }
+    }
+}
+
+async fn collect_subscription(
+    client: &ArmClient,
+    sub: SubscriptionRef,
+    categories: &CategoryCache,
+    opts: &CollectOptions,
+    sink: &ErrorSink,
+) -> SubscriptionInventory {
+    let mut inv = SubscriptionInventory {
+        subscription: sub.clone(),
+        ..Default::default()
+    };
+    if !sub.is_readable_state() && sub.state != "Unknown" {
+        return inv;
+    }
+    inv.scanned = true;
+    let sid = sub.id.as_str();
+
+    inv.resources = read_list(sink, async |e| {
+        subscriptions::list_resources(client, sid, e).await
+    })
+    .await;
+    if let Some(err) = inv
+        .resources
+        .error
+        .clone()
+        .filter(|e| e.is_forbidden() || e.status == Some(404))
+    {
+        // The identity cannot read this subscription: every part is not assessed, and we do
+        // not spend (and record) dozens more reads that would fail the same way.
+        mark_all_failed(&mut inv, err);
+        return inv;
+    }
+
+    let activity = async {
+        match diagnostics::activity_log_settings(client, sid).await {
+            Ok(v) => Read::ok(v),
+            Err(e) => {
+                sink.push(e.clone());
+                Read::failed(e)
+            }
+        }
+    };
+    let network = async {
+        let watchers = read_list(sink, async |e| network::watchers(client, sid, e).await).await;
+        let mut flow_logs = Vec::new();
+        let mut first_error = None;
+        let per_watcher = futures::future::join_all(watchers.items().iter().map(|w| async move {
+            let mut e = Vec::new();
+            let r = network::flow_logs(client, w, &mut e).await;
+            (r, e)
+        }))
+        .await;
+        for (r, item_errors) in per_watcher {
+            sink.extend(item_errors);
+            match r {
+                Ok(v) => flow_logs.extend(v),
+                Err(e) => {
+                    sink.push(e.clone());
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        let flow_logs = match (&watchers.error, first_error) {
+            (Some(we), _) => Read::partial(flow_logs, Some(we.clone())),
+            (None, fe) => Read::partial(flow_logs, fe),
+        };
+        (watchers, flow_logs)
+    };
+    let nsgs = read_list(sink, async |e| {
+        network::security_groups(client, sid, e).await
+    });
+    let vnets = read_list(sink, async |e| {
+        network::virtual_networks(client, sid, e).await
+    });
+    let workspaces = async {
+        let mut ws = read_list(sink, async |e| workspaces::list(client, sid, e).await).await;
+        if let Some(list) = ws.value.as_mut() {
+            let filled = futures::future::join_all(list.drain(..).map(|mut w| async move {
+                let mut e = Vec::new();
+                workspaces::fill_details(client, &mut w, opts.measure_usage, &mut e).await;
+                (w, e)
+            }))
+            .await;
+            for (w, e) in filled {
+                sink.extend(e);
+                for part_error in [
+                    &w.tables.error,
+                    &w.security_event_tier.error,
+                    &w.windows_event_logs.error,
+                    &w.usage.error,
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    sink.push(part_error.clone());
+                }
+                list.push(w);
+            }
+        }
+        ws
+    };
+    let dcrs = read_list(sink, async |e| dcr::rules(client, sid, e).await);
+    let vms = async {
+        let mut vms = read_list(sink, async |e| dcr::virtual_machines(client, sid, e).await).await;
+        if let Some(list) = vms.value.as_mut() {
+            let results = futures::future::join_all(list.iter().map(|vm| async move {
+                // Security events are a Windows matter; Linux VMs cost no read.
+                if vm
+                    .os_type
+                    .as_deref()
+                    .is_some_and(|o| o.eq_ignore_ascii_case("linux"))
+                {
+                    return (Read::ok(Vec::new()), Vec::new());
+                }
+                let mut e = Vec::new();
+                let r = dcr::associations(client, &vm.id, &mut e).await;
+                (Read::from_result(r), e)
+            }))
+            .await;
+            for (vm, (assoc, item_errors)) in list.iter_mut().zip(results) {
+                sink.extend(item_errors);
+                if let Some(err) = &assoc.error {
+                    sink.push(err.clone());
+                }
+                vm.dcr_associations = assoc;
+            }
+        }
+        vms
+    };
+    let defender = read_list(sink, async |e| defender::plans(client, sid, e).await);
+    let alerts = read_list(sink, async |e| {
+        alerts::activity_log_alerts(client, sid, e).await
+    });
+    let storage = read_list(sink, async |e| storage::accounts(client, sid, e).await);
+    let resource_diags =
+        resource_diagnostics(client, inv.resources.items(), categories, opts, sink);
+
+    let (
+        activity,
+        (watchers, flow_logs),
+        nsgs,
+        vnets,
+        workspaces,
+        dcrs,
+        vms,
+        defender,
+        alerts,
+        storage,
+        diags,
+    ) = futures::join!(
+        activity,
+        network,
+        nsgs,
+        vnets,
+        workspaces,
+        dcrs,
+        vms,
+        defender,
+        alerts,
+        storage,
+        resource_diags
+    );
+    inv.activity_log_settings = activity;
+    inv.network_watchers = watchers;
+    inv.flow_logs = flow_logs;
+    inv.network_security_groups = nsgs;
+    inv.virtual_networks = vnets;
+    inv.workspaces = workspaces;
+    inv.data_collection_rules = dcrs;
+    inv.virtual_machines = vms;
+    inv.defender_plans = defender;
+    inv.activity_log_alerts = alerts;
+    inv.storage_accounts = storage;
+    inv.resource_diagnostics = diags;
+    inv
+}
+
+/// Settings of every resource whose type supports diagnostic settings; categories once per type.
+async fn resource_diagnostics(
+    client: &ArmClient,
+    resources: &[Resource],
+    categories: &CategoryCache,
+    opts: &CollectOptions,
+    sink: &ErrorSink,
+) -> Vec<ResourceDiagnostics> {
+    // Learn each type from its first resource before fanning out, so a type is asked once.
+    let mut first_of_type: BTreeMap<String, &Resource> = BTreeMap::new();
+    for r in resources {
+        first_of_type.entry(type_key(&r.resource_type)).or_insert(r);
+    }
+    let learnt: HashMap<String, Read<TypeCategories>> =
+        futures::future::join_all(first_of_type.into_iter().map(|(k, r)| async move {
+            let c = categories.get(client, r, sink).await;
+            (k, c)
+        }))
+        .await
+        .into_iter()
+        .collect();
+
+    let parallel = opts.per_subscription_parallelism.max(1);
+    let mut out: Vec<ResourceDiagnostics> = stream::iter(resources.iter())
+        .filter_map(|r| {
+            let support = learnt.get(&type_key(&r.resource_type)).cloned();
+            async move {
+                match support {
+                    Some(Read {
+                        value: Some(c),
+                        error: None,
+                    }) if c.supported => Some((r, None)),
+                    Some(Read { error: Some(e), .. }) => Some((r, Some(e))),
+                    _ => None,
+                }
+            }
+        })
+        .map(|(r, category_error)| async move {
+            let settings = match category_error {
+                // Support unknown: the settings are not assessed; the one failed read is already recorded.
+                Some(e) => Read::failed(e),
+                None => match diagnostics::resource_settings(client, &r.id).await {
+                    Ok(v) => Read::ok(v),
+                    Err(e) => {
+                        sink.push(e.clone());
+                        Read::failed(e)
+                    }
+                },
+            };
+            ResourceDiagnostics {
+                resource_id: r.id.clone(),
+                resource_type: r.resource_type.clone(),
+                settings,
+            }
+        })
+        .buffer_unordered(parallel)
+        .collect()
+        .await;
+    out.sort_by_key(|d| id_key(&d.resource_id));
+    out
+}
+
+fn mark_all_failed(inv: &mut SubscriptionInventory, err: ReadError) {
+    inv.activity_log_settings = Read::failed(err.clone());
+    inv.network_watchers = Read::failed(err.clone());
+    inv.flow_logs = Read::failed(err.clone());
+    inv.network_security_groups = Read::failed(err.clone());
+    inv.virtual_networks = Read::failed(err.clone());
+    inv.workspaces = Read::failed(err.clone());
+    inv.data_collection_rules = Read::failed(err.clone());
+    inv.virtual_machines = Read::failed(err.clone());
+    inv.defender_plans = Read::failed(err.clone());
+    inv.activity_log_alerts = Read::failed(err.clone());
+    inv.storage_accounts = Read::failed(err);
+}
+
+/// Credentials from the standard Azure chain (environment service principal or workload
+/// identity, managed identity, Azure CLI). Call before starting the async runtime: for sovereign
+/// clouds it sets `AZURE_AUTHORITY_HOST` when the user has not.
+pub fn prepare_authority(cloud: &arm::CloudEndpoints) {
+    if std::env::var_os("AZURE_AUTHORITY_HOST").is_none() && cloud.name != "public" {
+        // Safe: called from main before any thread exists.
+        std::env::set_var("AZURE_AUTHORITY_HOST", &cloud.authority_host);
+    }
+}
+
+pub fn credential() -> azure_core::Result<Arc<dyn azure_core::auth::TokenCredential>> {
+    azure_identity::create_credential()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_split_every_subscription_exactly_once() {
+        let ids: Vec<String> = (0..200)
+            .map(|i| format!("00000000-0000-0000-0000-{i:012}"))
+            .collect();
+        let shards: Vec<Shard> = (1..=4).map(|k| Shard { index: k, count: 4 }).collect();
+        for id in &ids {
+            assert_eq!(shards.iter().filter(|s| s.includes(id)).count(), 1);
+        }
+        assert!(shards
+            .iter()
+            .all(|s| ids.iter().filter(|i| s.includes(i)).count() > 20));
+        assert!("0/4".parse::<Shard>().is_err());
+        assert!("5/4".parse::<Shard>().is_err());
+        assert_eq!("2/4".parse::<Shard>(), Ok(Shard { index: 2, count: 4 }));
+    }
+}

@@ -1,0 +1,329 @@
+//! Microsoft.Network: Network Watchers, their flow logs (NSG and VNet targets), NSGs with the
+//! subnets and NICs they protect, and virtual networks with their subnet-to-NSG links.
+
+use super::arm::ArmClient;
+use super::lenient::{
+    arm_id, bool_lenient, null_vec, opt_nonempty, opt_u32_lenient, string_or_empty,
+};
+use crate::inventory::{
+    FlowLog, NetworkSecurityGroup, NetworkWatcher, ReadError, Subnet, VirtualNetwork,
+};
+use serde::Deserialize;
+
+const NETWORK_API: &str = "2024-05-01";
+
+#[derive(Debug, Deserialize)]
+struct IdRef {
+    #[serde(default, deserialize_with = "string_or_empty")]
+    id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct ArmWatcher {
+    #[serde(default, deserialize_with = "string_or_empty")]
+    id: String,
+    #[serde(default, deserialize_with = "string_or_empty")]
+    name: String,
+    #[serde(default, deserialize_with = "string_or_empty")]
+    location: String,
+    #[serde(default)]
+    properties: Option<WatcherProps>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WatcherProps {
+    #[serde(
+        rename = "provisioningState",
+        default,
+        deserialize_with = "opt_nonempty"
+    )]
+    provisioning_state: Option<String>,
+}
+
+pub async fn watchers(
+    client: &ArmClient,
+    subscription_id: &str,
+    errors: &mut Vec<ReadError>,
+) -> Result<Vec<NetworkWatcher>, ReadError> {
+    let path =
+        format!("/subscriptions/{subscription_id}/providers/Microsoft.Network/networkWatchers");
+    let scope = format!("/subscriptions/{subscription_id}");
+    let items: Vec<ArmWatcher> = client
+        .list(
+            &scope,
+            "networkWatchers.list",
+            &path,
+            NETWORK_API,
+            &[],
+            errors,
+        )
+        .await?;
+    Ok(items
+        .into_iter()
+        .map(|w| NetworkWatcher {
+            id: arm_id(&w.id),
+            name: w.name,
+            location: w.location,
+            provisioning_state: w.properties.and_then(|p| p.provisioning_state),
+        })
+        .collect())
+}
+
+#[derive(Debug, Deserialize)]
+struct ArmFlowLog {
+    #[serde(default, deserialize_with = "string_or_empty")]
+    id: String,
+    #[serde(default, deserialize_with = "string_or_empty")]
+    name: String,
+    #[serde(default, deserialize_with = "string_or_empty")]
+    location: String,
+    #[serde(default)]
+    properties: Option<FlowLogProps>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct FlowLogProps {
+    #[serde(
+        rename = "targetResourceId",
+        default,
+        deserialize_with = "string_or_empty"
+    )]
+    target_resource_id: String,
+    #[serde(rename = "storageId", default, deserialize_with = "opt_nonempty")]
+    storage_id: Option<String>,
+    #[serde(default, deserialize_with = "bool_lenient")]
+    enabled: bool,
+    #[serde(rename = "retentionPolicy", default)]
+    retention_policy: Option<RetentionPolicy>,
+    #[serde(default)]
+    format: Option<FlowLogFormat>,
+    #[serde(rename = "flowAnalyticsConfiguration", default)]
+    flow_analytics: Option<FlowAnalytics>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RetentionPolicy {
+    #[serde(default, deserialize_with = "opt_u32_lenient")]
+    days: Option<u32>,
+    #[serde(default, deserialize_with = "bool_lenient")]
+    enabled: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct FlowLogFormat {
+    #[serde(rename = "type", default, deserialize_with = "opt_nonempty")]
+    kind: Option<String>,
+    #[serde(default, deserialize_with = "opt_u32_lenient")]
+    version: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct FlowAnalytics {
+    #[serde(rename = "networkWatcherFlowAnalyticsConfiguration", default)]
+    config: Option<TrafficAnalytics>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct TrafficAnalytics {
+    #[serde(default, deserialize_with = "bool_lenient")]
+    enabled: bool,
+    #[serde(
+        rename = "workspaceResourceId",
+        default,
+        deserialize_with = "opt_nonempty"
+    )]
+    workspace_resource_id: Option<String>,
+    #[serde(
+        rename = "trafficAnalyticsInterval",
+        default,
+        deserialize_with = "opt_u32_lenient"
+    )]
+    interval: Option<u32>,
+}
+
+/// Flow logs of one watcher.
+pub async fn flow_logs(
+    client: &ArmClient,
+    watcher: &NetworkWatcher,
+    errors: &mut Vec<ReadError>,
+) -> Result<Vec<FlowLog>, ReadError> {
+    let path = format!("{}/flowLogs", watcher.id);
+    let items: Vec<ArmFlowLog> = client
+        .list(
+            &watcher.id,
+            "flowLogs.list",
+            &path,
+            NETWORK_API,
+            &[],
+            errors,
+        )
+        .await?;
+    Ok(items
+        .into_iter()
+        .map(|f| {
+            let p = f.properties.unwrap_or_default();
+            let retention = p.retention_policy.unwrap_or_default();
+            let ta = p.flow_analytics.and_then(|a| a.config).unwrap_or_default();
+            let format = p.format.unwrap_or_default();
+            FlowLog {
+                id: arm_id(&f.id),
+                name: f.name,
+                location: f.location,
+                target_resource_id: arm_id(&p.target_resource_id),
+                enabled: p.enabled,
+                storage_id: p.storage_id,
+                retention_enabled: retention.enabled,
+                retention_days: retention.days.unwrap_or(0),
+                format: format.kind,
+                format_version: format.version,
+                traffic_analytics_enabled: ta.enabled,
+                traffic_analytics_interval_minutes: ta.interval,
+                traffic_analytics_workspace_id: ta.workspace_resource_id,
+            }
+        })
+        .collect())
+}
+
+#[derive(Debug, Deserialize)]
+struct ArmNsg {
+    #[serde(default, deserialize_with = "string_or_empty")]
+    id: String,
+    #[serde(default, deserialize_with = "string_or_empty")]
+    name: String,
+    #[serde(default, deserialize_with = "string_or_empty")]
+    location: String,
+    #[serde(default, deserialize_with = "super::lenient::tags")]
+    tags: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    properties: Option<NsgProps>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct NsgProps {
+    #[serde(default, deserialize_with = "null_vec")]
+    subnets: Vec<IdRef>,
+    #[serde(rename = "networkInterfaces", default, deserialize_with = "null_vec")]
+    network_interfaces: Vec<IdRef>,
+}
+
+pub async fn security_groups(
+    client: &ArmClient,
+    subscription_id: &str,
+    errors: &mut Vec<ReadError>,
+) -> Result<Vec<NetworkSecurityGroup>, ReadError> {
+    let path = format!(
+        "/subscriptions/{subscription_id}/providers/Microsoft.Network/networkSecurityGroups"
+    );
+    let scope = format!("/subscriptions/{subscription_id}");
+    let items: Vec<ArmNsg> = client
+        .list(
+            &scope,
+            "networkSecurityGroups.list",
+            &path,
+            NETWORK_API,
+            &[],
+            errors,
+        )
+        .await?;
+    Ok(items
+        .into_iter()
+        .map(|n| {
+            let p = n.properties.unwrap_or_default();
+            NetworkSecurityGroup {
+                id: arm_id(&n.id),
+                name: n.name,
+                location: n.location,
+                subnet_ids: p
+                    .subnets
+                    .into_iter()
+                    .map(|s| arm_id(&s.id))
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+                network_interface_ids: p
+                    .network_interfaces
+                    .into_iter()
+                    .map(|s| arm_id(&s.id))
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+                tags: n.tags,
+            }
+        })
+        .collect())
+}
+
+#[derive(Debug, Deserialize)]
+struct ArmVnet {
+    #[serde(default, deserialize_with = "string_or_empty")]
+    id: String,
+    #[serde(default, deserialize_with = "string_or_empty")]
+    name: String,
+    #[serde(default, deserialize_with = "string_or_empty")]
+    location: String,
+    #[serde(default)]
+    properties: Option<VnetProps>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct VnetProps {
+    #[serde(default, deserialize_with = "null_vec")]
+    subnets: Vec<ArmSubnet>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ArmSubnet {
+    #[serde(default, deserialize_with = "string_or_empty")]
+    id: String,
+    #[serde(default, deserialize_with = "string_or_empty")]
+    name: String,
+    #[serde(default)]
+    properties: Option<SubnetProps>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct SubnetProps {
+    #[serde(rename = "networkSecurityGroup", default)]
+    network_security_group: Option<IdRef>,
+}
+
+pub async fn virtual_networks(
+    client: &ArmClient,
+    subscription_id: &str,
+    errors: &mut Vec<ReadError>,
+) -> Result<Vec<VirtualNetwork>, ReadError> {
+    let path =
+        format!("/subscriptions/{subscription_id}/providers/Microsoft.Network/virtualNetworks");
+    let scope = format!("/subscriptions/{subscription_id}");
+    let items: Vec<ArmVnet> = client
+        .list(
+            &scope,
+            "virtualNetworks.list",
+            &path,
+            NETWORK_API,
+            &[],
+            errors,
+        )
+        .await?;
+    Ok(items
+        .into_iter()
+        .map(|v| VirtualNetwork {
+            id: arm_id(&v.id),
+            name: v.name,
+            location: v.location,
+            subnets: v
+                .properties
+                .unwrap_or_default()
+                .subnets
+                .into_iter()
+                .map(|s| Subnet {
+                    id: arm_id(&s.id),
+                    name: s.name,
+                    network_security_group_id: s
+                        .properties
+                        .and_then(|p| p.network_security_group)
+                        .map(|n| arm_id(&n.id))
+                        .filter(|i| !i.is_empty()),
+                })
+                .collect(),
+        })
+        .collect())
+}

@@ -1,0 +1,620 @@
+//! The inventory: what the collector saw, as plain data. This is the snapshot format that
+//! `collect --snapshot-out` writes and `evaluate SNAPSHOT` reads, so checks never touch HTTP.
+//!
+//! Every collected part is a [`Read`]: the value that was read, and the error when the read
+//! failed (or only partly succeeded). Checks use the error to answer `not_assessed` instead
+//! of guessing a pass from missing data.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Bumped when a field changes meaning or is removed; readers reject newer versions.
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
+
+/// One failed ARM (or Log Analytics) read, as it appears in the snapshot and `results.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadError {
+    /// The ARM id or path the read was about (a subscription, a resource, the tenant).
+    pub scope: String,
+    /// What was being read, e.g. `diagnosticSettings.list`.
+    pub operation: String,
+    /// HTTP status, when a response arrived.
+    pub status: Option<u16>,
+    /// ARM error code (`AuthorizationFailed`, `TooManyRequests`, `MalformedPayload`, ...).
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl ReadError {
+    pub fn is_forbidden(&self) -> bool {
+        self.status == Some(403) || self.code.as_deref() == Some("AuthorizationFailed")
+    }
+
+    /// One line for evidence and logs.
+    pub fn summary(&self) -> String {
+        let status = self
+            .status
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "no response".into());
+        let code = self.code.as_deref().unwrap_or("-");
+        format!(
+            "{} failed on {}: HTTP {status} {code}: {}",
+            self.operation, self.scope, self.message
+        )
+    }
+}
+
+/// A collected value with the error that made it incomplete, if any.
+///
+/// `value` present and `error` absent: complete. `error` present: the value (if any) is partial
+/// and anything a check concludes from absence is `not_assessed`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Read<T> {
+    #[serde(default = "Option::default", skip_serializing_if = "Option::is_none")]
+    pub value: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ReadError>,
+}
+
+impl<T> Default for Read<T> {
+    fn default() -> Self {
+        Self {
+            value: None,
+            error: None,
+        }
+    }
+}
+
+impl<T> Read<T> {
+    pub fn ok(value: T) -> Self {
+        Self {
+            value: Some(value),
+            error: None,
+        }
+    }
+    pub fn failed(error: ReadError) -> Self {
+        Self {
+            value: None,
+            error: Some(error),
+        }
+    }
+    pub fn partial(value: T, error: Option<ReadError>) -> Self {
+        Self {
+            value: Some(value),
+            error,
+        }
+    }
+    pub fn from_result(r: Result<T, ReadError>) -> Self {
+        match r {
+            Ok(v) => Self::ok(v),
+            Err(e) => Self::failed(e),
+        }
+    }
+    /// The value only when the read was complete.
+    pub fn complete(&self) -> Option<&T> {
+        match (&self.value, &self.error) {
+            (Some(v), None) => Some(v),
+            _ => None,
+        }
+    }
+    pub fn is_complete(&self) -> bool {
+        self.complete().is_some()
+    }
+}
+
+impl<T> Read<Vec<T>> {
+    /// Whatever items were read, complete or not (empty when nothing was).
+    pub fn items(&self) -> &[T] {
+        self.value.as_deref().unwrap_or(&[])
+    }
+}
+
+/// The saved evidence file: inventory plus everything needed to judge how complete it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub snapshot_format: u32,
+    pub tool: ToolInfo,
+    pub tenant_id: Option<String>,
+    pub cloud: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub scope: ScanScope,
+    pub inventory: Inventory,
+    /// Every failed read, in the order they happened.
+    pub errors: Vec<ReadError>,
+    #[serde(default)]
+    pub stats: CollectionStats,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+}
+
+impl ToolInfo {
+    pub fn current() -> Self {
+        Self {
+            name: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
+/// What the user asked to scan, and what that resolved to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScanScope {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requested_subscriptions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_subscriptions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub management_group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    pub subscriptions: Vec<SubscriptionRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriptionRef {
+    pub id: String,
+    pub name: String,
+    /// ARM's state: Enabled, Warned, PastDue, Disabled, Deleted. Only Enabled/Warned/PastDue are read.
+    pub state: String,
+}
+
+impl SubscriptionRef {
+    pub fn is_readable_state(&self) -> bool {
+        matches!(
+            self.state.to_ascii_lowercase().as_str(),
+            "enabled" | "warned" | "pastdue"
+        )
+    }
+}
+
+/// Request counts, for the report appendix and the benchmark.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CollectionStats {
+    pub requests: u64,
+    pub retries: u64,
+    pub throttled: u64,
+    pub failed_reads: u64,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Inventory {
+    pub subscriptions: Vec<SubscriptionInventory>,
+    /// Tenant-level Entra ID diagnostic settings (`/providers/microsoft.aadiam/diagnosticSettings`).
+    pub entra_diagnostic_settings: Read<Vec<DiagnosticSetting>>,
+    /// What each resource type offers to diagnostic settings, learnt once per type (lower-case key).
+    #[serde(default)]
+    pub diagnostic_categories: BTreeMap<String, Read<TypeCategories>>,
+}
+
+/// Everything read for one subscription. Disabled subscriptions keep only `subscription`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SubscriptionInventory {
+    pub subscription: SubscriptionRef,
+    /// False for disabled subscriptions: listed, not read.
+    pub scanned: bool,
+    pub resources: Read<Vec<Resource>>,
+    pub activity_log_settings: Read<Vec<DiagnosticSetting>>,
+    /// Diagnostic settings per resource whose type supports them.
+    pub resource_diagnostics: Vec<ResourceDiagnostics>,
+    pub network_watchers: Read<Vec<NetworkWatcher>>,
+    /// Flow logs of every watcher; an error means at least one watcher could not be read.
+    pub flow_logs: Read<Vec<FlowLog>>,
+    pub network_security_groups: Read<Vec<NetworkSecurityGroup>>,
+    pub virtual_networks: Read<Vec<VirtualNetwork>>,
+    pub workspaces: Read<Vec<Workspace>>,
+    pub data_collection_rules: Read<Vec<DataCollectionRule>>,
+    pub virtual_machines: Read<Vec<VirtualMachine>>,
+    pub defender_plans: Read<Vec<DefenderPlan>>,
+    pub activity_log_alerts: Read<Vec<ActivityLogAlert>>,
+    pub storage_accounts: Read<Vec<StorageAccount>>,
+}
+
+impl Default for SubscriptionRef {
+    fn default() -> Self {
+        Self {
+            id: String::new(),
+            name: String::new(),
+            state: "Enabled".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Resource {
+    pub id: String,
+    pub name: String,
+    /// As ARM spells it; compare with [`type_key`].
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    #[serde(default)]
+    pub location: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// Resource types and ids are case-insensitive in ARM; compare lower-cased.
+pub fn type_key(resource_type: &str) -> String {
+    resource_type.to_ascii_lowercase()
+}
+
+/// Normalises an ARM id for comparison: leading slash, lower case, no trailing slash.
+pub fn id_key(id: &str) -> String {
+    let trimmed = id.trim().trim_end_matches('/');
+    let mut out = String::with_capacity(trimmed.len() + 1);
+    if !trimmed.starts_with('/') {
+        out.push('/');
+    }
+    out.push_str(trimmed);
+    out.to_lowercase()
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TypeCategories {
+    /// False when ARM answered ResourceTypeNotSupported or listed no categories.
+    pub supported: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log_categories: Vec<LogCategory>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub metric_categories: Vec<String>,
+    /// The resource whose categories were read, as evidence.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub learnt_from: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogCategory {
+    pub name: String,
+    /// Category groups this category belongs to, e.g. `allLogs`, `audit`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResourceDiagnostics {
+    pub resource_id: String,
+    pub resource_type: String,
+    pub settings: Read<Vec<DiagnosticSetting>>,
+}
+
+/// A diagnostic setting at any scope (resource, subscription activity log, Entra tenant).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DiagnosticSetting {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_account_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_hub_authorization_rule_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_hub_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marketplace_partner_id: Option<String>,
+    #[serde(default)]
+    pub logs: Vec<LogSetting>,
+}
+
+impl DiagnosticSetting {
+    /// A setting without any destination exports nothing.
+    pub fn has_destination(&self) -> bool {
+        self.workspace_id.is_some()
+            || self.storage_account_id.is_some()
+            || self.event_hub_authorization_rule_id.is_some()
+            || self.marketplace_partner_id.is_some()
+    }
+
+    /// Where the logs go, for evidence.
+    pub fn destinations(&self) -> Vec<String> {
+        let mut d = Vec::new();
+        if let Some(w) = &self.workspace_id {
+            d.push(format!("workspace {}", last_segment(w)));
+        }
+        if let Some(s) = &self.storage_account_id {
+            d.push(format!("storage {}", last_segment(s)));
+        }
+        if let Some(e) = &self.event_hub_authorization_rule_id {
+            let hub = self.event_hub_name.as_deref().unwrap_or("default hub");
+            d.push(format!("event hub {hub} ({})", namespace_of_rule(e)));
+        }
+        if let Some(p) = &self.marketplace_partner_id {
+            d.push(format!("partner {}", last_segment(p)));
+        }
+        d
+    }
+}
+
+fn namespace_of_rule(rule_id: &str) -> String {
+    let parts: Vec<&str> = rule_id.split('/').collect();
+    parts
+        .iter()
+        .position(|p| p.eq_ignore_ascii_case("namespaces"))
+        .and_then(|i| parts.get(i + 1))
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| last_segment(rule_id))
+}
+
+/// Last path segment of an ARM id (its name).
+pub fn last_segment(id: &str) -> String {
+    id.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(id)
+        .to_string()
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogSetting {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_group: Option<String>,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkWatcher {
+    pub id: String,
+    pub name: String,
+    pub location: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioning_state: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FlowLog {
+    pub id: String,
+    pub name: String,
+    pub location: String,
+    pub target_resource_id: String,
+    pub enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_id: Option<String>,
+    /// `retentionPolicy.enabled`; false means nothing is deleted.
+    pub retention_enabled: bool,
+    /// `retentionPolicy.days`; 0 means kept indefinitely.
+    pub retention_days: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format_version: Option<u32>,
+    pub traffic_analytics_enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic_analytics_interval_minutes: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic_analytics_workspace_id: Option<String>,
+}
+
+impl FlowLog {
+    pub fn targets_nsg(&self) -> bool {
+        id_key(&self.target_resource_id)
+            .contains("/providers/microsoft.network/networksecuritygroups/")
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkSecurityGroup {
+    pub id: String,
+    pub name: String,
+    pub location: String,
+    #[serde(default)]
+    pub subnet_ids: Vec<String>,
+    #[serde(default)]
+    pub network_interface_ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VirtualNetwork {
+    pub id: String,
+    pub name: String,
+    pub location: String,
+    #[serde(default)]
+    pub subnets: Vec<Subnet>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Subnet {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_security_group_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Workspace {
+    pub id: String,
+    pub name: String,
+    pub location: String,
+    /// The workspace GUID used by the query API.
+    #[serde(default)]
+    pub customer_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_in_days: Option<u32>,
+    /// `workspaceCapping.dailyQuotaGb`; None or negative means no cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily_quota_gb: Option<f64>,
+    /// `features.enableLogAccessUsingOnlyResourcePermissions`: resource-context access mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_permissions_access: Option<bool>,
+    pub tables: Read<Vec<WorkspaceTable>>,
+    /// Legacy agents' `SecurityEventCollectionConfiguration` tier (None when no such data source).
+    pub security_event_tier: Read<Option<String>>,
+    /// Legacy `WindowsEvent` data sources: event log names collected.
+    pub windows_event_logs: Read<Vec<String>>,
+    /// Billable GB by data type over the last 30 days, from the `Usage` table.
+    #[serde(default)]
+    pub usage: Read<Vec<UsageByType>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentinel_enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WorkspaceTable {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_in_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_retention_in_days: Option<u32>,
+    /// True when the table inherits the workspace's interactive retention.
+    #[serde(default)]
+    pub retention_is_default: bool,
+    #[serde(default)]
+    pub total_retention_is_default: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UsageByType {
+    pub data_type: String,
+    pub gb_30d: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DataCollectionRule {
+    pub id: String,
+    pub name: String,
+    pub location: String,
+    /// xPath queries of Windows event sources that send `Microsoft-SecurityEvent`.
+    #[serde(default)]
+    pub security_event_xpaths: Vec<String>,
+    /// xPath queries of Windows event sources that send other streams (e.g. Microsoft-WindowsEvent).
+    #[serde(default)]
+    pub other_windows_event_xpaths: Vec<String>,
+    #[serde(default)]
+    pub streams: Vec<String>,
+    /// Log Analytics destinations (workspace resource ids).
+    #[serde(default)]
+    pub workspace_destinations: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VirtualMachine {
+    pub id: String,
+    pub name: String,
+    pub location: String,
+    /// `Windows` or `Linux` as ARM reports it; None when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_type: Option<String>,
+    /// Data collection rules associated with this VM.
+    pub dcr_associations: Read<Vec<String>>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+}
+
+impl VirtualMachine {
+    pub fn is_windows(&self) -> bool {
+        self.os_type
+            .as_deref()
+            .is_some_and(|o| o.eq_ignore_ascii_case("windows"))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DefenderPlan {
+    pub name: String,
+    pub pricing_tier: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_plan: Option<String>,
+    #[serde(default)]
+    pub deprecated: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ActivityLogAlert {
+    pub id: String,
+    pub name: String,
+    pub enabled: bool,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// `condition.allOf` leaves as (field, equals) pairs.
+    #[serde(default)]
+    pub conditions: Vec<AlertCondition>,
+    #[serde(default)]
+    pub action_groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertCondition {
+    pub field: String,
+    pub equals: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StorageAccount {
+    pub id: String,
+    pub name: String,
+    pub location: String,
+    /// `allowBlobPublicAccess`; None when ARM did not report it (older accounts: allowed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_blob_public_access: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_network_access: Option<String>,
+    /// `encryption.keySource`: Microsoft.Storage or Microsoft.Keyvault (customer-managed key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_source: Option<String>,
+    /// `immutableStorageWithVersioning.enabled` on the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub immutability_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// Why a snapshot file could not be used; always names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("cannot read snapshot {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("snapshot {path} is not valid: line {line}, column {column}: {message}")]
+    Parse {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("snapshot {path} has format {found}; this logposture reads format {SNAPSHOT_FORMAT_VERSION} or older")]
+    TooNew { path: String, found: u32 },
+}
+
+impl Snapshot {
+    pub fn from_json(path: &str, text: &str) -> Result<Self, SnapshotError> {
+        let snap: Snapshot = serde_json::from_str(text).map_err(|e| SnapshotError::Parse {
+            path: path.to_string(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        if snap.snapshot_format > SNAPSHOT_FORMAT_VERSION {
+            return Err(SnapshotError::TooNew {
+                path: path.to_string(),
+                found: snap.snapshot_format,
+            });
+        }
+        Ok(snap)
+    }
+
+    pub fn load(path: &Path) -> Result<Self, SnapshotError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| SnapshotError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        Self::from_json(&shown, &text)
+    }
+}

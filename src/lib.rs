@@ -1,0 +1,9 @@
+//! logposture: is the estate collecting the logs an incident or an audit will need, keeping them
+//! long enough, and what would closing each gap cost?
+//!
+//! The data flows through one module per stage:
+//! [`collect`] (Azure → [`inventory`] snapshot) → [`evaluate`] (baseline in `checks/` → findings)
+//! → [`estimate`] (volume and cost of each gap) → [`render`] (HTML, Markdown, JSON, SARIF, JUnit).
+
+pub mod collect;
+pub mod inventory;
