@@ -208,6 +208,9 @@ pub struct SubscriptionInventory {
     pub flow_logs: Read<Vec<FlowLog>>,
     pub network_security_groups: Read<Vec<NetworkSecurityGroup>>,
     pub virtual_networks: Read<Vec<VirtualNetwork>>,
+    /// NICs with the subnets of their IP configurations, so NIC-attached NSGs map to a VNet.
+    #[serde(default)]
+    pub network_interfaces: Read<Vec<NetworkInterface>>,
     pub workspaces: Read<Vec<Workspace>>,
     pub data_collection_rules: Read<Vec<DataCollectionRule>>,
     pub virtual_machines: Read<Vec<VirtualMachine>>,
@@ -412,6 +415,13 @@ pub struct NetworkSecurityGroup {
     pub network_interface_ids: Vec<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkInterface {
+    pub id: String,
+    #[serde(default)]
+    pub subnet_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -6,4 +6,6 @@
 //! → [`estimate`] (volume and cost of each gap) → [`render`] (HTML, Markdown, JSON, SARIF, JUnit).
 
 pub mod collect;
+pub mod evaluate;
 pub mod inventory;
+pub mod results;

@@ -339,7 +339,7 @@ async fn resolve_scope(
     if let Some(shard) = opts.shard {
         subs.retain(|s| shard.includes(&s.id));
     }
-    subs.sort_by(|a, b| a.id.to_ascii_lowercase().cmp(&b.id.to_ascii_lowercase()));
+    subs.sort_by_key(|a| a.id.to_ascii_lowercase());
     subs.dedup_by(|a, b| a.id.eq_ignore_ascii_case(&b.id));
     sink.extend(errors);
     (subs, tenant)
@@ -607,6 +607,7 @@ fn mark_all_failed(inv: &mut SubscriptionInventory, err: ReadError) {
     inv.flow_logs = Read::failed(err.clone());
     inv.network_security_groups = Read::failed(err.clone());
     inv.virtual_networks = Read::failed(err.clone());
+    inv.network_interfaces = Read::failed(err.clone());
     inv.workspaces = Read::failed(err.clone());
     inv.data_collection_rules = Read::failed(err.clone());
     inv.virtual_machines = Read::failed(err.clone());

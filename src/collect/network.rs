@@ -6,7 +6,8 @@ use super::lenient::{
     arm_id, bool_lenient, null_vec, opt_nonempty, opt_u32_lenient, string_or_empty,
 };
 use crate::inventory::{
-    FlowLog, NetworkSecurityGroup, NetworkWatcher, ReadError, Subnet, VirtualNetwork,
+    FlowLog, NetworkInterface, NetworkSecurityGroup, NetworkWatcher, ReadError, Subnet,
+    VirtualNetwork,
 };
 use serde::Deserialize;
 
@@ -324,6 +325,70 @@ pub async fn virtual_networks(
                         .filter(|i| !i.is_empty()),
                 })
                 .collect(),
+        })
+        .collect())
+}
+
+#[derive(Debug, Deserialize)]
+struct ArmNic {
+    #[serde(default, deserialize_with = "string_or_empty")]
+    id: String,
+    #[serde(default)]
+    properties: Option<NicProps>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct NicProps {
+    #[serde(rename = "ipConfigurations", default, deserialize_with = "null_vec")]
+    ip_configurations: Vec<IpConfiguration>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct IpConfiguration {
+    #[serde(default)]
+    properties: Option<IpConfigurationProps>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct IpConfigurationProps {
+    #[serde(default)]
+    subnet: Option<IdRef>,
+}
+
+pub async fn network_interfaces(
+    client: &ArmClient,
+    subscription_id: &str,
+    errors: &mut Vec<ReadError>,
+) -> Result<Vec<NetworkInterface>, ReadError> {
+    let path =
+        format!("/subscriptions/{subscription_id}/providers/Microsoft.Network/networkInterfaces");
+    let scope = format!("/subscriptions/{subscription_id}");
+    let items: Vec<ArmNic> = client
+        .list(
+            &scope,
+            "networkInterfaces.list",
+            &path,
+            NETWORK_API,
+            &[],
+            errors,
+        )
+        .await?;
+    Ok(items
+        .into_iter()
+        .map(|n| {
+            let mut subnet_ids: Vec<String> = n
+                .properties
+                .unwrap_or_default()
+                .ip_configurations
+                .into_iter()
+                .filter_map(|c| c.properties.and_then(|p| p.subnet).map(|s| arm_id(&s.id)))
+                .filter(|s| !s.is_empty())
+                .collect();
+            subnet_ids.dedup();
+            NetworkInterface {
+                id: arm_id(&n.id),
+                subnet_ids,
+            }
         })
         .collect())
 }

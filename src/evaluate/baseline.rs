@@ -1,0 +1,355 @@
+//! The baseline: check definitions kept as TOML in `checks/` (built in at compile time) and
+//! optionally overridden or extended by `--baseline FILE`. Thresholds, category lists and
+//! severities are parameters; the logic of each `kind` is Rust (see `rules/`).
+//!
+//! Loading is two-phase: raw TOML (with spans) → validated [`CheckDef`]s. Every problem is
+//! reported with its file and line, all of them at once.
+
+use crate::results::{Severity, AREAS};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// The built-in baseline, one file per area, compiled into the binary.
+pub const BUILTIN_FILES: &[(&str, &str)] = &[
+    (
+        "checks/baseline.toml",
+        include_str!("../../checks/baseline.toml"),
+    ),
+    (
+        "checks/activity-log.toml",
+        include_str!("../../checks/activity-log.toml"),
+    ),
+    (
+        "checks/resource-logs.toml",
+        include_str!("../../checks/resource-logs.toml"),
+    ),
+    (
+        "checks/entra-logs.toml",
+        include_str!("../../checks/entra-logs.toml"),
+    ),
+    (
+        "checks/flow-logs.toml",
+        include_str!("../../checks/flow-logs.toml"),
+    ),
+    (
+        "checks/network-watcher.toml",
+        include_str!("../../checks/network-watcher.toml"),
+    ),
+    (
+        "checks/retention.toml",
+        include_str!("../../checks/retention.toml"),
+    ),
+    (
+        "checks/security-events.toml",
+        include_str!("../../checks/security-events.toml"),
+    ),
+    (
+        "checks/defender.toml",
+        include_str!("../../checks/defender.toml"),
+    ),
+    (
+        "checks/log-storage.toml",
+        include_str!("../../checks/log-storage.toml"),
+    ),
+    (
+        "checks/alerts.toml",
+        include_str!("../../checks/alerts.toml"),
+    ),
+];
+
+/// One validated check.
+#[derive(Debug, Clone)]
+pub struct CheckDef {
+    pub id: String,
+    pub title: String,
+    pub area: String,
+    pub severity: Severity,
+    pub kind: String,
+    pub rationale: String,
+    pub remediation: String,
+    pub references: Vec<String>,
+    pub enabled: bool,
+    pub params: toml::Table,
+    /// `file:line` where the check (or its last override) was defined.
+    pub source: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    pub name: String,
+    pub version: String,
+    pub checks: Vec<CheckDef>,
+    pub override_files: Vec<String>,
+}
+
+impl Baseline {
+    pub fn get(&self, id: &str) -> Option<&CheckDef> {
+        self.checks.iter().find(|c| c.id.eq_ignore_ascii_case(id))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    baseline: Option<RawHeader>,
+    #[serde(default)]
+    check: Vec<RawCheck>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHeader {
+    name: Option<String>,
+    version: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCheck {
+    id: Spanned<String>,
+    title: Option<String>,
+    area: Option<String>,
+    severity: Option<Spanned<String>>,
+    kind: Option<Spanned<String>>,
+    rationale: Option<String>,
+    remediation: Option<String>,
+    references: Option<Vec<String>>,
+    enabled: Option<bool>,
+    params: Option<Spanned<toml::Table>>,
+}
+
+/// All problems found in baseline files, each with file and line.
+#[derive(Debug, thiserror::Error)]
+#[error("baseline is not valid:\n{}", .problems.join("\n"))]
+pub struct BaselineError {
+    pub problems: Vec<String>,
+}
+
+/// 1-based line of a byte offset.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset.min(text.len()))
+        .map(|t| t.matches('\n').count() + 1)
+        .unwrap_or(1)
+}
+
+/// A TOML parse error as `file:line: message`.
+pub fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> String {
+    let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+    let msg = e.message().trim().replace('\n', " ");
+    format!("{file}:{line}: {msg}")
+}
+
+/// Validates a check's parameters against its kind.
+pub type ParamValidator = fn(&str, &toml::Table) -> Result<(), String>;
+
+/// Load the built-in baseline, then each override file in order.
+pub fn load(
+    overrides: &[(String, String)],
+    validate_params: ParamValidator,
+) -> Result<Baseline, BaselineError> {
+    let mut problems = Vec::new();
+    let mut baseline = Baseline {
+        name: "logposture".into(),
+        version: String::new(),
+        checks: Vec::new(),
+        override_files: overrides.iter().map(|(f, _)| f.clone()).collect(),
+    };
+    let builtin = BUILTIN_FILES
+        .iter()
+        .map(|(f, t)| (f.to_string(), t.to_string(), true));
+    let user = overrides.iter().map(|(f, t)| (f.clone(), t.clone(), false));
+    for (file, text, is_builtin) in builtin.chain(user) {
+        let raw: RawFile = match toml::from_str(&text) {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(toml_error(&file, &text, &e));
+                continue;
+            }
+        };
+        if let Some(h) = raw.baseline {
+            if is_builtin {
+                baseline.name = h.name.unwrap_or(baseline.name);
+                baseline.version = h.version.unwrap_or(baseline.version);
+            }
+        }
+        for rc in raw.check {
+            merge_check(
+                &mut baseline,
+                rc,
+                &file,
+                &text,
+                is_builtin,
+                validate_params,
+                &mut problems,
+            );
+        }
+    }
+    if problems.is_empty() {
+        Ok(baseline)
+    } else {
+        Err(BaselineError { problems })
+    }
+}
+
+fn merge_check(
+    baseline: &mut Baseline,
+    rc: RawCheck,
+    file: &str,
+    text: &str,
+    is_builtin: bool,
+    validate_params: ParamValidator,
+    problems: &mut Vec<String>,
+) {
+    let line = line_of(text, rc.id.span().start);
+    let at = format!("{file}:{line}");
+    let id = rc.id.into_inner().trim().to_string();
+    if id.is_empty() || id.chars().any(char::is_whitespace) {
+        problems.push(format!(
+            "{at}: check id {id:?} must be non-empty and without spaces"
+        ));
+        return;
+    }
+    let severity = match rc
+        .severity
+        .as_ref()
+        .map(|s| s.get_ref().parse::<Severity>())
+    {
+        Some(Err(e)) => {
+            problems.push(format!("{at}: check {id}: {e}"));
+            return;
+        }
+        Some(Ok(s)) => Some(s),
+        None => None,
+    };
+    if let Some(area) = &rc.area {
+        if !AREAS.contains(&area.as_str()) {
+            problems.push(format!(
+                "{at}: check {id}: unknown area {area:?} (expected one of {})",
+                AREAS.join(", ")
+            ));
+            return;
+        }
+    }
+    let existing = baseline
+        .checks
+        .iter()
+        .position(|c| c.id.eq_ignore_ascii_case(&id));
+    match existing {
+        Some(i) if is_builtin => {
+            problems.push(format!(
+                "{at}: check id {id} is defined twice (first at {})",
+                baseline.checks[i].source
+            ));
+        }
+        Some(i) => {
+            // An override: only the fields given change; params merge key by key.
+            let c = &mut baseline.checks[i];
+            if let Some(t) = rc.title {
+                c.title = t;
+            }
+            if let Some(a) = rc.area {
+                c.area = a;
+            }
+            if let Some(s) = severity {
+                c.severity = s;
+            }
+            if let Some(k) = rc.kind {
+                c.kind = k.into_inner();
+            }
+            if let Some(r) = rc.rationale {
+                c.rationale = r;
+            }
+            if let Some(r) = rc.remediation {
+                c.remediation = r;
+            }
+            if let Some(r) = rc.references {
+                c.references = r;
+            }
+            if let Some(e) = rc.enabled {
+                c.enabled = e;
+            }
+            if let Some(p) = rc.params {
+                for (k, v) in p.into_inner() {
+                    c.params.insert(k, v);
+                }
+            }
+            c.source = at.clone();
+            if let Err(e) = validate_params(&c.kind, &c.params) {
+                problems.push(format!("{at}: check {id}: {e}"));
+            }
+        }
+        None => {
+            let mut missing = Vec::new();
+            if rc.title.is_none() {
+                missing.push("title");
+            }
+            if rc.area.is_none() {
+                missing.push("area");
+            }
+            if severity.is_none() {
+                missing.push("severity");
+            }
+            if rc.kind.is_none() {
+                missing.push("kind");
+            }
+            if rc.remediation.is_none() {
+                missing.push("remediation");
+            }
+            if !missing.is_empty() {
+                problems.push(format!("{at}: new check {id} lacks {}", missing.join(", ")));
+                return;
+            }
+            let kind_span = rc
+                .kind
+                .as_ref()
+                .map(|k| line_of(text, k.span().start))
+                .unwrap_or(line);
+            let params_line = rc
+                .params
+                .as_ref()
+                .map(|p| line_of(text, p.span().start))
+                .unwrap_or(line);
+            let def = CheckDef {
+                id: id.clone(),
+                title: rc.title.unwrap_or_default(),
+                area: rc.area.unwrap_or_default(),
+                severity: severity.unwrap_or(Severity::Medium),
+                kind: rc.kind.map(Spanned::into_inner).unwrap_or_default(),
+                rationale: rc.rationale.unwrap_or_default(),
+                remediation: rc.remediation.unwrap_or_default(),
+                references: rc.references.unwrap_or_default(),
+                enabled: rc.enabled.unwrap_or(true),
+                params: rc.params.map(Spanned::into_inner).unwrap_or_default(),
+                source: at.clone(),
+            };
+            if let Err(e) = validate_params(&def.kind, &def.params) {
+                let l = if e.starts_with("unknown kind") {
+                    kind_span
+                } else {
+                    params_line
+                };
+                problems.push(format!("{file}:{l}: check {id}: {e}"));
+                return;
+            }
+            baseline.checks.push(def);
+        }
+    }
+}
+
+/// Parse a check's params table into a rule's parameter struct.
+pub fn parse_params<P: serde::de::DeserializeOwned>(params: &toml::Table) -> Result<P, String> {
+    toml::Value::Table(params.clone())
+        .try_into::<P>()
+        .map_err(|e| format!("params: {}", e.message().trim()))
+}
+
+/// Short per-area index for `checks list`.
+pub fn by_area(baseline: &Baseline) -> BTreeMap<String, Vec<&CheckDef>> {
+    let mut m: BTreeMap<String, Vec<&CheckDef>> = BTreeMap::new();
+    for c in &baseline.checks {
+        m.entry(c.area.clone()).or_default().push(c);
+    }
+    m
+}

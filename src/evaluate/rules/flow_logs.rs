@@ -1,0 +1,441 @@
+//! Flow-log rule kinds.
+//!
+//! Coverage: an NSG is covered by its own enabled flow log, or by an enabled flow log on a
+//! subnet it protects, on a NIC it protects, or on the VNet holding any such subnet (NIC subnets
+//! are found through the NIC list). A VNet is covered by a VNet-level flow log, or when every
+//! subnet has its own. Retention: `retentionPolicy.enabled = false` or `days = 0` keep logs
+//! indefinitely (pass); `0 < days < minimum` fails.
+
+use super::{check_params, params, RuleKind};
+use crate::evaluate::baseline::CheckDef;
+use crate::evaluate::{gate, EvalContext};
+use crate::inventory::{id_key, FlowLog, SubscriptionInventory};
+use crate::results::{Finding, Status};
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::HashMap;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CoverageParams {
+    /// `nsg` or `vnet`.
+    pub target: String,
+}
+
+impl Default for CoverageParams {
+    fn default() -> Self {
+        Self {
+            target: "nsg".into(),
+        }
+    }
+}
+
+fn validate_coverage(t: &toml::Table) -> Result<(), String> {
+    let p: CoverageParams = crate::evaluate::baseline::parse_params(t)?;
+    if p.target != "nsg" && p.target != "vnet" {
+        return Err(format!(
+            "params.target must be \"nsg\" or \"vnet\", not {:?}",
+            p.target
+        ));
+    }
+    Ok(())
+}
+
+pub const COVERAGE: RuleKind = RuleKind {
+    name: "flow_log_coverage",
+    validate: validate_coverage,
+    evaluate: coverage,
+    describes: "every NSG (or VNet) is covered by an enabled flow log; VNet and subnet flow logs cover the NSGs of their subnets",
+};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionParams {
+    pub min_days: u32,
+}
+
+impl Default for RetentionParams {
+    fn default() -> Self {
+        Self { min_days: 90 }
+    }
+}
+
+pub const RETENTION: RuleKind = RuleKind {
+    name: "flow_log_retention",
+    validate: check_params::<RetentionParams>,
+    evaluate: retention,
+    describes: "enabled flow logs keep data at least min_days (0 days or a disabled policy means indefinitely)",
+};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrafficParams {
+    /// Longest accepted processing interval in minutes (10 or 60); 0 accepts any.
+    pub max_interval_minutes: u32,
+}
+
+pub const TRAFFIC_ANALYTICS: RuleKind = RuleKind {
+    name: "flow_log_traffic_analytics",
+    validate: check_params::<TrafficParams>,
+    evaluate: traffic_analytics,
+    describes: "enabled flow logs feed traffic analytics",
+};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetirementParams {
+    pub retirement_date: String,
+}
+
+pub const NSG_RETIREMENT: RuleKind = RuleKind {
+    name: "nsg_flow_log_retirement",
+    validate: check_params::<RetirementParams>,
+    evaluate: retirement,
+    describes: "NSG flow logs are retiring; VNet flow logs are the migration path",
+};
+
+fn enabled_targets(sub_logs: &[FlowLog]) -> HashMap<String, &FlowLog> {
+    sub_logs
+        .iter()
+        .filter(|f| f.enabled)
+        .map(|f| (id_key(&f.target_resource_id), f))
+        .collect()
+}
+
+/// `/subscriptions/../virtualNetworks/v/subnets/s` → the VNet's id key.
+fn vnet_of_subnet(subnet_id: &str) -> String {
+    let k = id_key(subnet_id);
+    match k.find("/subnets/") {
+        Some(i) => k[..i].to_string(),
+        None => k,
+    }
+}
+
+fn coverage(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+    let p: CoverageParams = params(check);
+    let mut out = Vec::new();
+    // Flow logs may live in any subscription's watcher: index them all.
+    let all_logs: Vec<FlowLog> = ctx
+        .subscriptions()
+        .iter()
+        .flat_map(|s| s.flow_logs.items().iter().cloned())
+        .collect();
+    let logs_incomplete = ctx
+        .subscriptions()
+        .iter()
+        .find_map(|s| s.flow_logs.error.clone());
+    let by_target = enabled_targets(&all_logs);
+    for sub in ctx.subscriptions() {
+        if p.target == "nsg" {
+            nsg_coverage(check, sub, &by_target, logs_incomplete.as_ref(), &mut out);
+        } else {
+            vnet_coverage(check, sub, &by_target, logs_incomplete.as_ref(), &mut out);
+        }
+    }
+    out
+}
+
+fn nsg_coverage(
+    check: &CheckDef,
+    sub: &SubscriptionInventory,
+    by_target: &HashMap<String, &FlowLog>,
+    logs_incomplete: Option<&crate::inventory::ReadError>,
+    out: &mut Vec<Finding>,
+) {
+    if let Some(f) = gate(
+        check,
+        sub,
+        &sub.network_security_groups,
+        "the network security groups",
+    ) {
+        out.push(f);
+        return;
+    }
+    let sid = Some(sub.subscription.id.as_str());
+    let nic_subnets: HashMap<String, Vec<String>> = sub
+        .network_interfaces
+        .items()
+        .iter()
+        .map(|n| (id_key(&n.id), n.subnet_ids.clone()))
+        .collect();
+    for nsg in sub.network_security_groups.items() {
+        let mut subnets: Vec<String> = nsg.subnet_ids.clone();
+        let mut nic_subnet_unknown = false;
+        for nic in &nsg.network_interface_ids {
+            match nic_subnets.get(&id_key(nic)) {
+                Some(s) => subnets.extend(s.iter().cloned()),
+                None => nic_subnet_unknown = true,
+            }
+        }
+        let mut covered_by: Vec<String> = Vec::new();
+        if let Some(f) = by_target.get(&id_key(&nsg.id)) {
+            covered_by.push(format!("NSG flow log {}", f.name));
+        }
+        for s in &subnets {
+            if let Some(f) = by_target.get(&id_key(s)) {
+                covered_by.push(format!("subnet flow log {}", f.name));
+            }
+            if let Some(f) = by_target.get(&vnet_of_subnet(s)) {
+                covered_by.push(format!(
+                    "VNet flow log {} on {}",
+                    f.name,
+                    crate::inventory::last_segment(&vnet_of_subnet(s))
+                ));
+            }
+        }
+        for nic in &nsg.network_interface_ids {
+            if let Some(f) = by_target.get(&id_key(nic)) {
+                covered_by.push(format!("NIC flow log {}", f.name));
+            }
+        }
+        covered_by.sort();
+        covered_by.dedup();
+        let evidence = json!({
+            "subnets": nsg.subnet_ids,
+            "network_interfaces": nsg.network_interface_ids,
+            "covered_by": covered_by,
+        });
+        let mut f = if nsg.subnet_ids.is_empty() && nsg.network_interface_ids.is_empty() {
+            check.finding(Status::NotApplicable, &nsg.id, sid, format!("NSG {} is not attached to any subnet or network interface, so it sees no traffic.", nsg.name), evidence)
+        } else if !covered_by.is_empty() {
+            check.finding(
+                Status::Pass,
+                &nsg.id,
+                sid,
+                format!("NSG {} is covered by {}.", nsg.name, covered_by.join(", ")),
+                evidence,
+            )
+        } else if let Some(err) = logs_incomplete {
+            check.not_assessed(
+                &nsg.id,
+                sid,
+                "the flow logs of at least one Network Watcher",
+                err,
+            )
+        } else if nic_subnet_unknown && sub.network_interfaces.error.is_some() {
+            let err = sub
+                .network_interfaces
+                .error
+                .clone()
+                .unwrap_or_else(unreachable_error);
+            check.not_assessed(
+                &nsg.id,
+                sid,
+                "the network interfaces this NSG protects",
+                &err,
+            )
+        } else {
+            check.finding(Status::Fail, &nsg.id, sid, format!("NSG {} has no enabled flow log, and no VNet or subnet flow log covers the traffic it filters.", nsg.name), evidence)
+        };
+        f.location = Some(nsg.location.clone()).filter(|l| !l.is_empty());
+        out.push(f);
+    }
+}
+
+fn unreachable_error() -> crate::inventory::ReadError {
+    crate::inventory::ReadError {
+        scope: String::new(),
+        operation: "networkInterfaces.list".into(),
+        status: None,
+        code: None,
+        message: "network interfaces were not read".into(),
+    }
+}
+
+fn vnet_coverage(
+    check: &CheckDef,
+    sub: &SubscriptionInventory,
+    by_target: &HashMap<String, &FlowLog>,
+    logs_incomplete: Option<&crate::inventory::ReadError>,
+    out: &mut Vec<Finding>,
+) {
+    if let Some(f) = gate(check, sub, &sub.virtual_networks, "the virtual networks") {
+        out.push(f);
+        return;
+    }
+    let sid = Some(sub.subscription.id.as_str());
+    for vnet in sub.virtual_networks.items() {
+        let own = by_target.get(&id_key(&vnet.id));
+        let uncovered: Vec<String> = vnet
+            .subnets
+            .iter()
+            .filter(|s| !by_target.contains_key(&id_key(&s.id)))
+            .map(|s| s.name.clone())
+            .collect();
+        let evidence = json!({
+            "vnet_flow_log": own.map(|f| f.name.clone()),
+            "subnets": vnet.subnets.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
+            "subnets_without_own_flow_log": uncovered,
+        });
+        let mut f = if let Some(fl) = own {
+            check.finding(
+                Status::Pass,
+                &vnet.id,
+                sid,
+                format!(
+                    "VNet {} has the enabled VNet flow log {}.",
+                    vnet.name, fl.name
+                ),
+                evidence,
+            )
+        } else if !vnet.subnets.is_empty() && uncovered.is_empty() {
+            check.finding(
+                Status::Pass,
+                &vnet.id,
+                sid,
+                format!(
+                    "Every subnet of VNet {} has its own enabled flow log.",
+                    vnet.name
+                ),
+                evidence,
+            )
+        } else if let Some(err) = logs_incomplete {
+            check.not_assessed(
+                &vnet.id,
+                sid,
+                "the flow logs of at least one Network Watcher",
+                err,
+            )
+        } else {
+            check.finding(Status::Fail, &vnet.id, sid, format!("VNet {} has no enabled VNet flow log; traffic without an NSG flow log is not recorded.", vnet.name), evidence)
+        };
+        f.location = Some(vnet.location.clone()).filter(|l| !l.is_empty());
+        out.push(f);
+    }
+}
+
+fn each_enabled_log(
+    check: &CheckDef,
+    ctx: &EvalContext,
+    mut judge: impl FnMut(&FlowLog, Option<&str>) -> Finding,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for sub in ctx.subscriptions() {
+        if let Some(f) = gate(check, sub, &sub.network_watchers, "the Network Watchers") {
+            out.push(f);
+            continue;
+        }
+        if let Some(e) = &sub.flow_logs.error {
+            out.push(check.not_assessed(
+                &crate::evaluate::subscription_scope(sub),
+                Some(&sub.subscription.id),
+                "the flow logs of at least one Network Watcher",
+                e,
+            ));
+        }
+        for fl in sub.flow_logs.items().iter().filter(|f| f.enabled) {
+            let mut f = judge(fl, Some(sub.subscription.id.as_str()));
+            f.location = Some(fl.location.clone()).filter(|l| !l.is_empty());
+            out.push(f);
+        }
+    }
+    out
+}
+
+fn retention(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+    let p: RetentionParams = params(check);
+    each_enabled_log(check, ctx, |fl, sid| {
+        let evidence = json!({
+            "retention_policy_enabled": fl.retention_enabled,
+            "retention_days": fl.retention_days,
+            "minimum_days": p.min_days,
+            "storage_id": fl.storage_id,
+        });
+        if !fl.retention_enabled {
+            check.finding(
+                Status::Pass,
+                &fl.id,
+                sid,
+                format!(
+                    "Flow log {} has no retention policy: nothing is deleted.",
+                    fl.name
+                ),
+                evidence,
+            )
+        } else if fl.retention_days == 0 {
+            check.finding(
+                Status::Pass,
+                &fl.id,
+                sid,
+                format!(
+                    "Flow log {} keeps data indefinitely (retention 0 days).",
+                    fl.name
+                ),
+                evidence,
+            )
+        } else if fl.retention_days >= p.min_days {
+            check.finding(
+                Status::Pass,
+                &fl.id,
+                sid,
+                format!(
+                    "Flow log {} keeps data {} days.",
+                    fl.name, fl.retention_days
+                ),
+                evidence,
+            )
+        } else {
+            check.finding(
+                Status::Fail,
+                &fl.id,
+                sid,
+                format!(
+                    "Flow log {} deletes data after {} days; the baseline wants at least {}.",
+                    fl.name, fl.retention_days, p.min_days
+                ),
+                evidence,
+            )
+        }
+    })
+}
+
+fn traffic_analytics(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+    let p: TrafficParams = params(check);
+    each_enabled_log(check, ctx, |fl, sid| {
+        let evidence = json!({
+            "traffic_analytics_enabled": fl.traffic_analytics_enabled,
+            "interval_minutes": fl.traffic_analytics_interval_minutes,
+            "workspace": fl.traffic_analytics_workspace_id,
+        });
+        let interval_ok = p.max_interval_minutes == 0
+            || fl
+                .traffic_analytics_interval_minutes
+                .is_none_or(|i| i <= p.max_interval_minutes);
+        if fl.traffic_analytics_enabled && interval_ok {
+            check.finding(
+                Status::Pass,
+                &fl.id,
+                sid,
+                format!("Flow log {} feeds traffic analytics.", fl.name),
+                evidence,
+            )
+        } else if fl.traffic_analytics_enabled {
+            check.finding(Status::Fail, &fl.id, sid, format!("Flow log {} processes traffic analytics only every {} minutes; the baseline wants {} or less.", fl.name, fl.traffic_analytics_interval_minutes.unwrap_or(0), p.max_interval_minutes), evidence)
+        } else {
+            check.finding(Status::Fail, &fl.id, sid, format!("Flow log {} does not feed traffic analytics, so flows are not queryable in a workspace.", fl.name), evidence)
+        }
+    })
+}
+
+fn retirement(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+    let p: RetirementParams = params(check);
+    let date = if p.retirement_date.is_empty() {
+        "30 September 2027".to_string()
+    } else {
+        p.retirement_date
+    };
+    each_enabled_log(check, ctx, |fl, sid| {
+        let evidence = json!({ "target": fl.target_resource_id, "retires": date });
+        if fl.targets_nsg() {
+            check.finding(Status::Fail, &fl.id, sid, format!("Flow log {} is an NSG flow log; NSG flow logs retire on {date}: replace it with a VNet flow log.", fl.name), evidence)
+        } else {
+            check.finding(
+                Status::Pass,
+                &fl.id,
+                sid,
+                format!("Flow log {} is not an NSG flow log.", fl.name),
+                evidence,
+            )
+        }
+    })
+}

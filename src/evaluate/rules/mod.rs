@@ -1,0 +1,153 @@
+//! Rule kinds: the Rust logic behind each `kind` named in `checks/*.toml`. One file per kind;
+//! this file is the registry.
+
+pub mod activity_log_alert;
+pub mod activity_log_export;
+pub mod defender_plan;
+pub mod entra_logs;
+pub mod flow_logs;
+pub mod log_storage;
+pub mod network_watcher_regions;
+pub mod property;
+pub mod resource_logs;
+pub mod retention;
+pub mod security_events;
+
+use super::baseline::{parse_params, CheckDef};
+use super::EvalContext;
+use crate::inventory::DiagnosticSetting;
+use crate::results::Finding;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeSet;
+
+pub struct RuleKind {
+    pub name: &'static str,
+    /// Parses the check's params, so a bad baseline fails at load time with its line.
+    pub validate: fn(&toml::Table) -> Result<(), String>,
+    pub evaluate: fn(&CheckDef, &EvalContext) -> Vec<Finding>,
+    /// What the kind assesses, for `checks explain`.
+    pub describes: &'static str,
+}
+
+pub const KINDS: &[RuleKind] = &[
+    activity_log_export::KIND,
+    resource_logs::KIND,
+    entra_logs::KIND,
+    flow_logs::COVERAGE,
+    flow_logs::RETENTION,
+    flow_logs::TRAFFIC_ANALYTICS,
+    flow_logs::NSG_RETIREMENT,
+    network_watcher_regions::KIND,
+    retention::WORKSPACE,
+    retention::TABLES,
+    security_events::VM_COVERAGE,
+    security_events::LEGACY_TIER,
+    defender_plan::KIND,
+    log_storage::KIND,
+    activity_log_alert::KIND,
+    property::KIND,
+];
+
+pub fn find(name: &str) -> Option<&'static RuleKind> {
+    KINDS.iter().find(|k| k.name == name)
+}
+
+/// The baseline loader's hook: unknown kinds and bad params are errors.
+pub fn validate(kind: &str, params: &toml::Table) -> Result<(), String> {
+    match find(kind) {
+        Some(k) => (k.validate)(params),
+        None => Err(format!(
+            "unknown kind {kind:?} (known: {})",
+            KINDS.iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+pub(crate) fn check_params<P: DeserializeOwned>(params: &toml::Table) -> Result<(), String> {
+    parse_params::<P>(params).map(|_| ())
+}
+
+/// Params of a check whose params were validated at load time.
+pub(crate) fn params<P: DeserializeOwned + Default>(check: &CheckDef) -> P {
+    parse_params(&check.params).unwrap_or_default()
+}
+
+/// Which log categories a set of diagnostic settings exports.
+///
+/// Only enabled entries of settings that have a destination count. `allLogs` covers every
+/// category the resource offers; `audit` (or any group) covers the categories listed in that
+/// group; an explicit category covers itself.
+pub fn covered_categories(
+    settings: &[DiagnosticSetting],
+    offered: &[crate::inventory::LogCategory],
+    accept: impl Fn(&DiagnosticSetting) -> bool,
+) -> BTreeSet<String> {
+    let mut covered = BTreeSet::new();
+    for s in settings.iter().filter(|s| s.has_destination() && accept(s)) {
+        for l in s.logs.iter().filter(|l| l.enabled) {
+            if let Some(c) = &l.category {
+                covered.insert(c.to_ascii_lowercase());
+            }
+            if let Some(g) = &l.category_group {
+                if g.eq_ignore_ascii_case("allLogs") {
+                    covered.insert("*".to_string());
+                    covered.extend(offered.iter().map(|c| c.name.to_ascii_lowercase()));
+                } else {
+                    covered.extend(
+                        offered
+                            .iter()
+                            .filter(|c| c.groups.iter().any(|cg| cg.eq_ignore_ascii_case(g)))
+                            .map(|c| c.name.to_ascii_lowercase()),
+                    );
+                }
+            }
+        }
+    }
+    covered
+}
+
+/// Settings as evidence: name, destinations, enabled categories/groups.
+pub fn settings_evidence(settings: &[DiagnosticSetting]) -> serde_json::Value {
+    serde_json::Value::Array(
+        settings
+            .iter()
+            .map(|s| {
+                let enabled: Vec<String> = s
+                    .logs
+                    .iter()
+                    .filter(|l| l.enabled)
+                    .filter_map(|l| {
+                        l.category
+                            .clone()
+                            .or_else(|| l.category_group.as_ref().map(|g| format!("group:{g}")))
+                    })
+                    .collect();
+                let disabled: Vec<String> = s
+                    .logs
+                    .iter()
+                    .filter(|l| !l.enabled)
+                    .filter_map(|l| {
+                        l.category
+                            .clone()
+                            .or_else(|| l.category_group.as_ref().map(|g| format!("group:{g}")))
+                    })
+                    .collect();
+                serde_json::json!({
+                    "name": s.name,
+                    "destinations": s.destinations(),
+                    "enabled": enabled,
+                    "disabled": disabled,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// "A, B and C".
+pub fn and_list(items: &[String]) -> String {
+    match items.len() {
+        0 => String::new(),
+        1 => items[0].clone(),
+        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
+    }
+}

@@ -1,0 +1,204 @@
+//! Retention rule kinds. `workspace_retention`: a workspace keeps data at least `min_days`.
+//! `table_retention`: security tables keep data (interactive and total) at least the baseline;
+//! a table's own retention, when not the default, overrides the workspace's for that table.
+
+use super::{check_params, params, RuleKind};
+use crate::evaluate::baseline::CheckDef;
+use crate::evaluate::{gate, EvalContext};
+use crate::inventory::{Workspace, WorkspaceTable};
+use crate::results::{Finding, Status};
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkspaceParams {
+    pub min_days: u32,
+}
+
+impl Default for WorkspaceParams {
+    fn default() -> Self {
+        Self { min_days: 90 }
+    }
+}
+
+pub const WORKSPACE: RuleKind = RuleKind {
+    name: "workspace_retention",
+    validate: check_params::<WorkspaceParams>,
+    evaluate: workspace,
+    describes: "Log Analytics workspace retentionInDays against a minimum",
+};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TableParams {
+    pub tables: Vec<String>,
+    pub min_interactive_days: u32,
+    pub min_total_days: u32,
+}
+
+impl Default for TableParams {
+    fn default() -> Self {
+        Self {
+            tables: vec!["SecurityEvent".into()],
+            min_interactive_days: 90,
+            min_total_days: 365,
+        }
+    }
+}
+
+pub const TABLES: RuleKind = RuleKind {
+    name: "table_retention",
+    validate: check_params::<TableParams>,
+    evaluate: tables,
+    describes: "interactive and total retention of named security tables, table settings overriding the workspace",
+};
+
+fn workspace(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+    let p: WorkspaceParams = params(check);
+    let mut out = Vec::new();
+    for sub in ctx.subscriptions() {
+        if let Some(f) = gate(check, sub, &sub.workspaces, "the Log Analytics workspaces") {
+            out.push(f);
+            continue;
+        }
+        let sid = Some(sub.subscription.id.as_str());
+        for ws in sub.workspaces.items() {
+            let evidence = json!({ "retention_in_days": ws.retention_in_days, "minimum_days": p.min_days, "sku": ws.sku });
+            let mut f = match ws.retention_in_days {
+                None => check.finding(
+                    Status::NotAssessed,
+                    &ws.id,
+                    sid,
+                    format!(
+                        "Not assessed: workspace {} did not report retentionInDays.",
+                        ws.name
+                    ),
+                    evidence,
+                ),
+                Some(d) if d >= p.min_days => check.finding(
+                    Status::Pass,
+                    &ws.id,
+                    sid,
+                    format!("Workspace {} keeps data {d} days.", ws.name),
+                    evidence,
+                ),
+                Some(d) => check.finding(
+                    Status::Fail,
+                    &ws.id,
+                    sid,
+                    format!(
+                        "Workspace {} keeps data {d} days; the baseline wants at least {}.",
+                        ws.name, p.min_days
+                    ),
+                    evidence,
+                ),
+            };
+            f.location = Some(ws.location.clone()).filter(|l| !l.is_empty());
+            out.push(f);
+        }
+    }
+    out
+}
+
+/// (interactive, total) days in force for a table, and whether each is the table's own value.
+pub fn effective_retention(ws: &Workspace, t: &WorkspaceTable) -> (Option<u32>, Option<u32>) {
+    let ws_days = ws.retention_in_days;
+    let interactive = if t.retention_is_default {
+        ws_days
+    } else {
+        t.retention_in_days.or(ws_days)
+    };
+    let total = if t.total_retention_is_default {
+        interactive
+    } else {
+        t.total_retention_in_days.or(interactive)
+    };
+    (interactive, total.max(interactive))
+}
+
+fn tables(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+    let p: TableParams = params(check);
+    let mut out = Vec::new();
+    for sub in ctx.subscriptions() {
+        if let Some(f) = gate(check, sub, &sub.workspaces, "the Log Analytics workspaces") {
+            out.push(f);
+            continue;
+        }
+        let sid = Some(sub.subscription.id.as_str());
+        for ws in sub.workspaces.items() {
+            let tables = match (&ws.tables.value, &ws.tables.error) {
+                (Some(t), None) => t,
+                (_, Some(e)) => {
+                    out.push(check.not_assessed(&ws.id, sid, "the workspace's tables", e));
+                    continue;
+                }
+                _ => continue,
+            };
+            for name in &p.tables {
+                let Some(t) = tables.iter().find(|t| t.name.eq_ignore_ascii_case(name)) else {
+                    continue;
+                };
+                let rid = format!("{}/tables/{}", ws.id, t.name);
+                let (interactive, total) = effective_retention(ws, t);
+                let evidence = json!({
+                    "workspace_retention_days": ws.retention_in_days,
+                    "table_retention_days": t.retention_in_days,
+                    "table_total_retention_days": t.total_retention_in_days,
+                    "retention_is_default": t.retention_is_default,
+                    "total_retention_is_default": t.total_retention_is_default,
+                    "effective_interactive_days": interactive,
+                    "effective_total_days": total,
+                    "plan": t.plan,
+                    "minimum_interactive_days": p.min_interactive_days,
+                    "minimum_total_days": p.min_total_days,
+                });
+                let mut short = Vec::new();
+                if interactive.is_some_and(|d| d < p.min_interactive_days) {
+                    short.push(format!(
+                        "interactive {} days < {}",
+                        interactive.unwrap_or(0),
+                        p.min_interactive_days
+                    ));
+                }
+                if total.is_some_and(|d| d < p.min_total_days) {
+                    short.push(format!(
+                        "total {} days < {}",
+                        total.unwrap_or(0),
+                        p.min_total_days
+                    ));
+                }
+                let mut f = if interactive.is_none() || total.is_none() {
+                    check.finding(
+                        Status::NotAssessed,
+                        &rid,
+                        sid,
+                        format!(
+                            "Not assessed: retention of table {} in workspace {} is not reported.",
+                            t.name, ws.name
+                        ),
+                        evidence,
+                    )
+                } else if short.is_empty() {
+                    check.finding(Status::Pass, &rid, sid, format!("Table {} in workspace {} keeps data {} days interactively and {} in total.", t.name, ws.name, interactive.unwrap_or(0), total.unwrap_or(0)), evidence)
+                } else {
+                    check.finding(
+                        Status::Fail,
+                        &rid,
+                        sid,
+                        format!(
+                            "Table {} in workspace {} is kept too briefly: {}.",
+                            t.name,
+                            ws.name,
+                            short.join(", ")
+                        ),
+                        evidence,
+                    )
+                };
+                f.location = Some(ws.location.clone()).filter(|l| !l.is_empty());
+                out.push(f);
+            }
+        }
+    }
+    out
+}

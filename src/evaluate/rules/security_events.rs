@@ -1,0 +1,337 @@
+//! Windows security events. `security_event_coverage`: every Windows VM sends security events at
+//! least at `min_tier`, through an associated data collection rule whose Microsoft-SecurityEvent
+//! xPath queries reach that event set, or (if allowed) a legacy workspace tier.
+//! `security_event_legacy_tier`: a workspace's legacy `SecurityEventCollectionConfiguration` tier
+//! is at least `min_tier` (Recommended = Common).
+//!
+//! xPath classification: `Security!*` (or any Security query without an EventID filter) is All;
+//! otherwise the EventIDs named are compared with the Minimal and Common sets (parameters, from
+//! Microsoft's "Windows security event sets" list).
+
+use super::{check_params, params, RuleKind};
+use crate::evaluate::baseline::CheckDef;
+use crate::evaluate::{gate, EvalContext};
+use crate::inventory::id_key;
+use crate::results::{Finding, Status};
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Tier {
+    None,
+    Custom,
+    Minimal,
+    Common,
+    All,
+}
+
+impl Tier {
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::None => "None",
+            Tier::Custom => "custom",
+            Tier::Minimal => "Minimal",
+            Tier::Common => "Common",
+            Tier::All => "All",
+        }
+    }
+    /// Legacy workspace tier names: None, Minimal, Recommended (= Common), All.
+    pub fn from_legacy(s: &str) -> Tier {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "all" => Tier::All,
+            "recommended" | "common" => Tier::Common,
+            "minimal" => Tier::Minimal,
+            _ => Tier::None,
+        }
+    }
+    fn parse(s: &str) -> Option<Tier> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "all" => Some(Tier::All),
+            "common" | "recommended" => Some(Tier::Common),
+            "minimal" => Some(Tier::Minimal),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Params {
+    pub min_tier: String,
+    pub accept_legacy_tier: bool,
+    pub minimal_event_ids: Vec<u32>,
+    pub common_event_ids: Vec<u32>,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            min_tier: "Common".into(),
+            accept_legacy_tier: true,
+            minimal_event_ids: vec![],
+            common_event_ids: vec![],
+        }
+    }
+}
+
+fn validate(t: &toml::Table) -> Result<(), String> {
+    let p: Params = crate::evaluate::baseline::parse_params(t)?;
+    if Tier::parse(&p.min_tier).is_none() {
+        return Err(format!(
+            "params.min_tier must be Minimal, Common or All, not {:?}",
+            p.min_tier
+        ));
+    }
+    Ok(())
+}
+
+pub const VM_COVERAGE: RuleKind = RuleKind {
+    name: "security_event_coverage",
+    validate,
+    evaluate: vm_coverage,
+    describes: "Windows VMs: tier of security events sent by associated data collection rules (or legacy workspace tier)",
+};
+
+pub const LEGACY_TIER: RuleKind = RuleKind {
+    name: "security_event_legacy_tier",
+    validate: check_params::<Params>,
+    evaluate: legacy_tier,
+    describes: "legacy SecurityEventCollectionConfiguration tier of workspaces that have one",
+};
+
+/// Event IDs named in one xPath query, or None when it selects every Security event.
+pub fn xpath_event_ids(query: &str) -> Option<BTreeSet<u32>> {
+    let q = query.trim();
+    let (channel, filter) = q.split_once('!').unwrap_or((q, "*"));
+    if !channel.trim().eq_ignore_ascii_case("Security") {
+        return Some(BTreeSet::new());
+    }
+    let lower = filter.to_ascii_lowercase();
+    if !lower.contains("eventid") {
+        return None; // `Security!*` or a filter on level/keywords only: every event id
+    }
+    let mut ids = BTreeSet::new();
+    let bytes = lower.as_bytes();
+    let mut i = 0;
+    while let Some(pos) = lower[i..].find("eventid") {
+        let mut j = i + pos + "eventid".len();
+        while j < bytes.len() && bytes[j] == b' ' {
+            j += 1;
+        }
+        if j < bytes.len() && bytes[j] == b'=' {
+            j += 1;
+            while j < bytes.len() && bytes[j] == b' ' {
+                j += 1;
+            }
+            let start = j;
+            while j < bytes.len() && bytes[j].is_ascii_digit() {
+                j += 1;
+            }
+            if let Ok(n) = lower[start..j].parse::<u32>() {
+                ids.insert(n);
+            }
+        }
+        i = j.max(i + pos + 1);
+    }
+    Some(ids)
+}
+
+/// The tier a set of Security xPath queries reaches.
+pub fn classify(queries: &[String], minimal: &[u32], common: &[u32]) -> (Tier, BTreeSet<u32>) {
+    let mut ids = BTreeSet::new();
+    for q in queries {
+        match xpath_event_ids(q) {
+            None => return (Tier::All, BTreeSet::new()),
+            Some(s) => ids.extend(s),
+        }
+    }
+    let has_all = |set: &[u32]| !set.is_empty() && set.iter().all(|i| ids.contains(i));
+    let tier = if has_all(common) {
+        Tier::Common
+    } else if has_all(minimal) {
+        Tier::Minimal
+    } else if ids.is_empty() {
+        Tier::None
+    } else {
+        Tier::Custom
+    };
+    (tier, ids)
+}
+
+fn vm_coverage(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+    let p: Params = params(check);
+    let min = Tier::parse(&p.min_tier).unwrap_or(Tier::Common);
+    let mut out = Vec::new();
+    for sub in ctx.subscriptions() {
+        if let Some(f) = gate(check, sub, &sub.virtual_machines, "the virtual machines") {
+            out.push(f);
+            continue;
+        }
+        let sid = Some(sub.subscription.id.as_str());
+        let legacy: Vec<(String, Tier)> = sub
+            .workspaces
+            .items()
+            .iter()
+            .filter_map(|w| {
+                w.security_event_tier
+                    .complete()
+                    .and_then(|t| t.as_ref())
+                    .map(|t| (w.name.clone(), Tier::from_legacy(t)))
+            })
+            .collect();
+        for vm in sub
+            .virtual_machines
+            .items()
+            .iter()
+            .filter(|v| v.is_windows())
+        {
+            let assoc = match (&vm.dcr_associations.value, &vm.dcr_associations.error) {
+                (Some(a), None) => a,
+                (_, Some(e)) => {
+                    out.push(check.not_assessed(
+                        &vm.id,
+                        sid,
+                        "the VM's data collection rule associations",
+                        e,
+                    ));
+                    continue;
+                }
+                _ => continue,
+            };
+            let mut queries = Vec::new();
+            let mut rules = Vec::new();
+            let mut unknown = Vec::new();
+            for rid in assoc {
+                match ctx.dcr_by_id.get(&id_key(rid)) {
+                    Some(d) => {
+                        if !d.security_event_xpaths.is_empty() {
+                            rules.push(d.name.clone());
+                        }
+                        queries.extend(d.security_event_xpaths.iter().cloned());
+                    }
+                    None => unknown.push(rid.clone()),
+                }
+            }
+            let (tier, ids) = classify(&queries, &p.minimal_event_ids, &p.common_event_ids);
+            let best_legacy = legacy.iter().max_by_key(|(_, t)| *t).cloned();
+            let evidence = json!({
+                "os_type": vm.os_type,
+                "associated_rules": assoc,
+                "rules_with_security_events": rules,
+                "dcr_tier": tier.name(),
+                "event_ids_named": ids.len(),
+                "rules_outside_scope": unknown,
+                "legacy_workspace_tier": best_legacy.as_ref().map(|(w, t)| format!("{w}: {}", t.name())),
+                "minimum_tier": min.name(),
+            });
+            let mut f = if tier >= min {
+                check.finding(
+                    Status::Pass,
+                    &vm.id,
+                    sid,
+                    format!(
+                        "VM {} sends {} security events through {}.",
+                        vm.name,
+                        tier.name(),
+                        rules.join(", ")
+                    ),
+                    evidence,
+                )
+            } else if let Some((w, t)) =
+                best_legacy.filter(|(_, t)| p.accept_legacy_tier && *t >= min)
+            {
+                check.finding(Status::Pass, &vm.id, sid, format!("VM {} has no data collection rule at {}, but workspace {w} collects {} security events from legacy agents (retired August 2024: move to a data collection rule).", vm.name, min.name(), t.name()), evidence)
+            } else if !unknown.is_empty() {
+                let e = ctx
+                    .dcr_list_incomplete
+                    .clone()
+                    .unwrap_or(crate::inventory::ReadError {
+                        scope: unknown.join(", "),
+                        operation: "dataCollectionRules.list".into(),
+                        status: None,
+                        code: Some("OutOfScope".into()),
+                        message: "the associated rule is outside the scanned subscriptions".into(),
+                    });
+                check.not_assessed(&vm.id, sid, "an associated data collection rule", &e)
+            } else if assoc.is_empty() {
+                check.finding(Status::Fail, &vm.id, sid, format!("Windows VM {} has no data collection rule: its security events (logons, privilege use, process creation) are not collected.", vm.name), evidence)
+            } else {
+                check.finding(Status::Fail, &vm.id, sid, format!("Windows VM {} sends security events only at tier {}; the baseline wants {}.", vm.name, tier.name(), min.name()), evidence)
+            };
+            f.location = Some(vm.location.clone()).filter(|l| !l.is_empty());
+            out.push(f);
+        }
+    }
+    out
+}
+
+fn legacy_tier(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+    let p: Params = params(check);
+    let min = Tier::parse(&p.min_tier).unwrap_or(Tier::Common);
+    let mut out = Vec::new();
+    for sub in ctx.subscriptions() {
+        if let Some(f) = gate(check, sub, &sub.workspaces, "the Log Analytics workspaces") {
+            out.push(f);
+            continue;
+        }
+        let sid = Some(sub.subscription.id.as_str());
+        for ws in sub.workspaces.items() {
+            let tier = match (&ws.security_event_tier.value, &ws.security_event_tier.error) {
+                (_, Some(e)) => {
+                    out.push(check.not_assessed(
+                        &ws.id,
+                        sid,
+                        "the workspace's security-event data source",
+                        e,
+                    ));
+                    continue;
+                }
+                (Some(Some(t)), None) => t.clone(),
+                _ => continue, // no legacy configuration: nothing to judge
+            };
+            let t = Tier::from_legacy(&tier);
+            let evidence = json!({ "tier": tier, "minimum_tier": min.name() });
+            let f = if t >= min {
+                check.finding(
+                    Status::Pass,
+                    &ws.id,
+                    sid,
+                    format!(
+                        "Workspace {} collects {tier} security events from legacy agents.",
+                        ws.name
+                    ),
+                    evidence,
+                )
+            } else {
+                check.finding(Status::Fail, &ws.id, sid, format!("Workspace {} collects security events from legacy agents only at tier {tier}; the baseline wants {} (Recommended).", ws.name, min.name()), evidence)
+            };
+            out.push(f);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xpaths_are_classified_by_event_ids() {
+        assert_eq!(xpath_event_ids("Security!*"), None);
+        assert_eq!(xpath_event_ids("Security!*[System[(Level=1)]]"), None);
+        let ids = xpath_event_ids("Security!*[System[(EventID=4624 or EventID = 4625)]]").unwrap();
+        assert_eq!(ids.into_iter().collect::<Vec<_>>(), vec![4624, 4625]);
+        assert!(xpath_event_ids("System!*").unwrap().is_empty());
+        let (t, _) = classify(&["Security!*[System[(EventID=1)]]".into()], &[1], &[1, 2]);
+        assert_eq!(t, Tier::Minimal);
+        let (t, _) = classify(
+            &["Security!*[System[(EventID=1 or EventID=2)]]".into()],
+            &[1],
+            &[1, 2],
+        );
+        assert_eq!(t, Tier::Common);
+        let (t, _) = classify(&["Security!*[System[(EventID=9)]]".into()], &[1], &[1, 2]);
+        assert_eq!(t, Tier::Custom);
+    }
+}
