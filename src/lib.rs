@@ -5,7 +5,13 @@
 //! [`collect`] (Azure → [`inventory`] snapshot) → [`evaluate`] (baseline in `checks/` → findings)
 //! → [`estimate`] (volume and cost of each gap) → [`render`] (HTML, Markdown, JSON, SARIF, JUnit).
 
+pub mod app;
+pub mod cli;
 pub mod collect;
+pub mod demo;
+pub mod estimate;
 pub mod evaluate;
 pub mod inventory;
+pub mod merge;
+pub mod render;
 pub mod results;

@@ -114,22 +114,20 @@ fn vnet_of_subnet(subnet_id: &str) -> String {
 fn coverage(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
     let p: CoverageParams = params(check);
     let mut out = Vec::new();
-    // Flow logs may live in any subscription's watcher: index them all.
+    // Index every flow log read; a flow log lives in the watcher of its target's subscription,
+    // so only that subscription's failed flow-log reads make an uncovered target unknown.
     let all_logs: Vec<FlowLog> = ctx
         .subscriptions()
         .iter()
         .flat_map(|s| s.flow_logs.items().iter().cloned())
         .collect();
-    let logs_incomplete = ctx
-        .subscriptions()
-        .iter()
-        .find_map(|s| s.flow_logs.error.clone());
     let by_target = enabled_targets(&all_logs);
     for sub in ctx.subscriptions() {
+        let logs_incomplete = sub.flow_logs.error.as_ref();
         if p.target == "nsg" {
-            nsg_coverage(check, sub, &by_target, logs_incomplete.as_ref(), &mut out);
+            nsg_coverage(check, sub, &by_target, logs_incomplete, &mut out);
         } else {
-            vnet_coverage(check, sub, &by_target, logs_incomplete.as_ref(), &mut out);
+            vnet_coverage(check, sub, &by_target, logs_incomplete, &mut out);
         }
     }
     out

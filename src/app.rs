@@ -1,0 +1,413 @@
+//! The commands: wiring the stages together. Configuration (baseline, suppressions, cost model,
+//! templates) is loaded and validated before any Azure read, so a typo costs nothing; the
+//! snapshot is written as soon as collection ends, so nothing collected is lost.
+
+use crate::cli::{
+    AzureArgs, ChecksAction, ChecksArgs, Cli, Command, EvalArgs, OutputArgs, ScopeArgs,
+};
+use crate::collect::arm::{ArmClient, CloudEndpoints, TransportSettings};
+use crate::collect::{self, CollectOptions};
+use crate::estimate::{self, model::CostModel};
+use crate::evaluate::{self, baseline::Baseline, suppressions};
+use crate::inventory::{id_key, Snapshot};
+use crate::render::{self, Format, Templates};
+use crate::results::{
+    BaselineInfo, Drift, DriftItem, Results, ResultsScope, Severity, Status, Summary,
+    RESULTS_SCHEMA_VERSION,
+};
+use anyhow::{bail, Context as _};
+use std::collections::BTreeSet;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A usage, configuration or authentication problem: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+fn config_err(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::Error::new(ConfigError(e.to_string()))
+}
+
+/// Exit code for an error that ended the run.
+pub fn error_exit_code(_e: &anyhow::Error) -> i32 {
+    2
+}
+
+fn read_file(p: &Path, what: &str) -> anyhow::Result<(String, String)> {
+    let text = std::fs::read_to_string(p)
+        .map_err(|e| config_err(format!("cannot read {what} {}: {e}", p.display())))?;
+    Ok((p.display().to_string(), text))
+}
+
+pub fn load_baseline(files: &[PathBuf]) -> anyhow::Result<Baseline> {
+    let texts = files
+        .iter()
+        .map(|p| read_file(p, "baseline"))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    evaluate::baseline::load(&texts, evaluate::rules::validate).map_err(config_err)
+}
+
+/// Everything an evaluation needs, loaded and checked up front.
+pub struct Assessment {
+    pub baseline: Baseline,
+    pub suppressions: Vec<suppressions::Suppression>,
+    pub cost_model: CostModel,
+    pub entra_users: Option<u64>,
+    pub previous: Option<Results>,
+    pub fail_on: Severity,
+}
+
+impl Assessment {
+    pub fn load(args: &EvalArgs) -> anyhow::Result<Self> {
+        let baseline = load_baseline(&args.baselines)?;
+        let suppressions = match &args.suppressions {
+            Some(p) => {
+                let (name, text) = read_file(p, "suppressions file")?;
+                suppressions::parse(&name, &text, &baseline).map_err(config_err)?
+            }
+            None => Vec::new(),
+        };
+        let pricing = args
+            .pricing
+            .iter()
+            .map(|p| read_file(p, "pricing file"))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let cost_model = CostModel::load(&pricing).map_err(config_err)?;
+        let previous = match &args.compare {
+            Some(p) => {
+                let (name, text) = read_file(p, "previous results")?;
+                Some(serde_json::from_str::<Results>(&text).map_err(|e| {
+                    config_err(format!(
+                        "{name}:{}:{}: not a logposture results.json: {e}",
+                        e.line(),
+                        e.column()
+                    ))
+                })?)
+            }
+            None => None,
+        };
+        Ok(Self {
+            baseline,
+            suppressions,
+            cost_model,
+            entra_users: args.entra_users,
+            previous,
+            fail_on: args.fail_on,
+        })
+    }
+
+    /// Snapshot → findings → suppressions → costs → results.
+    pub fn assess(&self, snapshot: &Snapshot, today: time::Date) -> Results {
+        let mut findings = evaluate::run(snapshot, &self.baseline);
+        let notes = suppressions::apply(&mut findings, &self.suppressions, today);
+        let cost = estimate::apply(&mut findings, snapshot, &self.cost_model, self.entra_users);
+        let mut results = Results {
+            schema_version: RESULTS_SCHEMA_VERSION,
+            tool: crate::inventory::ToolInfo::current(),
+            started_at: snapshot.started_at.clone(),
+            finished_at: snapshot.finished_at.clone(),
+            tenant_id: snapshot.tenant_id.clone(),
+            scope: ResultsScope {
+                subscriptions: snapshot.scope.subscriptions.clone(),
+                management_group: snapshot.scope.management_group.clone(),
+                shard: snapshot.scope.shard.clone(),
+            },
+            baseline: BaselineInfo {
+                name: self.baseline.name.clone(),
+                version: self.baseline.version.clone(),
+                checks: self.baseline.checks.iter().filter(|c| c.enabled).count(),
+                overrides: self.baseline.override_files.clone(),
+            },
+            summary: Summary::of(&findings),
+            findings,
+            cost,
+            errors: snapshot.errors.clone(),
+            suppression_notes: notes,
+            drift: None,
+        };
+        if let Some(prev) = &self.previous {
+            results.drift = Some(drift(prev, &results));
+        }
+        results
+    }
+}
+
+fn failing_keys(r: &Results) -> BTreeSet<(String, String)> {
+    r.findings
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .map(|f| (f.check_id.clone(), id_key(&f.resource_id)))
+        .collect()
+}
+
+/// New, resolved and still-failing findings against a previous run.
+pub fn drift(prev: &Results, now: &Results) -> Drift {
+    let before = failing_keys(prev);
+    let after = failing_keys(now);
+    let item = |(c, r): &(String, String)| DriftItem {
+        check_id: c.clone(),
+        resource_id: r.clone(),
+    };
+    let new: Vec<DriftItem> = after.difference(&before).map(item).collect();
+    let resolved: Vec<DriftItem> = before.difference(&after).map(item).collect();
+    Drift {
+        previous_finished_at: prev.finished_at.clone(),
+        new_failures: new.len(),
+        resolved: resolved.len(),
+        still_failing: after.intersection(&before).count(),
+        new,
+        resolved_items: resolved,
+    }
+}
+
+pub fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+fn cloud_for(args: &AzureArgs) -> anyhow::Result<CloudEndpoints> {
+    let mut cloud = CloudEndpoints::for_cloud(&args.cloud)
+        .ok_or_else(|| config_err(format!("unknown cloud {}", args.cloud)))?;
+    if let Some(u) = &args.arm_endpoint {
+        cloud.arm = u.clone();
+    }
+    if let Some(u) = &args.logs_endpoint {
+        cloud.logs = u.clone();
+    }
+    Ok(cloud)
+}
+
+/// Sets `AZURE_AUTHORITY_HOST` for sovereign clouds; must run before the runtime starts threads.
+pub fn prepare_environment(cli: &Cli) {
+    let azure = match &cli.command {
+        Command::Scan(a) if !a.demo => Some(&a.azure),
+        Command::Collect(a) => Some(&a.azure),
+        _ => None,
+    };
+    if let Some(cloud) = azure.and_then(|a| CloudEndpoints::for_cloud(&a.cloud)) {
+        collect::prepare_authority(&cloud);
+    }
+}
+
+async fn collect_live(
+    scope: &ScopeArgs,
+    azure: &AzureArgs,
+    quiet: bool,
+) -> anyhow::Result<Snapshot> {
+    let cloud = cloud_for(azure)?;
+    let credential =
+        collect::credential().map_err(|e| config_err(format!("no Azure credential: {e}")))?;
+    let settings = TransportSettings {
+        concurrency: usize::from(azure.concurrency),
+        request_timeout: Duration::from_secs(azure.request_timeout.max(1)),
+        bucket_size: azure.arm_bucket,
+        refill_per_second: azure.arm_refill,
+        ..TransportSettings::default()
+    };
+    let client = ArmClient::new(credential, &cloud, settings)
+        .map_err(|e| config_err(format!("cannot build the ARM client: {e}")))?;
+    client.check_credential().await.map_err(|e| {
+        config_err(format!(
+            "authentication failed: {e}. Set AZURE_TENANT_ID/AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE, use a managed identity, or `az login`."
+        ))
+    })?;
+    let opts = CollectOptions {
+        subscriptions: scope.subscriptions.clone(),
+        exclude_subscriptions: scope.exclude_subscriptions.clone(),
+        management_group: scope.management_group.clone(),
+        shard: scope.shard,
+        measure_usage: !azure.no_usage,
+        progress: !quiet,
+        per_subscription_parallelism: usize::from(azure.concurrency).max(4),
+    };
+    Ok(collect::collect(&client, &cloud.name, &opts).await)
+}
+
+fn write_snapshot(path: &Path, snap: &Snapshot) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let text = serde_json::to_string_pretty(snap)?;
+    std::fs::write(path, text + "\n")
+        .with_context(|| format!("cannot write snapshot {}", path.display()))
+}
+
+fn report(
+    results: &Results,
+    out: &OutputArgs,
+    templates: &Templates,
+    formats: &[Format],
+) -> anyhow::Result<()> {
+    let written = render::write_all(results, formats, &out.output, templates)?;
+    if !out.quiet {
+        summary_line(results, &written);
+    }
+    Ok(())
+}
+
+fn summary_line(r: &Results, written: &[PathBuf]) {
+    let mut err = std::io::stderr().lock();
+    let s = &r.summary;
+    let gaps = r
+        .cost
+        .pointer("/gaps/usd_per_month")
+        .and_then(serde_json::Value::as_f64)
+        .unwrap_or(0.0);
+    let _ = writeln!(
+        err,
+        "logposture: {} fail, {} not assessed, {} pass, {} suppressed across {} subscription(s); {} read error(s); closing the gaps ≈ {}/month",
+        s.fail,
+        s.not_assessed,
+        s.pass,
+        s.suppressed,
+        r.scope.subscriptions.len(),
+        r.errors.len(),
+        render::view::money(r.cost.get("currency").and_then(serde_json::Value::as_str).unwrap_or("USD"), gaps),
+    );
+    for p in written {
+        let _ = writeln!(err, "  wrote {}", p.display());
+    }
+}
+
+/// Runs a command; returns the process exit code.
+pub async fn run(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Scan(args) => {
+            let assessment = Assessment::load(&args.eval)?;
+            let formats = Format::parse_list(&args.output.format).map_err(config_err)?;
+            let templates =
+                Templates::load(args.output.templates.as_deref()).map_err(config_err)?;
+            let snapshot = if args.demo {
+                crate::demo::snapshot()
+            } else {
+                collect_live(&args.scope, &args.azure, args.output.quiet).await?
+            };
+            if let Some(p) = &args.snapshot_out {
+                write_snapshot(p, &snapshot)?;
+            }
+            let results = assessment.assess(&snapshot, today());
+            report(&results, &args.output, &templates, &formats)?;
+            Ok(results.exit_code(assessment.fail_on))
+        }
+        Command::Collect(args) => {
+            let snapshot = collect_live(&args.scope, &args.azure, args.quiet).await?;
+            write_snapshot(&args.snapshot_out, &snapshot)?;
+            if !args.quiet {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "logposture: {} subscription(s), {} requests ({} throttled), {} failed read(s); wrote {}",
+                    snapshot.scope.subscriptions.len(),
+                    snapshot.stats.requests,
+                    snapshot.stats.throttled,
+                    snapshot.errors.len(),
+                    args.snapshot_out.display()
+                );
+            }
+            Ok(if snapshot.errors.is_empty() { 0 } else { 3 })
+        }
+        Command::Evaluate(args) => {
+            let assessment = Assessment::load(&args.eval)?;
+            let formats = Format::parse_list(&args.output.format).map_err(config_err)?;
+            let templates =
+                Templates::load(args.output.templates.as_deref()).map_err(config_err)?;
+            let snapshot = Snapshot::load(&args.snapshot).map_err(config_err)?;
+            let results = assessment.assess(&snapshot, today());
+            report(&results, &args.output, &templates, &formats)?;
+            Ok(results.exit_code(assessment.fail_on))
+        }
+        Command::Checks(args) => checks(args),
+        Command::Merge(args) => {
+            let formats = Format::parse_list(&args.output.format).map_err(config_err)?;
+            let templates =
+                Templates::load(args.output.templates.as_deref()).map_err(config_err)?;
+            let mut parts = Vec::new();
+            for p in &args.results {
+                let (name, text) = read_file(p, "shard results")?;
+                let r: Results = serde_json::from_str(&text).map_err(|e| {
+                    config_err(format!(
+                        "{name}:{}:{}: not a logposture results.json: {e}",
+                        e.line(),
+                        e.column()
+                    ))
+                })?;
+                parts.push(r);
+            }
+            let merged = crate::merge::merge(parts)?;
+            report(&merged, &args.output, &templates, &formats)?;
+            Ok(merged.exit_code(args.fail_on))
+        }
+    }
+}
+
+fn checks(args: ChecksArgs) -> anyhow::Result<i32> {
+    let baseline = load_baseline(&args.baselines)?;
+    let mut out = std::io::stdout().lock();
+    match args.action {
+        ChecksAction::List => {
+            writeln!(
+                out,
+                "{} {} — {} checks",
+                baseline.name,
+                baseline.version,
+                baseline.checks.len()
+            )?;
+            for (area, list) in evaluate::baseline::by_area(&baseline) {
+                writeln!(out, "\n{area}")?;
+                for c in list {
+                    let off = if c.enabled { "" } else { "  (disabled)" };
+                    writeln!(
+                        out,
+                        "  {:<14} {:<8} {}{off}",
+                        c.id,
+                        c.severity.as_str(),
+                        c.title
+                    )?;
+                }
+            }
+        }
+        ChecksAction::Explain { check_id } => {
+            let Some(c) = baseline.get(&check_id) else {
+                bail!(config_err(format!(
+                    "unknown check id {check_id:?} (see `logposture checks list`)"
+                )));
+            };
+            let kind = evaluate::rules::find(&c.kind);
+            writeln!(out, "{} — {}", c.id, c.title)?;
+            writeln!(
+                out,
+                "area: {}   severity: {}   kind: {}   enabled: {}",
+                c.area,
+                c.severity.as_str(),
+                c.kind,
+                c.enabled
+            )?;
+            writeln!(out, "defined at: {}", c.source)?;
+            if let Some(k) = kind {
+                writeln!(out, "assesses: {}", k.describes)?;
+            }
+            writeln!(out, "\nWhy\n{}", c.rationale.trim())?;
+            if !c.params.is_empty() {
+                writeln!(
+                    out,
+                    "\nParameters\n{}",
+                    toml::to_string(&c.params).unwrap_or_default().trim()
+                )?;
+            }
+            writeln!(out, "\nRemediation\n{}", c.remediation.trim())?;
+            writeln!(out, "\nReferences\n{}", c.references.join("\n"))?;
+            let basis = estimate::model::basis_for_area(&c.area).filter(|_| {
+                !matches!(
+                    c.kind.as_str(),
+                    "flow_log_retention" | "nsg_flow_log_retirement"
+                )
+            });
+            writeln!(
+                out,
+                "\nCost basis\n{}",
+                basis.unwrap_or("not a logging gap: no ingestion cost is estimated")
+            )?;
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,187 @@
+//! Command-line interface (the contract in README "Usage"): scan, collect, evaluate, checks, merge.
+
+use crate::collect::Shard;
+use crate::results::Severity;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "logposture",
+    version,
+    about = "Are the logs an incident or an audit will need being collected, kept long enough, and what does closing each gap cost?",
+    long_about = None,
+    after_help = "Exit codes: 0 no gating failure; 1 a failure at or above --fail-on; 2 usage, configuration or authentication error; 3 evidence incomplete (some reads failed)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Collect live from Azure (or --demo), evaluate and write reports.
+    Scan(ScanArgs),
+    /// Collect only and write the inventory snapshot (evidence file).
+    Collect(CollectArgs),
+    /// Evaluate a saved snapshot offline and write reports.
+    Evaluate(EvaluateArgs),
+    /// Show the baseline.
+    Checks(ChecksArgs),
+    /// Combine the results.json of several shards into one report.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScopeArgs {
+    /// Subscription to scan (repeatable). Default: every subscription the identity can read.
+    #[arg(long = "subscription", value_name = "ID")]
+    pub subscriptions: Vec<String>,
+    /// Scan the subscriptions below this management group.
+    #[arg(long, value_name = "ID", conflicts_with = "subscriptions")]
+    pub management_group: Option<String>,
+    /// Leave this subscription out (repeatable).
+    #[arg(long = "exclude-subscription", value_name = "ID")]
+    pub exclude_subscriptions: Vec<String>,
+    /// Scan only shard K of N (subscriptions split by a stable hash of their id).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
+}
+
+#[derive(Debug, Args)]
+pub struct AzureArgs {
+    /// Azure cloud: picks the ARM, Log Analytics and login endpoints.
+    #[arg(long, default_value = "public", value_parser = ["public", "china", "usgov"])]
+    pub cloud: String,
+    /// Override the Resource Manager endpoint (sovereign clouds, proxies, test servers).
+    #[arg(long, value_name = "URL", env = "LOGPOSTURE_ARM_ENDPOINT")]
+    pub arm_endpoint: Option<url::Url>,
+    /// Override the Log Analytics query endpoint.
+    #[arg(long, value_name = "URL", env = "LOGPOSTURE_LOGS_ENDPOINT")]
+    pub logs_endpoint: Option<url::Url>,
+    /// Requests in flight at most.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+    /// Seconds before a request without an answer is retried.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub request_timeout: u64,
+    /// Do not query workspaces' Usage tables (no Log Analytics Reader needed; cost not measured).
+    #[arg(long)]
+    pub no_usage: bool,
+    /// ARM read bucket size assumed per subscription (ARM: 250).
+    #[arg(long, default_value_t = 250.0, hide = true)]
+    pub arm_bucket: f64,
+    /// ARM read refill per second assumed per subscription (ARM: 25).
+    #[arg(long, default_value_t = 25.0, hide = true)]
+    pub arm_refill: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Baseline file overriding or extending the built-in checks (repeatable).
+    #[arg(long = "baseline", value_name = "FILE")]
+    pub baselines: Vec<PathBuf>,
+    /// Accepted risks: TOML with check, resource, reason, owner, expires.
+    #[arg(long, value_name = "FILE")]
+    pub suppressions: Option<PathBuf>,
+    /// Exit 1 when an unsuppressed failure is at least this severe.
+    #[arg(long, default_value = "high", value_parser = parse_severity)]
+    pub fail_on: Severity,
+    /// Cost figures overriding checks/cost-model.toml (repeatable).
+    #[arg(long = "pricing", value_name = "FILE")]
+    pub pricing: Vec<PathBuf>,
+    /// Entra ID user count for sign-in volume estimates (default: inferred from measured sign-ins).
+    #[arg(long, value_name = "N")]
+    pub entra_users: Option<u64>,
+    /// A previous results.json: report new, resolved and still-failing findings.
+    #[arg(long, value_name = "RESULTS_JSON")]
+    pub compare: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Directory for the reports (fixed file names inside).
+    #[arg(long, default_value = "./logposture-report", value_name = "DIR")]
+    pub output: PathBuf,
+    /// Comma list of html, md, json, sarif, junit.
+    #[arg(long, default_value = "html,md,json")]
+    pub format: String,
+    /// Directory with your own report.html.hbs / report.md.hbs.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// No progress bar or summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Evaluate the bundled demo tenant instead of Azure (no account or network needed).
+    #[arg(long)]
+    pub demo: bool,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    #[command(flatten)]
+    pub azure: AzureArgs,
+    #[command(flatten)]
+    pub eval: EvalArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Also save the collected inventory.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot_out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    #[command(flatten)]
+    pub azure: AzureArgs,
+    /// Where to write the snapshot.
+    #[arg(long, value_name = "FILE", required = true)]
+    pub snapshot_out: PathBuf,
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Snapshot written by collect or scan --snapshot-out.
+    pub snapshot: PathBuf,
+    #[command(flatten)]
+    pub eval: EvalArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ChecksArgs {
+    #[command(subcommand)]
+    pub action: ChecksAction,
+    #[arg(long = "baseline", value_name = "FILE", global = true)]
+    pub baselines: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChecksAction {
+    /// Every check: id, severity, area, title.
+    List,
+    /// One check in full: rationale, parameters, remediation, references, cost basis.
+    Explain { check_id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// results.json files of the shards.
+    #[arg(required = true)]
+    pub results: Vec<PathBuf>,
+    #[arg(long, default_value = "high", value_parser = parse_severity)]
+    pub fail_on: Severity,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}

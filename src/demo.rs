@@ -1,0 +1,659 @@
+//! The bundled demo tenant for `logposture scan --demo`: a realistic small estate (Contoso) with
+//! passes and failures in every area, one subscription the identity may not read (403) and one
+//! disabled subscription. Built in code so it always matches the snapshot format.
+
+use crate::inventory::*;
+use std::collections::BTreeMap;
+
+pub const TENANT: &str = "72f988bf-0000-4a1b-9c3d-5e6f7a8b9c0d";
+pub const PROD: &str = "11111111-2222-4333-8444-555555555555";
+pub const DEV: &str = "22222222-3333-4444-8555-666666666666";
+pub const SANDBOX: &str = "33333333-4444-4555-8666-777777777777";
+pub const LEGACY: &str = "44444444-5555-4666-8777-888888888888";
+
+fn rg(sub: &str, rg: &str) -> String {
+    format!("/subscriptions/{sub}/resourceGroups/{rg}")
+}
+
+fn res(id: &str, t: &str, loc: &str) -> Resource {
+    Resource {
+        id: id.into(),
+        name: last_segment(id),
+        resource_type: t.into(),
+        location: loc.into(),
+        kind: None,
+        tags: BTreeMap::from([("owner".to_string(), "platform-team".to_string())]),
+    }
+}
+
+fn log(cat: &str, enabled: bool) -> LogSetting {
+    LogSetting {
+        category: Some(cat.into()),
+        category_group: None,
+        enabled,
+    }
+}
+
+fn group(g: &str) -> LogSetting {
+    LogSetting {
+        category: None,
+        category_group: Some(g.into()),
+        enabled: true,
+    }
+}
+
+fn setting(
+    id: &str,
+    name: &str,
+    workspace: Option<&str>,
+    storage: Option<&str>,
+    logs: Vec<LogSetting>,
+) -> DiagnosticSetting {
+    DiagnosticSetting {
+        id: id.into(),
+        name: name.into(),
+        workspace_id: workspace.map(str::to_string),
+        storage_account_id: storage.map(str::to_string),
+        logs,
+        ..Default::default()
+    }
+}
+
+fn cats(list: &[(&str, &[&str])]) -> Read<TypeCategories> {
+    Read::ok(TypeCategories {
+        supported: true,
+        log_categories: list
+            .iter()
+            .map(|(n, g)| LogCategory {
+                name: n.to_string(),
+                groups: g.iter().map(|s| s.to_string()).collect(),
+            })
+            .collect(),
+        metric_categories: vec!["AllMetrics".into()],
+        learnt_from: String::new(),
+    })
+}
+
+fn forbidden(sub: &str) -> ReadError {
+    ReadError {
+        scope: format!("/subscriptions/{sub}"),
+        operation: "resources.list".into(),
+        status: Some(403),
+        code: Some("AuthorizationFailed".into()),
+        message: format!("The client 'logposture-scanner' with object id '0a1b2c3d-0000-4000-8000-000000000001' does not have authorization to perform action 'Microsoft.Resources/subscriptions/resources/read' over scope '/subscriptions/{sub}' or the scope is invalid. If access was recently granted, please refresh your credentials."),
+    }
+}
+
+fn prod() -> SubscriptionInventory {
+    let g = rg(PROD, "rg-prod-core");
+    let ws = format!("{g}/providers/Microsoft.OperationalInsights/workspaces/law-prod-weu");
+    let kv = format!("{g}/providers/Microsoft.KeyVault/vaults/kv-prod-payments");
+    let kv2 = format!("{g}/providers/Microsoft.KeyVault/vaults/kv-prod-certs");
+    let sql = format!("{g}/providers/Microsoft.Sql/servers/sql-prod-orders/databases/orders");
+    let app = format!("{g}/providers/Microsoft.Web/sites/app-prod-checkout");
+    let st = format!("{g}/providers/Microsoft.Storage/storageAccounts/stprodlogarchive");
+    let vnet = format!("{g}/providers/Microsoft.Network/virtualNetworks/vnet-prod-weu");
+    let vnet_neu = format!("{g}/providers/Microsoft.Network/virtualNetworks/vnet-prod-neu");
+    let nsg_web = format!("{g}/providers/Microsoft.Network/networkSecurityGroups/nsg-prod-web");
+    let nsg_data = format!("{g}/providers/Microsoft.Network/networkSecurityGroups/nsg-prod-data");
+    let nsg_neu = format!("{g}/providers/Microsoft.Network/networkSecurityGroups/nsg-prod-dr");
+    let vm1 = format!("{g}/providers/Microsoft.Compute/virtualMachines/vm-prod-dc01");
+    let vm2 = format!("{g}/providers/Microsoft.Compute/virtualMachines/vm-prod-app01");
+    let vm3 = format!("{g}/providers/Microsoft.Compute/virtualMachines/vm-prod-lnx01");
+    let dcr =
+        format!("{g}/providers/Microsoft.Insights/dataCollectionRules/dcr-windows-security-common");
+    let nw = format!("/subscriptions/{PROD}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/NetworkWatcher_westeurope");
+    let mut resources = vec![
+        res(
+            &ws,
+            "Microsoft.OperationalInsights/workspaces",
+            "westeurope",
+        ),
+        res(&kv, "Microsoft.KeyVault/vaults", "westeurope"),
+        res(&kv2, "Microsoft.KeyVault/vaults", "westeurope"),
+        res(&sql, "Microsoft.Sql/servers/databases", "westeurope"),
+        res(&app, "Microsoft.Web/sites", "westeurope"),
+        res(&st, "Microsoft.Storage/storageAccounts", "westeurope"),
+        res(&vnet, "Microsoft.Network/virtualNetworks", "westeurope"),
+        res(
+            &vnet_neu,
+            "Microsoft.Network/virtualNetworks",
+            "northeurope",
+        ),
+        res(
+            &nsg_web,
+            "Microsoft.Network/networkSecurityGroups",
+            "westeurope",
+        ),
+        res(
+            &nsg_data,
+            "Microsoft.Network/networkSecurityGroups",
+            "westeurope",
+        ),
+        res(
+            &nsg_neu,
+            "Microsoft.Network/networkSecurityGroups",
+            "northeurope",
+        ),
+        res(&vm1, "Microsoft.Compute/virtualMachines", "westeurope"),
+        res(&vm2, "Microsoft.Compute/virtualMachines", "westeurope"),
+        res(&vm3, "Microsoft.Compute/virtualMachines", "westeurope"),
+        res(&nw, "Microsoft.Network/networkWatchers", "westeurope"),
+    ];
+    resources.sort_by_key(|r| id_key(&r.id));
+    let diag = |rid: &str, t: &str, settings: Vec<DiagnosticSetting>| ResourceDiagnostics {
+        resource_id: rid.into(),
+        resource_type: t.into(),
+        settings: Read::ok(settings),
+    };
+    let ds = |rid: &str, name: &str, logs: Vec<LogSetting>| {
+        setting(
+            &format!("{rid}/providers/microsoft.insights/diagnosticSettings/{name}"),
+            name,
+            Some(&ws),
+            None,
+            logs,
+        )
+    };
+    SubscriptionInventory {
+        subscription: SubscriptionRef { id: PROD.into(), name: "contoso-prod".into(), state: "Enabled".into() },
+        scanned: true,
+        resources: Read::ok(resources),
+        activity_log_settings: Read::ok(vec![
+            setting(&format!("/subscriptions/{PROD}/providers/microsoft.insights/diagnosticSettings/activity-to-law"), "activity-to-law", Some(&ws), None, vec![log("Administrative", true), log("Security", true), log("ServiceHealth", true), log("Alert", true), log("Recommendation", false)]),
+            setting(&format!("/subscriptions/{PROD}/providers/microsoft.insights/diagnosticSettings/activity-archive"), "activity-archive", None, Some(&st), vec![log("Policy", true), log("Administrative", true)]),
+        ]),
+        resource_diagnostics: vec![
+            diag(&ws, "Microsoft.OperationalInsights/workspaces", vec![ds(&ws, "law-audit", vec![group("audit")])]),
+            diag(&kv, "Microsoft.KeyVault/vaults", vec![ds(&kv, "kv-all", vec![group("allLogs")])]),
+            diag(&kv2, "Microsoft.KeyVault/vaults", vec![ds(&kv2, "kv-audit", vec![group("audit")])]),
+            diag(&sql, "Microsoft.Sql/servers/databases", vec![ds(&sql, "sql-audit", vec![log("SQLSecurityAuditEvents", true), log("Errors", true)])]),
+            diag(&app, "Microsoft.Web/sites", vec![]),
+            diag(&nsg_web, "Microsoft.Network/networkSecurityGroups", vec![ds(&nsg_web, "nsg-all", vec![group("allLogs")])]),
+            diag(&nsg_data, "Microsoft.Network/networkSecurityGroups", vec![ds(&nsg_data, "nsg-all", vec![group("allLogs")])]),
+            diag(&nsg_neu, "Microsoft.Network/networkSecurityGroups", vec![]),
+        ],
+        network_watchers: Read::ok(vec![NetworkWatcher { id: nw.clone(), name: "NetworkWatcher_westeurope".into(), location: "westeurope".into(), provisioning_state: Some("Succeeded".into()) }]),
+        flow_logs: Read::ok(vec![
+            FlowLog {
+                id: format!("{nw}/flowLogs/fl-vnet-prod-weu"),
+                name: "fl-vnet-prod-weu".into(),
+                location: "westeurope".into(),
+                target_resource_id: vnet.clone(),
+                enabled: true,
+                storage_id: Some(st.clone()),
+                retention_enabled: true,
+                retention_days: 0,
+                format: Some("JSON".into()),
+                format_version: Some(2),
+                traffic_analytics_enabled: true,
+                traffic_analytics_interval_minutes: Some(10),
+                traffic_analytics_workspace_id: Some(ws.clone()),
+            },
+            FlowLog {
+                id: format!("{nw}/flowLogs/fl-nsg-prod-web"),
+                name: "fl-nsg-prod-web".into(),
+                location: "westeurope".into(),
+                target_resource_id: nsg_web.clone(),
+                enabled: true,
+                storage_id: Some(st.clone()),
+                retention_enabled: true,
+                retention_days: 30,
+                format: Some("JSON".into()),
+                format_version: Some(2),
+                traffic_analytics_enabled: false,
+                traffic_analytics_interval_minutes: None,
+                traffic_analytics_workspace_id: None,
+            },
+        ]),
+        network_security_groups: Read::ok(vec![
+            NetworkSecurityGroup { id: nsg_web.clone(), name: "nsg-prod-web".into(), location: "westeurope".into(), subnet_ids: vec![format!("{vnet}/subnets/web")], network_interface_ids: vec![], tags: BTreeMap::new() },
+            NetworkSecurityGroup { id: nsg_data.clone(), name: "nsg-prod-data".into(), location: "westeurope".into(), subnet_ids: vec![format!("{vnet}/subnets/data")], network_interface_ids: vec![], tags: BTreeMap::new() },
+            NetworkSecurityGroup { id: nsg_neu.clone(), name: "nsg-prod-dr".into(), location: "northeurope".into(), subnet_ids: vec![format!("{vnet_neu}/subnets/dr")], network_interface_ids: vec![], tags: BTreeMap::new() },
+        ]),
+        virtual_networks: Read::ok(vec![
+            VirtualNetwork {
+                id: vnet.clone(),
+                name: "vnet-prod-weu".into(),
+                location: "westeurope".into(),
+                subnets: vec![
+                    Subnet { id: format!("{vnet}/subnets/web"), name: "web".into(), network_security_group_id: Some(nsg_web.clone()) },
+                    Subnet { id: format!("{vnet}/subnets/data"), name: "data".into(), network_security_group_id: Some(nsg_data.clone()) },
+                ],
+            },
+            VirtualNetwork {
+                id: vnet_neu.clone(),
+                name: "vnet-prod-neu".into(),
+                location: "northeurope".into(),
+                subnets: vec![Subnet { id: format!("{vnet_neu}/subnets/dr"), name: "dr".into(), network_security_group_id: Some(nsg_neu.clone()) }],
+            },
+        ]),
+        network_interfaces: Read::ok(vec![]),
+        workspaces: Read::ok(vec![Workspace {
+            id: ws.clone(),
+            name: "law-prod-weu".into(),
+            location: "westeurope".into(),
+            customer_id: "a1b2c3d4-0000-4000-8000-00000000aaaa".into(),
+            sku: Some("PerGB2018".into()),
+            retention_in_days: Some(90),
+            daily_quota_gb: None,
+            resource_permissions_access: Some(true),
+            tables: Read::ok(vec![
+                WorkspaceTable { name: "SecurityEvent".into(), plan: Some("Analytics".into()), retention_in_days: Some(90), total_retention_in_days: Some(365), retention_is_default: true, total_retention_is_default: false },
+                WorkspaceTable { name: "SigninLogs".into(), plan: Some("Analytics".into()), retention_in_days: Some(90), total_retention_in_days: Some(90), retention_is_default: true, total_retention_is_default: true },
+                WorkspaceTable { name: "AzureActivity".into(), plan: Some("Analytics".into()), retention_in_days: Some(90), total_retention_in_days: Some(730), retention_is_default: true, total_retention_is_default: false },
+            ]),
+            security_event_tier: Read::ok(None),
+            windows_event_logs: Read::ok(vec![]),
+            usage: Read::ok(vec![
+                UsageByType { data_type: "SigninLogs".into(), gb_30d: 12.0 },
+                UsageByType { data_type: "AuditLogs".into(), gb_30d: 2.7 },
+                UsageByType { data_type: "SecurityEvent".into(), gb_30d: 11.4 },
+                UsageByType { data_type: "AzureDiagnostics".into(), gb_30d: 31.5 },
+                UsageByType { data_type: "NTANetAnalytics".into(), gb_30d: 4.2 },
+                UsageByType { data_type: "Perf".into(), gb_30d: 6.0 },
+            ]),
+            sentinel_enabled: Some(true),
+        }]),
+        data_collection_rules: Read::ok(vec![DataCollectionRule {
+            id: dcr.clone(),
+            name: "dcr-windows-security-common".into(),
+            location: "westeurope".into(),
+            security_event_xpaths: vec!["Security!*".into()],
+            other_windows_event_xpaths: vec!["System!*[System[(Level=1 or Level=2)]]".into()],
+            streams: vec!["Microsoft-SecurityEvent".into(), "Microsoft-WindowsEvent".into()],
+            workspace_destinations: vec![ws.clone()],
+        }]),
+        virtual_machines: Read::ok(vec![
+            VirtualMachine { id: vm1.clone(), name: "vm-prod-dc01".into(), location: "westeurope".into(), os_type: Some("Windows".into()), dcr_associations: Read::ok(vec![dcr.clone()]), tags: BTreeMap::new() },
+            VirtualMachine { id: vm2.clone(), name: "vm-prod-app01".into(), location: "westeurope".into(), os_type: Some("Windows".into()), dcr_associations: Read::ok(vec![]), tags: BTreeMap::new() },
+            VirtualMachine { id: vm3.clone(), name: "vm-prod-lnx01".into(), location: "westeurope".into(), os_type: Some("Linux".into()), dcr_associations: Read::ok(vec![]), tags: BTreeMap::new() },
+        ]),
+        defender_plans: Read::ok(vec![
+            DefenderPlan { name: "VirtualMachines".into(), pricing_tier: "Standard".into(), sub_plan: Some("P2".into()), deprecated: false },
+            DefenderPlan { name: "KeyVaults".into(), pricing_tier: "Standard".into(), sub_plan: None, deprecated: false },
+            DefenderPlan { name: "StorageAccounts".into(), pricing_tier: "Standard".into(), sub_plan: Some("DefenderForStorageV2".into()), deprecated: false },
+            DefenderPlan { name: "Arm".into(), pricing_tier: "Standard".into(), sub_plan: None, deprecated: false },
+            DefenderPlan { name: "SqlServers".into(), pricing_tier: "Free".into(), sub_plan: None, deprecated: false },
+            DefenderPlan { name: "AppServices".into(), pricing_tier: "Free".into(), sub_plan: None, deprecated: false },
+            DefenderPlan { name: "Containers".into(), pricing_tier: "Free".into(), sub_plan: None, deprecated: false },
+            DefenderPlan { name: "Dns".into(), pricing_tier: "Free".into(), sub_plan: None, deprecated: true },
+        ]),
+        activity_log_alerts: Read::ok(vec![
+            alert(PROD, "alert-policy-assignment-write", "Microsoft.Authorization/policyAssignments/write", true),
+            alert(PROD, "alert-policy-assignment-delete", "Microsoft.Authorization/policyAssignments/delete", true),
+            alert(PROD, "alert-nsg-write", "Microsoft.Network/networkSecurityGroups/write", true),
+            alert(PROD, "alert-nsg-delete", "Microsoft.Network/networkSecurityGroups/delete", false),
+        ]),
+        storage_accounts: Read::ok(vec![StorageAccount {
+            id: st.clone(),
+            name: "stprodlogarchive".into(),
+            location: "westeurope".into(),
+            allow_blob_public_access: Some(false),
+            public_network_access: Some("Disabled".into()),
+            key_source: Some("Microsoft.Keyvault".into()),
+            immutability_enabled: Some(true),
+            tags: BTreeMap::new(),
+        }]),
+    }
+}
+
+fn alert(sub: &str, name: &str, op: &str, enabled: bool) -> ActivityLogAlert {
+    ActivityLogAlert {
+        id: format!("/subscriptions/{sub}/resourceGroups/rg-monitoring/providers/microsoft.insights/activityLogAlerts/{name}"),
+        name: name.into(),
+        enabled,
+        scopes: vec![format!("/subscriptions/{sub}")],
+        conditions: vec![
+            AlertCondition { field: "category".into(), equals: "Administrative".into() },
+            AlertCondition { field: "operationName".into(), equals: op.into() },
+        ],
+        action_groups: vec![format!("/subscriptions/{sub}/resourceGroups/rg-monitoring/providers/microsoft.insights/actionGroups/secops")],
+    }
+}
+
+fn dev() -> SubscriptionInventory {
+    let g = rg(DEV, "rg-dev");
+    let ws = format!("{g}/providers/Microsoft.OperationalInsights/workspaces/law-dev");
+    let kv = format!("{g}/providers/Microsoft.KeyVault/vaults/kv-dev-shared");
+    let st = format!("{g}/providers/Microsoft.Storage/storageAccounts/stdevdiag");
+    let vnet = format!("{g}/providers/Microsoft.Network/virtualNetworks/vnet-dev");
+    let nsg = format!("{g}/providers/Microsoft.Network/networkSecurityGroups/nsg-dev-app");
+    let nsg_orphan =
+        format!("{g}/providers/Microsoft.Network/networkSecurityGroups/nsg-dev-unused");
+    let nic = format!("{g}/providers/Microsoft.Network/networkInterfaces/vm-dev-build01-nic");
+    let vm = format!("{g}/providers/Microsoft.Compute/virtualMachines/vm-dev-build01");
+    let dcr = format!("{g}/providers/Microsoft.Insights/dataCollectionRules/dcr-dev-minimal");
+    let mut resources = vec![
+        res(&ws, "Microsoft.OperationalInsights/workspaces", "eastus"),
+        res(&kv, "Microsoft.KeyVault/vaults", "eastus"),
+        res(&st, "Microsoft.Storage/storageAccounts", "eastus"),
+        res(&vnet, "Microsoft.Network/virtualNetworks", "eastus"),
+        res(&nsg, "Microsoft.Network/networkSecurityGroups", "eastus"),
+        res(
+            &nsg_orphan,
+            "Microsoft.Network/networkSecurityGroups",
+            "eastus",
+        ),
+        res(&nic, "Microsoft.Network/networkInterfaces", "eastus"),
+        res(&vm, "Microsoft.Compute/virtualMachines", "eastus"),
+    ];
+    resources.sort_by_key(|r| id_key(&r.id));
+    let usage_denied = ReadError {
+        scope: ws.clone(),
+        operation: "logAnalytics.query".into(),
+        status: Some(403),
+        code: Some("InsufficientAccessError".into()),
+        message:
+            "The provided credentials have insufficient access to perform the requested operation"
+                .into(),
+    };
+    SubscriptionInventory {
+        subscription: SubscriptionRef {
+            id: DEV.into(),
+            name: "contoso-dev".into(),
+            state: "Enabled".into(),
+        },
+        scanned: true,
+        resources: Read::ok(resources),
+        activity_log_settings: Read::ok(vec![setting(
+            &format!(
+                "/subscriptions/{DEV}/providers/microsoft.insights/diagnosticSettings/dev-activity"
+            ),
+            "dev-activity",
+            Some(&ws),
+            None,
+            vec![
+                log("Administrative", true),
+                log("Security", true),
+                log("Policy", false),
+            ],
+        )]),
+        resource_diagnostics: vec![
+            ResourceDiagnostics {
+                resource_id: kv.clone(),
+                resource_type: "Microsoft.KeyVault/vaults".into(),
+                settings: Read::ok(vec![]),
+            },
+            ResourceDiagnostics {
+                resource_id: ws.clone(),
+                resource_type: "Microsoft.OperationalInsights/workspaces".into(),
+                settings: Read::ok(vec![]),
+            },
+            ResourceDiagnostics {
+                resource_id: nsg.clone(),
+                resource_type: "Microsoft.Network/networkSecurityGroups".into(),
+                settings: Read::ok(vec![setting(
+                    &format!("{nsg}/providers/microsoft.insights/diagnosticSettings/to-storage"),
+                    "to-storage",
+                    None,
+                    Some(&st),
+                    vec![log("NetworkSecurityGroupEvent", true)],
+                )]),
+            },
+            ResourceDiagnostics {
+                resource_id: nsg_orphan.clone(),
+                resource_type: "Microsoft.Network/networkSecurityGroups".into(),
+                settings: Read::ok(vec![]),
+            },
+        ],
+        network_watchers: Read::ok(vec![]),
+        flow_logs: Read::ok(vec![]),
+        network_security_groups: Read::ok(vec![
+            NetworkSecurityGroup {
+                id: nsg.clone(),
+                name: "nsg-dev-app".into(),
+                location: "eastus".into(),
+                subnet_ids: vec![],
+                network_interface_ids: vec![nic.clone()],
+                tags: BTreeMap::new(),
+            },
+            NetworkSecurityGroup {
+                id: nsg_orphan.clone(),
+                name: "nsg-dev-unused".into(),
+                location: "eastus".into(),
+                subnet_ids: vec![],
+                network_interface_ids: vec![],
+                tags: BTreeMap::new(),
+            },
+        ]),
+        virtual_networks: Read::ok(vec![VirtualNetwork {
+            id: vnet.clone(),
+            name: "vnet-dev".into(),
+            location: "eastus".into(),
+            subnets: vec![Subnet {
+                id: format!("{vnet}/subnets/build"),
+                name: "build".into(),
+                network_security_group_id: None,
+            }],
+        }]),
+        network_interfaces: Read::ok(vec![NetworkInterface {
+            id: nic,
+            subnet_ids: vec![format!("{vnet}/subnets/build")],
+        }]),
+        workspaces: Read::ok(vec![Workspace {
+            id: ws.clone(),
+            name: "law-dev".into(),
+            location: "eastus".into(),
+            customer_id: "a1b2c3d4-0000-4000-8000-00000000bbbb".into(),
+            sku: Some("PerGB2018".into()),
+            retention_in_days: Some(30),
+            daily_quota_gb: Some(5.0),
+            resource_permissions_access: Some(false),
+            tables: Read::ok(vec![WorkspaceTable {
+                name: "SecurityEvent".into(),
+                plan: Some("Analytics".into()),
+                retention_in_days: Some(30),
+                total_retention_in_days: Some(30),
+                retention_is_default: true,
+                total_retention_is_default: true,
+            }]),
+            security_event_tier: Read::ok(Some("Minimal".into())),
+            windows_event_logs: Read::ok(vec!["System".into(), "Application".into()]),
+            usage: Read::failed(usage_denied.clone()),
+            sentinel_enabled: Some(false),
+        }]),
+        data_collection_rules: Read::ok(vec![DataCollectionRule {
+            id: dcr.clone(),
+            name: "dcr-dev-minimal".into(),
+            location: "eastus".into(),
+            security_event_xpaths: vec![
+                "Security!*[System[(EventID=4624 or EventID=4625 or EventID=4688)]]".into(),
+            ],
+            other_windows_event_xpaths: vec![],
+            streams: vec!["Microsoft-SecurityEvent".into()],
+            workspace_destinations: vec![ws.clone()],
+        }]),
+        virtual_machines: Read::ok(vec![VirtualMachine {
+            id: vm,
+            name: "vm-dev-build01".into(),
+            location: "eastus".into(),
+            os_type: Some("Windows".into()),
+            dcr_associations: Read::ok(vec![dcr]),
+            tags: BTreeMap::new(),
+        }]),
+        defender_plans: Read::ok(vec![
+            DefenderPlan {
+                name: "VirtualMachines".into(),
+                pricing_tier: "Free".into(),
+                sub_plan: None,
+                deprecated: false,
+            },
+            DefenderPlan {
+                name: "KeyVaults".into(),
+                pricing_tier: "Free".into(),
+                sub_plan: None,
+                deprecated: false,
+            },
+            DefenderPlan {
+                name: "Arm".into(),
+                pricing_tier: "Standard".into(),
+                sub_plan: None,
+                deprecated: false,
+            },
+        ]),
+        activity_log_alerts: Read::ok(vec![]),
+        storage_accounts: Read::ok(vec![StorageAccount {
+            id: st,
+            name: "stdevdiag".into(),
+            location: "eastus".into(),
+            allow_blob_public_access: Some(true),
+            public_network_access: Some("Enabled".into()),
+            key_source: Some("Microsoft.Storage".into()),
+            immutability_enabled: None,
+            tags: BTreeMap::new(),
+        }]),
+    }
+}
+
+fn sandbox() -> SubscriptionInventory {
+    let err = forbidden(SANDBOX);
+    SubscriptionInventory {
+        subscription: SubscriptionRef {
+            id: SANDBOX.into(),
+            name: "contoso-sandbox".into(),
+            state: "Enabled".into(),
+        },
+        scanned: true,
+        resources: Read::failed(err.clone()),
+        activity_log_settings: Read::failed(err.clone()),
+        resource_diagnostics: vec![],
+        network_watchers: Read::failed(err.clone()),
+        flow_logs: Read::failed(err.clone()),
+        network_security_groups: Read::failed(err.clone()),
+        virtual_networks: Read::failed(err.clone()),
+        network_interfaces: Read::failed(err.clone()),
+        workspaces: Read::failed(err.clone()),
+        data_collection_rules: Read::failed(err.clone()),
+        virtual_machines: Read::failed(err.clone()),
+        defender_plans: Read::failed(err.clone()),
+        activity_log_alerts: Read::failed(err.clone()),
+        storage_accounts: Read::failed(err),
+    }
+}
+
+/// The demo snapshot, with fixed timestamps so reports are reproducible.
+pub fn snapshot() -> Snapshot {
+    let mut categories = BTreeMap::new();
+    categories.insert(
+        "microsoft.keyvault/vaults".to_string(),
+        cats(&[
+            ("AuditEvent", &["audit", "allLogs"]),
+            ("AzurePolicyEvaluationDetails", &["allLogs"]),
+        ]),
+    );
+    categories.insert(
+        "microsoft.operationalinsights/workspaces".to_string(),
+        cats(&[
+            ("Audit", &["audit", "allLogs"]),
+            ("SummaryLogs", &["allLogs"]),
+        ]),
+    );
+    categories.insert(
+        "microsoft.sql/servers/databases".to_string(),
+        cats(&[
+            ("SQLSecurityAuditEvents", &["audit", "allLogs"]),
+            ("Errors", &["allLogs"]),
+            ("Timeouts", &["allLogs"]),
+            ("Blocks", &["allLogs"]),
+            ("Deadlocks", &["allLogs"]),
+        ]),
+    );
+    categories.insert(
+        "microsoft.web/sites".to_string(),
+        cats(&[
+            ("AppServiceHTTPLogs", &["allLogs"]),
+            ("AppServiceAuditLogs", &["audit", "allLogs"]),
+            ("AppServiceConsoleLogs", &["allLogs"]),
+            ("AppServiceAppLogs", &["allLogs"]),
+        ]),
+    );
+    categories.insert(
+        "microsoft.network/networksecuritygroups".to_string(),
+        cats(&[
+            ("NetworkSecurityGroupEvent", &["allLogs"]),
+            ("NetworkSecurityGroupRuleCounter", &["allLogs"]),
+        ]),
+    );
+    categories.insert(
+        "microsoft.storage/storageaccounts".to_string(),
+        Read::ok(TypeCategories {
+            supported: true,
+            log_categories: vec![],
+            metric_categories: vec!["Transaction".into(), "Capacity".into()],
+            learnt_from: String::new(),
+        }),
+    );
+    categories.insert(
+        "microsoft.compute/virtualmachines".to_string(),
+        Read::ok(TypeCategories::default()),
+    );
+    categories.insert(
+        "microsoft.network/virtualnetworks".to_string(),
+        cats(&[("VMProtectionAlerts", &["allLogs"])]),
+    );
+    let errors = vec![
+        forbidden(SANDBOX),
+        dev().workspaces.items()[0]
+            .usage
+            .error
+            .clone()
+            .unwrap_or_else(|| forbidden(DEV)),
+    ];
+    let prod_ws = format!(
+        "{}/providers/Microsoft.OperationalInsights/workspaces/law-prod-weu",
+        rg(PROD, "rg-prod-core")
+    );
+    let subs = vec![
+        prod(),
+        dev(),
+        sandbox(),
+        SubscriptionInventory {
+            subscription: SubscriptionRef {
+                id: LEGACY.into(),
+                name: "contoso-legacy".into(),
+                state: "Disabled".into(),
+            },
+            scanned: false,
+            ..Default::default()
+        },
+    ];
+    Snapshot {
+        snapshot_format: SNAPSHOT_FORMAT_VERSION,
+        tool: ToolInfo::current(),
+        tenant_id: Some(TENANT.into()),
+        cloud: "public".into(),
+        started_at: "2026-11-02T06:00:00Z".into(),
+        finished_at: "2026-11-02T06:03:41Z".into(),
+        scope: ScanScope {
+            subscriptions: subs.iter().map(|s| s.subscription.clone()).collect(),
+            ..Default::default()
+        },
+        inventory: Inventory {
+            subscriptions: subs,
+            entra_diagnostic_settings: Read::ok(vec![setting(
+                "/providers/microsoft.aadiam/diagnosticSettings/entra-to-sentinel",
+                "entra-to-sentinel",
+                Some(&prod_ws),
+                None,
+                vec![
+                    log("AuditLogs", true),
+                    log("SignInLogs", true),
+                    log("NonInteractiveUserSignInLogs", false),
+                    log("ServicePrincipalSignInLogs", true),
+                    log("RiskyUsers", true),
+                    log("UserRiskEvents", true),
+                ],
+            )]),
+            diagnostic_categories: categories,
+        },
+        errors,
+        stats: CollectionStats {
+            requests: 212,
+            retries: 3,
+            throttled: 2,
+            failed_reads: 2,
+            duration_ms: 221_000,
+        },
+    }
+}

@@ -1,0 +1,264 @@
+//! The cost and volume model: `checks/cost-model.toml`, built in, with `--pricing FILE` merged
+//! over it figure by figure. Every figure must carry a source.
+
+use crate::evaluate::baseline::{line_of, toml_error};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub const BUILTIN: &str = include_str!("../../checks/cost-model.toml");
+pub const BUILTIN_NAME: &str = "checks/cost-model.toml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Figure {
+    pub value: f64,
+    #[serde(default)]
+    pub unit: String,
+    pub source: String,
+    #[serde(default)]
+    pub confidence: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TypeVolume {
+    pub value: f64,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommitmentTier {
+    pub gb_per_day: f64,
+    pub discount_percent: f64,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMeta {
+    currency: Option<String>,
+    region_factor: Option<f64>,
+    priced_region: Option<String>,
+    model_date: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFree {
+    types: Vec<String>,
+    source: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModel {
+    #[serde(default)]
+    meta: RawMeta,
+    #[serde(default)]
+    figure: BTreeMap<String, Figure>,
+    #[serde(default)]
+    resource_log_mb_day: BTreeMap<String, TypeVolume>,
+    #[serde(default)]
+    commitment_tier: Vec<CommitmentTier>,
+    #[serde(default)]
+    free_data_types: Option<RawFree>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CostModel {
+    pub currency: String,
+    pub region_factor: f64,
+    pub priced_region: String,
+    pub model_date: String,
+    pub figures: BTreeMap<String, Figure>,
+    pub resource_log_mb_day: BTreeMap<String, TypeVolume>,
+    pub commitment_tiers: Vec<CommitmentTier>,
+    pub free_data_types: Vec<String>,
+    pub free_data_types_source: String,
+    /// Files merged over the built-in model.
+    pub overrides: Vec<String>,
+}
+
+/// Figures the estimator reads; a model without them is an error, not a silent zero.
+pub const REQUIRED_FIGURES: &[&str] = &[
+    "analytics_gb",
+    "free_retention_days",
+    "free_retention_days_sentinel",
+    "interactive_retention_gb_month",
+    "long_term_retention_gb_month",
+    "flow_log_collection_gb",
+    "traffic_analytics_60min_gb",
+    "blob_cool_gb_month",
+    "entra_signin_gb_per_user_day",
+    "entra_audit_gb_per_user_day",
+    "entra_noninteractive_ratio",
+    "entra_service_principal_gb_day",
+    "entra_managed_identity_gb_day",
+    "entra_provisioning_gb_per_user_day",
+    "entra_risk_gb_per_user_day",
+    "entra_default_users",
+    "security_events_minimal_gb_day",
+    "security_events_common_gb_day",
+    "security_events_all_gb_day",
+    "defender_servers_p2_allowance_gb_day",
+    "flow_log_gb_per_target_day",
+    "resource_log_default_mb_day",
+];
+
+#[derive(Debug, thiserror::Error)]
+#[error("cost model is not valid:\n{}", .problems.join("\n"))]
+pub struct ModelError {
+    pub problems: Vec<String>,
+}
+
+fn parse(file: &str, text: &str) -> Result<RawModel, ModelError> {
+    toml::from_str(text).map_err(|e| ModelError {
+        problems: vec![toml_error(file, text, &e)],
+    })
+}
+
+impl CostModel {
+    /// The built-in model with `overrides` (file name, text) merged over it in order.
+    pub fn load(overrides: &[(String, String)]) -> Result<Self, ModelError> {
+        let base = parse(BUILTIN_NAME, BUILTIN)?;
+        let mut m = CostModel {
+            currency: base.meta.currency.unwrap_or_else(|| "USD".into()),
+            region_factor: base.meta.region_factor.unwrap_or(1.0),
+            priced_region: base.meta.priced_region.unwrap_or_default(),
+            model_date: base.meta.model_date.unwrap_or_default(),
+            figures: base.figure,
+            resource_log_mb_day: base.resource_log_mb_day,
+            commitment_tiers: base.commitment_tier,
+            free_data_types: base
+                .free_data_types
+                .clone()
+                .map(|f| f.types)
+                .unwrap_or_default(),
+            free_data_types_source: base.free_data_types.map(|f| f.source).unwrap_or_default(),
+            overrides: Vec::new(),
+        };
+        let mut problems = Vec::new();
+        for (file, text) in overrides {
+            let raw = match parse(file, text) {
+                Ok(r) => r,
+                Err(e) => {
+                    problems.extend(e.problems);
+                    continue;
+                }
+            };
+            m.overrides.push(file.clone());
+            if let Some(c) = raw.meta.currency {
+                m.currency = c;
+            }
+            if let Some(f) = raw.meta.region_factor {
+                if !(f.is_finite() && f > 0.0) {
+                    let line = text
+                        .find("region_factor")
+                        .map(|o| line_of(text, o))
+                        .unwrap_or(1);
+                    problems.push(format!(
+                        "{file}:{line}: region_factor must be a positive number"
+                    ));
+                }
+                m.region_factor = f;
+            }
+            if let Some(r) = raw.meta.priced_region {
+                m.priced_region = r;
+            }
+            if let Some(d) = raw.meta.model_date {
+                m.model_date = d;
+            }
+            for (k, v) in raw.figure {
+                let line = text
+                    .find(&format!("[figure.{k}]"))
+                    .map(|o| line_of(text, o))
+                    .unwrap_or(1);
+                if !m.figures.contains_key(&k) {
+                    problems.push(format!("{file}:{line}: unknown figure {k:?} (see checks/cost-model.toml for the names)"));
+                    continue;
+                }
+                if v.source.trim().is_empty() {
+                    problems.push(format!("{file}:{line}: figure {k} needs a source"));
+                }
+                if !(v.value.is_finite() && v.value >= 0.0) {
+                    problems.push(format!(
+                        "{file}:{line}: figure {k} must be a non-negative number"
+                    ));
+                }
+                m.figures.insert(k, v);
+            }
+            m.resource_log_mb_day.extend(raw.resource_log_mb_day);
+            if !raw.commitment_tier.is_empty() {
+                m.commitment_tiers = raw.commitment_tier;
+            }
+            if let Some(f) = raw.free_data_types {
+                m.free_data_types = f.types;
+                m.free_data_types_source = f.source;
+            }
+        }
+        for name in REQUIRED_FIGURES {
+            if !m.figures.contains_key(*name) {
+                problems.push(format!("{BUILTIN_NAME}: figure {name} is missing"));
+            }
+        }
+        for (k, f) in &m.figures {
+            if f.source.trim().is_empty() {
+                problems.push(format!("figure {k} has no source"));
+            }
+        }
+        if problems.is_empty() {
+            Ok(m)
+        } else {
+            Err(ModelError { problems })
+        }
+    }
+
+    /// A volume or count, as written.
+    pub fn value(&self, name: &str) -> f64 {
+        self.figures.get(name).map(|f| f.value).unwrap_or(0.0)
+    }
+
+    /// A price, with the region/currency factor applied.
+    pub fn price(&self, name: &str) -> f64 {
+        self.value(name) * self.region_factor
+    }
+
+    pub fn money(&self, x: f64) -> String {
+        if self.currency == "USD" {
+            format!("${x:.2}")
+        } else {
+            format!("{x:.2} {}", self.currency)
+        }
+    }
+
+    pub fn is_free(&self, data_type: &str) -> bool {
+        self.free_data_types
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(data_type))
+    }
+
+    /// MB/day for a resource type, and the source of that figure.
+    pub fn resource_log_mb_day(&self, type_key: &str) -> (f64, String) {
+        match self.resource_log_mb_day.get(type_key) {
+            Some(v) => (v.value, v.source.clone()),
+            None => (
+                self.value("resource_log_default_mb_day"),
+                "model default for types without their own figure".into(),
+            ),
+        }
+    }
+}
+
+/// For `checks explain`: which figures a check's cost estimate rests on.
+pub fn basis_for_area(area: &str) -> Option<&'static str> {
+    Some(match area {
+        "entra-logs" => "per missing category: Entra users × GB/user/day (sign-in 4 GB/month per 1,000 users, audit 0.9 GB/month per 1,000 users, Microsoft Learn); non-interactive = interactive × ratio, calibrated from measured SigninLogs when ingested; service-principal and managed-identity sign-ins use tenant defaults; priced at the Analytics per-GB rate",
+        "activity-log" => "AzureActivity ingestion is free: the gap costs nothing in Log Analytics",
+        "resource-logs" => "MB/day per resource by type (resource_log_mb_day) × share of categories missing, at the Analytics per-GB rate",
+        "flow-logs" => "GB/day per NSG or VNet (calibrated from traffic-analytics tables when ingested) × flow-log collection and storage prices; traffic analytics adds processing per GB",
+        "security-events" => "difference between the target tier's and the current tier's GB/day per Windows server (calibrated from measured SecurityEvent), at the Analytics per-GB rate; Defender for Servers P2 allowance noted",
+        "retention" => "the workspace's measured GB/day × extra days beyond the free retention × interactive or long-term retention price per GB-month",
+        _ => return None,
+    })
+}

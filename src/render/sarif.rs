@@ -1,0 +1,144 @@
+//! SARIF 2.1.0 for GitHub code scanning: one rule per check (with help text), one result per
+//! unsuppressed failure. GitHub needs a repository-relative physical location, so each result
+//! points at `azure/<resource id>`; the resource id is also the logical location. Fingerprints
+//! hash check id and lower-cased resource id, so alerts track across runs.
+
+use crate::results::{Results, Severity, Status};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// GitHub's `security-severity` (0.0–10.0) drives its critical/high/medium/low labels.
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "1.0",
+    }
+}
+
+pub fn fingerprint(check_id: &str, resource_id: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(check_id.as_bytes());
+    h.update(b"\n");
+    h.update(crate::inventory::id_key(resource_id).as_bytes());
+    let d = h.finalize();
+    d.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// A relative URI for a resource: path segments percent-encoded (names may hold any Unicode).
+pub fn artifact_uri(resource_id: &str) -> String {
+    let mut out = String::from("azure");
+    for seg in resource_id.split('/').filter(|s| !s.is_empty()) {
+        out.push('/');
+        for b in seg.bytes() {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
+pub fn render(r: &Results) -> anyhow::Result<String> {
+    // Rules: every check that produced a finding, in id order.
+    let mut rules: BTreeMap<String, Value> = BTreeMap::new();
+    for f in &r.findings {
+        rules.entry(f.check_id.clone()).or_insert_with(|| {
+            let help = format!(
+                "{}\n\nRemediation:\n{}\n\nReferences: {}",
+                f.title,
+                f.remediation,
+                f.references.join(", ")
+            );
+            let help_md = format!(
+                "**{}**\n\n**Remediation**\n\n```\n{}\n```\n\nReferences: {}",
+                f.title,
+                f.remediation,
+                f.references.join(", ")
+            );
+            json!({
+                "id": f.check_id,
+                "name": f.check_id.replace('-', ""),
+                "shortDescription": { "text": f.title },
+                "fullDescription": { "text": f.title },
+                "help": { "text": help, "markdown": help_md },
+                "defaultConfiguration": { "level": level(f.severity) },
+                "properties": {
+                    "tags": ["security", "logging", f.area],
+                    "security-severity": security_severity(f.severity),
+                    "precision": "high",
+                },
+            })
+        });
+    }
+    let index: BTreeMap<&String, usize> = rules.keys().enumerate().map(|(i, k)| (k, i)).collect();
+    let results: Vec<Value> = r
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .map(|f| {
+            let mut text = f.message.clone();
+            if let Some(c) = &f.cost {
+                text.push_str(&format!(" Estimated cost to close: ${:.2}/month.", c.usd_per_month));
+            }
+            json!({
+                "ruleId": f.check_id,
+                "ruleIndex": index.get(&f.check_id).copied().unwrap_or(0),
+                "level": level(f.severity),
+                "message": { "text": text },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": artifact_uri(&f.resource_id) },
+                        "region": { "startLine": 1 },
+                    },
+                    "logicalLocations": [{ "fullyQualifiedName": f.resource_id, "kind": "resource" }],
+                }],
+                "partialFingerprints": { "logposture/v1": fingerprint(&f.check_id, &f.resource_id) },
+                "properties": {
+                    "area": f.area,
+                    "severity": f.severity.as_str(),
+                    "subscriptionId": f.subscription_id,
+                    "evidence": f.evidence,
+                },
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": r.tool.name,
+                "version": r.tool.version,
+                "semanticVersion": r.tool.version,
+                "informationUri": "https://github.com/logposture/logposture",
+                "rules": rules.into_values().collect::<Vec<_>>(),
+            }},
+            "automationDetails": { "id": format!("logposture/{}/", r.tenant_id.clone().unwrap_or_else(|| "tenant".into())) },
+            "invocations": [{
+                "executionSuccessful": true,
+                "startTimeUtc": r.started_at,
+                "endTimeUtc": r.finished_at,
+                "toolExecutionNotifications": r.errors.iter().map(|e| json!({
+                    "level": "warning",
+                    "message": { "text": e.summary() },
+                })).collect::<Vec<_>>(),
+            }],
+            "results": results,
+        }],
+    });
+    Ok(serde_json::to_string_pretty(&doc)? + "\n")
+}

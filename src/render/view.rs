@@ -1,0 +1,462 @@
+//! The report view model: what the HTML and Markdown templates see. Ordering, grouping, labels
+//! and chart geometry are decided here so templates stay declarative. Values are raw strings:
+//! handlebars escapes them (HTML escaping for the HTML report, Markdown escaping for report.md).
+
+use crate::results::{Finding, Results, Severity, Status, AREAS};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Serialize)]
+pub struct View {
+    pub tool: String,
+    pub version: String,
+    pub tenant_id: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub baseline: String,
+    pub score: Option<u32>,
+    pub totals: Totals,
+    pub severities: Vec<SeverityRow>,
+    pub areas: Vec<AreaView>,
+    pub subscriptions: Vec<SubView>,
+    pub subscriptions_not_assessed: Vec<SubView>,
+    pub cost: Option<CostView>,
+    pub errors: Vec<ErrorView>,
+    pub suppressed: Vec<FindingView>,
+    pub suppression_notes: Vec<Value>,
+    pub drift: Option<Value>,
+    pub findings_total: usize,
+    pub findings_shown: usize,
+    pub truncated: bool,
+    pub gating_note: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Totals {
+    pub pass: usize,
+    pub fail: usize,
+    pub not_assessed: usize,
+    pub not_applicable: usize,
+    pub suppressed: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SeverityRow {
+    pub severity: &'static str,
+    pub count: usize,
+    pub bar: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AreaView {
+    pub area: String,
+    pub title: &'static str,
+    pub score: Option<u32>,
+    pub score_label: String,
+    pub bar: u32,
+    pub pass: usize,
+    pub fail: usize,
+    pub not_assessed: usize,
+    pub not_applicable: usize,
+    pub suppressed: usize,
+    pub gap_cost: String,
+    pub findings: Vec<FindingView>,
+    pub hidden: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingView {
+    pub check_id: String,
+    pub title: String,
+    pub severity: &'static str,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub resource_id: String,
+    pub resource_name: String,
+    pub subscription_id: String,
+    pub subscription_name: String,
+    pub location: String,
+    pub message: String,
+    pub evidence: String,
+    pub remediation: String,
+    pub references: String,
+    pub cost: String,
+    pub cost_basis: String,
+    pub suppression: String,
+    pub area: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SubView {
+    pub id: String,
+    pub name: String,
+    pub state: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CostView {
+    pub currency: String,
+    pub measured_month: String,
+    pub measured_gb_day: String,
+    pub gaps_month: String,
+    pub gaps_gb_day: String,
+    pub workspaces_not_measured: u64,
+    pub commitment_current: String,
+    pub commitment_with_gaps: String,
+    pub entra_users: String,
+    pub by_area: Vec<CostBar>,
+    pub workspaces: Vec<Value>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CostBar {
+    pub area: String,
+    pub amount: String,
+    pub bar: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ErrorView {
+    pub scope: String,
+    pub operation: String,
+    pub status: String,
+    pub code: String,
+    pub message: String,
+}
+
+pub fn area_title(a: &str) -> &'static str {
+    match a {
+        "activity-log" => "Activity log",
+        "resource-logs" => "Resource logs",
+        "entra-logs" => "Entra ID logs",
+        "flow-logs" => "Flow logs",
+        "network-watcher" => "Network Watcher",
+        "retention" => "Retention",
+        "security-events" => "Windows security events",
+        "defender" => "Defender for Cloud",
+        "log-storage" => "Log storage",
+        "alerts" => "Activity-log alerts",
+        _ => "Other",
+    }
+}
+
+fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "Pass",
+        Status::Fail => "Fail",
+        Status::NotAssessed => "Not assessed",
+        Status::NotApplicable => "Not applicable",
+        Status::Suppressed => "Suppressed",
+    }
+}
+
+pub fn money(currency: &str, x: f64) -> String {
+    // Small amounts keep their cents: "$0" would read as "free".
+    if x != 0.0 && x.abs() < 10.0 {
+        return if currency == "USD" {
+            format!("${x:.2}")
+        } else {
+            format!("{x:.2} {currency}")
+        };
+    }
+    let whole = x.round() as i64;
+    let digits = whole.abs().to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if whole < 0 { "-" } else { "" };
+    if currency == "USD" {
+        format!("{sign}${grouped}")
+    } else {
+        format!("{sign}{grouped} {currency}")
+    }
+}
+
+fn finding_view(f: &Finding, names: &BTreeMap<String, String>, currency: &str) -> FindingView {
+    let sub = f.subscription_id.clone().unwrap_or_default();
+    FindingView {
+        check_id: f.check_id.clone(),
+        title: f.title.clone(),
+        severity: f.severity.as_str(),
+        status: f.status.as_str(),
+        status_label: status_label(f.status),
+        resource_id: f.resource_id.clone(),
+        resource_name: crate::inventory::last_segment(&f.resource_id),
+        subscription_name: names
+            .get(&sub.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_default(),
+        subscription_id: sub,
+        location: f.location.clone().unwrap_or_default(),
+        message: f.message.clone(),
+        evidence: serde_json::to_string_pretty(&f.evidence).unwrap_or_default(),
+        remediation: f.remediation.clone(),
+        references: f.references.join(", "),
+        cost: f
+            .cost
+            .as_ref()
+            .map(|c| {
+                format!(
+                    "{}/month ({:.2} GB/day, {})",
+                    money(currency, c.usd_per_month),
+                    c.gb_per_day,
+                    c.method
+                )
+            })
+            .unwrap_or_default(),
+        cost_basis: f.cost.as_ref().map(|c| c.basis.clone()).unwrap_or_default(),
+        suppression: f
+            .suppression
+            .as_ref()
+            .map(|s| format!("{} (owner {}, expires {})", s.reason, s.owner, s.expires))
+            .unwrap_or_default(),
+        area: f.area.clone(),
+    }
+}
+
+fn rank(f: &Finding) -> (u8, Severity, String, String) {
+    let s = match f.status {
+        Status::Fail => 0,
+        Status::NotAssessed => 1,
+        Status::Suppressed => 2,
+        Status::Pass => 3,
+        Status::NotApplicable => 4,
+    };
+    (
+        s,
+        f.severity,
+        f.check_id.clone(),
+        f.resource_id.to_ascii_lowercase(),
+    )
+}
+
+/// Build the view. `limit` caps how many findings are listed (failures first); the rest are
+/// counted as hidden so the report can say so.
+pub fn build(r: &Results, limit: usize) -> View {
+    let names: BTreeMap<String, String> = r
+        .scope
+        .subscriptions
+        .iter()
+        .map(|s| (s.id.to_ascii_lowercase(), s.name.clone()))
+        .collect();
+    let currency = r
+        .cost
+        .get("currency")
+        .and_then(Value::as_str)
+        .unwrap_or("USD")
+        .to_string();
+    let mut sorted: Vec<&Finding> = r.findings.iter().collect();
+    sorted.sort_by_key(|f| rank(f));
+
+    let mut shown = 0usize;
+    let mut areas = Vec::new();
+    let gaps_by_area = r
+        .cost
+        .pointer("/gaps/by_area")
+        .cloned()
+        .unwrap_or(Value::Null);
+    for area in AREAS {
+        let in_area: Vec<&&Finding> = sorted.iter().filter(|f| f.area == area).collect();
+        if in_area.is_empty() {
+            continue;
+        }
+        let counts = r.summary.by_area.get(area).cloned().unwrap_or_default();
+        let mut list = Vec::new();
+        let mut hidden = 0;
+        for f in &in_area {
+            if shown < limit {
+                list.push(finding_view(f, &names, &currency));
+                shown += 1;
+            } else {
+                hidden += 1;
+            }
+        }
+        let score = counts.score();
+        areas.push(AreaView {
+            area: area.to_string(),
+            title: area_title(area),
+            score,
+            score_label: score
+                .map(|s| format!("{s}%"))
+                .unwrap_or_else(|| "n/a".into()),
+            bar: score.unwrap_or(0) * 2,
+            pass: counts.pass,
+            fail: counts.fail,
+            not_assessed: counts.not_assessed,
+            not_applicable: counts.not_applicable,
+            suppressed: counts.suppressed,
+            gap_cost: gaps_by_area
+                .get(area)
+                .and_then(Value::as_f64)
+                .map(|v| money(&currency, v))
+                .unwrap_or_default(),
+            findings: list,
+            hidden,
+        });
+    }
+
+    let max_sev = Severity::ALL
+        .iter()
+        .map(|s| r.summary.by_severity.get(s.as_str()).copied().unwrap_or(0))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let severities = Severity::ALL
+        .iter()
+        .map(|s| {
+            let count = r.summary.by_severity.get(s.as_str()).copied().unwrap_or(0);
+            SeverityRow {
+                severity: s.as_str(),
+                count,
+                bar: ((count as f64 / max_sev as f64) * 200.0).round() as u32,
+            }
+        })
+        .collect();
+
+    let total = crate::results::StatusCounts {
+        pass: r.summary.pass,
+        fail: r.summary.fail,
+        not_assessed: r.summary.not_assessed,
+        not_applicable: r.summary.not_applicable,
+        suppressed: r.summary.suppressed,
+    };
+
+    let cost = cost_view(&r.cost, &currency);
+    let sub_view = |s: &crate::inventory::SubscriptionRef| SubView {
+        id: s.id.clone(),
+        name: s.name.clone(),
+        state: s.state.clone(),
+    };
+    View {
+        tool: r.tool.name.clone(),
+        version: r.tool.version.clone(),
+        tenant_id: r.tenant_id.clone().unwrap_or_else(|| "unknown".into()),
+        started_at: r.started_at.clone(),
+        finished_at: r.finished_at.clone(),
+        baseline: format!(
+            "{} {} ({} checks)",
+            r.baseline.name, r.baseline.version, r.baseline.checks
+        ),
+        score: total.score(),
+        totals: Totals {
+            pass: total.pass,
+            fail: total.fail,
+            not_assessed: total.not_assessed,
+            not_applicable: total.not_applicable,
+            suppressed: total.suppressed,
+        },
+        severities,
+        areas,
+        subscriptions: r.scope.subscriptions.iter().map(sub_view).collect(),
+        subscriptions_not_assessed: r
+            .subscriptions_not_assessed()
+            .into_iter()
+            .map(sub_view)
+            .collect(),
+        cost,
+        errors: r
+            .errors
+            .iter()
+            .map(|e| ErrorView {
+                scope: e.scope.clone(),
+                operation: e.operation.clone(),
+                status: e
+                    .status
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                code: e.code.clone().unwrap_or_default(),
+                message: e.message.clone(),
+            })
+            .collect(),
+        suppressed: sorted
+            .iter()
+            .filter(|f| f.status == Status::Suppressed)
+            .map(|f| finding_view(f, &names, &currency))
+            .collect(),
+        suppression_notes: r
+            .suppression_notes
+            .iter()
+            .filter_map(|n| serde_json::to_value(n).ok())
+            .collect(),
+        drift: r.drift.as_ref().and_then(|d| serde_json::to_value(d).ok()),
+        findings_total: r.findings.len(),
+        findings_shown: shown,
+        truncated: shown < r.findings.len(),
+        gating_note: String::new(),
+    }
+}
+
+fn cost_view(c: &Value, currency: &str) -> Option<CostView> {
+    let measured = c.get("measured")?;
+    let gaps = c.get("gaps")?;
+    let f = |v: Option<&Value>| v.and_then(Value::as_f64).unwrap_or(0.0);
+    let by_area_map = gaps
+        .get("by_area")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let max = by_area_map
+        .values()
+        .filter_map(Value::as_f64)
+        .fold(0.0f64, f64::max)
+        .max(1.0);
+    let tier = |v: Option<&Value>| -> String {
+        let Some(v) = v else { return String::new() };
+        let name = v
+            .get("tier")
+            .and_then(Value::as_str)
+            .unwrap_or("pay-as-you-go");
+        let usd = f(v.get("usd_per_month"));
+        let save = f(v.get("saving_usd_per_month"));
+        if save > 0.0 {
+            format!(
+                "{name}: {} per month (saves {})",
+                money(currency, usd),
+                money(currency, save)
+            )
+        } else {
+            format!("{name}: {} per month", money(currency, usd))
+        }
+    };
+    let users = c.get("entra_users");
+    Some(CostView {
+        currency: currency.to_string(),
+        measured_month: money(currency, f(measured.get("usd_per_month"))),
+        measured_gb_day: format!("{:.2}", f(measured.get("gb_per_day"))),
+        gaps_month: money(currency, f(gaps.get("usd_per_month"))),
+        gaps_gb_day: format!("{:.2}", f(gaps.get("gb_per_day"))),
+        workspaces_not_measured: measured
+            .get("workspaces_not_measured")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+        commitment_current: tier(c.pointer("/commitment/current")),
+        commitment_with_gaps: tier(c.pointer("/commitment/with_gaps_closed")),
+        entra_users: users
+            .map(|u| {
+                format!(
+                    "{} ({})",
+                    f(u.get("count")),
+                    u.get("source").and_then(Value::as_str).unwrap_or("")
+                )
+            })
+            .unwrap_or_default(),
+        by_area: by_area_map
+            .iter()
+            .map(|(a, v)| CostBar {
+                area: area_title(a).to_string(),
+                amount: money(currency, v.as_f64().unwrap_or(0.0)),
+                bar: ((v.as_f64().unwrap_or(0.0) / max) * 240.0).round() as u32,
+            })
+            .collect(),
+        workspaces: measured
+            .get("workspaces")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+    })
+}
