@@ -1,0 +1,369 @@
+//! The collector against the loopback ARM emulator, through the real binary: credential →
+//! token → ARM with paging, retries, throttling and failures.
+
+mod support;
+
+use logposture::inventory::Snapshot;
+use support::tenant::{self, S1, S2, S3};
+use support::{ArmEmulator, Route, CLIENT_SECRET, TOKEN};
+
+async fn collect(emu: &ArmEmulator, extra: &[&str]) -> (std::process::Output, Snapshot, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snapshot.json");
+    let out_s = out.to_str().unwrap().to_string();
+    let mut args = vec!["collect", "--snapshot-out", out_s.as_str()];
+    args.extend_from_slice(extra);
+    let output = support::run_logposture(emu, &args).await;
+    let text = std::fs::read_to_string(&out).unwrap_or_else(|e| {
+        panic!(
+            "no snapshot ({e}); stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    let snap = Snapshot::from_json("snapshot.json", &text).expect("snapshot parses");
+    (output, snap, text)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn collect_pages_retries_and_records_failures() {
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    let (output, snap, text) = collect(&emu, &[]).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "exit code 3: evidence incomplete; stderr: {stderr}"
+    );
+
+    // Scope: all three subscriptions listed, the disabled one not read.
+    let ids: Vec<&str> = snap
+        .scope
+        .subscriptions
+        .iter()
+        .map(|s| s.id.as_str())
+        .collect();
+    assert_eq!(ids, vec![S1, S2, S3]);
+    let s1 = &snap.inventory.subscriptions[0];
+    assert_eq!(s1.subscription.name, "Contoso Prod – Zürich ☁");
+    let s3 = &snap.inventory.subscriptions[2];
+    assert!(!s3.scanned, "disabled subscription is listed but skipped");
+    assert_eq!(
+        emu.count(|r| r.path.contains(S3)),
+        0,
+        "no read spent on a disabled subscription"
+    );
+
+    // Paging: every page of the resources list.
+    assert_eq!(
+        s1.resources.items().len(),
+        9,
+        "three pages of three resources"
+    );
+    assert_eq!(
+        emu.count(|r| r.path.ends_with(&format!("{S1}/resources"))),
+        3
+    );
+
+    // One error entry per failed read: the forbidden subscription and the malformed payload.
+    let summary: Vec<String> = snap
+        .errors
+        .iter()
+        .map(|e| format!("{} {:?} {:?} {}", e.operation, e.status, e.code, e.scope))
+        .collect();
+    assert_eq!(snap.errors.len(), 2, "errors: {summary:#?}");
+    let forbidden = snap
+        .errors
+        .iter()
+        .find(|e| e.status == Some(403))
+        .expect("403 recorded");
+    assert_eq!(forbidden.code.as_deref(), Some("AuthorizationFailed"));
+    assert_eq!(forbidden.scope, format!("/subscriptions/{S2}"));
+    let malformed = snap
+        .errors
+        .iter()
+        .find(|e| e.code.as_deref() == Some("MalformedPayload"))
+        .expect("malformed recorded");
+    assert_eq!(malformed.scope, tenant::nsg2());
+    let s2 = &snap.inventory.subscriptions[1];
+    assert!(
+        s2.activity_log_settings
+            .error
+            .as_ref()
+            .is_some_and(|e| e.is_forbidden()),
+        "forbidden subscription is not assessed"
+    );
+    assert!(
+        emu.count(|r| r.path.contains(S2)) == 1,
+        "a forbidden subscription costs one read"
+    );
+
+    // The throttled read was retried after Retry-After and not lost.
+    assert_eq!(
+        emu.count(|r| r.path.ends_with("Microsoft.Network/networkWatchers")),
+        2
+    );
+    assert_eq!(s1.network_watchers.items().len(), 1);
+    assert_eq!(s1.network_watchers.items()[0].name, "тц1");
+    assert_eq!(
+        s1.flow_logs.items().len(),
+        2,
+        "flow logs of the non-ASCII watcher"
+    );
+    assert!(snap.stats.throttled >= 1);
+
+    // Categories are learnt once per resource type, not per resource.
+    let category_reads = emu.count(|r| r.path.ends_with("diagnosticSettingsCategories"));
+    let types: std::collections::BTreeSet<String> = s1
+        .resources
+        .items()
+        .iter()
+        .map(|r| r.resource_type.to_lowercase())
+        .collect();
+    assert_eq!(
+        category_reads,
+        types.len(),
+        "one categories read per type ({types:?})"
+    );
+    assert!(
+        !snap.inventory.diagnostic_categories["microsoft.compute/virtualmachines"]
+            .value
+            .as_ref()
+            .unwrap()
+            .supported
+    );
+    assert_eq!(
+        emu.count(|r| r
+            .path
+            .ends_with("virtualMachines/vm-win01/providers/Microsoft.Insights/diagnosticSettings")),
+        0,
+        "no settings read for an unsupported type"
+    );
+
+    // Category groups preserved; empty-string workspace ids mean no workspace.
+    let kv1 = s1
+        .resource_diagnostics
+        .iter()
+        .find(|d| d.resource_id == tenant::kv1())
+        .unwrap();
+    let s = &kv1.settings.items()[0];
+    assert_eq!(s.logs[0].category_group.as_deref(), Some("allLogs"));
+    assert_eq!(s.workspace_id, None);
+    assert!(s.storage_account_id.is_some());
+    let kv2 = s1
+        .resource_diagnostics
+        .iter()
+        .find(|d| d.resource_id == tenant::kv2())
+        .unwrap();
+    assert_eq!(
+        kv2.settings.items()[0].logs[0].category_group.as_deref(),
+        Some("audit")
+    );
+    let nsg2 = s1
+        .resource_diagnostics
+        .iter()
+        .find(|d| d.resource_id == tenant::nsg2())
+        .unwrap();
+    assert!(
+        nsg2.settings.error.is_some(),
+        "malformed payload leaves that resource not assessed"
+    );
+
+    // Quirks: string booleans, null type, ids without leading slash.
+    let ws = &s1.workspaces.items()[0];
+    let sec = ws
+        .tables
+        .items()
+        .iter()
+        .find(|t| t.name == "SecurityEvent")
+        .unwrap();
+    assert!(sec.retention_is_default && sec.total_retention_is_default);
+    assert_eq!(ws.security_event_tier.value, Some(Some("Minimal".into())));
+    assert_eq!(ws.windows_event_logs.items(), ["System".to_string()]);
+    assert_eq!(
+        ws.usage.items().len(),
+        4,
+        "usage measured through the logs endpoint"
+    );
+    assert!(s1.activity_log_settings.items()[0]
+        .id
+        .starts_with("/subscriptions/"));
+    let entra = snap.inventory.entra_diagnostic_settings.items();
+    assert_eq!(entra.len(), 1);
+    assert_eq!(entra[0].logs.len(), 3);
+    let vm = &s1.virtual_machines.items()[0];
+    assert_eq!(
+        vm.dcr_associations.items().len(),
+        1,
+        "the endpoint association is not a rule"
+    );
+    assert_eq!(
+        s1.defender_plans
+            .items()
+            .iter()
+            .find(|p| p.name == "Dns")
+            .map(|p| p.deprecated),
+        Some(true)
+    );
+    assert_eq!(
+        s1.data_collection_rules.items()[0]
+            .security_event_xpaths
+            .len(),
+        2
+    );
+
+    // Every ARM request carried the bearer token and an api-version; the secret never leaks.
+    assert!(emu.requests().iter().all(|r| r.authorized));
+    assert!(emu
+        .requests()
+        .iter()
+        .filter(|r| !r.path.starts_with("/v1/"))
+        .all(|r| r.query.contains("api-version=")));
+    assert!(emu.tokens_issued() >= 1);
+    for hay in [
+        text.as_str(),
+        &stderr,
+        &String::from_utf8_lossy(&output.stdout),
+    ] {
+        assert!(!hay.contains(CLIENT_SECRET), "client secret leaked");
+        assert!(!hay.contains(TOKEN), "access token leaked");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn subscription_list_and_exclusions() {
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    let (output, snap, _) = collect(&emu, &["--subscription", S1, "--no-usage"]).await;
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "the malformed payload still makes evidence incomplete"
+    );
+    assert_eq!(snap.scope.subscriptions.len(), 1);
+    assert_eq!(
+        snap.scope.subscriptions[0].name, "",
+        "GET /subscriptions/{{id}} answered an empty list, not a subscription"
+    );
+    assert_eq!(
+        emu.count(|r| r.path.starts_with("/v1/")),
+        0,
+        "--no-usage sends no query"
+    );
+
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    emu.route(
+        &format!(
+            "{}/providers/Microsoft.Insights/diagnosticSettings",
+            tenant::nsg2()
+        ),
+        Route::Json(serde_json::json!({"value": []})),
+    );
+    let (output, snap, _) = collect(&emu, &["--exclude-subscription", S2]).await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "no failed read: exit 0; errors {:?}",
+        snap.errors
+    );
+    assert_eq!(snap.scope.subscriptions.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn management_group_scope() {
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    emu.json(
+        "/providers/Microsoft.Management/managementGroups/mg-prod/descendants",
+        serde_json::json!({"value": [
+            {"id": "/providers/Microsoft.Management/managementGroups/mg-child", "type": "Microsoft.Management/managementGroups", "name": "mg-child", "properties": {"displayName": "Child", "parent": {"id": "/providers/Microsoft.Management/managementGroups/mg-prod"}}},
+            {"id": format!("/subscriptions/{S1}"), "type": "Microsoft.Management/managementGroups/subscriptions", "name": S1, "properties": {"displayName": "Contoso Prod", "parent": {"id": "/providers/Microsoft.Management/managementGroups/mg-child"}}}
+        ], "nextLink": null}),
+    );
+    let (_, snap, _) = collect(&emu, &["--management-group", "mg-prod", "--no-usage"]).await;
+    assert_eq!(snap.scope.subscriptions.len(), 1);
+    assert_eq!(snap.scope.subscriptions[0].id, S1);
+    assert_eq!(
+        snap.scope.subscriptions[0].state, "Enabled",
+        "state joined from the subscription list"
+    );
+    assert_eq!(snap.scope.management_group.as_deref(), Some("mg-prod"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_errors_and_slow_answers_are_retried_then_recorded() {
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    let sub = format!("/subscriptions/{S1}");
+    emu.route(
+        &format!("{sub}/providers/Microsoft.Storage/storageAccounts"),
+        Route::Error(503, "ServiceUnavailable", "try later".into()),
+    );
+    emu.route(
+        &format!("{sub}/providers/Microsoft.Security/pricings"),
+        Route::Slow(
+            std::time::Duration::from_secs(3),
+            Box::new(Route::Json(serde_json::json!({"value": []}))),
+        ),
+    );
+    emu.route(
+        &format!("{sub}/providers/Microsoft.Insights/activityLogAlerts"),
+        Route::Error(404, "ResourceNotFound", "not here".into()),
+    );
+    let (_, snap, _) = collect(&emu, &["--no-usage", "--request-timeout", "1"]).await;
+    let storage_err = snap
+        .errors
+        .iter()
+        .find(|e| e.operation == "storageAccounts.list")
+        .expect("503 recorded after retries");
+    assert_eq!(storage_err.status, Some(503));
+    assert!(
+        emu.count(|r| r.path.ends_with("storageAccounts")) > 1,
+        "5xx was retried"
+    );
+    let slow = snap
+        .errors
+        .iter()
+        .find(|e| e.operation == "pricings.list")
+        .expect("timeout recorded");
+    assert_eq!(slow.code.as_deref(), Some("NetworkError"));
+    assert!(snap
+        .errors
+        .iter()
+        .any(|e| e.status == Some(404) && e.code.as_deref() == Some("ResourceNotFound")));
+    let s1 = &snap.inventory.subscriptions[0];
+    assert!(
+        s1.storage_accounts.error.is_some() && s1.network_watchers.is_complete(),
+        "one failure does not stop the rest"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_failure_is_exit_2_without_secrets() {
+    let emu = ArmEmulator::start().await;
+    // No route for the token endpoint of another authority: point the authority at a closed port.
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_logposture"))
+        .args([
+            "collect",
+            "--snapshot-out",
+            "/tmp/never.json",
+            "--arm-endpoint",
+            &emu.url(),
+        ])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::temp_dir())
+        .env("AZURE_TENANT_ID", support::TENANT)
+        .env("AZURE_CLIENT_ID", "00000000-0000-4000-8000-0000000000c1")
+        .env("AZURE_CLIENT_SECRET", CLIENT_SECRET)
+        .env("AZURE_AUTHORITY_HOST", "http://127.0.0.1:9")
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
+    assert!(stderr.contains("authentication failed"), "{stderr}");
+    assert!(!stderr.contains(CLIENT_SECRET));
+    assert_eq!(emu.requests().len(), 0, "nothing read without a token");
+}

@@ -1,0 +1,339 @@
+//! A loopback server that behaves like Azure Resource Manager, the Entra token endpoint and the
+//! Log Analytics query API, for tests that run logposture's real code path against it.
+//!
+//! - `POST /{tenant}/oauth2/v2.0/token` issues a bearer token; every other request must carry it.
+//! - ARM requests must have `api-version` and a path without `//`.
+//! - Routes are scripted per path (case-insensitive): JSON bodies, pages joined by absolute
+//!   `nextLink`, 429 with `Retry-After` a number of times, 403/404/400 ARM errors, malformed
+//!   bodies, slow answers. Unknown paths answer an empty list.
+//! - Every request is recorded for assertions.
+#![allow(dead_code)]
+
+pub mod tenant;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub const TOKEN: &str = "test-access-token-not-a-secret";
+pub const TENANT: &str = "8f3e1c2a-5b7d-4e9f-a1c3-2d4b6f8e0a1c";
+pub const CLIENT_SECRET: &str = "s3cr3t-value-that-must-never-be-printed";
+
+#[derive(Clone, Debug)]
+pub enum Route {
+    Json(Value),
+    /// Pages of `value` arrays; page i links to page i+1 with an absolute nextLink.
+    Pages(Vec<Vec<Value>>),
+    /// ARM error with status and code.
+    Error(u16, &'static str, String),
+    /// Body that is not valid JSON (or not the expected shape).
+    Raw(u16, String),
+    /// Answer 429 with `Retry-After: secs` this many times, then the inner route.
+    Throttle {
+        times: usize,
+        retry_after: u64,
+        then: Box<Route>,
+    },
+    /// Answer after a delay.
+    Slow(Duration, Box<Route>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub authorized: bool,
+}
+
+#[derive(Default)]
+struct State {
+    routes: HashMap<String, Route>,
+    /// (path key, decoded query substring, route): checked before `routes`.
+    query_routes: Vec<(String, String, Route)>,
+    hits: HashMap<String, usize>,
+    requests: Vec<Recorded>,
+    tokens_issued: usize,
+    token_bodies: Vec<String>,
+}
+
+#[derive(Clone)]
+pub struct ArmEmulator {
+    state: Arc<Mutex<State>>,
+    pub addr: SocketAddr,
+}
+
+/// Route key: percent-decoded, lower-case path without a trailing slash.
+fn key(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&path[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out)
+        .trim_end_matches('/')
+        .to_lowercase()
+}
+
+fn decode_query(q: &str) -> String {
+    key(&q.replace('+', " ")).to_string()
+}
+
+impl ArmEmulator {
+    pub async fn start() -> Self {
+        let state = Arc::new(Mutex::new(State::default()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let emu = ArmEmulator { state, addr };
+        let handler_emu = emu.clone();
+        let app = axum::Router::new().fallback(
+            move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+                let emu = handler_emu.clone();
+                async move { emu.handle(method, uri, headers, body).await }
+            },
+        );
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        emu
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn route(&self, path: &str, r: Route) -> &Self {
+        self.state.lock().unwrap().routes.insert(key(path), r);
+        self
+    }
+
+    /// A route for requests to `path` whose decoded query contains `query_part`.
+    pub fn route_q(&self, path: &str, query_part: &str, r: Route) -> &Self {
+        self.state
+            .lock()
+            .unwrap()
+            .query_routes
+            .push((key(path), query_part.to_lowercase(), r));
+        self
+    }
+
+    pub fn json(&self, path: &str, v: Value) -> &Self {
+        self.route(path, Route::Json(v))
+    }
+
+    pub fn fixture(&self, path: &str, file: &str) -> &Self {
+        self.json(path, load_fixture(file))
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state.lock().unwrap().requests.clone()
+    }
+
+    pub fn count(&self, pred: impl Fn(&Recorded) -> bool) -> usize {
+        self.requests().iter().filter(|r| pred(r)).count()
+    }
+
+    pub fn tokens_issued(&self) -> usize {
+        self.state.lock().unwrap().tokens_issued
+    }
+
+    async fn handle(&self, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+        let path = uri.path().to_string();
+        let query = uri.query().unwrap_or("").to_string();
+        if method == Method::POST && path.ends_with("/oauth2/v2.0/token") {
+            let mut st = self.state.lock().unwrap();
+            st.tokens_issued += 1;
+            st.token_bodies
+                .push(String::from_utf8_lossy(&body).into_owned());
+            return axum::Json(json!({
+                "token_type": "Bearer", "expires_in": 3600, "ext_expires_in": 3600, "access_token": TOKEN
+            }))
+            .into_response();
+        }
+        let authorized = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == format!("Bearer {TOKEN}"));
+        let route = {
+            let mut st = self.state.lock().unwrap();
+            st.requests.push(Recorded {
+                method: method.to_string(),
+                path: path.clone(),
+                query: query.clone(),
+                authorized,
+            });
+            *st.hits.entry(key(&path)).or_default() += 1;
+            let k = key(&path);
+            let q = decode_query(&query);
+            st.query_routes
+                .iter()
+                .find(|(p, part, _)| *p == k && q.contains(part.as_str()))
+                .map(|(_, _, r)| r.clone())
+                .or_else(|| st.routes.get(&k).cloned())
+        };
+        if !authorized {
+            return arm_error(
+                401,
+                "InvalidAuthenticationToken",
+                "The access token is missing or invalid.",
+            );
+        }
+        if path.contains("//") {
+            return arm_error(400, "InvalidResourceId", &format!("malformed path {path}"));
+        }
+        let is_logs = path.starts_with("/v1/workspaces/");
+        if !is_logs && !query.contains("api-version=") {
+            return arm_error(
+                400,
+                "MissingApiVersionParameter",
+                "The api-version query parameter (?api-version=) is required for all requests.",
+            );
+        }
+        let route = route.unwrap_or(Route::Json(json!({ "value": [] })));
+        self.answer(route, &path, &query).await
+    }
+
+    fn answer<'a>(
+        &'a self,
+        route: Route,
+        path: &'a str,
+        query: &'a str,
+    ) -> futures_like::BoxFut<'a, Response> {
+        Box::pin(async move {
+            match route {
+                Route::Json(v) => ok_json(v),
+                Route::Pages(pages) => {
+                    let page: usize = query
+                        .split('&')
+                        .find_map(|kv| kv.strip_prefix("$skiptoken=").and_then(|v| v.parse().ok()))
+                        .unwrap_or(0);
+                    let items = pages.get(page).cloned().unwrap_or_default();
+                    let mut body = json!({ "value": items });
+                    if page + 1 < pages.len() {
+                        body["nextLink"] = json!(format!(
+                            "{}{}?api-version=2021-04-01&$skiptoken={}",
+                            self.url(),
+                            path,
+                            page + 1
+                        ));
+                    } else {
+                        body["nextLink"] = Value::Null;
+                    }
+                    ok_json(body)
+                }
+                Route::Error(status, code, msg) => arm_error(status, code, &msg),
+                Route::Raw(status, text) => (
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+                    [("content-type", "application/json")],
+                    text,
+                )
+                    .into_response(),
+                Route::Throttle {
+                    times,
+                    retry_after,
+                    then,
+                } => {
+                    let remaining = {
+                        let mut st = self.state.lock().unwrap();
+                        let k = format!("throttle:{}", key(path));
+                        let used = st.hits.entry(k).or_default();
+                        *used += 1;
+                        *used <= times
+                    };
+                    if remaining {
+                        let mut r = arm_error(429, "TooManyRequests", &format!("The request is being throttled. Please try again after '{retry_after}' seconds."));
+                        r.headers_mut()
+                            .insert("retry-after", retry_after.to_string().parse().unwrap());
+                        r.headers_mut().insert(
+                            "x-ms-ratelimit-remaining-subscription-reads",
+                            "0".parse().unwrap(),
+                        );
+                        r
+                    } else {
+                        self.answer(*then, path, query).await
+                    }
+                }
+                Route::Slow(d, then) => {
+                    tokio::time::sleep(d).await;
+                    self.answer(*then, path, query).await
+                }
+            }
+        })
+    }
+}
+
+mod futures_like {
+    pub type BoxFut<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+}
+
+fn ok_json(v: Value) -> Response {
+    let mut r = axum::Json(v).into_response();
+    r.headers_mut().insert(
+        "x-ms-ratelimit-remaining-subscription-reads",
+        "249".parse().unwrap(),
+    );
+    r
+}
+
+pub fn arm_error(status: u16, code: &str, message: &str) -> Response {
+    let mut r = (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        axum::Json(json!({ "error": { "code": code, "message": message } })),
+    )
+        .into_response();
+    r.headers_mut()
+        .insert("x-ms-failure-cause", "gateway".parse().unwrap());
+    r
+}
+
+pub fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("fixtures")
+}
+
+pub fn load_fixture(name: &str) -> Value {
+    let p = fixtures_dir().join(name);
+    let text =
+        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("fixture {}: {e}", p.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("fixture {}: {e}", p.display()))
+}
+
+/// Run the real binary against the emulator, with client-secret credentials in the environment.
+pub async fn run_logposture(emu: &ArmEmulator, args: &[&str]) -> std::process::Output {
+    let bin = env!("CARGO_BIN_EXE_logposture");
+    let mut cmd = tokio::process::Command::new(bin);
+    cmd.args(args)
+        .arg("--arm-endpoint")
+        .arg(emu.url())
+        .arg("--logs-endpoint")
+        .arg(emu.url())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::temp_dir())
+        .env("AZURE_TENANT_ID", TENANT)
+        .env("AZURE_CLIENT_ID", "00000000-0000-4000-8000-0000000000c1")
+        .env("AZURE_CLIENT_SECRET", CLIENT_SECRET)
+        .env("AZURE_AUTHORITY_HOST", emu.url());
+    tokio::time::timeout(Duration::from_secs(120), cmd.output())
+        .await
+        .expect("logposture finished within 120 s")
+        .expect("logposture ran")
+}
