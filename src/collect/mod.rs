@@ -436,6 +436,9 @@ async fn collect_subscription(
     let vnets = read_list(sink, async |e| {
         network::virtual_networks(client, sid, e).await
     });
+    let nics = read_list(sink, async |e| {
+        network::network_interfaces(client, sid, e).await
+    });
     let workspaces = async {
         let mut ws = read_list(sink, async |e| workspaces::list(client, sid, e).await).await;
         if let Some(list) = ws.value.as_mut() {
@@ -504,6 +507,7 @@ async fn collect_subscription(
         (watchers, flow_logs),
         nsgs,
         vnets,
+        nics,
         workspaces,
         dcrs,
         vms,
@@ -516,6 +520,7 @@ async fn collect_subscription(
         network,
         nsgs,
         vnets,
+        nics,
         workspaces,
         dcrs,
         vms,
@@ -529,6 +534,7 @@ async fn collect_subscription(
     inv.flow_logs = flow_logs;
     inv.network_security_groups = nsgs;
     inv.virtual_networks = vnets;
+    inv.network_interfaces = nics;
     inv.workspaces = workspaces;
     inv.data_collection_rules = dcrs;
     inv.virtual_machines = vms;

@@ -1,0 +1,322 @@
+//! Bad input gets a clear error naming the file and line: baseline, suppressions, pricing,
+//! snapshot. Also the `checks` commands and suppression behaviour.
+
+use logposture::app::Assessment;
+use logposture::cli::EvalArgs;
+use logposture::results::{Severity, Status};
+use std::path::PathBuf;
+use std::process::Command;
+
+fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_logposture"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn baseline_syntax_error_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "mine.toml",
+        "[[check]]\nid = \"LP-RET-001\"\nseverity = \"high\"\nparams = { min_days = }\n",
+    );
+    let (code, _, err) = run(&[
+        "scan",
+        "--demo",
+        "--baseline",
+        p.to_str().unwrap(),
+        "--output",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("mine.toml:4"), "{err}");
+    assert!(
+        !dir.path().join("results.json").exists(),
+        "nothing evaluated"
+    );
+}
+
+#[test]
+fn baseline_semantic_errors_name_each_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "mine.toml",
+        "[[check]]\nid = \"LP-RET-001\"\nseverity = \"urgent\"\n\n[[check]]\nid = \"MY-001\"\ntitle = \"t\"\narea = \"retention\"\nseverity = \"low\"\nkind = \"nonsense\"\nremediation = \"r\"\n\n[[check]]\nid = \"MY-002\"\ntitle = \"t\"\n",
+    );
+    let (code, _, err) = run(&["checks", "list", "--baseline", p.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("mine.toml:2") && err.contains("unknown severity"),
+        "{err}"
+    );
+    assert!(
+        err.contains("mine.toml:10") && err.contains("unknown kind"),
+        "{err}"
+    );
+    assert!(
+        err.contains("mine.toml:14") && err.contains("lacks area, severity, kind, remediation"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_params_are_rejected_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "mine.toml",
+        "[[check]]\nid = \"LP-RET-001\"\n[check.params]\nmin_dayz = 10\n",
+    );
+    let (code, _, err) = run(&["checks", "list", "--baseline", p.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("mine.toml:2") && err.contains("min_dayz"),
+        "{err}"
+    );
+}
+
+#[test]
+fn custom_property_check_from_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "custom.toml",
+        r#"[[check]]
+id = "ACME-001"
+title = "Workspaces keep data a year"
+area = "retention"
+severity = "low"
+kind = "property"
+remediation = "Raise retention."
+[check.params]
+resource_type = "Microsoft.OperationalInsights/workspaces"
+path = "/retention_in_days"
+op = "gte"
+value = 365
+"#,
+    );
+    let a = Assessment::load(&EvalArgs {
+        baselines: vec![p],
+        suppressions: None,
+        fail_on: Severity::High,
+        pricing: vec![],
+        entra_users: None,
+        compare: None,
+    })
+    .unwrap();
+    let r = a.assess(
+        &logposture::demo::snapshot(),
+        time::macros::date!(2026 - 11 - 02),
+    );
+    let mine: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.check_id == "ACME-001")
+        .collect();
+    assert!(
+        mine.iter().any(|f| f.status == Status::Fail),
+        "90 < 365 fails"
+    );
+    assert!(
+        mine.iter().any(|f| f.status == Status::NotAssessed),
+        "forbidden subscription"
+    );
+}
+
+#[test]
+fn suppressions_apply_expire_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "accepted.toml",
+        r#"[[suppression]]
+check = "LP-NW-001"
+resource = "/subscriptions/*/locations/eastus"
+reason = "Dev region, no production traffic"
+owner = "netsec@contoso.example"
+expires = 2027-06-30
+
+[[suppression]]
+check = "LP-DEF-002"
+reason = "Budget approved next quarter"
+owner = "ciso@contoso.example"
+expires = 2020-01-01
+
+[[suppression]]
+check = "LP-ALERT-001"
+resource = "/subscriptions/nope"
+reason = "never matches"
+owner = "me"
+expires = 2030-01-01
+"#,
+    );
+    let a = Assessment::load(&EvalArgs {
+        baselines: vec![],
+        suppressions: Some(p),
+        fail_on: Severity::High,
+        pricing: vec![],
+        entra_users: None,
+        compare: None,
+    })
+    .unwrap();
+    let r = a.assess(
+        &logposture::demo::snapshot(),
+        time::macros::date!(2026 - 11 - 02),
+    );
+    let nw = r
+        .findings
+        .iter()
+        .find(|f| f.check_id == "LP-NW-001" && f.resource_id.ends_with("/eastus"))
+        .unwrap();
+    assert_eq!(nw.status, Status::Suppressed);
+    assert_eq!(
+        nw.suppression.as_ref().unwrap().owner,
+        "netsec@contoso.example"
+    );
+    assert!(nw
+        .suppression
+        .as_ref()
+        .unwrap()
+        .source
+        .ends_with("accepted.toml:1"));
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.check_id == "LP-DEF-002" && f.status == Status::Fail),
+        "expired suppression no longer applies"
+    );
+    let states: Vec<(&str, &str)> = r
+        .suppression_notes
+        .iter()
+        .map(|n| (n.check_id.as_str(), n.state.as_str()))
+        .collect();
+    assert!(
+        states.contains(&("LP-DEF-002", "expired"))
+            && states.contains(&("LP-ALERT-001", "unmatched")),
+        "{states:?}"
+    );
+    assert_eq!(r.summary.suppressed, 1);
+}
+
+#[test]
+fn suppression_errors_name_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "s.toml", "[[suppression]]\ncheck = \"LP-NOPE-999\"\nreason = \"x\"\nowner = \"y\"\nexpires = 2027-01-01\n\n[[suppression]]\ncheck = \"LP-NW-001\"\nreason = \"x\"\nowner = \"y\"\n");
+    let (code, _, err) = run(&[
+        "scan",
+        "--demo",
+        "--suppressions",
+        p.to_str().unwrap(),
+        "--output",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("s.toml:1") && err.contains("unknown check id \"LP-NOPE-999\""),
+        "{err}"
+    );
+    assert!(err.contains("s.toml:7") && err.contains("expiry"), "{err}");
+}
+
+#[test]
+fn broken_snapshot_names_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "snap.json",
+        "{\n  \"snapshot_format\": 1,\n  \"tool\": oops\n}\n",
+    );
+    let (code, _, err) = run(&[
+        "evaluate",
+        p.to_str().unwrap(),
+        "--output",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("snap.json") && err.contains("line 3"), "{err}");
+    let (code, _, err) = run(&["evaluate", "/nonexistent/snap.json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("/nonexistent/snap.json"), "{err}");
+}
+
+#[test]
+fn checks_list_and_explain() {
+    let (code, out, _) = run(&["checks", "list"]);
+    assert_eq!(code, 0);
+    for id in [
+        "LP-ACT-001",
+        "LP-ENTRA-001",
+        "LP-FLOW-001",
+        "LP-SEC-001",
+        "LP-ALERT-012",
+    ] {
+        assert!(out.contains(id), "{id} listed");
+    }
+    let (code, out, _) = run(&["checks", "explain", "LP-ENTRA-001"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("NonInteractiveUserSignInLogs")
+            && out.contains("Cost basis")
+            && out.contains("calibrated"),
+        "{out}"
+    );
+    assert!(
+        out.contains("checks/entra-logs.toml:"),
+        "where it is defined"
+    );
+    let (code, _, err) = run(&["checks", "explain", "LP-NOPE"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown check id"));
+}
+
+#[test]
+fn pricing_file_errors_and_overrides() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(
+        &dir,
+        "p.toml",
+        "[figure.analytics_gbb]\nvalue = 3.0\nsource = \"x\"\n",
+    );
+    let (code, _, err) = run(&[
+        "scan",
+        "--demo",
+        "--pricing",
+        bad.to_str().unwrap(),
+        "--output",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("p.toml:1") && err.contains("analytics_gbb"),
+        "{err}"
+    );
+    let nosource = write(
+        &dir,
+        "q.toml",
+        "[figure.analytics_gb]\nvalue = 3.0\nsource = \"\"\n",
+    );
+    let (code, _, err) = run(&[
+        "scan",
+        "--demo",
+        "--pricing",
+        nosource.to_str().unwrap(),
+        "--output",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("needs a source"), "{err}");
+}

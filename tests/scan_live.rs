@@ -1,0 +1,286 @@
+//! `logposture scan` against the loopback ARM tenant: the verdicts in results.json follow the
+//! documented semantics in every area, and the exit code gates on high failures.
+
+mod support;
+
+use logposture::results::{Results, Status};
+use support::tenant::{self, S1, S2, S3};
+use support::{ArmEmulator, Route};
+
+async fn scan(emu: &ArmEmulator, extra: &[&str]) -> (i32, Results, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap().to_string();
+    let snap = dir
+        .path()
+        .join("snapshot.json")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let mut args = vec![
+        "scan",
+        "--quiet",
+        "--output",
+        out.as_str(),
+        "--format",
+        "json,sarif,junit,md,html",
+        "--snapshot-out",
+        snap.as_str(),
+    ];
+    args.extend_from_slice(extra);
+    let output = support::run_logposture(emu, &args).await;
+    let text = std::fs::read_to_string(dir.path().join("results.json")).unwrap_or_else(|e| {
+        panic!(
+            "no results.json ({e}): {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (
+        output.status.code().unwrap_or(-1),
+        serde_json::from_str(&text).expect("results.json parses"),
+        dir,
+    )
+}
+
+fn status(r: &Results, check: &str, resource_suffix: &str) -> Status {
+    let hits: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| {
+            f.check_id == check
+                && f.resource_id
+                    .to_lowercase()
+                    .ends_with(&resource_suffix.to_lowercase())
+        })
+        .collect();
+    assert_eq!(
+        hits.len(),
+        1,
+        "{check} on …{resource_suffix}: {:?}",
+        r.findings
+            .iter()
+            .filter(|f| f.check_id == check)
+            .map(|f| (&f.resource_id, f.status))
+            .collect::<Vec<_>>()
+    );
+    hits[0].status
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scan_verdicts_follow_the_semantics() {
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    let (code, r, dir) = scan(&emu, &[]).await;
+    assert_eq!(code, 1, "a high failure exists");
+
+    // activity-log: Administrative/Security/Alert to the workspace + Policy to storage = union passes.
+    assert_eq!(status(&r, "LP-ACT-001", S1), Status::Pass);
+    // Forbidden subscription: not assessed; disabled: not applicable.
+    assert_eq!(status(&r, "LP-ACT-001", S2), Status::NotAssessed);
+    assert_eq!(status(&r, "LP-ACT-001", S3), Status::NotApplicable);
+    // resource-logs: allLogs and audit groups.
+    assert_eq!(
+        status(&r, "LP-RES-002", "kv-payments"),
+        Status::Pass,
+        "allLogs covers AuditEvent"
+    );
+    assert_eq!(
+        status(&r, "LP-RES-002", "kv-certs"),
+        Status::Pass,
+        "audit group covers AuditEvent"
+    );
+    assert_eq!(
+        status(&r, "LP-RES-004", "kv-certs"),
+        Status::Fail,
+        "audit only is not all categories"
+    );
+    assert_eq!(status(&r, "LP-RES-003", "law-sec"), Status::Pass);
+    assert_eq!(
+        status(&r, "LP-RES-001", "nsg-web"),
+        Status::Fail,
+        "no setting"
+    );
+    assert_eq!(
+        status(&r, "LP-RES-001", "nsg-data"),
+        Status::NotAssessed,
+        "malformed payload"
+    );
+    // entra-logs: names the missing and disabled categories.
+    let entra = r
+        .findings
+        .iter()
+        .find(|f| f.check_id == "LP-ENTRA-001")
+        .unwrap();
+    assert_eq!(entra.status, Status::Fail);
+    assert_eq!(entra.resource_id, "/providers/microsoft.aadiam");
+    assert!(
+        entra
+            .message
+            .contains("disabled NonInteractiveUserSignInLogs")
+            && entra.message.contains("ServicePrincipalSignInLogs"),
+        "{}",
+        entra.message
+    );
+    // flow-logs: own NSG flow log; NIC-attached NSG covered by the VNet flow log; retention.
+    assert_eq!(status(&r, "LP-FLOW-001", "nsg-web"), Status::Pass);
+    assert_eq!(
+        status(&r, "LP-FLOW-001", "nsg-data"),
+        Status::Pass,
+        "VNet flow log covers the NIC's subnet"
+    );
+    assert_eq!(status(&r, "LP-FLOW-002", "vnet-main"), Status::Pass);
+    assert_eq!(
+        status(&r, "LP-FLOW-003", "fl-nsg-web"),
+        Status::Pass,
+        "retention disabled keeps indefinitely"
+    );
+    assert_eq!(
+        status(&r, "LP-FLOW-003", "fl-vnet-main"),
+        Status::Fail,
+        "30 days < 90"
+    );
+    assert_eq!(
+        status(&r, "LP-FLOW-005", "fl-nsg-web"),
+        Status::Fail,
+        "NSG flow log retiring"
+    );
+    // network-watcher: region with a VNet has the watcher.
+    assert_eq!(
+        status(&r, "LP-NW-001", &format!("{S1}/locations/westeurope")),
+        Status::Pass
+    );
+    // retention: workspace 30 days; SecurityEvent inherits it; SigninLogs overrides to 90/730.
+    assert_eq!(status(&r, "LP-RET-001", "law-sec"), Status::Fail);
+    assert_eq!(
+        status(&r, "LP-RET-002", "tables/SecurityEvent"),
+        Status::Fail
+    );
+    assert_eq!(
+        status(&r, "LP-RET-002", "tables/SigninLogs"),
+        Status::Pass,
+        "table overrides workspace"
+    );
+    // security-events: 3 event ids is custom, below Common; legacy tier Minimal fails.
+    assert_eq!(status(&r, "LP-SEC-001", "vm-win01"), Status::Fail);
+    assert_eq!(status(&r, "LP-SEC-002", "law-sec"), Status::Fail);
+    // defender, log storage, alerts.
+    assert_eq!(
+        status(&r, "LP-DEF-001", "pricings/VirtualMachines"),
+        Status::Pass
+    );
+    assert_eq!(status(&r, "LP-DEF-002", "pricings/KeyVaults"), Status::Fail);
+    assert_eq!(
+        status(&r, "LP-STOR-001", "stlogarchive"),
+        Status::Fail,
+        "allowBlobPublicAccess not set"
+    );
+    assert_eq!(status(&r, "LP-STOR-002", "stlogarchive"), Status::Pass);
+    assert_eq!(status(&r, "LP-ALERT-001", S1), Status::Pass);
+    assert_eq!(status(&r, "LP-ALERT-003", S1), Status::Fail);
+
+    // Errors, summary and cost are in results.json; the snapshot was saved alongside.
+    assert_eq!(r.errors.len(), 2);
+    assert!(r.summary.fail > 0 && r.summary.not_assessed > 0 && r.summary.pass > 0);
+    assert!(
+        r.cost["measured"]["usd_per_month"].as_f64().unwrap() > 0.0,
+        "measured from the Usage table"
+    );
+    for f in r.findings.iter().filter(|f| {
+        f.status == Status::Fail
+            && matches!(
+                f.area.as_str(),
+                "entra-logs" | "resource-logs" | "security-events"
+            )
+    }) {
+        assert!(
+            f.cost.as_ref().is_some_and(|c| !c.basis.is_empty()),
+            "{} {} has a cost basis",
+            f.check_id,
+            f.resource_id
+        );
+    }
+    let entra_cost = entra.cost.as_ref().unwrap();
+    assert_eq!(
+        entra_cost.method, "calibrated",
+        "non-interactive calibrated from measured SigninLogs: {}",
+        entra_cost.basis
+    );
+    assert!(dir.path().join("snapshot.json").exists());
+
+    // The offline evaluation of the saved snapshot gives the same findings.
+    let out2 = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_logposture"))
+        .args([
+            "evaluate",
+            dir.path().join("snapshot.json").to_str().unwrap(),
+            "--quiet",
+            "--format",
+            "json",
+            "--output",
+            out2.path().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let r2: Results =
+        serde_json::from_str(&std::fs::read_to_string(out2.path().join("results.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        r2.findings, r.findings,
+        "evaluate SNAPSHOT gives the live scan's findings"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fail_on_and_incomplete_evidence_exit_codes() {
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    let (code, _, _) = scan(&emu, &["--fail-on", "critical"]).await;
+    assert_eq!(code, 1, "Entra is a critical failure");
+
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    // Drop every gating failure with a baseline that disables the failing high/critical checks.
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("relaxed.toml");
+    std::fs::write(&base, "[[check]]\nid = \"LP-ENTRA-001\"\nenabled = false\n[[check]]\nid = \"LP-STOR-001\"\nseverity = \"low\"\n[[check]]\nid = \"LP-SEC-001\"\nseverity = \"medium\"\n").unwrap();
+    let (code, r, _) = scan(&emu, &["--baseline", base.to_str().unwrap()]).await;
+    assert!(r.findings.iter().all(|f| f.check_id != "LP-ENTRA-001"));
+    assert_eq!(
+        code, 3,
+        "no gating failure but a forbidden subscription: evidence incomplete"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn usage_query_forbidden_means_not_measured() {
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    emu.route(
+        &format!("/v1/workspaces/{}/query", tenant::CUSTOMER_ID),
+        Route::Error(
+            403,
+            "InsufficientAccessError",
+            "The provided credentials have insufficient access to perform the requested operation"
+                .into(),
+        ),
+    );
+    let (_, r, _) = scan(&emu, &[]).await;
+    let ws = &r.cost["measured"]["workspaces"][0];
+    assert_eq!(ws["status"], "not_measured");
+    assert_eq!(r.cost["measured"]["workspaces_not_measured"], 1);
+    assert_eq!(r.cost["measured"]["usd_per_month"], 0.0);
+    let ret = r
+        .findings
+        .iter()
+        .find(|f| f.check_id == "LP-RET-001")
+        .unwrap();
+    assert_eq!(
+        ret.cost.as_ref().unwrap().method,
+        "not_measured",
+        "a 403 is never a zero cost"
+    );
+    assert!(r
+        .errors
+        .iter()
+        .any(|e| e.operation == "logAnalytics.query" && e.status == Some(403)));
+}
