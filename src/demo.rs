@@ -243,7 +243,7 @@ fn prod() -> SubscriptionInventory {
                 WorkspaceTable { name: "SigninLogs".into(), plan: Some("Analytics".into()), retention_in_days: Some(90), total_retention_in_days: Some(90), retention_is_default: true, total_retention_is_default: true },
                 WorkspaceTable { name: "AzureActivity".into(), plan: Some("Analytics".into()), retention_in_days: Some(90), total_retention_in_days: Some(730), retention_is_default: true, total_retention_is_default: false },
             ]),
-            security_event_tier: Read::ok(None),
+            security_event_tier: Read::ok(LegacySecurityEvents::default()),
             windows_event_logs: Read::ok(vec![]),
             usage: Read::ok(vec![
                 UsageByType { data_type: "SigninLogs".into(), gb_30d: 12.0 },
@@ -448,7 +448,7 @@ fn dev() -> SubscriptionInventory {
                 retention_is_default: true,
                 total_retention_is_default: true,
             }]),
-            security_event_tier: Read::ok(Some("Minimal".into())),
+            security_event_tier: Read::ok(LegacySecurityEvents::tier("Minimal")),
             windows_event_logs: Read::ok(vec!["System".into(), "Application".into()]),
             usage: Read::failed(usage_denied.clone()),
             sentinel_enabled: Some(false),

@@ -460,8 +460,8 @@ pub struct Workspace {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_permissions_access: Option<bool>,
     pub tables: Read<Vec<WorkspaceTable>>,
-    /// Legacy agents' `SecurityEventCollectionConfiguration` tier (None when no such data source).
-    pub security_event_tier: Read<Option<String>>,
+    /// Legacy agents' `SecurityEventCollectionConfiguration` data source.
+    pub security_event_tier: Read<LegacySecurityEvents>,
     /// Legacy `WindowsEvent` data sources: event log names collected.
     pub windows_event_logs: Read<Vec<String>>,
     /// Billable GB by data type over the last 30 days, from the `Usage` table.
@@ -469,6 +469,22 @@ pub struct Workspace {
     pub usage: Read<Vec<UsageByType>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sentinel_enabled: Option<bool>,
+}
+
+/// The legacy security-event collection setting of a workspace.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegacySecurityEvents {
+    /// None / Minimal / Recommended / All; absent when the workspace has no such data source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+}
+
+impl LegacySecurityEvents {
+    pub fn tier(t: &str) -> Self {
+        Self {
+            tier: Some(t.to_string()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -99,7 +99,7 @@ fn workspace(retention: u32, tables: Vec<WorkspaceTable>) -> Workspace {
         customer_id: "c".into(),
         retention_in_days: Some(retention),
         tables: Read::ok(tables),
-        security_event_tier: Read::ok(None),
+        security_event_tier: Read::ok(LegacySecurityEvents::default()),
         windows_event_logs: Read::ok(vec![]),
         usage: Read::ok(vec![]),
         ..Default::default()
@@ -925,7 +925,7 @@ fn cases() -> Vec<Case> {
             |s| {
                 sub(s).virtual_machines = Read::ok(vec![windows_vm(Read::ok(vec![]))]);
                 let mut w = workspace(90, vec![]);
-                w.security_event_tier = Read::ok(Some("Recommended".into()));
+                w.security_event_tier = Read::ok(LegacySecurityEvents::tier("Recommended"));
                 sub(s).workspaces = Read::ok(vec![w]);
             }
         ),
@@ -938,7 +938,7 @@ fn cases() -> Vec<Case> {
         ),
         case!("LP-SEC-002", "legacy tier All", ws_id, Pass, |s| {
             let mut w = workspace(90, vec![]);
-            w.security_event_tier = Read::ok(Some("All".into()));
+            w.security_event_tier = Read::ok(LegacySecurityEvents::tier("All"));
             sub(s).workspaces = Read::ok(vec![w]);
         }),
         case!(
@@ -948,7 +948,7 @@ fn cases() -> Vec<Case> {
             Fail,
             |s| {
                 let mut w = workspace(90, vec![]);
-                w.security_event_tier = Read::ok(Some("Minimal".into()));
+                w.security_event_tier = Read::ok(LegacySecurityEvents::tier("Minimal"));
                 sub(s).workspaces = Read::ok(vec![w]);
             }
         ),

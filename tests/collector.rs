@@ -3,7 +3,7 @@
 
 mod support;
 
-use logposture::inventory::Snapshot;
+use logposture::inventory::{LegacySecurityEvents, Snapshot};
 use support::tenant::{self, S1, S2, S3};
 use support::{ArmEmulator, Route, CLIENT_SECRET, TOKEN};
 
@@ -178,7 +178,10 @@ async fn collect_pages_retries_and_records_failures() {
         .find(|t| t.name == "SecurityEvent")
         .unwrap();
     assert!(sec.retention_is_default && sec.total_retention_is_default);
-    assert_eq!(ws.security_event_tier.value, Some(Some("Minimal".into())));
+    assert_eq!(
+        ws.security_event_tier.value,
+        Some(LegacySecurityEvents::tier("Minimal"))
+    );
     assert_eq!(ws.windows_event_logs.items(), ["System".to_string()]);
     assert_eq!(
         ws.usage.items().len(),

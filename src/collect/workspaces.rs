@@ -7,7 +7,9 @@ use super::lenient::{
     arm_id, bool_lenient, null_vec, opt_bool_lenient, opt_f64_lenient, opt_nonempty,
     opt_u32_lenient, string_or_empty,
 };
-use crate::inventory::{Read, ReadError, UsageByType, Workspace, WorkspaceTable};
+use crate::inventory::{
+    LegacySecurityEvents, Read, ReadError, UsageByType, Workspace, WorkspaceTable,
+};
 use serde::Deserialize;
 
 const WORKSPACES_API: &str = "2022-10-01";
@@ -227,13 +229,17 @@ pub async fn fill_details(
             })
             .collect()
     }));
-    ws.security_event_tier = Read::from_result(security.map(|items| {
-        items
-            .into_iter()
-            .filter_map(|d| d.properties)
-            .filter_map(|p| serde_json::from_value::<SecurityEventProps>(p).ok())
-            .find_map(|p| p.tier)
-    }));
+    ws.security_event_tier = Read::from_result(
+        security
+            .map(|items| {
+                items
+                    .into_iter()
+                    .filter_map(|d| d.properties)
+                    .filter_map(|p| serde_json::from_value::<SecurityEventProps>(p).ok())
+                    .find_map(|p| p.tier)
+            })
+            .map(|tier| LegacySecurityEvents { tier }),
+    );
     ws.windows_event_logs = Read::from_result(windows.map(|items| {
         items
             .into_iter()

@@ -57,6 +57,8 @@ struct State {
     routes: HashMap<String, Route>,
     /// (path key, decoded query substring, route): checked before `routes`.
     query_routes: Vec<(String, String, Route)>,
+    /// Answer for paths without a route (an empty list unless set).
+    default_route: Option<Route>,
     hits: HashMap<String, usize>,
     requests: Vec<Recorded>,
     tokens_issued: usize,
@@ -134,6 +136,12 @@ impl ArmEmulator {
         self
     }
 
+    /// What unknown paths answer.
+    pub fn set_default(&self, r: Route) -> &Self {
+        self.state.lock().unwrap().default_route = Some(r);
+        self
+    }
+
     pub fn json(&self, path: &str, v: Value) -> &Self {
         self.route(path, Route::Json(v))
     }
@@ -187,6 +195,7 @@ impl ArmEmulator {
                 .find(|(p, part, _)| *p == k && q.contains(part.as_str()))
                 .map(|(_, _, r)| r.clone())
                 .or_else(|| st.routes.get(&k).cloned())
+                .or_else(|| st.default_route.clone())
         };
         if !authorized {
             return arm_error(

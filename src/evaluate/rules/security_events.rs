@@ -11,7 +11,7 @@
 use super::{check_params, params, RuleKind};
 use crate::evaluate::baseline::CheckDef;
 use crate::evaluate::{gate, EvalContext};
-use crate::inventory::id_key;
+use crate::inventory::{id_key, LegacySecurityEvents};
 use crate::results::{Finding, Status};
 use serde::Deserialize;
 use serde_json::json;
@@ -111,11 +111,17 @@ pub fn xpath_event_ids(query: &str) -> Option<BTreeSet<u32>> {
     if !lower.contains("eventid") {
         return None; // `Security!*` or a filter on level/keywords only: every event id
     }
+    // Scan bytes, not str slices: queries come from Azure and may hold any Unicode.
     let mut ids = BTreeSet::new();
     let bytes = lower.as_bytes();
+    let needle = b"eventid";
     let mut i = 0;
-    while let Some(pos) = lower[i..].find("eventid") {
-        let mut j = i + pos + "eventid".len();
+    while i + needle.len() <= bytes.len() {
+        if &bytes[i..i + needle.len()] != needle {
+            i += 1;
+            continue;
+        }
+        let mut j = i + needle.len();
         while j < bytes.len() && bytes[j] == b' ' {
             j += 1;
         }
@@ -124,15 +130,18 @@ pub fn xpath_event_ids(query: &str) -> Option<BTreeSet<u32>> {
             while j < bytes.len() && bytes[j] == b' ' {
                 j += 1;
             }
-            let start = j;
-            while j < bytes.len() && bytes[j].is_ascii_digit() {
+            let mut n: u64 = 0;
+            let mut digits = 0;
+            while j < bytes.len() && bytes[j].is_ascii_digit() && digits < 10 {
+                n = n * 10 + u64::from(bytes[j] - b'0');
+                digits += 1;
                 j += 1;
             }
-            if let Ok(n) = lower[start..j].parse::<u32>() {
-                ids.insert(n);
+            if digits > 0 && n <= u64::from(u32::MAX) {
+                ids.insert(n as u32);
             }
         }
-        i = j.max(i + pos + 1);
+        i = j.max(i + 1);
     }
     Some(ids)
 }
@@ -176,7 +185,7 @@ fn vm_coverage(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
             .filter_map(|w| {
                 w.security_event_tier
                     .complete()
-                    .and_then(|t| t.as_ref())
+                    .and_then(|t| t.tier.as_ref())
                     .map(|t| (w.name.clone(), Tier::from_legacy(t)))
             })
             .collect();
@@ -287,7 +296,7 @@ fn legacy_tier(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
                     ));
                     continue;
                 }
-                (Some(Some(t)), None) => t.clone(),
+                (Some(LegacySecurityEvents { tier: Some(t) }), None) => t.clone(),
                 _ => continue, // no legacy configuration: nothing to judge
             };
             let t = Tier::from_legacy(&tier);
