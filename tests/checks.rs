@@ -1269,9 +1269,7 @@ fn forbidden_subscription_is_never_a_pass() {
     let e = forbidden();
     let sb = sub(&mut s);
     sb.resources = Read::failed(e.clone());
-    for r in [&mut sb.activity_log_settings] {
-        *r = Read::failed(e.clone());
-    }
+    sb.activity_log_settings = Read::failed(e.clone());
     sb.network_watchers = Read::failed(e.clone());
     sb.network_security_groups = Read::failed(e.clone());
     sb.virtual_networks = Read::failed(e.clone());
