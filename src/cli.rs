@@ -71,9 +71,12 @@ pub struct AzureArgs {
     /// ARM read bucket size assumed per subscription (ARM: 250).
     #[arg(long, default_value_t = 250.0, hide = true)]
     pub arm_bucket: f64,
-    /// ARM read refill per second assumed per subscription (ARM: 25).
+    /// ARM read refill per second assumed per subscription until learnt from ARM (ARM: 25).
     #[arg(long, default_value_t = 25.0, hide = true)]
     pub arm_refill: f64,
+    /// Read like a naive script: one request at a time, no pacing (benchmark baseline).
+    #[arg(long, hide = true)]
+    pub sequential: bool,
 }
 
 #[derive(Debug, Args)]

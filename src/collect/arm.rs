@@ -17,7 +17,7 @@ use azure_core::{
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -41,6 +41,8 @@ pub struct TransportSettings {
     /// Local model of ARM's read bucket per subscription (and per tenant).
     pub bucket_size: f64,
     pub refill_per_second: f64,
+    /// Pace reads per subscription (off only for the benchmark's naive client).
+    pub pace: bool,
 }
 
 impl Default for TransportSettings {
@@ -55,6 +57,7 @@ impl Default for TransportSettings {
             backoff_cap: Duration::from_secs(30),
             bucket_size: 250.0,
             refill_per_second: 25.0,
+            pace: true,
         }
     }
 }
@@ -70,18 +73,34 @@ pub struct TransportStats {
 
 #[derive(Debug)]
 struct Bucket {
+    /// Local estimate of the tokens ARM has for us, after the requests already in flight.
     tokens: f64,
     last_refill: Instant,
     blocked_until: Option<Instant>,
+    in_flight: u32,
+    /// Refill per second: the configured value until learnt from ARM's headers.
+    refill: f64,
+    /// Largest remaining count seen + 1: the bucket size ARM grants this principal.
+    capacity: f64,
+    /// (arrival, remaining) of recent responses while the bucket was below full.
+    samples: VecDeque<(Instant, f64)>,
 }
 
-/// Per-subscription pacing: spend tokens locally, wait for refill before ARM has to say 429.
+/// Per-subscription pacing: spend tokens locally and wait for refill before ARM has to say 429.
+///
+/// ARM's `x-ms-ratelimit-remaining-*-reads` is the truth after each response; between responses
+/// the local model refills at a rate learnt from how that header moves. So a scan runs at ARM's
+/// refill rate once the initial bucket is spent, instead of bouncing off 429s (each one costs a
+/// whole `Retry-After` second).
 #[derive(Debug)]
 struct Pacer {
     size: f64,
     refill: f64,
     buckets: Mutex<HashMap<String, Bucket>>,
 }
+
+/// How much history the refill estimate looks at.
+const REFILL_WINDOW: Duration = Duration::from_millis(1500);
 
 impl Pacer {
     fn new(size: f64, refill: f64) -> Self {
@@ -107,6 +126,10 @@ impl Pacer {
             tokens: self.size,
             last_refill: now,
             blocked_until: None,
+            in_flight: 0,
+            refill: self.refill,
+            capacity: self.size,
+            samples: VecDeque::new(),
         });
         if let Some(until) = b.blocked_until {
             if until > now {
@@ -115,22 +138,53 @@ impl Pacer {
             b.blocked_until = None;
         }
         let elapsed = now.saturating_duration_since(b.last_refill).as_secs_f64();
-        b.tokens = (b.tokens + elapsed * self.refill).min(self.size);
+        b.tokens = (b.tokens + elapsed * b.refill).min(b.capacity);
         b.last_refill = now;
         if b.tokens >= 1.0 {
             b.tokens -= 1.0;
+            b.in_flight += 1;
             Duration::ZERO
         } else {
-            Duration::from_secs_f64((1.0 - b.tokens) / self.refill)
+            Duration::from_secs_f64(((1.0 - b.tokens) / b.refill).max(0.001))
         }
     }
 
-    /// ARM's own count is the truth: never believe we have more tokens than it says.
+    /// A paced request ended without a usable header (network error, timeout).
+    fn finished(&self, key: &str) {
+        if let Some(b) = self.lock().get_mut(key) {
+            b.in_flight = b.in_flight.saturating_sub(1);
+        }
+    }
+
+    /// A response arrived with ARM's remaining count: correct the model and learn the refill.
     fn observe_remaining(&self, key: &str, remaining: f64) {
+        let now = Instant::now();
         let mut buckets = self.lock();
-        if let Some(b) = buckets.get_mut(key) {
-            if remaining < b.tokens {
-                b.tokens = remaining;
+        let Some(b) = buckets.get_mut(key) else { return };
+        b.in_flight = b.in_flight.saturating_sub(1);
+        if remaining + 1.0 > b.capacity {
+            b.capacity = remaining + 1.0;
+        }
+        // Requests still in flight were counted locally but not yet by ARM.
+        b.tokens = (remaining - f64::from(b.in_flight)).min(b.capacity);
+        b.last_refill = now;
+        if remaining + 1.0 >= b.capacity {
+            b.samples.clear(); // a full bucket says nothing about the refill rate
+            return;
+        }
+        b.samples.push_back((now, remaining));
+        while b.samples.len() > 2 && b.samples.front().is_some_and(|(t, _)| now.saturating_duration_since(*t) > REFILL_WINDOW) {
+            b.samples.pop_front();
+        }
+        if let (Some(&(t0, r0)), Some(&(t1, r1))) = (b.samples.front(), b.samples.back()) {
+            let dt = t1.saturating_duration_since(t0).as_secs_f64();
+            if dt >= 0.3 {
+                // Each response after the first spent one token; the rest of the change is refill.
+                let spent = (b.samples.len() - 1) as f64;
+                let rate = (r1 - r0 + spent) / dt;
+                if rate.is_finite() && rate > 0.0 {
+                    b.refill = (0.7 * b.refill + 0.3 * rate).clamp(0.5, 10_000.0);
+                }
             }
         }
     }
@@ -138,7 +192,10 @@ impl Pacer {
     fn throttled(&self, key: &str, wait: Duration) {
         let mut buckets = self.lock();
         if let Some(b) = buckets.get_mut(key) {
+            b.in_flight = b.in_flight.saturating_sub(1);
             b.tokens = 0.0;
+            // We were too optimistic about the refill: back off multiplicatively.
+            b.refill = (b.refill * 0.85).max(0.5);
             b.last_refill = Instant::now() + wait;
             b.blocked_until = Some(Instant::now() + wait);
         }
@@ -250,8 +307,9 @@ impl Policy for ArmTransport {
     ) -> PolicyResult {
         normalise_path(request.url_mut());
         let key = bucket_key(request.url().path());
-        let paced = request.url().path().starts_with("/subscriptions")
-            || request.url().path().starts_with("/providers");
+        let paced = self.settings.pace
+            && (request.url().path().starts_with("/subscriptions")
+                || request.url().path().starts_with("/providers"));
         let mut attempt: u32 = 0;
         let mut throttle_attempt: u32 = 0;
         loop {
@@ -281,12 +339,22 @@ impl Policy for ArmTransport {
                         .get_optional_str(&REMAINING_SUB_READS)
                         .or_else(|| headers.get_optional_str(&REMAINING_TENANT_READS))
                         .and_then(|v| v.trim().parse::<f64>().ok());
-                    if let Some(r) = remaining {
-                        self.pacer.observe_remaining(&key, r);
+                    if paced {
+                        match (status, remaining) {
+                            // A 429 is accounted for in `throttled` below.
+                            (429, _) => {}
+                            (_, Some(r)) => self.pacer.observe_remaining(&key, r),
+                            (_, None) => self.pacer.finished(&key),
+                        }
+                    }
+                    if status == 429 {
+                        self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                    }
+                    if status == 429 && paced && throttle_attempt >= self.settings.max_throttle_retries {
+                        self.pacer.finished(&key);
                     }
                     if status == 429 && throttle_attempt < self.settings.max_throttle_retries {
                         throttle_attempt += 1;
-                        self.stats.throttled.fetch_add(1, Ordering::Relaxed);
                         self.stats.retries.fetch_add(1, Ordering::Relaxed);
                         let wait = retry_after(headers)
                             .unwrap_or_else(|| self.backoff(throttle_attempt))
@@ -309,6 +377,9 @@ impl Policy for ArmTransport {
                     return Ok(response);
                 }
                 Ok(Err(error)) => {
+                    if paced {
+                        self.pacer.finished(&key);
+                    }
                     if attempt < self.settings.max_retries
                         && matches!(error.kind(), azure_core::error::ErrorKind::Io)
                     {
@@ -320,6 +391,9 @@ impl Policy for ArmTransport {
                     return Err(error);
                 }
                 Err(_elapsed) => {
+                    if paced {
+                        self.pacer.finished(&key);
+                    }
                     if attempt < self.settings.max_retries {
                         attempt += 1;
                         self.stats.retries.fetch_add(1, Ordering::Relaxed);

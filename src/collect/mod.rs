@@ -42,6 +42,8 @@ pub struct CollectOptions {
     pub progress: bool,
     /// Reads of per-resource diagnostic settings kept in flight per subscription.
     pub per_subscription_parallelism: usize,
+    /// Subscriptions read at the same time (0 = default of 64).
+    pub subscription_parallelism: usize,
 }
 
 /// `--shard K/N`: this run reads the subscriptions whose id hashes to K of N.
@@ -212,7 +214,7 @@ pub async fn collect(client: &ArmClient, cloud: &str, opts: &CollectOptions) -> 
                 inv
             }
         })
-        .buffered(64)
+        .buffered(if opts.subscription_parallelism == 0 { 64 } else { opts.subscription_parallelism })
         .collect::<Vec<_>>();
     let (entra_settings, subscription_inventories) = futures::join!(entra, subs);
 
