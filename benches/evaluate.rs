@@ -15,7 +15,12 @@ use std::time::Instant;
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<f64>().ok())
+        })
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
 }
@@ -42,7 +47,11 @@ fn synthetic(resources: usize) -> Snapshot {
     for si in 0..subs {
         let sid = format!("{si:08x}-1111-4000-8000-000000000000");
         let mut sub = template.clone();
-        sub.subscription = SubscriptionRef { id: sid.clone(), name: format!("bench-{si}"), state: "Enabled".into() };
+        sub.subscription = SubscriptionRef {
+            id: sid.clone(),
+            name: format!("bench-{si}"),
+            state: "Enabled".into(),
+        };
         let n = per_sub.min(resources - si * per_sub);
         let mut res = Vec::with_capacity(n);
         let mut diags = Vec::with_capacity(n);
@@ -50,18 +59,60 @@ fn synthetic(resources: usize) -> Snapshot {
         let mut vms = Vec::new();
         for i in 0..n {
             let t = TYPES[i % TYPES.len()];
-            let id = format!("/subscriptions/{sid}/resourceGroups/rg{}/providers/{t}/r{i}", i % 50);
-            res.push(Resource { id: id.clone(), name: format!("r{i}"), resource_type: t.into(), location: "westeurope".into(), ..Default::default() });
-            let logs = if i % 3 == 0 { vec![] } else { vec![LogSetting { category: None, category_group: Some("allLogs".into()), enabled: true }] };
-            let settings = if logs.is_empty() { vec![] } else {
-                vec![DiagnosticSetting { id: format!("{id}/providers/microsoft.insights/diagnosticSettings/d"), name: "d".into(), workspace_id: Some("/w".into()), logs, ..Default::default() }]
+            let id = format!(
+                "/subscriptions/{sid}/resourceGroups/rg{}/providers/{t}/r{i}",
+                i % 50
+            );
+            res.push(Resource {
+                id: id.clone(),
+                name: format!("r{i}"),
+                resource_type: t.into(),
+                location: "westeurope".into(),
+                ..Default::default()
+            });
+            let logs = if i % 3 == 0 {
+                vec![]
+            } else {
+                vec![LogSetting {
+                    category: None,
+                    category_group: Some("allLogs".into()),
+                    enabled: true,
+                }]
             };
-            diags.push(ResourceDiagnostics { resource_id: id.clone(), resource_type: t.into(), settings: Read::ok(settings) });
+            let settings = if logs.is_empty() {
+                vec![]
+            } else {
+                vec![DiagnosticSetting {
+                    id: format!("{id}/providers/microsoft.insights/diagnosticSettings/d"),
+                    name: "d".into(),
+                    workspace_id: Some("/w".into()),
+                    logs,
+                    ..Default::default()
+                }]
+            };
+            diags.push(ResourceDiagnostics {
+                resource_id: id.clone(),
+                resource_type: t.into(),
+                settings: Read::ok(settings),
+            });
             if t == "Microsoft.Network/networkSecurityGroups" {
-                nsgs.push(NetworkSecurityGroup { id: id.clone(), name: format!("r{i}"), location: "westeurope".into(), subnet_ids: vec![format!("{id}-vnet/subnets/a")], ..Default::default() });
+                nsgs.push(NetworkSecurityGroup {
+                    id: id.clone(),
+                    name: format!("r{i}"),
+                    location: "westeurope".into(),
+                    subnet_ids: vec![format!("{id}-vnet/subnets/a")],
+                    ..Default::default()
+                });
             }
             if i % 10 == 0 {
-                vms.push(VirtualMachine { id: format!("{id}-vm"), name: format!("vm{i}"), location: "westeurope".into(), os_type: Some("Windows".into()), dcr_associations: Read::ok(vec![]), tags: BTreeMap::new() });
+                vms.push(VirtualMachine {
+                    id: format!("{id}-vm"),
+                    name: format!("vm{i}"),
+                    location: "westeurope".into(),
+                    os_type: Some("Windows".into()),
+                    dcr_associations: Read::ok(vec![]),
+                    tags: BTreeMap::new(),
+                });
             }
         }
         sub.resources = Read::ok(res);
@@ -77,23 +128,56 @@ fn synthetic(resources: usize) -> Snapshot {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let n: usize = args.iter().position(|a| a == "--resources").and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let n: usize = args
+        .iter()
+        .position(|a| a == "--resources")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     let snap = synthetic(n);
-    let a = Assessment::load(&EvalArgs { baselines: vec![], suppressions: None, fail_on: Severity::High, pricing: vec![], entra_users: None, compare: None }).expect("built-in configuration");
+    let a = Assessment::load(&EvalArgs {
+        baselines: vec![],
+        suppressions: None,
+        fail_on: Severity::High,
+        pricing: vec![],
+        entra_users: None,
+        compare: None,
+    })
+    .expect("built-in configuration");
     let templates = Templates::load(None).expect("templates");
     let dir = std::env::temp_dir().join(format!("logposture-bench-eval-{}", std::process::id()));
     reset_peak();
     let start = Instant::now();
     let results = a.assess(&snap, time::macros::date!(2026 - 11 - 02));
     let evaluated = start.elapsed().as_secs_f64();
-    let formats = [render::Format::Html, render::Format::Markdown, render::Format::Json, render::Format::Sarif, render::Format::Junit];
+    let formats = [
+        render::Format::Html,
+        render::Format::Markdown,
+        render::Format::Json,
+        render::Format::Sarif,
+        render::Format::Junit,
+    ];
     render::write_all(&results, &formats, &dir, &templates).expect("reports written");
     let total = start.elapsed().as_secs_f64();
     let sizes: Vec<String> = formats
         .iter()
-        .map(|f| format!("{} {:.1} MB", f.file_name(), std::fs::metadata(dir.join(f.file_name())).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0)))
+        .map(|f| {
+            format!(
+                "{} {:.1} MB",
+                f.file_name(),
+                std::fs::metadata(dir.join(f.file_name()))
+                    .map(|m| m.len() as f64 / 1e6)
+                    .unwrap_or(0.0)
+            )
+        })
         .collect();
-    println!("{n} resources → {} findings; evaluate + estimate {:.2} s; all formats {:.2} s ({})", results.findings.len(), evaluated, total - evaluated, sizes.join(", "));
+    println!(
+        "{n} resources → {} findings; evaluate + estimate {:.2} s; all formats {:.2} s ({})",
+        results.findings.len(),
+        evaluated,
+        total - evaluated,
+        sizes.join(", ")
+    );
     println!(
         "resources={n} findings={} evaluate_s={evaluated:.2} render_s={:.2} total_s={total:.2} peak_rss_mb={:.0}",
         results.findings.len(),

@@ -33,7 +33,12 @@ struct Params {
 impl Params {
     fn from_args() -> Self {
         let args: Vec<String> = std::env::args().collect();
-        let get = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse::<f64>().ok());
+        let get = |name: &str| {
+            args.iter()
+                .position(|a| a == name)
+                .and_then(|i| args.get(i + 1))
+                .and_then(|v| v.parse::<f64>().ok())
+        };
         let arm = args.iter().any(|a| a == "--arm-limits");
         Self {
             subs: get("--subs").unwrap_or(10.0) as usize,
@@ -85,7 +90,14 @@ impl Tenant {
                             break 'outer;
                         }
                         let name = t.rsplit('/').next().unwrap_or("r");
-                        list.push((format!("/subscriptions/{s}/resourceGroups/rg{}/providers/{t}/{name}{i}", i % 7), *t, *supported));
+                        list.push((
+                            format!(
+                                "/subscriptions/{s}/resourceGroups/rg{}/providers/{t}/{name}{i}",
+                                i % 7
+                            ),
+                            *t,
+                            *supported,
+                        ));
                         i += 1;
                     }
                 }
@@ -125,7 +137,10 @@ impl Tenant {
 
     fn floor(&self, p: &Params) -> f64 {
         let (per, _) = self.reads_needed();
-        let worst = per.values().map(|r| ((*r as f64) - p.bucket).max(0.0) / p.refill).fold(0.0, f64::max);
+        let worst = per
+            .values()
+            .map(|r| ((*r as f64) - p.bucket).max(0.0) / p.refill)
+            .fold(0.0, f64::max);
         worst + p.latency.as_secs_f64()
     }
 }
@@ -164,8 +179,12 @@ impl Emu {
     fn take(&self, key: &str) -> Result<f64, u64> {
         let mut b = self.buckets.lock().unwrap();
         let now = Instant::now();
-        let e = b.entry(key.to_string()).or_insert(Bucket { tokens: self.p.bucket, last: now });
-        e.tokens = (e.tokens + now.duration_since(e.last).as_secs_f64() * self.p.refill).min(self.p.bucket);
+        let e = b.entry(key.to_string()).or_insert(Bucket {
+            tokens: self.p.bucket,
+            last: now,
+        });
+        e.tokens = (e.tokens + now.duration_since(e.last).as_secs_f64() * self.p.refill)
+            .min(self.p.bucket);
         e.last = now;
         if e.tokens >= 1.0 {
             e.tokens -= 1.0;
@@ -181,7 +200,8 @@ impl Emu {
             return json!({"value": self.tenant.subs.iter().map(|s| json!({"subscriptionId": s, "displayName": format!("bench {s}"), "state": "Enabled", "tenantId": "t"})).collect::<Vec<_>>()});
         }
         if lower.ends_with("/diagnosticsettingscategories") {
-            let rid = &path[..path.len() - "/providers/Microsoft.Insights/diagnosticSettingsCategories".len()];
+            let rid = &path
+                [..path.len() - "/providers/Microsoft.Insights/diagnosticSettingsCategories".len()];
             return match self.by_id.get(&rid.to_ascii_lowercase()) {
                 Some((_, true)) => json!({"value": [
                     {"name": "AuditEvent", "properties": {"categoryType": "Logs", "categoryGroups": ["audit", "allLogs"]}},
@@ -189,8 +209,14 @@ impl Emu {
                 _ => json!("unsupported"),
             };
         }
-        let sub_idx = self.tenant.subs.iter().position(|s| lower.starts_with(&format!("/subscriptions/{s}")));
-        let Some(si) = sub_idx else { return json!({"value": []}) };
+        let sub_idx = self
+            .tenant
+            .subs
+            .iter()
+            .position(|s| lower.starts_with(&format!("/subscriptions/{s}")));
+        let Some(si) = sub_idx else {
+            return json!({"value": []});
+        };
         let list = &self.tenant.resources[si];
         let s = &self.tenant.subs[si];
         let of = |t: &'static str| list.iter().filter(move |(_, rt, _)| *rt == t);
@@ -212,9 +238,14 @@ impl Emu {
     async fn handle(self: Arc<Self>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
         let path = uri.path().to_string();
         if method == Method::POST && path.ends_with("/oauth2/v2.0/token") {
-            return axum::Json(json!({"token_type": "Bearer", "expires_in": 3600, "access_token": TOKEN})).into_response();
+            return axum::Json(
+                json!({"token_type": "Bearer", "expires_in": 3600, "access_token": TOKEN}),
+            )
+            .into_response();
         }
-        if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(&format!("Bearer {TOKEN}")) {
+        if headers.get("authorization").and_then(|v| v.to_str().ok())
+            != Some(&format!("Bearer {TOKEN}"))
+        {
             return (StatusCode::UNAUTHORIZED, "no token").into_response();
         }
         self.reads.fetch_add(1, Ordering::Relaxed);
@@ -224,9 +255,19 @@ impl Emu {
         match verdict {
             Err(retry_after) => {
                 self.throttled.fetch_add(1, Ordering::Relaxed);
-                let mut r = (StatusCode::TOO_MANY_REQUESTS, axum::Json(json!({"error": {"code": "TooManyRequests", "message": "throttled"}}))).into_response();
-                r.headers_mut().insert("retry-after", retry_after.to_string().parse().unwrap());
-                r.headers_mut().insert("x-ms-ratelimit-remaining-subscription-reads", "0".parse().unwrap());
+                let mut r = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    axum::Json(
+                        json!({"error": {"code": "TooManyRequests", "message": "throttled"}}),
+                    ),
+                )
+                    .into_response();
+                r.headers_mut()
+                    .insert("retry-after", retry_after.to_string().parse().unwrap());
+                r.headers_mut().insert(
+                    "x-ms-ratelimit-remaining-subscription-reads",
+                    "0".parse().unwrap(),
+                );
                 r
             }
             Ok(remaining) => {
@@ -236,8 +277,13 @@ impl Emu {
                 } else {
                     axum::Json(body).into_response()
                 };
-                let h = if key == "tenant" { "x-ms-ratelimit-remaining-tenant-reads" } else { "x-ms-ratelimit-remaining-subscription-reads" };
-                r.headers_mut().insert(h, (remaining.floor() as u64).to_string().parse().unwrap());
+                let h = if key == "tenant" {
+                    "x-ms-ratelimit-remaining-tenant-reads"
+                } else {
+                    "x-ms-ratelimit-remaining-subscription-reads"
+                };
+                r.headers_mut()
+                    .insert(h, (remaining.floor() as u64).to_string().parse().unwrap());
                 r
             }
         }
@@ -262,25 +308,51 @@ struct RunResult {
 
 async fn run(p: Params, sequential: bool) -> RunResult {
     let tenant = Tenant::new(&p);
-    let by_id = tenant.resources.iter().flatten().map(|(id, t, s)| (id.to_ascii_lowercase(), (*t, *s))).collect();
-    let emu = Arc::new(Emu { tenant, p, buckets: Mutex::new(HashMap::new()), reads: AtomicU64::new(0), throttled: AtomicU64::new(0), by_id });
+    let by_id = tenant
+        .resources
+        .iter()
+        .flatten()
+        .map(|(id, t, s)| (id.to_ascii_lowercase(), (*t, *s)))
+        .collect();
+    let emu = Arc::new(Emu {
+        tenant,
+        p,
+        buckets: Mutex::new(HashMap::new()),
+        reads: AtomicU64::new(0),
+        throttled: AtomicU64::new(0),
+        by_id,
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let e2 = emu.clone();
-    let app = axum::Router::new().fallback(move |m: Method, u: Uri, h: HeaderMap| e2.clone().handle(m, u, h));
+    let app = axum::Router::new()
+        .fallback(move |m: Method, u: Uri, h: HeaderMap| e2.clone().handle(m, u, h));
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
     let dir = std::env::temp_dir().join(format!("logposture-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let snap = dir.join(if sequential { "naive.json" } else { "scan.json" });
+    let snap = dir.join(if sequential {
+        "naive.json"
+    } else {
+        "scan.json"
+    });
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_logposture"));
-    cmd.args(["collect", "--quiet", "--no-usage", "--arm-endpoint", &url, "--logs-endpoint", &url, "--snapshot-out"])
-        .arg(&snap)
-        .env("AZURE_TENANT_ID", "00000000-0000-4000-8000-00000000000b")
-        .env("AZURE_CLIENT_ID", "00000000-0000-4000-8000-00000000000c")
-        .env("AZURE_CLIENT_SECRET", "bench")
-        .env("AZURE_AUTHORITY_HOST", &url)
-        .env_remove("AZURE_FEDERATED_TOKEN_FILE");
+    cmd.args([
+        "collect",
+        "--quiet",
+        "--no-usage",
+        "--arm-endpoint",
+        &url,
+        "--logs-endpoint",
+        &url,
+        "--snapshot-out",
+    ])
+    .arg(&snap)
+    .env("AZURE_TENANT_ID", "00000000-0000-4000-8000-00000000000b")
+    .env("AZURE_CLIENT_ID", "00000000-0000-4000-8000-00000000000c")
+    .env("AZURE_CLIENT_SECRET", "bench")
+    .env("AZURE_AUTHORITY_HOST", &url)
+    .env_remove("AZURE_FEDERATED_TOKEN_FILE");
     if sequential {
         cmd.arg("--sequential");
     }
@@ -301,15 +373,42 @@ async fn run(p: Params, sequential: bool) -> RunResult {
     server.abort();
     let text = std::fs::read_to_string(&snap).unwrap_or_default();
     let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-    let errors = v["errors"].as_array().map(|a| a.len()).unwrap_or(usize::MAX);
+    let errors = v["errors"]
+        .as_array()
+        .map(|a| a.len())
+        .unwrap_or(usize::MAX);
     // Every supported resource's settings must be in the snapshot.
-    let got: usize = v["inventory"]["subscriptions"].as_array().map(|subs| subs.iter().map(|s| s["resource_diagnostics"].as_array().map(|d| d.len()).unwrap_or(0)).sum()).unwrap_or(0);
-    let want: usize = emu.tenant.resources.iter().flatten().filter(|r| r.2).count();
+    let got: usize = v["inventory"]["subscriptions"]
+        .as_array()
+        .map(|subs| {
+            subs.iter()
+                .map(|s| {
+                    s["resource_diagnostics"]
+                        .as_array()
+                        .map(|d| d.len())
+                        .unwrap_or(0)
+                })
+                .sum()
+        })
+        .unwrap_or(0);
+    let want: usize = emu
+        .tenant
+        .resources
+        .iter()
+        .flatten()
+        .filter(|r| r.2)
+        .count();
     let lost = errors + want.saturating_sub(got);
     if !status.success() {
         eprintln!("logposture exited with {status}; errors in snapshot: {errors}");
     }
-    RunResult { wall, reads: emu.reads.load(Ordering::Relaxed), throttled: emu.throttled.load(Ordering::Relaxed), peak_rss: peak, lost }
+    RunResult {
+        wall,
+        reads: emu.reads.load(Ordering::Relaxed),
+        throttled: emu.throttled.load(Ordering::Relaxed),
+        peak_rss: peak,
+        lost,
+    }
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -323,10 +422,16 @@ async fn main() {
         p.subs, p.resources, p.latency.as_millis(), p.bucket, p.refill, needed, floor
     );
     let r = run(p, false).await;
-    println!("logposture: {:.2} s, {} reads ({} throttled), peak RSS {:.1} MB, lost {}", r.wall, r.reads, r.throttled, r.peak_rss, r.lost);
+    println!(
+        "logposture: {:.2} s, {} reads ({} throttled), peak RSS {:.1} MB, lost {}",
+        r.wall, r.reads, r.throttled, r.peak_rss, r.lost
+    );
     let (naive_wall, naive_ratio) = if p.naive {
         let n = run(p, true).await;
-        println!("naive sequential client: {:.2} s, {} reads ({} throttled)", n.wall, n.reads, n.throttled);
+        println!(
+            "naive sequential client: {:.2} s, {} reads ({} throttled)",
+            n.wall, n.reads, n.throttled
+        );
         (n.wall, n.wall / floor)
     } else {
         (f64::NAN, f64::NAN)

@@ -199,7 +199,11 @@ async fn collect_live(
     let credential =
         collect::credential().map_err(|e| config_err(format!("no Azure credential: {e}")))?;
     let settings = TransportSettings {
-        concurrency: if azure.sequential { 1 } else { usize::from(azure.concurrency) },
+        concurrency: if azure.sequential {
+            1
+        } else {
+            usize::from(azure.concurrency)
+        },
         pace: !azure.sequential,
         request_timeout: Duration::from_secs(azure.request_timeout.max(1)),
         bucket_size: azure.arm_bucket,
@@ -220,7 +224,11 @@ async fn collect_live(
         shard: scope.shard,
         measure_usage: !azure.no_usage,
         progress: !quiet,
-        per_subscription_parallelism: if azure.sequential { 1 } else { usize::from(azure.concurrency).max(4) },
+        per_subscription_parallelism: if azure.sequential {
+            1
+        } else {
+            usize::from(azure.concurrency).max(4)
+        },
         subscription_parallelism: if azure.sequential { 1 } else { 0 },
     };
     Ok(collect::collect(&client, &cloud.name, &opts).await)

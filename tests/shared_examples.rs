@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::{json, Value};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use support::{ArmEmulator, Route};
 
 fn examples_dir() -> Option<PathBuf> {
@@ -13,7 +13,7 @@ fn examples_dir() -> Option<PathBuf> {
     p.is_dir().then_some(p)
 }
 
-fn body(dir: &PathBuf, file: &str) -> Value {
+fn body(dir: &Path, file: &str) -> Value {
     let text = std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
     let doc: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
     doc["responses"]["200"]["body"].clone()
@@ -157,11 +157,13 @@ async fn microsofts_examples_parse_through_the_collector() {
     assert!(!s1.network_security_groups.items().is_empty());
     assert!(!s1.virtual_networks.items().is_empty());
     assert!(!s1.workspaces.items().is_empty());
-    assert!(s1.workspaces.items()[0]
-        .tables
-        .items()
+    // TablesList sends "False"/"True" strings for the *AsDefault booleans.
+    let tables = s1.workspaces.items()[0].tables.items();
+    let surface = tables
         .iter()
-        .any(|t| t.retention_is_default || !t.retention_is_default));
+        .find(|t| t.name == "SurfaceHubDns")
+        .expect("table listed");
+    assert!(!surface.retention_is_default && surface.total_retention_is_default);
     assert!(!s1.data_collection_rules.items().is_empty());
     assert!(s1
         .defender_plans

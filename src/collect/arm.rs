@@ -160,7 +160,9 @@ impl Pacer {
     fn observe_remaining(&self, key: &str, remaining: f64) {
         let now = Instant::now();
         let mut buckets = self.lock();
-        let Some(b) = buckets.get_mut(key) else { return };
+        let Some(b) = buckets.get_mut(key) else {
+            return;
+        };
         b.in_flight = b.in_flight.saturating_sub(1);
         if remaining + 1.0 > b.capacity {
             b.capacity = remaining + 1.0;
@@ -173,7 +175,11 @@ impl Pacer {
             return;
         }
         b.samples.push_back((now, remaining));
-        while b.samples.len() > 2 && b.samples.front().is_some_and(|(t, _)| now.saturating_duration_since(*t) > REFILL_WINDOW) {
+        while b.samples.len() > 2
+            && b.samples
+                .front()
+                .is_some_and(|(t, _)| now.saturating_duration_since(*t) > REFILL_WINDOW)
+        {
             b.samples.pop_front();
         }
         if let (Some(&(t0, r0)), Some(&(t1, r1))) = (b.samples.front(), b.samples.back()) {
@@ -350,7 +356,10 @@ impl Policy for ArmTransport {
                     if status == 429 {
                         self.stats.throttled.fetch_add(1, Ordering::Relaxed);
                     }
-                    if status == 429 && paced && throttle_attempt >= self.settings.max_throttle_retries {
+                    if status == 429
+                        && paced
+                        && throttle_attempt >= self.settings.max_throttle_retries
+                    {
                         self.pacer.finished(&key);
                     }
                     if status == 429 && throttle_attempt < self.settings.max_throttle_retries {

@@ -214,7 +214,11 @@ pub async fn collect(client: &ArmClient, cloud: &str, opts: &CollectOptions) -> 
                 inv
             }
         })
-        .buffered(if opts.subscription_parallelism == 0 { 64 } else { opts.subscription_parallelism })
+        .buffered(if opts.subscription_parallelism == 0 {
+            64
+        } else {
+            opts.subscription_parallelism
+        })
         .collect::<Vec<_>>();
     let (entra_settings, subscription_inventories) = futures::join!(entra, subs);
 

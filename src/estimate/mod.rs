@@ -32,10 +32,28 @@ pub struct Measured {
     pub gb_day: f64,
     pub usd_month: f64,
     pub not_measured: usize,
+    /// Enabled flow logs feeding traffic analytics (what measured NTA volume divides by).
+    pub traffic_analytics_flow_logs: usize,
+    /// Windows VMs in scope (what measured SecurityEvent volume divides by).
+    pub windows_vms: usize,
 }
 
 pub fn measure(snapshot: &Snapshot, m: &CostModel) -> Measured {
-    let mut out = Measured::default();
+    // Counted once here: estimating each finding must not rescan the estate.
+    let subs = &snapshot.inventory.subscriptions;
+    let mut out = Measured {
+        traffic_analytics_flow_logs: subs
+            .iter()
+            .flat_map(|s| s.flow_logs.items())
+            .filter(|f| f.enabled && f.traffic_analytics_enabled)
+            .count(),
+        windows_vms: subs
+            .iter()
+            .flat_map(|s| s.virtual_machines.items())
+            .filter(|v| v.is_windows())
+            .count(),
+        ..Measured::default()
+    };
     let price = m.price("analytics_gb");
     for sub in &snapshot.inventory.subscriptions {
         for ws in sub.workspaces.items() {
@@ -215,14 +233,7 @@ pub fn for_finding(
             let per = m.value("flow_log_gb_per_target_day");
             let calibrated = measured.by_type_gb_day.get("NTANetAnalytics").or(measured.by_type_gb_day.get("AzureNetworkAnalytics_CL")).copied();
             // Measured traffic-analytics volume comes from the flow logs that feed it.
-            let targets = snapshot
-                .inventory
-                .subscriptions
-                .iter()
-                .flat_map(|s| s.flow_logs.items())
-                .filter(|f| f.enabled && f.traffic_analytics_enabled)
-                .count()
-                .max(1);
+            let targets = measured.traffic_analytics_flow_logs.max(1);
             let (gb, method, basis) = match calibrated {
                 Some(total) if total > 0.0 => (total / targets as f64, "calibrated", format!("measured traffic-analytics volume {:.3} GB/day over {targets} flow log(s) feeding it", total)),
                 _ => (per, "model", format!("{per} GB/day per NSG or VNet (model default)")),
@@ -248,7 +259,7 @@ pub fn for_finding(
             let measured_se = measured.by_type_gb_day.get("SecurityEvent").copied().filter(|g| *g > 0.0);
             let (gb, method, basis) = match measured_se {
                 Some(se) => {
-                    let servers = snapshot.inventory.subscriptions.iter().flat_map(|s| s.virtual_machines.items()).filter(|v| v.is_windows()).count().max(1);
+                    let servers = measured.windows_vms.max(1);
                     let per = se / servers as f64;
                     let g = if vol(current) > 0.0 { (per * vol(target) / vol(current) - per).max(0.0) } else { per.max(gap) };
                     (g, "calibrated", format!("measured SecurityEvent {:.3} GB/day over {servers} Windows VMs, scaled from {current} to {target}", se))

@@ -196,28 +196,58 @@ pub fn gate<T>(
     None
 }
 
+fn evaluate_check(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+    match rules::find(&check.kind) {
+        Some(kind) => {
+            let mut f = (kind.evaluate)(check, ctx);
+            f.sort_by_cached_key(|a| id_key(&a.resource_id));
+            f
+        }
+        None => vec![check.finding(
+            Status::NotAssessed,
+            "/",
+            None,
+            format!("Rule kind {} is unknown to this logposture.", check.kind),
+            json!({}),
+        )],
+    }
+}
+
 /// Evaluate every enabled check; disabled checks yield nothing. Output order is stable.
 pub fn run(snapshot: &Snapshot, baseline: &Baseline) -> Vec<Finding> {
     let ctx = EvalContext::new(snapshot);
-    let mut findings = Vec::new();
-    for check in &baseline.checks {
-        if !check.enabled {
-            continue;
-        }
-        match rules::find(&check.kind) {
-            Some(kind) => {
-                let mut f = (kind.evaluate)(check, &ctx);
-                f.sort_by_key(|a| id_key(&a.resource_id));
-                findings.extend(f);
+    let enabled: Vec<&CheckDef> = baseline.checks.iter().filter(|c| c.enabled).collect();
+    // Checks are independent: spread them over the cores, then keep baseline order.
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let mut per_check: Vec<Vec<Finding>> = vec![Vec::new(); enabled.len()];
+    std::thread::scope(|scope| {
+        let ctx = &ctx;
+        let enabled = &enabled;
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                scope.spawn(move || {
+                    (w..enabled.len())
+                        .step_by(workers)
+                        .map(|i| (i, evaluate_check(enabled[i], ctx)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            match h.join() {
+                Ok(results) => {
+                    for (i, f) in results {
+                        per_check[i] = f;
+                    }
+                }
+                // A panicking rule is a bug: surface it, never drop its findings silently.
+                Err(p) => std::panic::resume_unwind(p),
             }
-            None => findings.push(check.finding(
-                Status::NotAssessed,
-                "/",
-                None,
-                format!("Rule kind {} is unknown to this logposture.", check.kind),
-                json!({}),
-            )),
         }
-    }
+    });
+    let findings: Vec<Finding> = per_check.into_iter().flatten().collect();
     findings
 }

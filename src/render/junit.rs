@@ -21,7 +21,14 @@ pub fn xml_escape(s: &str) -> String {
 }
 
 pub fn render(r: &Results) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let mut buf = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = render_to(r, &mut buf);
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+pub fn render_to(r: &Results, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
     let total = r
         .findings
         .iter()
@@ -37,10 +44,11 @@ pub fn render(r: &Results) -> String {
         .iter()
         .filter(|f| matches!(f.status, Status::NotAssessed | Status::Suppressed))
         .count();
-    out.push_str(&format!(
-        "<testsuites name=\"logposture\" tests=\"{total}\" failures=\"{failures}\" skipped=\"{skipped}\" errors=\"0\" timestamp=\"{}\">\n",
+    writeln!(
+        out,
+        "<testsuites name=\"logposture\" tests=\"{total}\" failures=\"{failures}\" skipped=\"{skipped}\" errors=\"0\" timestamp=\"{}\">",
         xml_escape(&r.finished_at)
-    ));
+    )?;
     for area in AREAS {
         let cases: Vec<_> = r
             .findings
@@ -55,27 +63,31 @@ pub fn render(r: &Results) -> String {
             .iter()
             .filter(|f| matches!(f.status, Status::NotAssessed | Status::Suppressed))
             .count();
-        out.push_str(&format!(
-            "  <testsuite name=\"{area}\" tests=\"{}\" failures=\"{fails}\" skipped=\"{skips}\" errors=\"0\">\n",
+        writeln!(
+            out,
+            "  <testsuite name=\"{area}\" tests=\"{}\" failures=\"{fails}\" skipped=\"{skips}\" errors=\"0\">",
             cases.len()
-        ));
+        )?;
         for f in cases {
-            out.push_str(&format!(
-                "    <testcase classname=\"{}\" name=\"{}\">\n",
+            writeln!(
+                out,
+                "    <testcase classname=\"{}\" name=\"{}\">",
                 xml_escape(&format!("{}.{}", f.area, f.check_id)),
                 xml_escape(&format!("{} {}", f.check_id, f.resource_id))
-            ));
+            )?;
             match f.status {
-                Status::Fail => out.push_str(&format!(
-                    "      <failure type=\"{}\" message=\"{}\">{}</failure>\n",
+                Status::Fail => writeln!(
+                    out,
+                    "      <failure type=\"{}\" message=\"{}\">{}</failure>",
                     f.severity.as_str(),
                     xml_escape(&f.message),
                     xml_escape(&format!("{}\n\nRemediation:\n{}", f.message, f.remediation))
-                )),
-                Status::NotAssessed => out.push_str(&format!(
-                    "      <skipped message=\"{}\"/>\n",
+                )?,
+                Status::NotAssessed => writeln!(
+                    out,
+                    "      <skipped message=\"{}\"/>",
                     xml_escape(&f.message)
-                )),
+                )?,
                 Status::Suppressed => {
                     let why = f
                         .suppression
@@ -87,17 +99,13 @@ pub fn render(r: &Results) -> String {
                             )
                         })
                         .unwrap_or_else(|| "suppressed".into());
-                    out.push_str(&format!(
-                        "      <skipped message=\"{}\"/>\n",
-                        xml_escape(&why)
-                    ))
+                    writeln!(out, "      <skipped message=\"{}\"/>", xml_escape(&why))?
                 }
                 _ => {}
             }
-            out.push_str("    </testcase>\n");
+            writeln!(out, "    </testcase>")?;
         }
-        out.push_str("  </testsuite>\n");
+        writeln!(out, "  </testsuite>")?;
     }
-    out.push_str("</testsuites>\n");
-    out
+    writeln!(out, "</testsuites>")
 }

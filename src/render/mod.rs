@@ -8,6 +8,7 @@ pub mod view;
 use crate::results::Results;
 use anyhow::Context as _;
 use handlebars::Handlebars;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -130,36 +131,75 @@ impl Templates {
     }
 
     pub fn html(&self, results: &Results) -> anyhow::Result<String> {
-        let v = view::build(results, usize::MAX);
+        let mut buf = Vec::new();
+        self.html_to(results, &mut buf)?;
+        Ok(String::from_utf8(buf)?)
+    }
+
+    pub fn html_to(&self, results: &Results, w: impl std::io::Write) -> anyhow::Result<()> {
+        let v = view::build_with(results, usize::MAX, view::HTML_PER_AREA, false);
         self.html
-            .render("report", &v)
+            .render_to_write("report", &v, w)
             .map_err(|e| anyhow::anyhow!("rendering report.html: {e}"))
     }
 
-    /// Markdown under GitHub's comment limit: if too long, list fewer findings and say so.
+    /// Markdown under GitHub's comment limit: failures only; if too long, list fewer (in
+    /// proportion to the overshoot) and say so.
     pub fn markdown(&self, results: &Results) -> anyhow::Result<String> {
-        let mut limit = usize::MAX;
-        loop {
-            let v = view::build(results, limit);
+        // About 150 characters a row: start near what fits, then adjust.
+        let mut limit = MARKDOWN_LIMIT / 150;
+        for _ in 0..12 {
+            let v = view::build_with(results, limit, usize::MAX, true);
             let text = self
                 .md
                 .render("report", &v)
                 .map_err(|e| anyhow::anyhow!("rendering report.md: {e}"))?;
-            if text.len() <= MARKDOWN_LIMIT || limit == 0 {
+            if text.len() <= MARKDOWN_LIMIT || v.findings_shown == 0 {
                 return Ok(text);
             }
-            let shown = v.findings_shown;
-            limit = if limit == usize::MAX {
-                shown.saturating_mul(3) / 4
-            } else {
-                limit.saturating_mul(3) / 4
-            };
+            let ratio = MARKDOWN_LIMIT as f64 / text.len() as f64;
+            limit = ((v.findings_shown as f64 * ratio * 0.9) as usize)
+                .min(v.findings_shown.saturating_sub(1));
         }
+        Err(anyhow::anyhow!(
+            "report.md stays over {MARKDOWN_LIMIT} characters"
+        ))
     }
 }
 
 pub fn json(results: &Results) -> anyhow::Result<String> {
-    Ok(serde_json::to_string_pretty(results)? + "\n")
+    let mut buf = Vec::new();
+    json_to(results, &mut buf)?;
+    Ok(String::from_utf8(buf)?)
+}
+
+pub fn json_to(results: &Results, mut w: impl std::io::Write) -> anyhow::Result<()> {
+    serde_json::to_writer_pretty(&mut w, results)?;
+    w.write_all(b"\n")?;
+    Ok(())
+}
+
+fn write_one(
+    results: &Results,
+    f: Format,
+    dir: &Path,
+    templates: &Templates,
+) -> anyhow::Result<PathBuf> {
+    let path = dir.join(f.file_name());
+    let file =
+        std::fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+    // Streamed: a 100,000-resource estate never holds a whole report in memory.
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+    match f {
+        Format::Html => templates.html_to(results, &mut w)?,
+        Format::Markdown => w.write_all(templates.markdown(results)?.as_bytes())?,
+        Format::Json => json_to(results, &mut w)?,
+        Format::Sarif => sarif::render_to(results, &mut w)?,
+        Format::Junit => junit::render_to(results, &mut w)?,
+    }
+    w.flush()
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
 }
 
 /// Write every requested format into `dir`; returns the paths written.
@@ -172,17 +212,22 @@ pub fn write_all(
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create output directory {}", dir.display()))?;
     let mut written = Vec::new();
-    for f in formats {
-        let text = match f {
-            Format::Html => templates.html(results)?,
-            Format::Markdown => templates.markdown(results)?,
-            Format::Json => json(results)?,
-            Format::Sarif => sarif::render(results)?,
-            Format::Junit => junit::render(results),
-        };
-        let path = dir.join(f.file_name());
-        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
-        written.push(path);
+    // Formats are independent: write them in parallel (large estates produce hundreds of MB).
+    let outcomes: Vec<anyhow::Result<PathBuf>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = formats
+            .iter()
+            .map(|f| scope.spawn(move || write_one(results, *f, dir, templates)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a report writer panicked")))
+            })
+            .collect()
+    });
+    for o in outcomes {
+        written.push(o?);
     }
     Ok(written)
 }

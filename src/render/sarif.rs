@@ -53,6 +53,76 @@ pub fn artifact_uri(resource_id: &str) -> String {
 }
 
 pub fn render(r: &Results) -> anyhow::Result<String> {
+    let mut buf = Vec::new();
+    render_to(r, &mut buf)?;
+    Ok(String::from_utf8(buf)?)
+}
+
+/// Results serialised one at a time, so the document never exists whole in memory.
+struct LazyResults<'a> {
+    results: &'a Results,
+    index: &'a BTreeMap<&'a String, usize>,
+}
+
+impl serde::Serialize for LazyResults<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(
+            self.results
+                .findings
+                .iter()
+                .filter(|f| f.status == Status::Fail)
+                .map(|f| result(f, self.index.get(&f.check_id).copied().unwrap_or(0))),
+        )
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Doc<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(serde::Serialize)]
+struct Run<'a> {
+    tool: Value,
+    #[serde(rename = "automationDetails")]
+    automation_details: Value,
+    invocations: Value,
+    results: LazyResults<'a>,
+}
+
+fn result(f: &crate::results::Finding, rule_index: usize) -> Value {
+    let mut text = f.message.clone();
+    if let Some(c) = &f.cost {
+        text.push_str(&format!(
+            " Estimated cost to close: ${:.2}/month.",
+            c.usd_per_month
+        ));
+    }
+    json!({
+        "ruleId": f.check_id,
+        "ruleIndex": rule_index,
+        "level": level(f.severity),
+        "message": { "text": text },
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": { "uri": artifact_uri(&f.resource_id) },
+                "region": { "startLine": 1 },
+            },
+            "logicalLocations": [{ "fullyQualifiedName": f.resource_id, "kind": "resource" }],
+        }],
+        "partialFingerprints": { "logposture/v1": fingerprint(&f.check_id, &f.resource_id) },
+        "properties": {
+            "area": f.area,
+            "severity": f.severity.as_str(),
+            "subscriptionId": f.subscription_id,
+        },
+    })
+}
+
+pub fn render_to(r: &Results, w: &mut impl std::io::Write) -> anyhow::Result<()> {
     // Rules: every check that produced a finding, in id order.
     let mut rules: BTreeMap<String, Value> = BTreeMap::new();
     for f in &r.findings {
@@ -84,51 +154,21 @@ pub fn render(r: &Results) -> anyhow::Result<String> {
             })
         });
     }
-    let index: BTreeMap<&String, usize> = rules.keys().enumerate().map(|(i, k)| (k, i)).collect();
-    let results: Vec<Value> = r
-        .findings
-        .iter()
-        .filter(|f| f.status == Status::Fail)
-        .map(|f| {
-            let mut text = f.message.clone();
-            if let Some(c) = &f.cost {
-                text.push_str(&format!(" Estimated cost to close: ${:.2}/month.", c.usd_per_month));
-            }
-            json!({
-                "ruleId": f.check_id,
-                "ruleIndex": index.get(&f.check_id).copied().unwrap_or(0),
-                "level": level(f.severity),
-                "message": { "text": text },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": artifact_uri(&f.resource_id) },
-                        "region": { "startLine": 1 },
-                    },
-                    "logicalLocations": [{ "fullyQualifiedName": f.resource_id, "kind": "resource" }],
-                }],
-                "partialFingerprints": { "logposture/v1": fingerprint(&f.check_id, &f.resource_id) },
-                "properties": {
-                    "area": f.area,
-                    "severity": f.severity.as_str(),
-                    "subscriptionId": f.subscription_id,
-                    "evidence": f.evidence,
-                },
-            })
-        })
-        .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
+    let ids: Vec<String> = rules.keys().cloned().collect();
+    let index: BTreeMap<&String, usize> = ids.iter().enumerate().map(|(i, k)| (k, i)).collect();
+    let doc = Doc {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [Run {
+            tool: json!({ "driver": {
                 "name": r.tool.name,
                 "version": r.tool.version,
                 "semanticVersion": r.tool.version,
                 "informationUri": "https://github.com/logposture/logposture",
                 "rules": rules.into_values().collect::<Vec<_>>(),
-            }},
-            "automationDetails": { "id": format!("logposture/{}/", r.tenant_id.clone().unwrap_or_else(|| "tenant".into())) },
-            "invocations": [{
+            }}),
+            automation_details: json!({ "id": format!("logposture/{}/", r.tenant_id.clone().unwrap_or_else(|| "tenant".into())) }),
+            invocations: json!([{
                 "executionSuccessful": true,
                 "startTimeUtc": r.started_at,
                 "endTimeUtc": r.finished_at,
@@ -136,9 +176,14 @@ pub fn render(r: &Results) -> anyhow::Result<String> {
                     "level": "warning",
                     "message": { "text": e.summary() },
                 })).collect::<Vec<_>>(),
-            }],
-            "results": results,
+            }]),
+            results: LazyResults {
+                results: r,
+                index: &index,
+            },
         }],
-    });
-    Ok(serde_json::to_string_pretty(&doc)? + "\n")
+    };
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    w.write_all(b"\n")?;
+    Ok(())
 }

@@ -177,7 +177,12 @@ pub fn money(currency: &str, x: f64) -> String {
     }
 }
 
-fn finding_view(f: &Finding, names: &BTreeMap<String, String>, currency: &str) -> FindingView {
+fn finding_view(
+    f: &Finding,
+    names: &BTreeMap<String, String>,
+    currency: &str,
+    detail: bool,
+) -> FindingView {
     let sub = f.subscription_id.clone().unwrap_or_default();
     FindingView {
         check_id: f.check_id.clone(),
@@ -194,8 +199,17 @@ fn finding_view(f: &Finding, names: &BTreeMap<String, String>, currency: &str) -
         subscription_id: sub,
         location: f.location.clone().unwrap_or_default(),
         message: f.message.clone(),
-        evidence: serde_json::to_string_pretty(&f.evidence).unwrap_or_default(),
-        remediation: f.remediation.clone(),
+        // Markdown shows no evidence: skip formatting it for thousands of rows.
+        evidence: if detail {
+            serde_json::to_string_pretty(&f.evidence).unwrap_or_default()
+        } else {
+            String::new()
+        },
+        remediation: if detail {
+            f.remediation.clone()
+        } else {
+            String::new()
+        },
         references: f.references.join(", "),
         cost: f
             .cost
@@ -235,9 +249,18 @@ fn rank(f: &Finding) -> (u8, Severity, String, String) {
     )
 }
 
-/// Build the view. `limit` caps how many findings are listed (failures first); the rest are
-/// counted as hidden so the report can say so.
+/// Findings listed per area in the HTML report: failures first; the rest are counted. Large
+/// estates get every finding in results.json/SARIF/JUnit; the HTML stays readable and small.
+pub const HTML_PER_AREA: usize = 300;
+
+/// Build the view. `limit` caps how many findings are listed in all (failures first); the rest
+/// are counted as hidden so the report can say so.
 pub fn build(r: &Results, limit: usize) -> View {
+    build_with(r, limit, usize::MAX, false)
+}
+
+/// Like [`build`], also capping the findings listed per area.
+pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: bool) -> View {
     let names: BTreeMap<String, String> = r
         .scope
         .subscriptions
@@ -250,8 +273,12 @@ pub fn build(r: &Results, limit: usize) -> View {
         .and_then(Value::as_str)
         .unwrap_or("USD")
         .to_string();
-    let mut sorted: Vec<&Finding> = r.findings.iter().collect();
-    sorted.sort_by_key(|f| rank(f));
+    let mut sorted: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| !failures_only || f.status == Status::Fail)
+        .collect();
+    sorted.sort_by_cached_key(|f| rank(f));
 
     let mut shown = 0usize;
     let mut areas = Vec::new();
@@ -269,8 +296,8 @@ pub fn build(r: &Results, limit: usize) -> View {
         let mut list = Vec::new();
         let mut hidden = 0;
         for f in &in_area {
-            if shown < limit {
-                list.push(finding_view(f, &names, &currency));
+            if shown < limit && list.len() < per_area {
+                list.push(finding_view(f, &names, &currency, !failures_only));
                 shown += 1;
             } else {
                 hidden += 1;
@@ -376,7 +403,7 @@ pub fn build(r: &Results, limit: usize) -> View {
         suppressed: sorted
             .iter()
             .filter(|f| f.status == Status::Suppressed)
-            .map(|f| finding_view(f, &names, &currency))
+            .map(|f| finding_view(f, &names, &currency, !failures_only))
             .collect(),
         suppression_notes: r
             .suppression_notes
@@ -384,9 +411,9 @@ pub fn build(r: &Results, limit: usize) -> View {
             .filter_map(|n| serde_json::to_value(n).ok())
             .collect(),
         drift: r.drift.as_ref().and_then(|d| serde_json::to_value(d).ok()),
-        findings_total: r.findings.len(),
+        findings_total: sorted.len(),
         findings_shown: shown,
-        truncated: shown < r.findings.len(),
+        truncated: shown < sorted.len(),
         gating_note: String::new(),
     }
 }

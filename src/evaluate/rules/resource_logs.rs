@@ -73,6 +73,12 @@ fn evaluate(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
             }
             continue;
         }
+        let locations: std::collections::HashMap<&str, &str> = sub
+            .resources
+            .items()
+            .iter()
+            .map(|r| (r.id.as_str(), r.location.as_str()))
+            .collect();
         for rd in &sub.resource_diagnostics {
             let tkey = type_key(&rd.resource_type);
             let in_scope = if p.resource_types.is_empty() {
@@ -184,12 +190,9 @@ fn evaluate(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
                     evidence,
                 )
             };
-            f.location = sub
-                .resources
-                .items()
-                .iter()
-                .find(|r| r.id == rd.resource_id)
-                .map(|r| r.location.clone())
+            f.location = locations
+                .get(rd.resource_id.as_str())
+                .map(|l| l.to_string())
                 .filter(|l| !l.is_empty());
             out.push(f);
         }
