@@ -331,21 +331,44 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             let formats = Format::parse_list(&args.output.format).map_err(config_err)?;
             let templates =
                 Templates::load(args.output.templates.as_deref()).map_err(config_err)?;
-            let mut parts = Vec::new();
-            for p in &args.results {
-                let (name, text) = read_file(p, "shard results")?;
-                let r: Results = serde_json::from_str(&text).map_err(|e| {
-                    config_err(format!(
-                        "{name}:{}:{}: not a logposture results.json: {e}",
-                        e.line(),
-                        e.column()
-                    ))
-                })?;
-                parts.push(r);
+            let mut texts = Vec::new();
+            for p in &args.inputs {
+                texts.push(read_file(p, "shard file")?);
             }
-            let merged = crate::merge::merge(parts)?;
+            // Snapshots carry `snapshot_format`; results carry `schema_version`.
+            let snapshots = texts
+                .first()
+                .is_some_and(|(_, t)| t.contains("\"snapshot_format\""));
+            let (merged, fail_on) = if snapshots {
+                let assessment = Assessment::load(&args.eval)?;
+                let parts = texts
+                    .iter()
+                    .map(|(name, text)| Snapshot::from_json(name, text).map_err(config_err))
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                let snapshot = crate::merge::merge_snapshots(parts).map_err(config_err)?;
+                if let Some(p) = &args.snapshot_out {
+                    write_snapshot(p, &snapshot)?;
+                }
+                (assessment.assess(&snapshot, today()), assessment.fail_on)
+            } else {
+                let mut parts = Vec::new();
+                for (name, text) in &texts {
+                    let r: Results = serde_json::from_str(text).map_err(|e| {
+                        config_err(format!(
+                            "{name}:{}:{}: not a logposture results.json or snapshot: {e}",
+                            e.line(),
+                            e.column()
+                        ))
+                    })?;
+                    parts.push(r);
+                }
+                (
+                    crate::merge::merge(parts).map_err(config_err)?,
+                    args.eval.fail_on,
+                )
+            };
             report(&merged, &args.output, &templates, &formats)?;
-            Ok(merged.exit_code(args.fail_on))
+            Ok(merged.exit_code(fail_on))
         }
     }
 }

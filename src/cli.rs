@@ -176,13 +176,16 @@ pub enum ChecksAction {
 
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// results.json files of the shards.
+    /// The shards' results.json files, or their snapshots (then evaluated together).
     #[arg(required = true)]
-    pub results: Vec<PathBuf>,
-    #[arg(long, default_value = "high", value_parser = parse_severity)]
-    pub fail_on: Severity,
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub eval: EvalArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    /// When merging snapshots: save the merged snapshot.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot_out: Option<PathBuf>,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {

@@ -2,7 +2,7 @@
 //! results set with one summary. Shards cover disjoint subscriptions; tenant-level findings
 //! (Entra) appear in every shard and are kept once.
 
-use crate::inventory::id_key;
+use crate::inventory::{id_key, Snapshot};
 use crate::results::{Results, Summary};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -95,4 +95,71 @@ fn add_costs(a: &Value, b: &Value) -> Value {
         }
     }
     out
+}
+
+/// Merge shard snapshots into one: subscriptions and errors concatenated, categories united,
+/// the tenant-level Entra read taken from a shard that completed it.
+pub fn merge_snapshots(mut parts: Vec<Snapshot>) -> anyhow::Result<Snapshot> {
+    if parts.is_empty() {
+        anyhow::bail!("nothing to merge");
+    }
+    let tenants: BTreeSet<String> = parts.iter().filter_map(|p| p.tenant_id.clone()).collect();
+    if tenants.len() > 1 {
+        anyhow::bail!("the snapshots come from different tenants; merge shards of one scan only");
+    }
+    parts.sort_by(|a, b| a.scope.shard.cmp(&b.scope.shard));
+    let mut merged = parts.remove(0);
+    merged.scope.shard = None;
+    for p in parts {
+        merged.started_at = merged.started_at.min(p.started_at);
+        merged.finished_at = merged.finished_at.max(p.finished_at);
+        let known: BTreeSet<String> = merged
+            .scope
+            .subscriptions
+            .iter()
+            .map(|s| s.id.to_ascii_lowercase())
+            .collect();
+        merged.scope.subscriptions.extend(
+            p.scope
+                .subscriptions
+                .into_iter()
+                .filter(|s| !known.contains(&s.id.to_ascii_lowercase())),
+        );
+        merged.inventory.subscriptions.extend(
+            p.inventory
+                .subscriptions
+                .into_iter()
+                .filter(|s| !known.contains(&s.subscription.id.to_ascii_lowercase())),
+        );
+        for (k, v) in p.inventory.diagnostic_categories {
+            let keep_new = merged
+                .inventory
+                .diagnostic_categories
+                .get(&k)
+                .is_none_or(|old| !old.is_complete());
+            if keep_new {
+                merged.inventory.diagnostic_categories.insert(k, v);
+            }
+        }
+        if !merged.inventory.entra_diagnostic_settings.is_complete()
+            && p.inventory.entra_diagnostic_settings.is_complete()
+        {
+            merged.inventory.entra_diagnostic_settings = p.inventory.entra_diagnostic_settings;
+        }
+        merged.errors.extend(p.errors);
+        merged.stats.requests += p.stats.requests;
+        merged.stats.retries += p.stats.retries;
+        merged.stats.throttled += p.stats.throttled;
+        merged.stats.failed_reads += p.stats.failed_reads;
+        merged.stats.duration_ms = merged.stats.duration_ms.max(p.stats.duration_ms);
+    }
+    merged
+        .scope
+        .subscriptions
+        .sort_by_key(|s| s.id.to_ascii_lowercase());
+    merged
+        .inventory
+        .subscriptions
+        .sort_by_key(|s| s.subscription.id.to_ascii_lowercase());
+    Ok(merged)
 }

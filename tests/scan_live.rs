@@ -284,3 +284,67 @@ async fn usage_query_forbidden_means_not_measured() {
         .iter()
         .any(|e| e.operation == "logAnalytics.query" && e.status == Some(403)));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shards_merge_into_the_unsharded_result() {
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    let (_, full, _) = scan(&emu, &[]).await;
+    let (_, s1, d1) = scan(&emu, &["--shard", "1/2"]).await;
+    let (_, s2, d2) = scan(&emu, &["--shard", "2/2"]).await;
+    let n1 = s1.scope.subscriptions.len();
+    let n2 = s2.scope.subscriptions.len();
+    assert_eq!(n1 + n2, 3, "every subscription in exactly one shard");
+
+    let key = |r: &Results| {
+        let mut v: Vec<(String, String, Status)> = r
+            .findings
+            .iter()
+            .map(|f| (f.check_id.clone(), f.resource_id.to_lowercase(), f.status))
+            .collect();
+        v.sort();
+        v
+    };
+    let out = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_logposture");
+    // Results merge.
+    let o = std::process::Command::new(bin)
+        .args(["merge", "--quiet", "--format", "json", "--output"])
+        .arg(out.path().join("r"))
+        .arg(d1.path().join("results.json"))
+        .arg(d2.path().join("results.json"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let merged: Results =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("r/results.json")).unwrap())
+            .unwrap();
+    assert_eq!(key(&merged), key(&full));
+    assert_eq!(merged.summary, full.summary);
+    // Snapshot merge, evaluated together.
+    let o = std::process::Command::new(bin)
+        .args(["merge", "--quiet", "--format", "json", "--output"])
+        .arg(out.path().join("s"))
+        .arg("--snapshot-out")
+        .arg(out.path().join("merged-snapshot.json"))
+        .arg(d1.path().join("snapshot.json"))
+        .arg(d2.path().join("snapshot.json"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let merged: Results =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("s/results.json")).unwrap())
+            .unwrap();
+    assert_eq!(key(&merged), key(&full));
+    assert!(out.path().join("merged-snapshot.json").exists());
+}
