@@ -5,10 +5,8 @@
 //! cargo bench --bench evaluate [-- --resources 100000]
 
 use logposture::app::Assessment;
-use logposture::cli::EvalArgs;
 use logposture::inventory::*;
 use logposture::render::{self, Templates};
-use logposture::results::Severity;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -135,15 +133,8 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
     let snap = synthetic(n);
-    let a = Assessment::load(&EvalArgs {
-        baselines: vec![],
-        suppressions: None,
-        fail_on: Severity::High,
-        pricing: vec![],
-        entra_users: None,
-        compare: None,
-    })
-    .expect("built-in configuration");
+    let a =
+        Assessment::load(&logposture::cli::EvalArgs::builtin()).expect("built-in configuration");
     let templates = Templates::load(None).expect("templates");
     let dir = std::env::temp_dir().join(format!("logposture-bench-eval-{}", std::process::id()));
     reset_peak();

@@ -101,6 +101,20 @@ pub struct EvalArgs {
     pub compare: Option<PathBuf>,
 }
 
+impl EvalArgs {
+    /// The built-in baseline and cost model, no suppressions, `--fail-on high`.
+    pub fn builtin() -> Self {
+        Self {
+            baselines: Vec::new(),
+            suppressions: None,
+            fail_on: Severity::High,
+            pricing: Vec::new(),
+            entra_users: None,
+            compare: None,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// Directory for the reports (fixed file names inside).

@@ -60,18 +60,7 @@ fn setting(
 }
 
 fn cats(list: &[(&str, &[&str])]) -> Read<TypeCategories> {
-    Read::ok(TypeCategories {
-        supported: true,
-        log_categories: list
-            .iter()
-            .map(|(n, g)| LogCategory {
-                name: n.to_string(),
-                groups: g.iter().map(|s| s.to_string()).collect(),
-            })
-            .collect(),
-        metric_categories: vec!["AllMetrics".into()],
-        learnt_from: String::new(),
-    })
+    Read::ok(TypeCategories::with_logs(list))
 }
 
 fn forbidden(sub: &str) -> ReadError {

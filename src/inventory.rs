@@ -273,6 +273,23 @@ pub struct TypeCategories {
     pub learnt_from: String,
 }
 
+impl TypeCategories {
+    /// A type that offers these log categories, each with its category groups.
+    pub fn with_logs(list: &[(&str, &[&str])]) -> Self {
+        Self {
+            supported: true,
+            log_categories: list
+                .iter()
+                .map(|(name, groups)| LogCategory {
+                    name: name.to_string(),
+                    groups: groups.iter().map(|g| g.to_string()).collect(),
+                })
+                .collect(),
+            ..Self::default()
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogCategory {
     pub name: String,

@@ -218,17 +218,7 @@ fn alert(op: &str, enabled: bool) -> ActivityLogAlert {
 }
 
 fn cats(list: &[(&str, &[&str])]) -> Read<TypeCategories> {
-    Read::ok(TypeCategories {
-        supported: true,
-        log_categories: list
-            .iter()
-            .map(|(n, g)| LogCategory {
-                name: n.to_string(),
-                groups: g.iter().map(|s| s.to_string()).collect(),
-            })
-            .collect(),
-        ..Default::default()
-    })
+    Read::ok(TypeCategories::with_logs(list))
 }
 
 /// A clean, complete, empty subscription and tenant.

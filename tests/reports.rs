@@ -10,14 +10,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn eval_args() -> EvalArgs {
-    EvalArgs {
-        baselines: vec![],
-        suppressions: None,
-        fail_on: Severity::High,
-        pricing: vec![],
-        entra_users: None,
-        compare: None,
-    }
+    logposture::cli::EvalArgs::builtin()
 }
 
 fn demo_results() -> Results {

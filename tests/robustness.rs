@@ -159,10 +159,7 @@ proptest! {
             let text = serde_json::to_string(&snap).unwrap();
             let back = Snapshot::from_json("s.json", &text).unwrap();
             prop_assert_eq!(&back, &snap);
-            let a = logposture::app::Assessment::load(&logposture::cli::EvalArgs {
-                baselines: vec![], suppressions: None, fail_on: logposture::results::Severity::High,
-                pricing: vec![], entra_users: None, compare: None,
-            }).unwrap();
+            let a = logposture::app::Assessment::load(&logposture::cli::EvalArgs::builtin()).unwrap();
             let r = a.assess(&snap, time::macros::date!(2026 - 11 - 02));
             let t = logposture::render::Templates::load(None).unwrap();
             t.html(&r).unwrap();
@@ -184,10 +181,7 @@ proptest! {
         mutate(&mut v, &path, with);
         if let Ok(s) = Snapshot::from_json("x.json", &v.to_string()) {
             // A snapshot that loads must also evaluate without a panic.
-            let a = logposture::app::Assessment::load(&logposture::cli::EvalArgs {
-                baselines: vec![], suppressions: None, fail_on: logposture::results::Severity::High,
-                pricing: vec![], entra_users: None, compare: None,
-            }).unwrap();
+            let a = logposture::app::Assessment::load(&logposture::cli::EvalArgs::builtin()).unwrap();
             let _ = a.assess(&s, time::macros::date!(2026 - 11 - 02));
         }
     }

@@ -1,21 +1,13 @@
 //! Activity-log alert rules of a subscription (`Microsoft.Insights/activityLogAlerts`).
 
 use super::arm::ArmClient;
-use super::lenient::{arm_id, null_vec, string_or_empty};
+use super::lenient::{arm_id, null_vec, string_or_empty, Envelope};
 use crate::inventory::{ActivityLogAlert, AlertCondition, ReadError};
 use serde::Deserialize;
 
 const ALERTS_API: &str = "2020-10-01";
 
-#[derive(Debug, Deserialize)]
-struct ArmAlert {
-    #[serde(default, deserialize_with = "string_or_empty")]
-    id: String,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    name: String,
-    #[serde(default)]
-    properties: Option<AlertProps>,
-}
+type ArmAlert = Envelope<AlertProps>;
 
 #[derive(Debug, Default, Deserialize)]
 struct AlertProps {
@@ -71,16 +63,12 @@ pub async fn activity_log_alerts(
     subscription_id: &str,
     errors: &mut Vec<ReadError>,
 ) -> Result<Vec<ActivityLogAlert>, ReadError> {
-    let path =
-        format!("/subscriptions/{subscription_id}/providers/Microsoft.Insights/activityLogAlerts");
-    let scope = format!("/subscriptions/{subscription_id}");
     let items: Vec<ArmAlert> = client
-        .list(
-            &scope,
+        .list_in_subscription(
+            subscription_id,
+            "providers/Microsoft.Insights/activityLogAlerts",
             "activityLogAlerts.list",
-            &path,
             ALERTS_API,
-            &[],
             errors,
         )
         .await?;

@@ -622,6 +622,22 @@ impl ArmClient {
         Ok(out)
     }
 
+    /// A subscription-level list (`/subscriptions/{id}/{suffix}`); failures are scoped to the
+    /// subscription, as the report groups them.
+    pub async fn list_in_subscription<T: DeserializeOwned>(
+        &self,
+        subscription_id: &str,
+        suffix: &str,
+        operation: &str,
+        api_version: &str,
+        item_errors: &mut Vec<ReadError>,
+    ) -> Result<Vec<T>, ReadError> {
+        let scope = format!("/subscriptions/{subscription_id}");
+        let path = format!("{scope}/{suffix}");
+        self.list(&scope, operation, &path, api_version, &[], item_errors)
+            .await
+    }
+
     /// The raw items of every page of a list.
     pub async fn list_values(
         &self,

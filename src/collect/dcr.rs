@@ -3,7 +3,7 @@
 //! data collection rule associations.
 
 use super::arm::ArmClient;
-use super::lenient::{arm_id, null_vec, opt_nonempty, string_or_empty};
+use super::lenient::{arm_id, null_vec, opt_nonempty, Envelope};
 use crate::inventory::{DataCollectionRule, Read, ReadError, VirtualMachine};
 use serde::Deserialize;
 
@@ -11,17 +11,7 @@ const DCR_API: &str = "2022-06-01";
 const COMPUTE_API: &str = "2024-07-01";
 pub const SECURITY_EVENT_STREAM: &str = "Microsoft-SecurityEvent";
 
-#[derive(Debug, Deserialize)]
-struct ArmDcr {
-    #[serde(default, deserialize_with = "string_or_empty")]
-    id: String,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    name: String,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    location: String,
-    #[serde(default)]
-    properties: Option<DcrProps>,
-}
+type ArmDcr = Envelope<DcrProps>;
 
 #[derive(Debug, Default, Deserialize)]
 struct DcrProps {
@@ -74,17 +64,12 @@ pub async fn rules(
     subscription_id: &str,
     errors: &mut Vec<ReadError>,
 ) -> Result<Vec<DataCollectionRule>, ReadError> {
-    let path = format!(
-        "/subscriptions/{subscription_id}/providers/Microsoft.Insights/dataCollectionRules"
-    );
-    let scope = format!("/subscriptions/{subscription_id}");
     let items: Vec<ArmDcr> = client
-        .list(
-            &scope,
+        .list_in_subscription(
+            subscription_id,
+            "providers/Microsoft.Insights/dataCollectionRules",
             "dataCollectionRules.list",
-            &path,
             DCR_API,
-            &[],
             errors,
         )
         .await?;
@@ -133,19 +118,7 @@ pub async fn rules(
         .collect())
 }
 
-#[derive(Debug, Deserialize)]
-struct ArmVm {
-    #[serde(default, deserialize_with = "string_or_empty")]
-    id: String,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    name: String,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    location: String,
-    #[serde(default, deserialize_with = "super::lenient::tags")]
-    tags: std::collections::BTreeMap<String, String>,
-    #[serde(default)]
-    properties: Option<VmProps>,
-}
+type ArmVm = Envelope<VmProps>;
 
 #[derive(Debug, Default, Deserialize)]
 struct VmProps {
@@ -180,16 +153,12 @@ pub async fn virtual_machines(
     subscription_id: &str,
     errors: &mut Vec<ReadError>,
 ) -> Result<Vec<VirtualMachine>, ReadError> {
-    let path =
-        format!("/subscriptions/{subscription_id}/providers/Microsoft.Compute/virtualMachines");
-    let scope = format!("/subscriptions/{subscription_id}");
     let items: Vec<ArmVm> = client
-        .list(
-            &scope,
+        .list_in_subscription(
+            subscription_id,
+            "providers/Microsoft.Compute/virtualMachines",
             "virtualMachines.list",
-            &path,
             COMPUTE_API,
-            &[],
             errors,
         )
         .await?;
@@ -220,11 +189,7 @@ pub async fn virtual_machines(
         .collect())
 }
 
-#[derive(Debug, Deserialize)]
-struct ArmAssociation {
-    #[serde(default)]
-    properties: Option<AssociationProps>,
-}
+type ArmAssociation = Envelope<AssociationProps>;
 
 #[derive(Debug, Default, Deserialize)]
 struct AssociationProps {

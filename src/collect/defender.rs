@@ -1,19 +1,13 @@
 //! Microsoft Defender for Cloud plans (`Microsoft.Security/pricings`) of a subscription.
 
 use super::arm::ArmClient;
-use super::lenient::{bool_lenient, opt_nonempty, string_or_empty};
+use super::lenient::{bool_lenient, opt_nonempty, string_or_empty, Envelope};
 use crate::inventory::{DefenderPlan, ReadError};
 use serde::Deserialize;
 
 const PRICINGS_API: &str = "2024-01-01";
 
-#[derive(Debug, Deserialize)]
-struct ArmPricing {
-    #[serde(default, deserialize_with = "string_or_empty")]
-    name: String,
-    #[serde(default)]
-    properties: Option<PricingProps>,
-}
+type ArmPricing = Envelope<PricingProps>;
 
 #[derive(Debug, Default, Deserialize)]
 struct PricingProps {
@@ -30,10 +24,14 @@ pub async fn plans(
     subscription_id: &str,
     errors: &mut Vec<ReadError>,
 ) -> Result<Vec<DefenderPlan>, ReadError> {
-    let path = format!("/subscriptions/{subscription_id}/providers/Microsoft.Security/pricings");
-    let scope = format!("/subscriptions/{subscription_id}");
     let items: Vec<ArmPricing> = client
-        .list(&scope, "pricings.list", &path, PRICINGS_API, &[], errors)
+        .list_in_subscription(
+            subscription_id,
+            "providers/Microsoft.Security/pricings",
+            "pricings.list",
+            PRICINGS_API,
+            errors,
+        )
         .await?;
     Ok(items
         .into_iter()

@@ -7,6 +7,33 @@ use super::lenient::arm_id;
 use crate::inventory::{DiagnosticSetting, LogCategory, LogSetting, ReadError, TypeCategories};
 use azure_mgmt_monitor::package_2021_05_preview_diagnostics::models;
 
+/// The generated subscription-level and resource-level setting types have the same fields but
+/// are different types: one conversion for both.
+macro_rules! from_model {
+    ($r:expr) => {{
+        let r = $r;
+        let p = r.properties.unwrap_or_default();
+        DiagnosticSetting {
+            id: arm_id(r.resource.id.as_deref().unwrap_or_default()),
+            name: r.resource.name.unwrap_or_default(),
+            workspace_id: none_if_blank(p.workspace_id),
+            storage_account_id: none_if_blank(p.storage_account_id),
+            event_hub_authorization_rule_id: none_if_blank(p.event_hub_authorization_rule_id),
+            event_hub_name: none_if_blank(p.event_hub_name),
+            marketplace_partner_id: none_if_blank(p.marketplace_partner_id),
+            logs: p
+                .logs
+                .into_iter()
+                .map(|l| LogSetting {
+                    category: none_if_blank(l.category),
+                    category_group: none_if_blank(l.category_group),
+                    enabled: l.enabled,
+                })
+                .collect(),
+        }
+    }};
+}
+
 fn none_if_blank(s: Option<String>) -> Option<String> {
     s.map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty() && v != "-")
@@ -31,31 +58,7 @@ pub async fn activity_log_settings(
     }
     .await
     .map_err(|e| read_error(&scope, op, &e))?;
-    Ok(body
-        .value
-        .into_iter()
-        .map(|r| {
-            let p = r.properties.unwrap_or_default();
-            DiagnosticSetting {
-                id: arm_id(r.resource.id.as_deref().unwrap_or_default()),
-                name: r.resource.name.unwrap_or_default(),
-                workspace_id: none_if_blank(p.workspace_id),
-                storage_account_id: none_if_blank(p.storage_account_id),
-                event_hub_authorization_rule_id: none_if_blank(p.event_hub_authorization_rule_id),
-                event_hub_name: none_if_blank(p.event_hub_name),
-                marketplace_partner_id: none_if_blank(p.marketplace_partner_id),
-                logs: p
-                    .logs
-                    .into_iter()
-                    .map(|l| LogSetting {
-                        category: none_if_blank(l.category),
-                        category_group: none_if_blank(l.category_group),
-                        enabled: l.enabled,
-                    })
-                    .collect(),
-            }
-        })
-        .collect())
+    Ok(body.value.into_iter().map(|r| from_model!(r)).collect())
 }
 
 /// The generated client joins `{endpoint}/{uri}`; give it the id without its leading slash.
@@ -85,25 +88,7 @@ pub async fn resource_settings(
 }
 
 fn from_model(r: models::DiagnosticSettingsResource) -> DiagnosticSetting {
-    let p = r.properties.unwrap_or_default();
-    DiagnosticSetting {
-        id: arm_id(r.resource.id.as_deref().unwrap_or_default()),
-        name: r.resource.name.unwrap_or_default(),
-        workspace_id: none_if_blank(p.workspace_id),
-        storage_account_id: none_if_blank(p.storage_account_id),
-        event_hub_authorization_rule_id: none_if_blank(p.event_hub_authorization_rule_id),
-        event_hub_name: none_if_blank(p.event_hub_name),
-        marketplace_partner_id: none_if_blank(p.marketplace_partner_id),
-        logs: p
-            .logs
-            .into_iter()
-            .map(|l| LogSetting {
-                category: none_if_blank(l.category),
-                category_group: none_if_blank(l.category_group),
-                enabled: l.enabled,
-            })
-            .collect(),
-    }
+    from_model!(r)
 }
 
 /// What a resource type offers. `ResourceTypeNotSupported` (400) and an empty list both mean

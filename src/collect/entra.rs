@@ -3,22 +3,14 @@
 //! (Security Reader or Global Reader in Entra ID); without one ARM answers 403.
 
 use super::arm::ArmClient;
-use super::lenient::{arm_id, bool_lenient, null_vec, opt_nonempty, string_or_empty};
+use super::lenient::{arm_id, bool_lenient, null_vec, opt_nonempty, Envelope};
 use crate::inventory::{DiagnosticSetting, LogSetting, ReadError};
 use serde::Deserialize;
 
 pub const ENTRA_SCOPE: &str = "/providers/microsoft.aadiam";
 const AADIAM_API: &str = "2017-04-01";
 
-#[derive(Debug, Deserialize)]
-struct AadSetting {
-    #[serde(default, deserialize_with = "string_or_empty")]
-    id: String,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    name: String,
-    #[serde(default)]
-    properties: Option<AadProps>,
-}
+type AadSetting = Envelope<AadProps>;
 
 #[derive(Debug, Default, Deserialize)]
 struct AadProps {

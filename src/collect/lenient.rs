@@ -97,6 +97,26 @@ pub fn arm_id(id: &str) -> String {
     }
 }
 
+/// The ARM resource envelope every list item shares: id, name, location, tags, and the type's
+/// own `properties` (None when ARM sends none).
+#[derive(Debug, Deserialize)]
+pub struct Envelope<P> {
+    #[serde(default, deserialize_with = "string_or_empty")]
+    pub id: String,
+    #[serde(default, deserialize_with = "string_or_empty")]
+    pub name: String,
+    #[serde(default, deserialize_with = "string_or_empty")]
+    pub location: String,
+    #[serde(default, deserialize_with = "tags")]
+    pub tags: std::collections::BTreeMap<String, String>,
+    #[serde(default = "no_properties")]
+    pub properties: Option<P>,
+}
+
+fn no_properties<P>() -> Option<P> {
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

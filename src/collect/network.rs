@@ -3,7 +3,7 @@
 
 use super::arm::ArmClient;
 use super::lenient::{
-    arm_id, bool_lenient, null_vec, opt_nonempty, opt_u32_lenient, string_or_empty,
+    arm_id, bool_lenient, null_vec, opt_nonempty, opt_u32_lenient, string_or_empty, Envelope,
 };
 use crate::inventory::{
     FlowLog, NetworkInterface, NetworkSecurityGroup, NetworkWatcher, ReadError, Subnet,
@@ -19,17 +19,7 @@ struct IdRef {
     id: String,
 }
 
-#[derive(Debug, Deserialize)]
-struct ArmWatcher {
-    #[serde(default, deserialize_with = "string_or_empty")]
-    id: String,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    name: String,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    location: String,
-    #[serde(default)]
-    properties: Option<WatcherProps>,
-}
+type ArmWatcher = Envelope<WatcherProps>;
 
 #[derive(Debug, Deserialize)]
 struct WatcherProps {
@@ -46,16 +36,12 @@ pub async fn watchers(
     subscription_id: &str,
     errors: &mut Vec<ReadError>,
 ) -> Result<Vec<NetworkWatcher>, ReadError> {
-    let path =
-        format!("/subscriptions/{subscription_id}/providers/Microsoft.Network/networkWatchers");
-    let scope = format!("/subscriptions/{subscription_id}");
     let items: Vec<ArmWatcher> = client
-        .list(
-            &scope,
+        .list_in_subscription(
+            subscription_id,
+            "providers/Microsoft.Network/networkWatchers",
             "networkWatchers.list",
-            &path,
             NETWORK_API,
-            &[],
             errors,
         )
         .await?;
@@ -70,17 +56,7 @@ pub async fn watchers(
         .collect())
 }
 
-#[derive(Debug, Deserialize)]
-struct ArmFlowLog {
-    #[serde(default, deserialize_with = "string_or_empty")]
-    id: String,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    name: String,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    location: String,
-    #[serde(default)]
-    properties: Option<FlowLogProps>,
-}
+type ArmFlowLog = Envelope<FlowLogProps>;
 
 #[derive(Debug, Default, Deserialize)]
 struct FlowLogProps {
@@ -185,19 +161,7 @@ pub async fn flow_logs(
         .collect())
 }
 
-#[derive(Debug, Deserialize)]
-struct ArmNsg {
-    #[serde(default, deserialize_with = "string_or_empty")]
-    id: String,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    name: String,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    location: String,
-    #[serde(default, deserialize_with = "super::lenient::tags")]
-    tags: std::collections::BTreeMap<String, String>,
-    #[serde(default)]
-    properties: Option<NsgProps>,
-}
+type ArmNsg = Envelope<NsgProps>;
 
 #[derive(Debug, Default, Deserialize)]
 struct NsgProps {
@@ -212,17 +176,12 @@ pub async fn security_groups(
     subscription_id: &str,
     errors: &mut Vec<ReadError>,
 ) -> Result<Vec<NetworkSecurityGroup>, ReadError> {
-    let path = format!(
-        "/subscriptions/{subscription_id}/providers/Microsoft.Network/networkSecurityGroups"
-    );
-    let scope = format!("/subscriptions/{subscription_id}");
     let items: Vec<ArmNsg> = client
-        .list(
-            &scope,
+        .list_in_subscription(
+            subscription_id,
+            "providers/Microsoft.Network/networkSecurityGroups",
             "networkSecurityGroups.list",
-            &path,
             NETWORK_API,
-            &[],
             errors,
         )
         .await?;
@@ -252,17 +211,7 @@ pub async fn security_groups(
         .collect())
 }
 
-#[derive(Debug, Deserialize)]
-struct ArmVnet {
-    #[serde(default, deserialize_with = "string_or_empty")]
-    id: String,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    name: String,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    location: String,
-    #[serde(default)]
-    properties: Option<VnetProps>,
-}
+type ArmVnet = Envelope<VnetProps>;
 
 #[derive(Debug, Default, Deserialize)]
 struct VnetProps {
@@ -270,15 +219,7 @@ struct VnetProps {
     subnets: Vec<ArmSubnet>,
 }
 
-#[derive(Debug, Deserialize)]
-struct ArmSubnet {
-    #[serde(default, deserialize_with = "string_or_empty")]
-    id: String,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    name: String,
-    #[serde(default)]
-    properties: Option<SubnetProps>,
-}
+type ArmSubnet = Envelope<SubnetProps>;
 
 #[derive(Debug, Default, Deserialize)]
 struct SubnetProps {
@@ -291,16 +232,12 @@ pub async fn virtual_networks(
     subscription_id: &str,
     errors: &mut Vec<ReadError>,
 ) -> Result<Vec<VirtualNetwork>, ReadError> {
-    let path =
-        format!("/subscriptions/{subscription_id}/providers/Microsoft.Network/virtualNetworks");
-    let scope = format!("/subscriptions/{subscription_id}");
     let items: Vec<ArmVnet> = client
-        .list(
-            &scope,
+        .list_in_subscription(
+            subscription_id,
+            "providers/Microsoft.Network/virtualNetworks",
             "virtualNetworks.list",
-            &path,
             NETWORK_API,
-            &[],
             errors,
         )
         .await?;
@@ -329,13 +266,7 @@ pub async fn virtual_networks(
         .collect())
 }
 
-#[derive(Debug, Deserialize)]
-struct ArmNic {
-    #[serde(default, deserialize_with = "string_or_empty")]
-    id: String,
-    #[serde(default)]
-    properties: Option<NicProps>,
-}
+type ArmNic = Envelope<NicProps>;
 
 #[derive(Debug, Default, Deserialize)]
 struct NicProps {
@@ -360,16 +291,12 @@ pub async fn network_interfaces(
     subscription_id: &str,
     errors: &mut Vec<ReadError>,
 ) -> Result<Vec<NetworkInterface>, ReadError> {
-    let path =
-        format!("/subscriptions/{subscription_id}/providers/Microsoft.Network/networkInterfaces");
-    let scope = format!("/subscriptions/{subscription_id}");
     let items: Vec<ArmNic> = client
-        .list(
-            &scope,
+        .list_in_subscription(
+            subscription_id,
+            "providers/Microsoft.Network/networkInterfaces",
             "networkInterfaces.list",
-            &path,
             NETWORK_API,
-            &[],
             errors,
         )
         .await?;

@@ -2,25 +2,13 @@
 //! evaluation decides which of them receive logs, from diagnostic settings and flow logs.
 
 use super::arm::ArmClient;
-use super::lenient::{arm_id, opt_bool_lenient, opt_nonempty, string_or_empty};
+use super::lenient::{arm_id, opt_bool_lenient, opt_nonempty, Envelope};
 use crate::inventory::{ReadError, StorageAccount};
 use serde::Deserialize;
 
 const STORAGE_API: &str = "2023-05-01";
 
-#[derive(Debug, Deserialize)]
-struct ArmStorage {
-    #[serde(default, deserialize_with = "string_or_empty")]
-    id: String,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    name: String,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    location: String,
-    #[serde(default, deserialize_with = "super::lenient::tags")]
-    tags: std::collections::BTreeMap<String, String>,
-    #[serde(default)]
-    properties: Option<StorageProps>,
-}
+type ArmStorage = Envelope<StorageProps>;
 
 #[derive(Debug, Default, Deserialize)]
 struct StorageProps {
@@ -59,16 +47,12 @@ pub async fn accounts(
     subscription_id: &str,
     errors: &mut Vec<ReadError>,
 ) -> Result<Vec<StorageAccount>, ReadError> {
-    let path =
-        format!("/subscriptions/{subscription_id}/providers/Microsoft.Storage/storageAccounts");
-    let scope = format!("/subscriptions/{subscription_id}");
     let items: Vec<ArmStorage> = client
-        .list(
-            &scope,
+        .list_in_subscription(
+            subscription_id,
+            "providers/Microsoft.Storage/storageAccounts",
             "storageAccounts.list",
-            &path,
             STORAGE_API,
-            &[],
             errors,
         )
         .await?;

@@ -176,10 +176,14 @@ pub async fn list_resources(
     subscription_id: &str,
     errors: &mut Vec<ReadError>,
 ) -> Result<Vec<Resource>, ReadError> {
-    let path = format!("/subscriptions/{subscription_id}/resources");
-    let scope = format!("/subscriptions/{subscription_id}");
     let items: Vec<ArmResource> = client
-        .list(&scope, "resources.list", &path, RESOURCES_API, &[], errors)
+        .list_in_subscription(
+            subscription_id,
+            "resources",
+            "resources.list",
+            RESOURCES_API,
+            errors,
+        )
         .await?;
     Ok(items
         .into_iter()

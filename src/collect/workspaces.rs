@@ -5,7 +5,7 @@
 use super::arm::ArmClient;
 use super::lenient::{
     arm_id, bool_lenient, null_vec, opt_bool_lenient, opt_f64_lenient, opt_nonempty,
-    opt_u32_lenient, string_or_empty,
+    opt_u32_lenient, string_or_empty, Envelope,
 };
 use crate::inventory::{
     LegacySecurityEvents, Read, ReadError, UsageByType, Workspace, WorkspaceTable,
@@ -18,17 +18,7 @@ const DATA_SOURCES_API: &str = "2020-08-01";
 /// Billable GB by data type over 30 days (`Quantity` is MB).
 pub const USAGE_QUERY: &str = "Usage | where TimeGenerated > ago(30d) | where IsBillable == true | summarize GB = sum(Quantity) / 1000. by DataType";
 
-#[derive(Debug, Deserialize)]
-struct ArmWorkspace {
-    #[serde(default, deserialize_with = "string_or_empty")]
-    id: String,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    name: String,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    location: String,
-    #[serde(default)]
-    properties: Option<WorkspaceProps>,
-}
+type ArmWorkspace = Envelope<WorkspaceProps>;
 
 #[derive(Debug, Default, Deserialize)]
 struct WorkspaceProps {
@@ -70,13 +60,7 @@ struct Features {
     resource_permissions: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
-struct ArmTable {
-    #[serde(default, deserialize_with = "string_or_empty")]
-    name: String,
-    #[serde(default)]
-    properties: Option<TableProps>,
-}
+type ArmTable = Envelope<TableProps>;
 
 #[derive(Debug, Default, Deserialize)]
 struct TableProps {
@@ -139,17 +123,12 @@ pub async fn list(
     subscription_id: &str,
     errors: &mut Vec<ReadError>,
 ) -> Result<Vec<Workspace>, ReadError> {
-    let path = format!(
-        "/subscriptions/{subscription_id}/providers/Microsoft.OperationalInsights/workspaces"
-    );
-    let scope = format!("/subscriptions/{subscription_id}");
     let items: Vec<ArmWorkspace> = client
-        .list(
-            &scope,
+        .list_in_subscription(
+            subscription_id,
+            "providers/Microsoft.OperationalInsights/workspaces",
             "workspaces.list",
-            &path,
             WORKSPACES_API,
-            &[],
             errors,
         )
         .await?;
