@@ -370,3 +370,44 @@ async fn login_failure_is_exit_2_without_secrets() {
     assert!(!stderr.contains(CLIENT_SECRET));
     assert_eq!(emu.requests().len(), 0, "nothing read without a token");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workload_identity_federation_from_a_token_file() {
+    // CI OIDC / AKS: no secret, a federated token in AZURE_FEDERATED_TOKEN_FILE.
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("federated-token");
+    std::fs::write(&token_file, "eyJhbGciOiJSUzI1NiJ9.ci-oidc-assertion.sig").unwrap();
+    let snap = dir.path().join("s.json");
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_logposture"))
+        .args([
+            "collect",
+            "--no-usage",
+            "--subscription",
+            S1,
+            "--snapshot-out",
+            snap.to_str().unwrap(),
+            "--arm-endpoint",
+            &emu.url(),
+        ])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::temp_dir())
+        .env("AZURE_TENANT_ID", support::TENANT)
+        .env("AZURE_CLIENT_ID", "00000000-0000-4000-8000-0000000000c1")
+        .env("AZURE_FEDERATED_TOKEN_FILE", &token_file)
+        .env("AZURE_AUTHORITY_HOST", emu.url())
+        .output()
+        .await
+        .unwrap();
+    assert!(snap.exists(), "{}", String::from_utf8_lossy(&output.stderr));
+    let bodies = emu.token_bodies();
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b.contains("client_assertion=") && b.contains("ci-oidc-assertion")),
+        "token requested with the federated assertion: {bodies:?}"
+    );
+    assert!(emu.requests().iter().all(|r| r.authorized));
+}

@@ -428,4 +428,19 @@ fn scan_demo_writes_all_five_files() {
     assert!(std::fs::read_to_string(dir2.path().join("report.html"))
         .unwrap()
         .contains("Since the previous run"));
+    let a = Assessment::load(&logposture::cli::EvalArgs::builtin()).unwrap();
+    let mut r2 = a.assess(
+        &logposture::demo::snapshot(),
+        time::macros::date!(2026 - 11 - 02),
+    );
+    r2.drift = Some(logposture::app::drift(&demo_results(), &r2));
+    let sarif: serde_json::Value =
+        serde_json::from_str(&render::sarif::render(&r2).unwrap()).unwrap();
+    assert_eq!(sarif["runs"][0]["properties"]["drift"]["newFailures"], 0);
+    let junit = render::junit::render(&r2);
+    assert!(
+        junit.contains("name=\"drift.still_failing\""),
+        "drift in JUnit"
+    );
+    roxmltree::Document::parse(&junit).expect("JUnit with drift is XML");
 }

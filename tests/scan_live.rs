@@ -244,7 +244,17 @@ async fn fail_on_and_incomplete_evidence_exit_codes() {
     let base = dir.path().join("relaxed.toml");
     std::fs::write(&base, "[[check]]\nid = \"LP-ENTRA-001\"\nenabled = false\n[[check]]\nid = \"LP-STOR-001\"\nseverity = \"low\"\n[[check]]\nid = \"LP-SEC-001\"\nseverity = \"medium\"\n").unwrap();
     let (code, r, _) = scan(&emu, &["--baseline", base.to_str().unwrap()]).await;
-    assert!(r.findings.iter().all(|f| f.check_id != "LP-ENTRA-001"));
+    let entra: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.check_id == "LP-ENTRA-001")
+        .collect();
+    assert_eq!(entra.len(), 1);
+    assert_eq!(
+        entra[0].status,
+        Status::NotApplicable,
+        "a disabled check is listed as not applicable"
+    );
     assert_eq!(
         code, 3,
         "no gating failure but a forbidden subscription: evidence incomplete"

@@ -248,6 +248,19 @@ pub fn run(snapshot: &Snapshot, baseline: &Baseline) -> Vec<Finding> {
             }
         }
     });
-    let findings: Vec<Finding> = per_check.into_iter().flatten().collect();
+    let mut findings: Vec<Finding> = per_check.into_iter().flatten().collect();
+    // Disabled checks stay visible to auditors: one not-applicable finding for the whole scope.
+    for check in baseline.checks.iter().filter(|c| !c.enabled) {
+        findings.push(check.finding(
+            Status::NotApplicable,
+            "/",
+            None,
+            format!(
+                "Check {} is disabled by the baseline ({}).",
+                check.id, check.source
+            ),
+            json!({ "disabled_at": check.source }),
+        ));
+    }
     findings
 }

@@ -49,6 +49,22 @@ pub fn render_to(r: &Results, out: &mut impl std::io::Write) -> std::io::Result<
         "<testsuites name=\"logposture\" tests=\"{total}\" failures=\"{failures}\" skipped=\"{skipped}\" errors=\"0\" timestamp=\"{}\">",
         xml_escape(&r.finished_at)
     )?;
+    if let Some(d) = &r.drift {
+        // --compare: drift counts as suite properties, which CI test views show.
+        writeln!(out, "  <properties>")?;
+        for (name, value) in [
+            (
+                "drift.previous_finished_at",
+                xml_escape(&d.previous_finished_at),
+            ),
+            ("drift.new_failures", d.new_failures.to_string()),
+            ("drift.resolved", d.resolved.to_string()),
+            ("drift.still_failing", d.still_failing.to_string()),
+        ] {
+            writeln!(out, "    <property name=\"{name}\" value=\"{value}\"/>")?;
+        }
+        writeln!(out, "  </properties>")?;
+    }
     for area in AREAS {
         let cases: Vec<_> = r
             .findings

@@ -91,6 +91,8 @@ struct Run<'a> {
     automation_details: Value,
     invocations: Value,
     results: LazyResults<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<Value>,
 }
 
 fn result(f: &crate::results::Finding, rule_index: usize) -> Value {
@@ -181,6 +183,15 @@ pub fn render_to(r: &Results, w: &mut impl std::io::Write) -> anyhow::Result<()>
                 results: r,
                 index: &index,
             },
+            // --compare: new, resolved and still-failing counts against the previous run.
+            properties: r.drift.as_ref().map(|d| {
+                json!({ "drift": {
+                    "previousFinishedAt": d.previous_finished_at,
+                    "newFailures": d.new_failures,
+                    "resolved": d.resolved,
+                    "stillFailing": d.still_failing,
+                }})
+            }),
         }],
     };
     serde_json::to_writer_pretty(&mut *w, &doc)?;

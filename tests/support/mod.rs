@@ -158,6 +158,10 @@ impl ArmEmulator {
         self.requests().iter().filter(|r| pred(r)).count()
     }
 
+    pub fn token_bodies(&self) -> Vec<String> {
+        self.state.lock().unwrap().token_bodies.clone()
+    }
+
     pub fn tokens_issued(&self) -> usize {
         self.state.lock().unwrap().tokens_issued
     }
