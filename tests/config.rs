@@ -283,40 +283,38 @@ fn checks_list_and_explain() {
     assert!(err.contains("unknown check id"));
 }
 
-#[test]
-fn pricing_file_errors_and_overrides() {
-    let dir = tempfile::tempdir().unwrap();
-    let bad = write(
-        &dir,
-        "p.toml",
-        "[figure.analytics_gbb]\nvalue = 3.0\nsource = \"x\"\n",
-    );
+/// `scan --demo --pricing FILE` with FILE holding `text`: (exit code, stderr).
+fn scan_demo_with_pricing(dir: &tempfile::TempDir, name: &str, text: &str) -> (i32, String) {
+    let p = write(dir, name, text);
     let (code, _, err) = run(&[
         "scan",
         "--demo",
         "--pricing",
-        bad.to_str().unwrap(),
+        p.to_str().unwrap(),
         "--output",
         dir.path().to_str().unwrap(),
     ]);
+    (code, err)
+}
+
+#[test]
+fn pricing_file_errors_name_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, err) = scan_demo_with_pricing(
+        &dir,
+        "p.toml",
+        "[figure.analytics_gbb]\nvalue = 3.0\nsource = \"x\"\n",
+    );
     assert_eq!(code, 2);
     assert!(
         err.contains("p.toml:1") && err.contains("analytics_gbb"),
         "{err}"
     );
-    let nosource = write(
+    let (code, err) = scan_demo_with_pricing(
         &dir,
         "q.toml",
         "[figure.analytics_gb]\nvalue = 3.0\nsource = \"\"\n",
     );
-    let (code, _, err) = run(&[
-        "scan",
-        "--demo",
-        "--pricing",
-        nosource.to_str().unwrap(),
-        "--output",
-        dir.path().to_str().unwrap(),
-    ]);
     assert_eq!(code, 2);
     assert!(err.contains("needs a source"), "{err}");
 }

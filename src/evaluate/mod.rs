@@ -213,6 +213,30 @@ fn evaluate_check(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
     }
 }
 
+/// For checks over one list of every subscription (workspaces, VMs, ...): gate each
+/// subscription (disabled → not applicable, list unreadable → not assessed), then let `judge`
+/// add the findings for each item.
+pub fn for_each_item<'a, T: 'a>(
+    check: &CheckDef,
+    ctx: &'a EvalContext,
+    list: impl Fn(&'a SubscriptionInventory) -> &'a Read<Vec<T>>,
+    what: &str,
+    mut judge: impl FnMut(&'a T, Option<&'a str>, &mut Vec<Finding>),
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for sub in ctx.subscriptions() {
+        let read = list(sub);
+        if let Some(f) = gate(check, sub, read, what) {
+            out.push(f);
+            continue;
+        }
+        for item in read.items() {
+            judge(item, Some(sub.subscription.id.as_str()), &mut out);
+        }
+    }
+    out
+}
+
 /// Evaluate every enabled check; disabled checks yield nothing. Output order is stable.
 pub fn run(snapshot: &Snapshot, baseline: &Baseline) -> Vec<Finding> {
     let ctx = EvalContext::new(snapshot);

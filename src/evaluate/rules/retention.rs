@@ -4,7 +4,7 @@
 
 use super::{check_params, params, RuleKind};
 use crate::evaluate::baseline::CheckDef;
-use crate::evaluate::{gate, EvalContext};
+use crate::evaluate::{for_each_item, EvalContext};
 use crate::inventory::{Workspace, WorkspaceTable};
 use crate::results::{Finding, Status};
 use serde::Deserialize;
@@ -56,14 +56,12 @@ pub const TABLES: RuleKind = RuleKind {
 
 fn workspace(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
     let p: WorkspaceParams = params(check);
-    let mut out = Vec::new();
-    for sub in ctx.subscriptions() {
-        if let Some(f) = gate(check, sub, &sub.workspaces, "the Log Analytics workspaces") {
-            out.push(f);
-            continue;
-        }
-        let sid = Some(sub.subscription.id.as_str());
-        for ws in sub.workspaces.items() {
+    for_each_item(
+        check,
+        ctx,
+        |s| &s.workspaces,
+        "the Log Analytics workspaces",
+        |ws, sid, out| {
             let evidence = json!({ "retention_in_days": ws.retention_in_days, "minimum_days": p.min_days, "sku": ws.sku });
             let mut f = match ws.retention_in_days {
                 None => check.finding(
@@ -96,9 +94,8 @@ fn workspace(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
             };
             f.location = Some(ws.location.clone()).filter(|l| !l.is_empty());
             out.push(f);
-        }
-    }
-    out
+        },
+    )
 }
 
 /// (interactive, total) days in force for a table, and whether each is the table's own value.
@@ -119,21 +116,19 @@ pub fn effective_retention(ws: &Workspace, t: &WorkspaceTable) -> (Option<u32>, 
 
 fn tables(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
     let p: TableParams = params(check);
-    let mut out = Vec::new();
-    for sub in ctx.subscriptions() {
-        if let Some(f) = gate(check, sub, &sub.workspaces, "the Log Analytics workspaces") {
-            out.push(f);
-            continue;
-        }
-        let sid = Some(sub.subscription.id.as_str());
-        for ws in sub.workspaces.items() {
+    for_each_item(
+        check,
+        ctx,
+        |s| &s.workspaces,
+        "the Log Analytics workspaces",
+        |ws, sid, out| {
             let tables = match (&ws.tables.value, &ws.tables.error) {
                 (Some(t), None) => t,
                 (_, Some(e)) => {
                     out.push(check.not_assessed(&ws.id, sid, "the workspace's tables", e));
-                    continue;
+                    return;
                 }
-                _ => continue,
+                _ => return,
             };
             for name in &p.tables {
                 let Some(t) = tables.iter().find(|t| t.name.eq_ignore_ascii_case(name)) else {
@@ -198,7 +193,6 @@ fn tables(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
                 f.location = Some(ws.location.clone()).filter(|l| !l.is_empty());
                 out.push(f);
             }
-        }
-    }
-    out
+        },
+    )
 }

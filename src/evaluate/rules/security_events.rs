@@ -10,7 +10,7 @@
 
 use super::{check_params, params, RuleKind};
 use crate::evaluate::baseline::CheckDef;
-use crate::evaluate::{gate, EvalContext};
+use crate::evaluate::{for_each_item, gate, EvalContext};
 use crate::inventory::{id_key, LegacySecurityEvents};
 use crate::results::{Finding, Status};
 use serde::Deserialize;
@@ -278,14 +278,12 @@ fn vm_coverage(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
 fn legacy_tier(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
     let p: Params = params(check);
     let min = Tier::parse(&p.min_tier).unwrap_or(Tier::Common);
-    let mut out = Vec::new();
-    for sub in ctx.subscriptions() {
-        if let Some(f) = gate(check, sub, &sub.workspaces, "the Log Analytics workspaces") {
-            out.push(f);
-            continue;
-        }
-        let sid = Some(sub.subscription.id.as_str());
-        for ws in sub.workspaces.items() {
+    for_each_item(
+        check,
+        ctx,
+        |s| &s.workspaces,
+        "the Log Analytics workspaces",
+        |ws, sid, out| {
             let tier = match (&ws.security_event_tier.value, &ws.security_event_tier.error) {
                 (_, Some(e)) => {
                     out.push(check.not_assessed(
@@ -294,10 +292,10 @@ fn legacy_tier(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
                         "the workspace's security-event data source",
                         e,
                     ));
-                    continue;
+                    return;
                 }
                 (Some(LegacySecurityEvents { tier: Some(t) }), None) => t.clone(),
-                _ => continue, // no legacy configuration: nothing to judge
+                _ => return, // no legacy configuration: nothing to judge
             };
             let t = Tier::from_legacy(&tier);
             let evidence = json!({ "tier": tier, "minimum_tier": min.name() });
@@ -316,9 +314,8 @@ fn legacy_tier(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
                 check.finding(Status::Fail, &ws.id, sid, format!("Workspace {} collects security events from legacy agents only at tier {tier}; the baseline wants {} (Recommended).", ws.name, min.name()), evidence)
             };
             out.push(f);
-        }
-    }
-    out
+        },
+    )
 }
 
 #[cfg(test)]
