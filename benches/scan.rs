@@ -123,6 +123,15 @@ impl Tenant {
                     n += 1; // its diagnostic settings
                 }
                 match *t {
+                    "Microsoft.Storage/storageAccounts" => {
+                        // blob, file, queue and table services: categories once per type, settings each
+                        for svc in ["blob", "file", "queue", "table"] {
+                            if seen_types.insert(svc) {
+                                n += 1;
+                            }
+                        }
+                        n += 4;
+                    }
                     "Microsoft.Network/networkWatchers" => n += 1, // flow logs
                     "Microsoft.OperationalInsights/workspaces" => n += 3, // tables + 2 data source kinds
                     "Microsoft.Compute/virtualMachines" if is_windows(id) => n += 1, // DCR associations
@@ -202,7 +211,10 @@ impl Emu {
         if lower.ends_with("/diagnosticsettingscategories") {
             let rid = &path
                 [..path.len() - "/providers/Microsoft.Insights/diagnosticSettingsCategories".len()];
+            let storage_service = rid.ends_with("Services/default");
             return match self.by_id.get(&rid.to_ascii_lowercase()) {
+                _ if storage_service => json!({"value": [
+                    {"name": "StorageRead", "properties": {"categoryType": "Logs", "categoryGroups": ["audit", "allLogs"]}}]}),
                 Some((_, true)) => json!({"value": [
                     {"name": "AuditEvent", "properties": {"categoryType": "Logs", "categoryGroups": ["audit", "allLogs"]}},
                     {"name": "AllMetrics", "properties": {"categoryType": "Metrics"}}]}),
@@ -391,13 +403,20 @@ async fn run(p: Params, sequential: bool) -> RunResult {
                 .sum()
         })
         .unwrap_or(0);
+    // Supported resources, plus four storage services per storage account.
     let want: usize = emu
         .tenant
         .resources
         .iter()
         .flatten()
-        .filter(|r| r.2)
-        .count();
+        .map(|r| {
+            if r.1 == "Microsoft.Storage/storageAccounts" {
+                5
+            } else {
+                usize::from(r.2)
+            }
+        })
+        .sum();
     let lost = errors + want.saturating_sub(got);
     if !status.success() {
         eprintln!("logposture exited with {status}; errors in snapshot: {errors}");

@@ -161,6 +161,11 @@ fn prod() -> SubscriptionInventory {
             diag(&nsg_web, "Microsoft.Network/networkSecurityGroups", vec![ds(&nsg_web, "nsg-all", vec![group("allLogs")])]),
             diag(&nsg_data, "Microsoft.Network/networkSecurityGroups", vec![ds(&nsg_data, "nsg-all", vec![group("allLogs")])]),
             diag(&nsg_neu, "Microsoft.Network/networkSecurityGroups", vec![]),
+            diag(
+                &format!("{st}/blobServices/default"),
+                "Microsoft.Storage/storageAccounts/blobServices",
+                vec![ds(&format!("{st}/blobServices/default"), "blob-audit", vec![group("allLogs")])],
+            ),
         ],
         network_watchers: Read::ok(vec![NetworkWatcher { id: nw.clone(), name: "NetworkWatcher_westeurope".into(), location: "westeurope".into(), provisioning_state: Some("Succeeded".into()) }]),
         flow_logs: Read::ok(vec![
@@ -381,6 +386,11 @@ fn dev() -> SubscriptionInventory {
                 )]),
             },
             ResourceDiagnostics {
+                resource_id: format!("{st}/blobServices/default"),
+                resource_type: "Microsoft.Storage/storageAccounts/blobServices".into(),
+                settings: Read::ok(vec![]),
+            },
+            ResourceDiagnostics {
                 resource_id: nsg_orphan.clone(),
                 resource_type: "Microsoft.Network/networkSecurityGroups".into(),
                 settings: Read::ok(vec![]),
@@ -572,6 +582,14 @@ pub fn snapshot() -> Snapshot {
             metric_categories: vec!["Transaction".into(), "Capacity".into()],
             learnt_from: String::new(),
         }),
+    );
+    categories.insert(
+        "microsoft.storage/storageaccounts/blobservices".to_string(),
+        cats(&[
+            ("StorageRead", &["audit", "allLogs"]),
+            ("StorageWrite", &["audit", "allLogs"]),
+            ("StorageDelete", &["audit", "allLogs"]),
+        ]),
     );
     categories.insert(
         "microsoft.compute/virtualmachines".to_string(),

@@ -114,12 +114,19 @@ async fn collect_pages_retries_and_records_failures() {
 
     // Categories are learnt once per resource type, not per resource.
     let category_reads = emu.count(|r| r.path.ends_with("diagnosticSettingsCategories"));
-    let types: std::collections::BTreeSet<String> = s1
+    let mut types: std::collections::BTreeSet<String> = s1
         .resources
         .items()
         .iter()
         .map(|r| r.resource_type.to_lowercase())
         .collect();
+    // Storage accounts' blob/file/queue/table services carry their own data-plane log settings.
+    for svc in logposture::collect::STORAGE_SERVICES {
+        types.insert(format!(
+            "microsoft.storage/storageaccounts/{}",
+            svc.to_lowercase()
+        ));
+    }
     assert_eq!(
         category_reads,
         types.len(),

@@ -551,6 +551,36 @@ async fn collect_subscription(
     inv
 }
 
+/// Storage services whose data-plane logs (StorageRead, StorageWrite, StorageDelete) have their
+/// own diagnostic settings on a child resource the ARM resources list does not return.
+pub const STORAGE_SERVICES: [&str; 4] = [
+    "blobServices",
+    "fileServices",
+    "queueServices",
+    "tableServices",
+];
+
+/// The resources plus each storage account's service children (`{account}/blobServices/default`, ...).
+fn with_storage_services(resources: &[Resource]) -> Vec<Resource> {
+    let mut out = resources.to_vec();
+    for r in resources
+        .iter()
+        .filter(|r| type_key(&r.resource_type) == "microsoft.storage/storageaccounts")
+    {
+        for svc in STORAGE_SERVICES {
+            out.push(Resource {
+                id: format!("{}/{svc}/default", r.id),
+                name: "default".into(),
+                resource_type: format!("Microsoft.Storage/storageAccounts/{svc}"),
+                location: r.location.clone(),
+                kind: None,
+                tags: r.tags.clone(),
+            });
+        }
+    }
+    out
+}
+
 /// Settings of every resource whose type supports diagnostic settings; categories once per type.
 async fn resource_diagnostics(
     client: &ArmClient,
@@ -559,6 +589,8 @@ async fn resource_diagnostics(
     opts: &CollectOptions,
     sink: &ErrorSink,
 ) -> Vec<ResourceDiagnostics> {
+    let with_services = with_storage_services(resources);
+    let resources = with_services.as_slice();
     // Learn each type from its first resource before fanning out, so a type is asked once.
     let mut first_of_type: BTreeMap<String, &Resource> = BTreeMap::new();
     for r in resources {

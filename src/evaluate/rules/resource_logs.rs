@@ -143,7 +143,7 @@ fn evaluate(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
                 .filter(|c| !covered.contains(&c.to_ascii_lowercase()))
                 .cloned()
                 .collect();
-            let name = crate::inventory::last_segment(&rd.resource_id);
+            let name = display_name(&rd.resource_id);
             let evidence = json!({
                 "resource_type": rd.resource_type,
                 "settings": settings_evidence(settings),
@@ -190,12 +190,60 @@ fn evaluate(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
                     evidence,
                 )
             };
+            // Storage service children are not in the resources list: use their account's.
             f.location = locations
                 .get(rd.resource_id.as_str())
+                .or_else(|| parent_of_service(&rd.resource_id).and_then(|p| locations.get(p)))
                 .map(|l| l.to_string())
                 .filter(|l| !l.is_empty());
             out.push(f);
         }
     }
     out
+}
+
+/// `…/storageAccounts/st1/blobServices/default` → `st1/blobServices`; other ids → their name.
+fn display_name(id: &str) -> String {
+    match parent_of_service(id) {
+        Some(parent) => {
+            let svc = id[parent.len()..]
+                .trim_matches('/')
+                .split('/')
+                .next()
+                .unwrap_or_default();
+            format!("{}/{svc}", crate::inventory::last_segment(parent))
+        }
+        None => crate::inventory::last_segment(id),
+    }
+}
+
+/// The storage account of a service child id, if it is one.
+fn parent_of_service(id: &str) -> Option<&str> {
+    let rest = id.strip_suffix("/default")?;
+    let (parent, svc) = rest.rsplit_once('/')?;
+    crate::collect::STORAGE_SERVICES
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(svc))
+        .then_some(parent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_service_children_are_named_after_their_account() {
+        let id = "/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/st1/blobServices/default";
+        assert_eq!(display_name(id), "st1/blobServices");
+        assert_eq!(
+            parent_of_service(id),
+            Some(
+                "/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/st1"
+            )
+        );
+        assert_eq!(
+            display_name("/x/providers/Microsoft.KeyVault/vaults/kv"),
+            "kv"
+        );
+    }
 }
