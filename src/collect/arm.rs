@@ -149,7 +149,7 @@ impl Pacer {
         }
     }
 
-    /// A paced request ended without a usable header (network error, timeout).
+    /// A paced request ended without a remaining count to learn from (429, network error, timeout).
     fn finished(&self, key: &str) {
         if let Some(b) = self.lock().get_mut(key) {
             b.in_flight = b.in_flight.saturating_sub(1);
@@ -198,7 +198,6 @@ impl Pacer {
     fn throttled(&self, key: &str, wait: Duration) {
         let mut buckets = self.lock();
         if let Some(b) = buckets.get_mut(key) {
-            b.in_flight = b.in_flight.saturating_sub(1);
             b.tokens = 0.0;
             // We were too optimistic about the refill: back off multiplicatively.
             b.refill = (b.refill * 0.85).max(0.5);
@@ -260,6 +259,14 @@ const REMAINING_SUB_READS: HeaderName =
     HeaderName::from_static("x-ms-ratelimit-remaining-subscription-reads");
 const REMAINING_TENANT_READS: HeaderName =
     HeaderName::from_static("x-ms-ratelimit-remaining-tenant-reads");
+
+/// ARM's remaining read count for this principal (subscription or tenant bucket).
+fn remaining_reads(headers: &azure_core::headers::Headers) -> Option<f64> {
+    headers
+        .get_optional_str(&REMAINING_SUB_READS)
+        .or_else(|| headers.get_optional_str(&REMAINING_TENANT_READS))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+}
 
 /// `Retry-After` in seconds (or an HTTP date), or `x-ms-retry-after-ms`.
 fn retry_after(headers: &azure_core::headers::Headers) -> Option<Duration> {
@@ -337,30 +344,24 @@ impl Policy for ArmTransport {
             )
             .await;
             drop(permit);
+            if paced {
+                // Settle the token exactly once per attempt: ARM's count when a non-429 answer
+                // carries it, otherwise just the end of the request.
+                let remaining = match &outcome {
+                    Ok(Ok(r)) if r.status() as u16 != 429 => remaining_reads(r.headers()),
+                    _ => None,
+                };
+                match remaining {
+                    Some(r) => self.pacer.observe_remaining(&key, r),
+                    None => self.pacer.finished(&key),
+                }
+            }
             match outcome {
                 Ok(Ok(response)) => {
                     let status = response.status() as u16;
                     let headers = response.headers();
-                    let remaining = headers
-                        .get_optional_str(&REMAINING_SUB_READS)
-                        .or_else(|| headers.get_optional_str(&REMAINING_TENANT_READS))
-                        .and_then(|v| v.trim().parse::<f64>().ok());
-                    if paced {
-                        match (status, remaining) {
-                            // A 429 is accounted for in `throttled` below.
-                            (429, _) => {}
-                            (_, Some(r)) => self.pacer.observe_remaining(&key, r),
-                            (_, None) => self.pacer.finished(&key),
-                        }
-                    }
                     if status == 429 {
                         self.stats.throttled.fetch_add(1, Ordering::Relaxed);
-                    }
-                    if status == 429
-                        && paced
-                        && throttle_attempt >= self.settings.max_throttle_retries
-                    {
-                        self.pacer.finished(&key);
                     }
                     if status == 429 && throttle_attempt < self.settings.max_throttle_retries {
                         throttle_attempt += 1;
@@ -386,9 +387,6 @@ impl Policy for ArmTransport {
                     return Ok(response);
                 }
                 Ok(Err(error)) => {
-                    if paced {
-                        self.pacer.finished(&key);
-                    }
                     if attempt < self.settings.max_retries
                         && matches!(error.kind(), azure_core::error::ErrorKind::Io)
                     {
@@ -400,9 +398,6 @@ impl Policy for ArmTransport {
                     return Err(error);
                 }
                 Err(_elapsed) => {
-                    if paced {
-                        self.pacer.finished(&key);
-                    }
                     if attempt < self.settings.max_retries {
                         attempt += 1;
                         self.stats.retries.fetch_add(1, Ordering::Relaxed);

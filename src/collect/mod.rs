@@ -110,6 +110,16 @@ impl ErrorSink {
         };
         g.extend(es);
     }
+    /// A read's outcome as a `Read`, recording the error when it failed.
+    fn record<T>(&self, result: Result<T, ReadError>) -> Read<T> {
+        match result {
+            Ok(v) => Read::ok(v),
+            Err(e) => {
+                self.push(e.clone());
+                Read::failed(e)
+            }
+        }
+    }
     fn take(&self) -> Vec<ReadError> {
         let mut g = match self.0.lock() {
             Ok(g) => g,
@@ -138,13 +148,7 @@ impl CategoryCache {
             cells.entry(key).or_default().clone()
         };
         cell.get_or_init(|| async {
-            match diagnostics::type_categories(client, &resource.id).await {
-                Ok(c) => Read::ok(c),
-                Err(e) => {
-                    sink.push(e.clone());
-                    Read::failed(e)
-                }
-            }
+            sink.record(diagnostics::type_categories(client, &resource.id).await)
         })
         .await
         .clone()
@@ -189,18 +193,7 @@ pub async fn collect(client: &ArmClient, cloud: &str, opts: &CollectOptions) -> 
     });
 
     let categories = CategoryCache::default();
-    let entra = async {
-        let mut item_errors = Vec::new();
-        let r = entra::tenant_settings(client, &mut item_errors).await;
-        sink.extend(item_errors);
-        match r {
-            Ok(v) => Read::ok(v),
-            Err(e) => {
-                sink.push(e.clone());
-                Read::failed(e)
-            }
-        }
-    };
+    let entra = read_list(&sink, async |e| entra::tenant_settings(client, e).await);
     let subs = stream::iter(subscriptions.iter().cloned())
         .map(|s| {
             let sink = sink.clone();
@@ -359,13 +352,7 @@ where
     let mut item_errors = Vec::new();
     let result = f(&mut item_errors).await;
     sink.extend(item_errors);
-    match result {
-        Ok(v) => Read::ok(v),
-        Err(e) => {
-            sink.push(e.clone());
-            Read::failed(e)
-        }
-    }
+    sink.record(result)
 }
 
 async fn collect_subscription(
@@ -401,15 +388,7 @@ async fn collect_subscription(
         return inv;
     }
 
-    let activity = async {
-        match diagnostics::activity_log_settings(client, sid).await {
-            Ok(v) => Read::ok(v),
-            Err(e) => {
-                sink.push(e.clone());
-                Read::failed(e)
-            }
-        }
-    };
+    let activity = async { sink.record(diagnostics::activity_log_settings(client, sid).await) };
     let network = async {
         let watchers = read_list(sink, async |e| network::watchers(client, sid, e).await).await;
         let mut flow_logs = Vec::new();
@@ -624,13 +603,7 @@ async fn resource_diagnostics(
             let settings = match category_error {
                 // Support unknown: the settings are not assessed; the one failed read is already recorded.
                 Some(e) => Read::failed(e),
-                None => match diagnostics::resource_settings(client, &r.id).await {
-                    Ok(v) => Read::ok(v),
-                    Err(e) => {
-                        sink.push(e.clone());
-                        Read::failed(e)
-                    }
-                },
+                None => sink.record(diagnostics::resource_settings(client, &r.id).await),
             };
             ResourceDiagnostics {
                 resource_id: r.id.clone(),
