@@ -41,6 +41,17 @@ fn read_file(p: &Path, what: &str) -> anyhow::Result<(String, String)> {
     Ok((p.display().to_string(), text))
 }
 
+/// A results.json read back (`--compare`, `merge`); errors name file, line and column.
+fn parse_results(name: &str, text: &str) -> anyhow::Result<Results> {
+    serde_json::from_str(text).map_err(|e| {
+        config_err(format!(
+            "{name}:{}:{}: not a logposture results.json: {e}",
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
 pub fn load_baseline(files: &[PathBuf]) -> anyhow::Result<Baseline> {
     let texts = files
         .iter()
@@ -78,13 +89,7 @@ impl Assessment {
         let previous = match &args.compare {
             Some(p) => {
                 let (name, text) = read_file(p, "previous results")?;
-                Some(serde_json::from_str::<Results>(&text).map_err(|e| {
-                    config_err(format!(
-                        "{name}:{}:{}: not a logposture results.json: {e}",
-                        e.line(),
-                        e.column()
-                    ))
-                })?)
+                Some(parse_results(&name, &text)?)
             }
             None => None,
         };
@@ -102,7 +107,13 @@ impl Assessment {
     pub fn assess(&self, snapshot: &Snapshot, today: time::Date) -> Results {
         let mut findings = evaluate::run(snapshot, &self.baseline);
         let notes = suppressions::apply(&mut findings, &self.suppressions, today);
-        let cost = estimate::apply(&mut findings, snapshot, &self.cost_model, self.entra_users);
+        let cost = estimate::apply(
+            &mut findings,
+            snapshot,
+            &self.baseline,
+            &self.cost_model,
+            self.entra_users,
+        );
         let mut results = Results {
             schema_version: RESULTS_SCHEMA_VERSION,
             tool: crate::inventory::ToolInfo::current(),
@@ -243,17 +254,29 @@ fn write_snapshot(path: &Path, snap: &Snapshot) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write snapshot {}", path.display()))
 }
 
-fn report(
-    results: &Results,
-    out: &OutputArgs,
-    templates: &Templates,
-    formats: &[Format],
-) -> anyhow::Result<()> {
-    let written = render::write_all(results, formats, &out.output, templates)?;
-    if !out.quiet {
-        summary_line(results, &written);
+/// Where and how reports are written: checked before any Azure read.
+struct Reporter<'a> {
+    out: &'a OutputArgs,
+    formats: Vec<Format>,
+    templates: Templates,
+}
+
+impl<'a> Reporter<'a> {
+    fn load(out: &'a OutputArgs) -> anyhow::Result<Self> {
+        Ok(Self {
+            out,
+            formats: Format::parse_list(&out.format).map_err(config_err)?,
+            templates: Templates::load(out.templates.as_deref()).map_err(config_err)?,
+        })
     }
-    Ok(())
+
+    fn write(&self, results: &Results) -> anyhow::Result<()> {
+        let written = render::write_all(results, &self.formats, &self.out.output, &self.templates)?;
+        if !self.out.quiet {
+            summary_line(results, &written);
+        }
+        Ok(())
+    }
 }
 
 fn summary_line(r: &Results, written: &[PathBuf]) {
@@ -285,9 +308,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Scan(args) => {
             let assessment = Assessment::load(&args.eval)?;
-            let formats = Format::parse_list(&args.output.format).map_err(config_err)?;
-            let templates =
-                Templates::load(args.output.templates.as_deref()).map_err(config_err)?;
+            let reporter = Reporter::load(&args.output)?;
             let snapshot = if args.demo {
                 crate::demo::snapshot()
             } else {
@@ -297,7 +318,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 write_snapshot(p, &snapshot)?;
             }
             let results = assessment.assess(&snapshot, today());
-            report(&results, &args.output, &templates, &formats)?;
+            reporter.write(&results)?;
             Ok(results.exit_code(assessment.fail_on))
         }
         Command::Collect(args) => {
@@ -318,19 +339,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Evaluate(args) => {
             let assessment = Assessment::load(&args.eval)?;
-            let formats = Format::parse_list(&args.output.format).map_err(config_err)?;
-            let templates =
-                Templates::load(args.output.templates.as_deref()).map_err(config_err)?;
+            let reporter = Reporter::load(&args.output)?;
             let snapshot = Snapshot::load(&args.snapshot).map_err(config_err)?;
             let results = assessment.assess(&snapshot, today());
-            report(&results, &args.output, &templates, &formats)?;
+            reporter.write(&results)?;
             Ok(results.exit_code(assessment.fail_on))
         }
         Command::Checks(args) => checks(args),
         Command::Merge(args) => {
-            let formats = Format::parse_list(&args.output.format).map_err(config_err)?;
-            let templates =
-                Templates::load(args.output.templates.as_deref()).map_err(config_err)?;
+            let reporter = Reporter::load(&args.output)?;
             let mut texts = Vec::new();
             for p in &args.inputs {
                 texts.push(read_file(p, "shard file")?);
@@ -353,21 +370,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             } else {
                 let mut parts = Vec::new();
                 for (name, text) in &texts {
-                    let r: Results = serde_json::from_str(text).map_err(|e| {
-                        config_err(format!(
-                            "{name}:{}:{}: not a logposture results.json or snapshot: {e}",
-                            e.line(),
-                            e.column()
-                        ))
-                    })?;
-                    parts.push(r);
+                    parts.push(parse_results(name, text)?);
                 }
                 (
                     crate::merge::merge(parts).map_err(config_err)?,
                     args.eval.fail_on,
                 )
             };
-            report(&merged, &args.output, &templates, &formats)?;
+            reporter.write(&merged)?;
             Ok(merged.exit_code(fail_on))
         }
     }
@@ -429,12 +439,7 @@ fn checks(args: ChecksArgs) -> anyhow::Result<i32> {
             }
             writeln!(out, "\nRemediation\n{}", c.remediation.trim())?;
             writeln!(out, "\nReferences\n{}", c.references.join("\n"))?;
-            let basis = estimate::model::basis_for_area(&c.area).filter(|_| {
-                !matches!(
-                    c.kind.as_str(),
-                    "flow_log_retention" | "nsg_flow_log_retirement"
-                )
-            });
+            let basis = estimate::model::basis_for_kind(&c.kind);
             writeln!(
                 out,
                 "\nCost basis\n{}",

@@ -7,11 +7,12 @@
 
 pub mod model;
 
+use crate::evaluate::baseline::Baseline;
 use crate::inventory::{type_key, Snapshot};
 use crate::results::{CostEstimate, Finding, Status};
 use model::CostModel;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Days per month used for monthly figures.
 pub const DAYS_PER_MONTH: f64 = 30.0;
@@ -180,8 +181,11 @@ fn entra_category(
 }
 
 /// Cost of a finding that is a logging gap; None for findings that are not.
+/// Cost of closing the gap a finding of rule `kind` reports; None for kinds that are not
+/// logging gaps (alerts, Defender plans, storage protection, custom property checks).
 pub fn for_finding(
     f: &Finding,
+    kind: &str,
     snapshot: &Snapshot,
     measured: &Measured,
     users: &EntraUsers,
@@ -199,8 +203,8 @@ pub fn for_finding(
             })
             .unwrap_or_default()
     };
-    match f.area.as_str() {
-        "entra-logs" => {
+    match kind {
+        "entra_logs" => {
             let mut cats = strs("missing");
             cats.extend(strs("disabled"));
             if cats.is_empty() {
@@ -219,8 +223,8 @@ pub fn for_finding(
             }
             Some(estimate(gb, gb * price * DAYS_PER_MONTH, method, format!("{}; at {} per GB (Analytics).", parts.join("; "), m.money(price))))
         }
-        "activity-log" => Some(estimate(0.0, 0.0, "model", "AzureActivity ingestion into Log Analytics is free; only storage-account archive or retention beyond the free days costs.".into())),
-        "resource-logs" => {
+        "activity_log_export" => Some(estimate(0.0, 0.0, "model", "AzureActivity ingestion into Log Analytics is free; only storage-account archive or retention beyond the free days costs.".into())),
+        "resource_logs" => {
             let t = ev.get("resource_type").and_then(Value::as_str).map(type_key).unwrap_or_default();
             let (mb, src) = m.resource_log_mb_day(&t);
             let required = strs("required").len().max(1) as f64;
@@ -229,7 +233,7 @@ pub fn for_finding(
             let gb = mb / 1000.0 * share;
             Some(estimate(gb, gb * price * DAYS_PER_MONTH, "model", format!("{mb} MB/day for {t} ({src}) × {:.0}% of categories missing; at {} per GB.", share * 100.0, m.money(price))))
         }
-        "flow-logs" if f.check_id_kind_is_coverage() => {
+        "flow_log_coverage" => {
             let per = m.value("flow_log_gb_per_target_day");
             let calibrated = measured.by_type_gb_day.get("NTANetAnalytics").or(measured.by_type_gb_day.get("AzureNetworkAnalytics_CL")).copied();
             // Measured traffic-analytics volume comes from the flow logs that feed it.
@@ -241,12 +245,12 @@ pub fn for_finding(
             let usd = gb * DAYS_PER_MONTH * (m.price("flow_log_collection_gb") + m.price("blob_cool_gb_month"));
             Some(estimate(gb, usd, method, format!("{basis}; collection {} per GB plus cool storage {} per GB-month.", m.money(m.price("flow_log_collection_gb")), m.money(m.price("blob_cool_gb_month")))))
         }
-        "flow-logs" if f.check_id_kind_is_traffic_analytics() => {
+        "flow_log_traffic_analytics" => {
             let gb = m.value("flow_log_gb_per_target_day");
             let p = m.price("traffic_analytics_60min_gb");
             Some(estimate(gb, gb * DAYS_PER_MONTH * (p + price), "model", format!("{gb} GB/day of flow logs × traffic analytics processing {} per GB (60-minute) plus ingestion into Analytics at {}.", m.money(p), m.money(price))))
         }
-        "security-events" => {
+        "security_event_coverage" | "security_event_legacy_tier" => {
             let current = ev.get("dcr_tier").and_then(Value::as_str).or(ev.get("tier").and_then(Value::as_str)).unwrap_or("None");
             let target = ev.get("minimum_tier").and_then(Value::as_str).unwrap_or("Common");
             let vol = |t: &str| match t.to_ascii_lowercase().as_str() {
@@ -268,23 +272,20 @@ pub fn for_finding(
             };
             Some(estimate(gb, gb * price * DAYS_PER_MONTH, method, format!("{basis}; at {} per GB. Defender for Servers Plan 2 includes {} GB/day per server of free security data.", m.money(price), m.value("defender_servers_p2_allowance_gb_day"))))
         }
-        "retention" => retention_cost(f, snapshot, m),
+        "workspace_retention" => retention_cost(f, snapshot, m, false),
+        "table_retention" => retention_cost(f, snapshot, m, true),
         _ => None,
     }
 }
 
-impl Finding {
-    fn check_id_kind_is_coverage(&self) -> bool {
-        self.evidence.get("covered_by").is_some()
-            || self.evidence.get("subnets_without_own_flow_log").is_some()
-    }
-    fn check_id_kind_is_traffic_analytics(&self) -> bool {
-        self.evidence.get("traffic_analytics_enabled").is_some()
-    }
-}
-
-/// Raising retention: extra GB kept × price per GB-month, from the workspace's measured volume.
-fn retention_cost(f: &Finding, snapshot: &Snapshot, m: &CostModel) -> Option<CostEstimate> {
+/// Raising retention: extra GB kept × price per GB-month, from the workspace's measured volume
+/// (the whole workspace, or one table when `table_level`).
+fn retention_cost(
+    f: &Finding,
+    snapshot: &Snapshot,
+    m: &CostModel,
+    table_level: bool,
+) -> Option<CostEstimate> {
     let ev = &f.evidence;
     let ws = snapshot
         .inventory
@@ -315,8 +316,8 @@ fn retention_cost(f: &Finding, snapshot: &Snapshot, m: &CostModel) -> Option<Cos
             .sum()
     };
     let num = |k: &str| ev.get(k).and_then(Value::as_f64);
-    if let Some(min) = num("minimum_days") {
-        // Workspace retention.
+    if !table_level {
+        let min = num("minimum_days").unwrap_or(0.0);
         let cur = num("retention_in_days").unwrap_or(30.0);
         let gb = gb_day_of(None);
         let extra_days = (min.max(free) - cur.max(free)).max(0.0);
@@ -361,13 +362,20 @@ pub fn best_commitment(gb_day: f64, m: &CostModel) -> Value {
     best
 }
 
-/// Attach costs to failing logging findings and build the `cost` section of results.
+/// Attach costs to failing logging findings and build the `cost` section of results. The
+/// baseline says which rule kind produced each finding, and so which cost model applies.
 pub fn apply(
     findings: &mut [Finding],
     snapshot: &Snapshot,
+    baseline: &Baseline,
     m: &CostModel,
     entra_users_flag: Option<u64>,
 ) -> Value {
+    let kinds: HashMap<String, String> = baseline
+        .checks
+        .iter()
+        .map(|c| (c.id.clone(), c.kind.clone()))
+        .collect();
     let measured = measure(snapshot, m);
     let users = entra_users(entra_users_flag, &measured, m);
     let mut gap_gb = 0.0;
@@ -378,7 +386,10 @@ pub fn apply(
         .iter_mut()
         .filter(|f| matches!(f.status, Status::Fail | Status::Suppressed))
     {
-        if let Some(c) = for_finding(f, snapshot, &measured, &users, m) {
+        let Some(kind) = kinds.get(&f.check_id) else {
+            continue;
+        };
+        if let Some(c) = for_finding(f, kind, snapshot, &measured, &users, m) {
             if f.status == Status::Fail {
                 gap_gb += c.gb_per_day;
                 gap_usd += c.usd_per_month;
