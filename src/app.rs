@@ -217,6 +217,10 @@ async fn collect_live(
         },
         pace: !azure.sequential,
         request_timeout: Duration::from_secs(azure.request_timeout.max(1)),
+        throttle_budget: Duration::from_secs(azure.throttle_budget),
+        deadline: Some(
+            tokio::time::Instant::now() + Duration::from_secs(azure.max_duration.max(1)),
+        ),
         bucket_size: azure.arm_bucket,
         refill_per_second: azure.arm_refill,
         ..TransportSettings::default()
@@ -245,6 +249,41 @@ async fn collect_live(
     Ok(collect::collect(&client, &cloud.name, &opts).await)
 }
 
+/// An identity that sees nothing, a management group that does not exist, a subscription list
+/// that could not be read: a gate must not go green on them. Exit 2 unless `--allow-empty`.
+fn check_scope_not_empty(snapshot: &Snapshot, scope: &ScopeArgs) -> anyhow::Result<()> {
+    if !snapshot.scope.subscriptions.is_empty() || scope.allow_empty {
+        return Ok(());
+    }
+    let scope_error = snapshot.errors.iter().find(|e| {
+        e.operation == "subscriptions.list" || e.operation == "managementGroups.descendants"
+    });
+    // One shard of a matrix may get no subscription while the others cover the estate; the
+    // merged report is where an empty estate shows.
+    if scope.shard.is_some() && scope_error.is_none() {
+        return Ok(());
+    }
+    let why = match (&scope.management_group, scope_error) {
+        (Some(group), Some(e)) if e.status == Some(404) => format!(
+            "management group {group:?} was not found, or this identity cannot see it ({})",
+            e.summary()
+        ),
+        (Some(group), Some(e)) => format!(
+            "the subscriptions of management group {group:?} could not be read ({})",
+            e.summary()
+        ),
+        (Some(group), None) => format!("management group {group:?} holds no subscription"),
+        (None, Some(e)) => format!("the subscription list could not be read ({})", e.summary()),
+        (None, None) if !scope.exclude_subscriptions.is_empty() => {
+            "every visible subscription was excluded (--exclude-subscription)".into()
+        }
+        (None, None) => "this identity can see no subscription: give it Reader on the subscriptions (or a management group) to scan".into(),
+    };
+    Err(config_err(format!(
+        "nothing to scan: {why}. Pass --allow-empty to accept an empty scope."
+    )))
+}
+
 fn write_snapshot(path: &Path, snap: &Snapshot) -> anyhow::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -263,6 +302,7 @@ struct Reporter<'a> {
 
 impl<'a> Reporter<'a> {
     fn load(out: &'a OutputArgs) -> anyhow::Result<Self> {
+        render::check_writable(&out.output).map_err(|e| config_err(format!("{e:#}")))?;
         Ok(Self {
             out,
             formats: Format::parse_list(&out.format).map_err(config_err)?,
@@ -317,13 +357,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             if let Some(p) = &args.snapshot_out {
                 write_snapshot(p, &snapshot)?;
             }
+            if !args.demo {
+                check_scope_not_empty(&snapshot, &args.scope)?;
+            }
             let results = assessment.assess(&snapshot, today());
             reporter.write(&results)?;
             Ok(results.exit_code(assessment.fail_on))
         }
         Command::Collect(args) => {
             let snapshot = collect_live(&args.scope, &args.azure, args.quiet).await?;
+            // Written first: even an empty or failed scope is evidence of what ARM answered.
             write_snapshot(&args.snapshot_out, &snapshot)?;
+            check_scope_not_empty(&snapshot, &args.scope)?;
             if !args.quiet {
                 let _ = writeln!(
                     std::io::stderr(),

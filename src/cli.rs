@@ -46,6 +46,9 @@ pub struct ScopeArgs {
     /// Scan only shard K of N (subscriptions split by a stable hash of their id).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<Shard>,
+    /// Accept a scope with no subscription in it (otherwise exit 2: nothing scanned is no pass).
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 #[derive(Debug, Args)]
@@ -62,9 +65,18 @@ pub struct AzureArgs {
     /// Requests in flight at most.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
-    /// Seconds before a request without an answer is retried.
+    /// Seconds one request may take, headers and whole body (the token request too); a read
+    /// that takes longer is given up and reported as not assessed.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub request_timeout: u64,
+    /// Seconds one read may spend waiting on ARM throttling (429 Retry-After) in all, before it
+    /// is given up as not assessed.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub throttle_budget: u64,
+    /// Seconds the whole collection may take; after that, whatever is unread is not assessed
+    /// and the reports are written with what was collected.
+    #[arg(long, default_value_t = 4 * 3600, value_name = "SECONDS")]
+    pub max_duration: u64,
     /// Do not query workspaces' Usage tables (no Log Analytics Reader needed; cost not measured).
     #[arg(long)]
     pub no_usage: bool,

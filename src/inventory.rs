@@ -399,10 +399,13 @@ pub struct FlowLog {
     pub enabled: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_id: Option<String>,
-    /// `retentionPolicy.enabled`; false means nothing is deleted.
-    pub retention_enabled: bool,
-    /// `retentionPolicy.days`; 0 means kept indefinitely.
-    pub retention_days: u32,
+    /// `retentionPolicy.enabled`; false means nothing is deleted. None: not reported or not
+    /// readable (unknown, never "nothing is deleted").
+    #[serde(default)]
+    pub retention_enabled: Option<bool>,
+    /// `retentionPolicy.days`; 0 means kept indefinitely. None: not reported or not readable.
+    #[serde(default)]
+    pub retention_days: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

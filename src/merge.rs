@@ -7,10 +7,43 @@ use crate::results::{Results, Summary};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
+/// Shards cover disjoint subscriptions. The same subscription in two inputs (the same shard
+/// given twice, shards of different splits) would count its cost and errors twice: refused,
+/// naming the subscription.
+fn reject_overlap<'a>(
+    inputs: impl Iterator<Item = (Option<&'a str>, Vec<&'a str>)>,
+) -> anyhow::Result<()> {
+    let mut owner: std::collections::BTreeMap<String, String> = Default::default();
+    for (i, (shard, subs)) in inputs.enumerate() {
+        let label = match shard {
+            Some(s) => format!("input {} (shard {s})", i + 1),
+            None => format!("input {}", i + 1),
+        };
+        for sub in subs {
+            if let Some(first) = owner.insert(sub.to_ascii_lowercase(), label.clone()) {
+                anyhow::bail!(
+                    "subscription {sub} is in {first} and in {label}: the inputs overlap (the same shard twice?); give each shard once"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn merge(mut parts: Vec<Results>) -> anyhow::Result<Results> {
     if parts.is_empty() {
         anyhow::bail!("nothing to merge");
     }
+    reject_overlap(parts.iter().map(|p| {
+        (
+            p.scope.shard.as_deref(),
+            p.scope
+                .subscriptions
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect(),
+        )
+    }))?;
     parts.sort_by(|a, b| a.scope.shard.cmp(&b.scope.shard));
     let tenants: BTreeSet<String> = parts.iter().filter_map(|p| p.tenant_id.clone()).collect();
     if tenants.len() > 1 {
@@ -45,7 +78,12 @@ pub fn merge(mut parts: Vec<Results>) -> anyhow::Result<Results> {
                 merged.findings.push(f);
             }
         }
-        merged.errors.extend(p.errors);
+        // Tenant-level reads (Entra) fail the same way in every shard: one entry each.
+        for e in p.errors {
+            if !merged.errors.contains(&e) {
+                merged.errors.push(e);
+            }
+        }
         merged.suppression_notes.extend(p.suppression_notes);
         merged.cost = add_costs(&merged.cost, &p.cost);
     }
@@ -107,6 +145,16 @@ pub fn merge_snapshots(mut parts: Vec<Snapshot>) -> anyhow::Result<Snapshot> {
     if tenants.len() > 1 {
         anyhow::bail!("the snapshots come from different tenants; merge shards of one scan only");
     }
+    reject_overlap(parts.iter().map(|p| {
+        (
+            p.scope.shard.as_deref(),
+            p.scope
+                .subscriptions
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect(),
+        )
+    }))?;
     parts.sort_by(|a, b| a.scope.shard.cmp(&b.scope.shard));
     let mut merged = parts.remove(0);
     merged.scope.shard = None;
@@ -146,7 +194,11 @@ pub fn merge_snapshots(mut parts: Vec<Snapshot>) -> anyhow::Result<Snapshot> {
         {
             merged.inventory.entra_diagnostic_settings = p.inventory.entra_diagnostic_settings;
         }
-        merged.errors.extend(p.errors);
+        for e in p.errors {
+            if !merged.errors.contains(&e) {
+                merged.errors.push(e);
+            }
+        }
         merged.stats.requests += p.stats.requests;
         merged.stats.retries += p.stats.retries;
         merged.stats.throttled += p.stats.throttled;

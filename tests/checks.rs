@@ -125,8 +125,8 @@ fn flow_log(target: &str, retention_enabled: bool, days: u32, ta: bool) -> FlowL
         target_resource_id: target.into(),
         enabled: true,
         storage_id: Some(st_id()),
-        retention_enabled,
-        retention_days: days,
+        retention_enabled: Some(retention_enabled),
+        retention_days: Some(days),
         traffic_analytics_enabled: ta,
         traffic_analytics_interval_minutes: Some(60),
         ..Default::default()

@@ -1,7 +1,7 @@
 //! Activity-log alert rules of a subscription (`Microsoft.Insights/activityLogAlerts`).
 
 use super::arm::ArmClient;
-use super::lenient::{arm_id, null_vec, string_or_empty, Envelope};
+use super::lenient::{arm_id, null_vec, require_properties, string_or_empty, Envelope};
 use crate::inventory::{ActivityLogAlert, AlertCondition, ReadError};
 use serde::Deserialize;
 
@@ -11,7 +11,10 @@ type ArmAlert = Envelope<AlertProps>;
 
 #[derive(Debug, Default, Deserialize)]
 struct AlertProps {
-    #[serde(default, deserialize_with = "bool_lenient_default_true")]
+    #[serde(
+        default = "enabled_by_default",
+        deserialize_with = "bool_lenient_default_true"
+    )]
     enabled: bool,
     #[serde(default, deserialize_with = "null_vec")]
     scopes: Vec<String>,
@@ -21,9 +24,21 @@ struct AlertProps {
     actions: Option<Actions>,
 }
 
-/// ARM omits `enabled` when it is the default (true).
+fn enabled_by_default() -> bool {
+    true
+}
+
+/// ARM omits `enabled` when it is the default (true). A value that is there but cannot be
+/// read makes the item unreadable (not assessed), never an enabled alert.
 fn bool_lenient_default_true<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    Ok(super::lenient::opt_bool_lenient(d)?.unwrap_or(true))
+    let v = Option::<serde_json::Value>::deserialize(d)?;
+    match v {
+        None | Some(serde_json::Value::Null) => Ok(true),
+        Some(v) => super::lenient::opt_bool_lenient(v)
+            .ok()
+            .flatten()
+            .ok_or_else(|| serde::de::Error::custom("`enabled` is not a boolean")),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -72,6 +87,7 @@ pub async fn activity_log_alerts(
             errors,
         )
         .await?;
+    let items = require_properties(items, "activityLogAlerts.list", errors);
     Ok(items
         .into_iter()
         .map(|a| {

@@ -7,6 +7,7 @@
 //! The generated Monitor client gets the same transport, so its calls are paced and counted too.
 //! Failed reads come back as [`ReadError`] values for the snapshot; nothing here aborts a scan.
 
+use super::guard::{self, GuardedCredential, Secrets};
 use crate::inventory::ReadError;
 use async_trait::async_trait;
 use azure_core::auth::TokenCredential;
@@ -43,6 +44,14 @@ pub struct TransportSettings {
     pub refill_per_second: f64,
     /// Pace reads per subscription (off only for the benchmark's naive client).
     pub pace: bool,
+    /// Longest a read may spend waiting on 429s in all; a `Retry-After` beyond what is left
+    /// gives the read up (not assessed) instead of holding the scan.
+    pub throttle_budget: Duration,
+    /// End of the whole scan (`--max-duration`): after it no request starts, waits are cut
+    /// short, and what is unread is not assessed.
+    pub deadline: Option<Instant>,
+    /// Largest response body accepted; a larger one is a failed read, not an allocation.
+    pub max_body_bytes: usize,
 }
 
 impl Default for TransportSettings {
@@ -58,6 +67,9 @@ impl Default for TransportSettings {
             bucket_size: 250.0,
             refill_per_second: 25.0,
             pace: true,
+            throttle_budget: Duration::from_secs(300),
+            deadline: None,
+            max_body_bytes: 256 << 20,
         }
     }
 }
@@ -225,15 +237,18 @@ pub fn bucket_key(path: &str) -> String {
 pub struct ArmTransport {
     http: Arc<dyn HttpClient>,
     settings: TransportSettings,
+    /// Where requests may go (ARM and Log Analytics): the bearer token goes with every one.
+    allowed_origins: Vec<url::Origin>,
     pacer: Pacer,
     in_flight: Semaphore,
     pub stats: TransportStats,
 }
 
 impl ArmTransport {
-    pub fn new(settings: TransportSettings) -> Self {
+    pub fn new(settings: TransportSettings, allowed: &[&Url]) -> Self {
         Self {
             http: azure_core::new_http_client(),
+            allowed_origins: allowed.iter().map(|u| u.origin()).collect(),
             pacer: Pacer::new(settings.bucket_size, settings.refill_per_second),
             in_flight: Semaphore::new(settings.concurrency.max(1)),
             settings,
@@ -310,6 +325,78 @@ fn is_retryable_status(status: u16) -> bool {
     matches!(status, 408 | 500 | 502 | 503 | 504)
 }
 
+/// Why a request was not sent or not finished: an error the read records (never retried).
+fn transport_error(
+    status: Option<azure_core::StatusCode>,
+    code: &str,
+    message: String,
+) -> azure_core::Error {
+    match status {
+        Some(s) => azure_core::Error::message(
+            azure_core::error::ErrorKind::HttpResponse {
+                status: s,
+                error_code: Some(code.to_string()),
+            },
+            message,
+        ),
+        None => azure_core::Error::message(
+            azure_core::error::ErrorKind::Other,
+            format!("{code}: {message}"),
+        ),
+    }
+}
+
+impl ArmTransport {
+    /// Time left before the scan's deadline (None: no deadline).
+    fn left(&self) -> Option<Duration> {
+        self.settings
+            .deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+    }
+
+    fn past_deadline(&self) -> bool {
+        self.left().is_some_and(|l| l.is_zero())
+    }
+
+    /// Sleep, but never past the scan's deadline.
+    async fn sleep(&self, wait: Duration) {
+        let wait = self.left().map_or(wait, |l| wait.min(l));
+        tokio::time::sleep(wait).await;
+    }
+
+    /// One attempt: headers and the whole body within the request timeout (and the scan's
+    /// deadline), the body buffered so that no later reader can stall on it.
+    async fn attempt(&self, request: &Request) -> Option<azure_core::Result<azure_core::Response>> {
+        let limit = self.left().map_or(self.settings.request_timeout, |l| {
+            l.min(self.settings.request_timeout)
+        });
+        let max = self.settings.max_body_bytes;
+        tokio::time::timeout(limit, async {
+            let response = self.http.execute_request(request).await?;
+            let (status, headers, mut body) = response.deconstruct();
+            let mut buf = Vec::new();
+            while let Some(chunk) = futures::StreamExt::next(&mut body).await {
+                let chunk = chunk?;
+                if buf.len() + chunk.len() > max {
+                    return Err(transport_error(
+                        None,
+                        "ResponseTooLarge",
+                        format!("the response body is larger than {} MiB", max >> 20),
+                    ));
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(azure_core::Response::new(
+                status,
+                headers,
+                Box::pin(azure_core::BytesStream::new(buf)),
+            ))
+        })
+        .await
+        .ok()
+    }
+}
+
 #[async_trait]
 impl Policy for ArmTransport {
     async fn send(
@@ -319,36 +406,58 @@ impl Policy for ArmTransport {
         _next: &[Arc<dyn Policy>],
     ) -> PolicyResult {
         normalise_path(request.url_mut());
+        // The last line of defence: whatever built this URL, the token only goes to ARM.
+        if !self.allowed_origins.contains(&request.url().origin()) {
+            return Err(transport_error(
+                None,
+                "ForeignHost",
+                format!(
+                    "refused to send a request to {}: not the ARM or Log Analytics endpoint",
+                    request.url().origin().ascii_serialization()
+                ),
+            ));
+        }
         let key = bucket_key(request.url().path());
         let paced = self.settings.pace
             && (request.url().path().starts_with("/subscriptions")
                 || request.url().path().starts_with("/providers"));
         let mut attempt: u32 = 0;
         let mut throttle_attempt: u32 = 0;
+        let mut throttle_waited = Duration::ZERO;
         loop {
+            if self.past_deadline() {
+                return Err(transport_error(
+                    None,
+                    "ScanDeadline",
+                    "the scan reached --max-duration before this read".into(),
+                ));
+            }
             if paced {
                 loop {
                     let wait = self.pacer.try_take(&key);
                     if wait.is_zero() {
                         break;
                     }
+                    if self.past_deadline() {
+                        return Err(transport_error(
+                            None,
+                            "ScanDeadline",
+                            "the scan reached --max-duration before this read".into(),
+                        ));
+                    }
                     self.stats.paced_waits.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(wait).await;
+                    self.sleep(wait).await;
                 }
             }
             let permit = self.in_flight.acquire().await;
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
-            let outcome = tokio::time::timeout(
-                self.settings.request_timeout,
-                self.http.execute_request(request),
-            )
-            .await;
+            let outcome = self.attempt(request).await;
             drop(permit);
             if paced {
                 // Settle the token exactly once per attempt: ARM's count when a non-429 answer
                 // carries it, otherwise just the end of the request.
                 let remaining = match &outcome {
-                    Ok(Ok(r)) if r.status() as u16 != 429 => remaining_reads(r.headers()),
+                    Some(Ok(r)) if r.status() as u16 != 429 => remaining_reads(r.headers()),
                     _ => None,
                 };
                 match remaining {
@@ -357,57 +466,83 @@ impl Policy for ArmTransport {
                 }
             }
             match outcome {
-                Ok(Ok(response)) => {
+                Some(Ok(response)) => {
                     let status = response.status() as u16;
                     let headers = response.headers();
                     if status == 429 {
                         self.stats.throttled.fetch_add(1, Ordering::Relaxed);
-                    }
-                    if status == 429 && throttle_attempt < self.settings.max_throttle_retries {
+                        let asked = retry_after(headers);
+                        let wait = asked.unwrap_or_else(|| self.backoff(throttle_attempt + 1));
+                        let budget_left = self
+                            .settings
+                            .throttle_budget
+                            .saturating_sub(throttle_waited);
+                        let give_up = if throttle_attempt >= self.settings.max_throttle_retries {
+                            Some(format!("still throttled after {throttle_attempt} retries"))
+                        } else if wait > self.settings.max_retry_after || wait > budget_left {
+                            Some(format!(
+                                "ARM asked to wait {}s, more than this read's throttle budget allows ({}s left of {}s)",
+                                wait.as_secs(),
+                                budget_left.min(self.settings.max_retry_after).as_secs(),
+                                self.settings.throttle_budget.as_secs()
+                            ))
+                        } else if self.left().is_some_and(|l| l < wait) {
+                            Some(
+                                "the scan reaches --max-duration before ARM allows another read"
+                                    .into(),
+                            )
+                        } else {
+                            None
+                        };
+                        if let Some(why) = give_up {
+                            if paced {
+                                self.pacer
+                                    .throttled(&key, wait.min(self.settings.max_retry_after));
+                            }
+                            return Err(transport_error(
+                                Some(azure_core::StatusCode::TooManyRequests),
+                                "TooManyRequests",
+                                format!("throttled: {why}; not assessed"),
+                            ));
+                        }
                         throttle_attempt += 1;
                         self.stats.retries.fetch_add(1, Ordering::Relaxed);
-                        let wait = retry_after(headers)
-                            .unwrap_or_else(|| self.backoff(throttle_attempt))
-                            .min(self.settings.max_retry_after);
                         // A little jitter so many waiting reads do not land in the same instant.
                         let wait = wait + Duration::from_millis(fastrand::u64(0..50));
+                        throttle_waited += wait;
                         if paced {
                             self.pacer.throttled(&key, wait);
                         }
-                        tokio::time::sleep(wait).await;
+                        self.sleep(wait).await;
                         continue;
                     }
                     if is_retryable_status(status) && attempt < self.settings.max_retries {
                         attempt += 1;
                         self.stats.retries.fetch_add(1, Ordering::Relaxed);
                         let wait = retry_after(headers).unwrap_or_else(|| self.backoff(attempt));
-                        tokio::time::sleep(wait.min(self.settings.max_retry_after)).await;
+                        self.sleep(wait.min(self.settings.max_retry_after)).await;
                         continue;
                     }
                     return Ok(response);
                 }
-                Ok(Err(error)) => {
+                Some(Err(error)) => {
                     if attempt < self.settings.max_retries
                         && matches!(error.kind(), azure_core::error::ErrorKind::Io)
                     {
                         attempt += 1;
                         self.stats.retries.fetch_add(1, Ordering::Relaxed);
-                        tokio::time::sleep(self.backoff(attempt)).await;
+                        self.sleep(self.backoff(attempt)).await;
                         continue;
                     }
                     return Err(error);
                 }
-                Err(_elapsed) => {
-                    if attempt < self.settings.max_retries {
-                        attempt += 1;
-                        self.stats.retries.fetch_add(1, Ordering::Relaxed);
-                        tokio::time::sleep(self.backoff(attempt)).await;
-                        continue;
-                    }
+                // A server that holds a response past the timeout is not retried: waiting
+                // again would multiply the hang, and the read is recorded as not assessed.
+                None => {
                     return Err(azure_core::Error::message(
                         azure_core::error::ErrorKind::Io,
                         format!(
-                            "no response within {}s",
+                            "no complete response within {}s (--request-timeout)",
                             self.settings.request_timeout.as_secs()
                         ),
                     ));
@@ -460,16 +595,80 @@ impl CloudEndpoints {
     }
 }
 
-/// One ARM list page: `value` may be missing, `nextLink` null, absent or empty.
+/// One ARM list page. `nextLink` may be null, absent or empty; `value` must be an array: a
+/// 200 without one (`{}`, `{"value": null}`, an error envelope) is a failed read, never an
+/// empty list, or findings would vanish with the data.
 #[derive(Debug, Deserialize)]
 struct Page {
     #[serde(default)]
-    value: Option<Vec<serde_json::Value>>,
+    value: Option<serde_json::Value>,
     #[serde(default, rename = "nextLink")]
-    next_link: Option<String>,
+    next_link: Option<serde_json::Value>,
+    #[serde(default)]
+    error: Option<serde_json::Value>,
 }
 
+impl Page {
+    fn into_items(
+        self,
+        scope: &str,
+        operation: &str,
+    ) -> Result<(Vec<serde_json::Value>, Option<String>), ReadError> {
+        if let Some(err) = self.error.filter(|e| !e.is_null()) {
+            let code = err
+                .get("code")
+                .and_then(|c| c.as_str())
+                .unwrap_or("ErrorInBody");
+            let message = err
+                .get("message")
+                .and_then(|m| m.as_str())
+                .unwrap_or("no message");
+            return Err(ReadError {
+                scope: scope.to_string(),
+                operation: operation.to_string(),
+                status: Some(200),
+                code: Some(code.to_string()),
+                message: format!("ARM answered 200 with an error: {}", truncate(message, 400)),
+            });
+        }
+        let items = match self.value {
+            Some(serde_json::Value::Array(items)) => items,
+            other => {
+                let what = match other {
+                    None => "no `value`",
+                    Some(serde_json::Value::Null) => "`value: null`",
+                    Some(_) => "a `value` that is not a list",
+                };
+                return Err(ReadError {
+                    scope: scope.to_string(),
+                    operation: operation.to_string(),
+                    status: Some(200),
+                    code: Some("MalformedPayload".into()),
+                    message: format!("the list answer has {what}; the list is unknown, not empty"),
+                });
+            }
+        };
+        let next = match self.next_link {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(s)) if s.trim().is_empty() => None,
+            Some(serde_json::Value::String(s)) => Some(s.trim().to_string()),
+            Some(_) => {
+                return Err(paging_error(scope, operation, "nextLink is not a string"));
+            }
+        };
+        Ok((items, next))
+    }
+}
+
+/// A list may not have more pages than this; an endless chain of nextLinks is cut far sooner
+/// (see [`page_cap`]).
 const MAX_PAGES: usize = 100_000;
+
+/// Pages a list may take given the items it has returned so far: honest lists fill their pages,
+/// so a chain of empty or near-empty pages that never ends stops here.
+fn page_cap(items_seen: usize) -> usize {
+    (50 + items_seen).min(MAX_PAGES)
+}
 
 pub type MonitorClient = azure_mgmt_monitor::package_2021_05_preview_diagnostics::Client;
 
@@ -479,6 +678,7 @@ pub struct ArmClient {
     endpoint: Url,
     logs_endpoint: Url,
     credential: Arc<dyn TokenCredential>,
+    secrets: Arc<Secrets>,
     arm_scope: String,
     logs_scope: String,
     pipeline: Pipeline,
@@ -492,7 +692,13 @@ impl ArmClient {
         cloud: &CloudEndpoints,
         settings: TransportSettings,
     ) -> azure_core::Result<Self> {
-        let transport = Arc::new(ArmTransport::new(settings));
+        let secrets = Arc::new(Secrets::from_env());
+        let credential: Arc<dyn TokenCredential> = Arc::new(GuardedCredential::new(
+            credential,
+            settings.request_timeout,
+            secrets.clone(),
+        ));
+        let transport = Arc::new(ArmTransport::new(settings, &[&cloud.arm, &cloud.logs]));
         let as_policy: Arc<dyn Policy> = transport.clone();
         let options = ClientOptions::new(TransportOptions::new_custom_policy(as_policy.clone()))
             .retry(RetryOptions::none());
@@ -513,6 +719,7 @@ impl ArmClient {
             endpoint: cloud.arm.clone(),
             logs_endpoint: cloud.logs.clone(),
             credential,
+            secrets,
             arm_scope: cloud.arm_scope.clone(),
             logs_scope: cloud.logs_scope.clone(),
             pipeline,
@@ -529,6 +736,11 @@ impl ArmClient {
         &self.transport.stats
     }
 
+    /// The tokens and secrets of this run, for redacting what is recorded.
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
+    }
+
     /// Asks the credential for an ARM token: the first thing a scan does, so that a login
     /// problem stops it with exit code 2 instead of failing every read.
     pub async fn check_credential(&self) -> azure_core::Result<()> {
@@ -538,14 +750,24 @@ impl ArmClient {
             .map(|_| ())
     }
 
-    /// `{endpoint}{path}?api-version=...` with extra query pairs.
+    /// `{endpoint}{path}?api-version=...` with extra query pairs. `path` often comes from ARM
+    /// data (ids), so it must be an ARM path and the URL must stay on the ARM origin: the
+    /// bearer token goes with it.
     pub fn url(
         &self,
         path: &str,
         api_version: &str,
         query: &[(&str, &str)],
-    ) -> Result<Url, url::ParseError> {
-        let mut url = self.endpoint.join(path.trim_start_matches('/'))?;
+    ) -> Result<Url, String> {
+        guard::check_arm_path(path)?;
+        let mut url = self.endpoint.clone();
+        let base = self.endpoint.path().trim_end_matches('/');
+        url.set_path(&format!("{base}{path}"));
+        url.set_query(None);
+        url.set_fragment(None);
+        if url.origin() != self.endpoint.origin() {
+            return Err(format!("{path:?} leaves the ARM endpoint"));
+        }
         {
             let mut q = url.query_pairs_mut();
             q.append_pair("api-version", api_version);
@@ -647,17 +869,29 @@ impl ArmClient {
             .map_err(|e| bad_url(scope, operation, e))?;
         let mut items = Vec::new();
         let mut seen_links = HashSet::new();
-        for _ in 0..MAX_PAGES {
+        let mut pages = 0;
+        loop {
+            pages += 1;
             let body = self
                 .send_raw(Request::new(url.clone(), Method::Get), &self.arm_scope)
                 .await
                 .map_err(|e| read_error(scope, operation, &e))?;
             let page: Page = parse_body(scope, operation, &body)?;
-            items.extend(page.value.unwrap_or_default());
-            let next = match page.next_link.as_deref().map(str::trim) {
-                None | Some("") => return Ok(items),
-                Some(n) => n.to_string(),
+            let (page_items, next) = page.into_items(scope, operation)?;
+            items.extend(page_items);
+            let Some(next) = next else {
+                return Ok(items);
             };
+            if pages >= page_cap(items.len()) {
+                return Err(paging_error(
+                    scope,
+                    operation,
+                    &format!(
+                        "ARM kept sending nextLinks: {pages} pages for {} items",
+                        items.len()
+                    ),
+                ));
+            }
             if !seen_links.insert(next.clone()) {
                 return Err(paging_error(
                     scope,
@@ -669,7 +903,6 @@ impl ArmClient {
                 .checked_next_link(&next)
                 .map_err(|m| paging_error(scope, operation, &m))?;
         }
-        Err(paging_error(scope, operation, "more than 100000 pages"))
     }
 
     /// Only follow a nextLink to the endpoint we were given: the bearer token goes with it.
@@ -694,10 +927,17 @@ impl ArmClient {
         kql: &str,
     ) -> Result<LogsQueryResult, ReadError> {
         let operation = "logAnalytics.query";
-        let url = self
-            .logs_endpoint
-            .join(&format!("v1/workspaces/{customer_id}/query"))
-            .map_err(|e| bad_url(scope, operation, e))?;
+        guard::check_segment(customer_id).map_err(|m| bad_url(scope, operation, m))?;
+        let mut url = self.logs_endpoint.clone();
+        let base = self.logs_endpoint.path().trim_end_matches('/');
+        url.set_path(&format!("{base}/v1/workspaces/{customer_id}/query"));
+        if url.origin() != self.logs_endpoint.origin() {
+            return Err(bad_url(
+                scope,
+                operation,
+                format!("{customer_id:?} leaves the Log Analytics endpoint"),
+            ));
+        }
         let mut request = Request::new(url, Method::Post);
         request.insert_header(azure_core::headers::CONTENT_TYPE, "application/json");
         let body = serde_json::json!({ "query": kql, "timespan": "P30D" });
@@ -738,6 +978,18 @@ fn truncate(s: &str, max: usize) -> String {
     }
 }
 
+/// A single-page list answer (the Monitor client's lists): the same `value` rule as paged
+/// lists, then the generated model.
+pub fn parse_list_body<T: DeserializeOwned>(
+    scope: &str,
+    operation: &str,
+    body: &[u8],
+) -> Result<T, ReadError> {
+    let page: Page = parse_body(scope, operation, body)?;
+    page.into_items(scope, operation)?;
+    parse_body(scope, operation, body)
+}
+
 pub fn parse_body<T: DeserializeOwned>(
     scope: &str,
     operation: &str,
@@ -752,13 +1004,14 @@ pub fn parse_body<T: DeserializeOwned>(
     })
 }
 
-fn bad_url(scope: &str, operation: &str, e: url::ParseError) -> ReadError {
+/// A request that was never sent because its URL, built from ARM data, was not safe.
+pub fn bad_url(scope: &str, operation: &str, why: impl std::fmt::Display) -> ReadError {
     ReadError {
         scope: scope.to_string(),
         operation: operation.to_string(),
         status: None,
         code: Some("InvalidRequestUrl".into()),
-        message: format!("cannot build the request URL: {e}"),
+        message: format!("request not sent: {why}"),
     }
 }
 

@@ -3,7 +3,7 @@
 //! data collection rule associations.
 
 use super::arm::ArmClient;
-use super::lenient::{arm_id, null_vec, opt_nonempty, Envelope};
+use super::lenient::{arm_id, null_vec, opt_nonempty, require_properties, Envelope};
 use crate::inventory::{DataCollectionRule, Read, ReadError, VirtualMachine};
 use serde::Deserialize;
 
@@ -73,6 +73,7 @@ pub async fn rules(
             errors,
         )
         .await?;
+    let items = require_properties(items, "dataCollectionRules.list", errors);
     Ok(items
         .into_iter()
         .map(|d| {
@@ -162,6 +163,7 @@ pub async fn virtual_machines(
             errors,
         )
         .await?;
+    let items = require_properties(items, "virtualMachines.list", errors);
     Ok(items
         .into_iter()
         .map(|v| {
@@ -218,6 +220,7 @@ pub async fn associations(
             errors,
         )
         .await?;
+    let items = require_properties(items, "dataCollectionRuleAssociations.list", errors);
     Ok(items
         .into_iter()
         .filter_map(|a| a.properties.and_then(|p| p.data_collection_rule_id))

@@ -1,7 +1,7 @@
 //! Microsoft Defender for Cloud plans (`Microsoft.Security/pricings`) of a subscription.
 
 use super::arm::ArmClient;
-use super::lenient::{bool_lenient, opt_nonempty, string_or_empty, Envelope};
+use super::lenient::{bool_lenient, opt_nonempty, require_properties, string_or_empty, Envelope};
 use crate::inventory::{DefenderPlan, ReadError};
 use serde::Deserialize;
 
@@ -33,6 +33,7 @@ pub async fn plans(
             errors,
         )
         .await?;
+    let items = require_properties(items, "pricings.list", errors);
     Ok(items
         .into_iter()
         .filter(|p| !p.name.is_empty())

@@ -2,7 +2,8 @@
 //! 2021-05-01-preview): the subscription activity log's settings, each resource's settings, and
 //! the categories a resource type offers (read once per type, from its first resource).
 
-use super::arm::{read_error, ArmClient};
+use super::arm::{bad_url, parse_list_body, read_error, ArmClient};
+use super::guard;
 use super::lenient::arm_id;
 use crate::inventory::{DiagnosticSetting, LogCategory, LogSetting, ReadError, TypeCategories};
 use azure_mgmt_monitor::package_2021_05_preview_diagnostics::models;
@@ -46,24 +47,47 @@ pub async fn activity_log_settings(
 ) -> Result<Vec<DiagnosticSetting>, ReadError> {
     let scope = format!("/subscriptions/{subscription_id}");
     let op = "subscriptionDiagnosticSettings.list";
-    let body = async {
+    guard::check_segment(subscription_id).map_err(|m| bad_url(&scope, op, m))?;
+    let bytes = async {
         client
             .monitor()
             .subscription_diagnostic_settings_client()
             .list(subscription_id)
             .send()
             .await?
+            .into_raw_response()
             .into_body()
+            .collect()
             .await
     }
     .await
     .map_err(|e| read_error(&scope, op, &e))?;
+    let body: models::SubscriptionDiagnosticSettingsResourceCollection =
+        parse_list_body(&scope, op, &bytes)?;
     Ok(body.value.into_iter().map(|r| from_model!(r)).collect())
 }
 
 /// The generated client joins `{endpoint}/{uri}`; give it the id without its leading slash.
-fn resource_uri(resource_id: &str) -> String {
-    resource_id.trim_start_matches('/').to_string()
+/// The id comes from ARM data: it must be an ARM path, or no request is made.
+fn resource_uri(resource_id: &str, op: &str) -> Result<String, ReadError> {
+    guard::check_arm_path(resource_id).map_err(|m| bad_url(resource_id, op, m))?;
+    Ok(resource_id.trim_start_matches('/').to_string())
+}
+
+/// Send a generated Monitor list request and return the raw body (checked by the caller).
+macro_rules! monitor_list_body {
+    ($client:expr, $uri:expr) => {
+        async {
+            $client
+                .list($uri)
+                .send()
+                .await?
+                .into_raw_response()
+                .into_body()
+                .collect()
+                .await
+        }
+    };
 }
 
 /// Settings of one resource.
@@ -72,18 +96,12 @@ pub async fn resource_settings(
     resource_id: &str,
 ) -> Result<Vec<DiagnosticSetting>, ReadError> {
     let op = "diagnosticSettings.list";
-    let body = async {
-        client
-            .monitor()
-            .diagnostic_settings_client()
-            .list(resource_uri(resource_id))
-            .send()
-            .await?
-            .into_body()
-            .await
-    }
-    .await
-    .map_err(|e| read_error(resource_id, op, &e))?;
+    let uri = resource_uri(resource_id, op)?;
+    let bytes = monitor_list_body!(client.monitor().diagnostic_settings_client(), uri)
+        .await
+        .map_err(|e| read_error(resource_id, op, &e))?;
+    let body: models::DiagnosticSettingsResourceCollection =
+        parse_list_body(resource_id, op, &bytes)?;
     Ok(body.value.into_iter().map(from_model).collect())
 }
 
@@ -98,19 +116,11 @@ pub async fn type_categories(
     resource_id: &str,
 ) -> Result<TypeCategories, ReadError> {
     let op = "diagnosticSettingsCategories.list";
-    let result = async {
-        client
-            .monitor()
-            .diagnostic_settings_category_client()
-            .list(resource_uri(resource_id))
-            .send()
-            .await?
-            .into_body()
-            .await
-    }
-    .await;
-    let body = match result {
-        Ok(b) => b,
+    let uri = resource_uri(resource_id, op)?;
+    let result =
+        monitor_list_body!(client.monitor().diagnostic_settings_category_client(), uri).await;
+    let body: models::DiagnosticSettingsCategoryResourceCollection = match result {
+        Ok(bytes) => parse_list_body(resource_id, op, &bytes)?,
         Err(e) => {
             let err = read_error(resource_id, op, &e);
             let unsupported = err.status == Some(400)

@@ -3,7 +3,7 @@
 //! (Security Reader or Global Reader in Entra ID); without one ARM answers 403.
 
 use super::arm::ArmClient;
-use super::lenient::{arm_id, bool_lenient, null_vec, opt_nonempty, Envelope};
+use super::lenient::{arm_id, bool_lenient, null_vec, opt_nonempty, require_properties, Envelope};
 use crate::inventory::{DiagnosticSetting, LogSetting, ReadError};
 use serde::Deserialize;
 
@@ -65,6 +65,7 @@ pub async fn tenant_settings(
             errors,
         )
         .await?;
+    let items = require_properties(items, "aadiam.diagnosticSettings.list", errors);
     Ok(items
         .into_iter()
         .map(|s| {

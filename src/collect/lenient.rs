@@ -117,6 +117,35 @@ fn no_properties<P>() -> Option<P> {
     None
 }
 
+/// Items without `properties` cannot be judged: each is recorded as an item error (which makes
+/// its list partial, so checks answer not assessed) instead of becoming a default that may pass.
+pub fn require_properties<P>(
+    items: Vec<Envelope<P>>,
+    operation: &str,
+    errors: &mut Vec<crate::inventory::ReadError>,
+) -> Vec<Envelope<P>> {
+    items
+        .into_iter()
+        .filter(|item| {
+            if item.properties.is_some() {
+                return true;
+            }
+            errors.push(crate::inventory::ReadError {
+                scope: if item.id.is_empty() {
+                    format!("(an item without id named {:?})", item.name)
+                } else {
+                    arm_id(&item.id)
+                },
+                operation: operation.to_string(),
+                status: Some(200),
+                code: Some("MalformedPayload".into()),
+                message: "the item has no readable `properties`; it cannot be judged".into(),
+            });
+            false
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@ pub mod dcr;
 pub mod defender;
 pub mod diagnostics;
 pub mod entra;
+pub mod guard;
 pub mod lenient;
 pub mod network;
 pub mod storage;
@@ -118,6 +119,22 @@ impl ErrorSink {
                 self.push(e.clone());
                 Read::failed(e)
             }
+        }
+    }
+    /// A list read with the items that could not be read: those are recorded, and the list is
+    /// partial, so checks answer not assessed instead of judging a list with holes in it.
+    fn record_list<T>(&self, result: Result<T, ReadError>, item_errors: Vec<ReadError>) -> Read<T> {
+        let first = item_errors.first().cloned();
+        self.extend(item_errors);
+        match (self.record(result), first) {
+            (
+                Read {
+                    value: Some(v),
+                    error: None,
+                },
+                Some(e),
+            ) => Read::partial(v, Some(e)),
+            (read, _) => read,
         }
     }
     fn take(&self) -> Vec<ReadError> {
@@ -228,7 +245,7 @@ pub async fn collect(client: &ArmClient, cloud: &str, opts: &CollectOptions) -> 
         .ok()
         .filter(|t| !t.is_empty())
         .or(tenant_from_arm);
-    Snapshot {
+    let snapshot = Snapshot {
         snapshot_format: crate::inventory::SNAPSHOT_FORMAT_VERSION,
         tool: ToolInfo::current(),
         tenant_id,
@@ -255,6 +272,42 @@ pub async fn collect(client: &ArmClient, cloud: &str, opts: &CollectOptions) -> 
             duration_ms: started.elapsed().as_millis() as u64,
         },
         errors,
+    };
+    redact_snapshot(snapshot, client.secrets())
+}
+
+/// The snapshot without any token or secret an ARM answer echoed back (in an error message,
+/// a name, anywhere): it is written to disk and its values reach every report.
+pub fn redact_snapshot(snapshot: Snapshot, secrets: &guard::Secrets) -> Snapshot {
+    let Ok(text) = serde_json::to_string(&snapshot) else {
+        return snapshot;
+    };
+    if !secrets.needs_redaction(&text) {
+        return snapshot;
+    }
+    let Ok(mut value) = serde_json::to_value(&snapshot) else {
+        return snapshot;
+    };
+    redact_value(&mut value, secrets);
+    // The shape is unchanged (only string contents), so this cannot fail; keep the original
+    // rather than lose the scan if it somehow does.
+    serde_json::from_value(value).unwrap_or(snapshot)
+}
+
+fn redact_value(v: &mut serde_json::Value, secrets: &guard::Secrets) {
+    match v {
+        serde_json::Value::String(s) if secrets.needs_redaction(s) => *s = secrets.redact(s),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| redact_value(x, secrets)),
+        serde_json::Value::Object(o) => {
+            if o.keys().any(|k| secrets.needs_redaction(k)) {
+                *o = std::mem::take(o)
+                    .into_iter()
+                    .map(|(k, v)| (secrets.redact(&k), v))
+                    .collect();
+            }
+            o.values_mut().for_each(|x| redact_value(x, secrets))
+        }
+        _ => {}
     }
 }
 
@@ -351,8 +404,15 @@ where
 {
     let mut item_errors = Vec::new();
     let result = f(&mut item_errors).await;
-    sink.extend(item_errors);
-    sink.record(result)
+    sink.record_list(result, item_errors)
+}
+
+/// A list read outside `read_list` (per parent resource): partial when any item was unreadable.
+fn with_item_errors<T>(result: Result<T, ReadError>, item_errors: &[ReadError]) -> Read<T> {
+    match (result, item_errors.first()) {
+        (Ok(v), Some(e)) => Read::partial(v, Some(e.clone())),
+        (r, _) => Read::from_result(r),
+    }
 }
 
 async fn collect_subscription(
@@ -400,6 +460,9 @@ async fn collect_subscription(
         }))
         .await;
         for (r, item_errors) in per_watcher {
+            if let Some(e) = item_errors.first() {
+                first_error.get_or_insert(e.clone());
+            }
             sink.extend(item_errors);
             match r {
                 Ok(v) => flow_logs.extend(v),
@@ -466,7 +529,7 @@ async fn collect_subscription(
                 }
                 let mut e = Vec::new();
                 let r = dcr::associations(client, &vm.id, &mut e).await;
-                (Read::from_result(r), e)
+                (with_item_errors(r, &e), e)
             }))
             .await;
             for (vm, (assoc, item_errors)) in list.iter_mut().zip(results) {

@@ -3,7 +3,8 @@
 
 use super::arm::ArmClient;
 use super::lenient::{
-    arm_id, bool_lenient, null_vec, opt_nonempty, opt_u32_lenient, string_or_empty, Envelope,
+    arm_id, bool_lenient, null_vec, opt_bool_lenient, opt_nonempty, opt_u32_lenient,
+    require_properties, string_or_empty, Envelope,
 };
 use crate::inventory::{
     FlowLog, NetworkInterface, NetworkSecurityGroup, NetworkWatcher, ReadError, Subnet,
@@ -45,6 +46,7 @@ pub async fn watchers(
             errors,
         )
         .await?;
+    let items = require_properties(items, "networkWatchers.list", errors);
     Ok(items
         .into_iter()
         .map(|w| NetworkWatcher {
@@ -80,10 +82,11 @@ struct FlowLogProps {
 
 #[derive(Debug, Default, Deserialize)]
 struct RetentionPolicy {
+    /// Unreadable (text, negative, null) stays None: unknown, not "0 = forever".
     #[serde(default, deserialize_with = "opt_u32_lenient")]
     days: Option<u32>,
-    #[serde(default, deserialize_with = "bool_lenient")]
-    enabled: bool,
+    #[serde(default, deserialize_with = "opt_bool_lenient")]
+    enabled: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -135,6 +138,7 @@ pub async fn flow_logs(
             errors,
         )
         .await?;
+    let items = require_properties(items, "flowLogs.list", errors);
     Ok(items
         .into_iter()
         .map(|f| {
@@ -150,7 +154,7 @@ pub async fn flow_logs(
                 enabled: p.enabled,
                 storage_id: p.storage_id,
                 retention_enabled: retention.enabled,
-                retention_days: retention.days.unwrap_or(0),
+                retention_days: retention.days,
                 format: format.kind,
                 format_version: format.version,
                 traffic_analytics_enabled: ta.enabled,
@@ -185,6 +189,7 @@ pub async fn security_groups(
             errors,
         )
         .await?;
+    let items = require_properties(items, "networkSecurityGroups.list", errors);
     Ok(items
         .into_iter()
         .map(|n| {
@@ -241,6 +246,7 @@ pub async fn virtual_networks(
             errors,
         )
         .await?;
+    let items = require_properties(items, "virtualNetworks.list", errors);
     Ok(items
         .into_iter()
         .map(|v| VirtualNetwork {
@@ -300,6 +306,7 @@ pub async fn network_interfaces(
             errors,
         )
         .await?;
+    let items = require_properties(items, "networkInterfaces.list", errors);
     Ok(items
         .into_iter()
         .map(|n| {

@@ -2,7 +2,7 @@
 //! evaluation decides which of them receive logs, from diagnostic settings and flow logs.
 
 use super::arm::ArmClient;
-use super::lenient::{arm_id, opt_bool_lenient, opt_nonempty, Envelope};
+use super::lenient::{arm_id, opt_bool_lenient, opt_nonempty, require_properties, Envelope};
 use crate::inventory::{ReadError, StorageAccount};
 use serde::Deserialize;
 
@@ -56,6 +56,7 @@ pub async fn accounts(
             errors,
         )
         .await?;
+    let items = require_properties(items, "storageAccounts.list", errors);
     Ok(items
         .into_iter()
         .map(|s| {

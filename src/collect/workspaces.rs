@@ -5,7 +5,7 @@
 use super::arm::ArmClient;
 use super::lenient::{
     arm_id, bool_lenient, null_vec, opt_bool_lenient, opt_f64_lenient, opt_nonempty,
-    opt_u32_lenient, string_or_empty, Envelope,
+    opt_u32_lenient, require_properties, string_or_empty, Envelope,
 };
 use crate::inventory::{
     LegacySecurityEvents, Read, ReadError, UsageByType, Workspace, WorkspaceTable,
@@ -132,6 +132,7 @@ pub async fn list(
             errors,
         )
         .await?;
+    let items = require_properties(items, "workspaces.list", errors);
     Ok(items
         .into_iter()
         .map(|w| {
@@ -159,13 +160,14 @@ pub async fn fill_details(
     errors: &mut Vec<ReadError>,
 ) {
     let tables_path = format!("{}/tables", ws.id);
+    let mut e0 = Vec::new();
     let tables = client.list::<ArmTable>(
         &ws.id,
         "tables.list",
         &tables_path,
         WORKSPACES_API,
         &[],
-        errors,
+        &mut e0,
     );
     let ds_path = format!("{}/dataSources", ws.id);
     let sec_filter = [("$filter", "kind='SecurityEventCollectionConfiguration'")];
@@ -189,6 +191,8 @@ pub async fn fill_details(
         &mut e2,
     );
     let (tables, security, windows) = futures::join!(tables, security, windows);
+    let tables_item_error = e0.first().cloned();
+    errors.extend(e0);
     errors.extend(e1);
     errors.extend(e2);
 
@@ -208,6 +212,10 @@ pub async fn fill_details(
             })
             .collect()
     }));
+    if let (Some(e), None) = (tables_item_error, &ws.tables.error) {
+        // A table that could not be read may be the one a check needs: not assessed.
+        ws.tables.error = Some(e);
+    }
     ws.security_event_tier = Read::from_result(
         security
             .map(|items| {
@@ -247,13 +255,22 @@ async fn measure(client: &ArmClient, ws: &Workspace) -> Result<Vec<UsageByType>,
     let result = client
         .query_workspace(&ws.id, &ws.customer_id, USAGE_QUERY)
         .await?;
+    let not_measured = |why: &str| ReadError {
+        scope: ws.id.clone(),
+        operation: "logAnalytics.query".into(),
+        status: Some(200),
+        code: Some("UsageNotReadable".into()),
+        message: format!("the Usage query answered {why}; volume is not measured"),
+    };
     let mut out = Vec::new();
+    let mut answered = false;
     for table in result.tables {
         let dt = table.columns.iter().position(|c| c.name == "DataType");
         let gb = table.columns.iter().position(|c| c.name == "GB");
         let (Some(dt), Some(gb)) = (dt, gb) else {
             continue;
         };
+        answered = true;
         for row in table.rows {
             let name = row
                 .get(dt)
@@ -264,15 +281,27 @@ async fn measure(client: &ArmClient, ws: &Workspace) -> Result<Vec<UsageByType>,
                 v.as_f64()
                     .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
             });
-            if let (false, Some(v)) = (name.is_empty(), value) {
-                if v.is_finite() && v >= 0.0 {
-                    out.push(UsageByType {
-                        data_type: name,
-                        gb_30d: v,
-                    });
+            match (name.is_empty(), value) {
+                (false, Some(v)) if v.is_finite() && v >= 0.0 => out.push(UsageByType {
+                    data_type: name,
+                    gb_30d: v,
+                }),
+                // One unreadable row makes every total unreliable.
+                _ => {
+                    return Err(not_measured(
+                        "a row without a data type or a readable GB value",
+                    ))
                 }
             }
         }
+    }
+    if !answered {
+        return Err(not_measured("without the DataType and GB columns"));
+    }
+    // A workspace that logs anything has billable Usage rows; none at all is more likely an
+    // answer we cannot trust than a free workspace, and zero must never be a measured figure.
+    if out.is_empty() {
+        return Err(not_measured("no rows"));
     }
     out.sort_by(|a, b| a.data_type.cmp(&b.data_type));
     Ok(out)

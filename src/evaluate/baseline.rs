@@ -134,6 +134,20 @@ pub fn line_of(text: &str, offset: usize) -> usize {
         .unwrap_or(1)
 }
 
+/// Line numbers of one file, computed once: looking each check's line up from the start of
+/// the file made loading quadratic in the number of checks.
+pub struct Lines(Vec<usize>);
+
+impl Lines {
+    pub fn new(text: &str) -> Self {
+        Self(text.match_indices('\n').map(|(i, _)| i).collect())
+    }
+    /// 1-based line of a byte offset.
+    pub fn line(&self, offset: usize) -> usize {
+        self.0.partition_point(|&nl| nl < offset) + 1
+    }
+}
+
 /// A TOML parse error as `file:line: message`.
 pub fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> String {
     let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
@@ -160,6 +174,7 @@ pub fn load(
         .iter()
         .map(|(f, t)| (f.to_string(), t.to_string(), true));
     let user = overrides.iter().map(|(f, t)| (f.clone(), t.clone(), false));
+    let mut index = std::collections::HashMap::new();
     for (file, text, is_builtin) in builtin.chain(user) {
         let raw: RawFile = match toml::from_str(&text) {
             Ok(r) => r,
@@ -174,13 +189,18 @@ pub fn load(
                 baseline.version = h.version.unwrap_or(baseline.version);
             }
         }
+        let lines = Lines::new(&text);
         for rc in raw.check {
+            let source = SourceFile {
+                name: &file,
+                lines: &lines,
+                is_builtin,
+            };
             merge_check(
                 &mut baseline,
+                &mut index,
                 rc,
-                &file,
-                &text,
-                is_builtin,
+                &source,
                 validate_params,
                 &mut problems,
             );
@@ -193,16 +213,23 @@ pub fn load(
     }
 }
 
+/// The baseline file a check comes from.
+struct SourceFile<'a> {
+    name: &'a str,
+    lines: &'a Lines,
+    is_builtin: bool,
+}
+
 fn merge_check(
     baseline: &mut Baseline,
+    index: &mut std::collections::HashMap<String, usize>,
     rc: RawCheck,
-    file: &str,
-    text: &str,
-    is_builtin: bool,
+    source: &SourceFile<'_>,
     validate_params: ParamValidator,
     problems: &mut Vec<String>,
 ) {
-    let line = line_of(text, rc.id.span().start);
+    let (file, lines, is_builtin) = (source.name, source.lines, source.is_builtin);
+    let line = lines.line(rc.id.span().start);
     let at = format!("{file}:{line}");
     let id = rc.id.into_inner().trim().to_string();
     if id.is_empty() || id.chars().any(char::is_whitespace) {
@@ -232,10 +259,7 @@ fn merge_check(
             return;
         }
     }
-    let existing = baseline
-        .checks
-        .iter()
-        .position(|c| c.id.eq_ignore_ascii_case(&id));
+    let existing = index.get(&id.to_ascii_lowercase()).copied();
     match existing {
         Some(i) if is_builtin => {
             problems.push(format!(
@@ -304,12 +328,12 @@ fn merge_check(
             let kind_span = rc
                 .kind
                 .as_ref()
-                .map(|k| line_of(text, k.span().start))
+                .map(|k| lines.line(k.span().start))
                 .unwrap_or(line);
             let params_line = rc
                 .params
                 .as_ref()
-                .map(|p| line_of(text, p.span().start))
+                .map(|p| lines.line(p.span().start))
                 .unwrap_or(line);
             let def = CheckDef {
                 id: id.clone(),
@@ -333,6 +357,7 @@ fn merge_check(
                 problems.push(format!("{file}:{l}: check {id}: {e}"));
                 return;
             }
+            index.insert(id.to_ascii_lowercase(), baseline.checks.len());
             baseline.checks.push(def);
         }
     }

@@ -95,8 +95,8 @@ pub fn parse(
             problems.push(format!("{at}: invalid expiry date"));
             continue;
         };
-        if s.check == "*" && s.resource.is_none() {
-            problems.push(format!("{at}: check = \"*\" needs a resource pattern; suppressing everything is not allowed"));
+        if s.check == "*" && s.resource.as_deref().is_none_or(matches_everything) {
+            problems.push(format!("{at}: check = \"*\" needs a resource pattern that names something (a subscription, resource group or resource); suppressing everything is not allowed"));
             continue;
         }
         out.push(Suppression {
@@ -141,6 +141,21 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
         pi += 1;
     }
     pi == p.len()
+}
+
+/// A resource pattern with nothing literal in it but ARM's fixed words (`*`, `/*`,
+/// `/subscriptions/*/*`) matches every resource.
+fn matches_everything(pattern: &str) -> bool {
+    pattern
+        .split('/')
+        .map(|seg| seg.trim_matches('*').to_ascii_lowercase())
+        .all(|seg| {
+            seg.is_empty()
+                || matches!(
+                    seg.as_str(),
+                    "subscriptions" | "resourcegroups" | "providers"
+                )
+        })
 }
 
 impl Suppression {

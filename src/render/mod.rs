@@ -85,21 +85,63 @@ handlebars::handlebars_helper!(len_helper: |v: Json| match v {
 
 handlebars::handlebars_helper!(eq_helper: |a: Json, b: Json| a == b);
 
-/// Markdown escaping: nothing from Azure may open HTML, a link or break a table cell.
+/// Longest value a human format prints; longer ones are cut with a pointer to results.json
+/// (which, like SARIF and JUnit, keeps every value whole).
+pub const MARKDOWN_VALUE_LIMIT: usize = 1_000;
+pub const HTML_VALUE_LIMIT: usize = 10_000;
+
+/// Characters that must never reach a person's screen raw: control characters (ESC starts
+/// terminal sequences, NUL truncates), non-characters, and bidirectional overrides that make
+/// a name read as something else.
+fn is_unprintable(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        || matches!(c, '\u{FFFE}' | '\u{FFFF}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A value from Azure made fit for a human report: unprintable characters replaced, and cut
+/// at `max` characters with a note saying so.
+pub fn for_humans(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let long = s.len() > max && s.chars().count() > max;
+    if !long && !s.chars().any(is_unprintable) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out: String = s
+        .chars()
+        .take(max)
+        .map(|c| if is_unprintable(c) { '\u{FFFD}' } else { c })
+        .collect();
+    if long {
+        let more = s.chars().count() - max;
+        out.push_str(&format!(
+            "… ({more} more characters; the whole value is in results.json)"
+        ));
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// HTML escaping after [`for_humans`].
+pub fn html_escape(s: &str) -> String {
+    handlebars::html_escape(&for_humans(s, HTML_VALUE_LIMIT))
+}
+
+/// Markdown escaping: nothing from Azure may open HTML, a link, break a table cell (a `\|`
+/// must not turn into an escaped backslash and a bare pipe) or reach the page raw.
 pub fn md_escape(s: &str) -> String {
+    let s = for_humans(s, MARKDOWN_VALUE_LIMIT);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
+            '\\' => out.push_str("\\\\"),
             '|' => out.push_str("\\|"),
             '`' => out.push_str("\\`"),
             '[' => out.push_str("\\["),
             ']' => out.push_str("\\]"),
             '*' => out.push_str("\\*"),
             '_' => out.push_str("\\_"),
-            '\n' | '\r' => out.push(' '),
+            '\n' | '\r' | '\t' => out.push(' '),
             c => out.push(c),
         }
     }
@@ -120,6 +162,7 @@ impl Templates {
         };
         let mut html = Handlebars::new();
         helpers(&mut html);
+        html.register_escape_fn(html_escape);
         html.register_template_string("report", read("report.html.hbs", HTML_TEMPLATE)?)
             .map_err(|e| anyhow::anyhow!("template report.html.hbs: {e}"))?;
         let mut md = Handlebars::new();
@@ -179,13 +222,20 @@ pub fn json_to(results: &Results, mut w: impl std::io::Write) -> anyhow::Result<
     Ok(())
 }
 
+/// Where a format is written before it is complete: renamed into place only when every
+/// format has been written, so an interrupted or failed run never leaves a complete-looking
+/// report beside a truncated results.json.
+fn temp_path(dir: &Path, f: Format) -> PathBuf {
+    dir.join(format!(".{}.partial-{}", f.file_name(), std::process::id()))
+}
+
 fn write_one(
     results: &Results,
     f: Format,
     dir: &Path,
     templates: &Templates,
 ) -> anyhow::Result<PathBuf> {
-    let path = dir.join(f.file_name());
+    let path = temp_path(dir, f);
     let file =
         std::fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
     // Streamed: a 100,000-resource estate never holds a whole report in memory.
@@ -197,9 +247,24 @@ fn write_one(
         Format::Sarif => sarif::render_to(results, &mut w)?,
         Format::Junit => junit::render_to(results, &mut w)?,
     }
-    w.flush()
+    let file = w
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error()))?;
+    file.sync_all()
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
+}
+
+/// Checks that reports can be written into `dir` (created if needed): run before any Azure
+/// read, so an unwritable `--output` costs nothing.
+pub fn check_writable(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create output directory {}", dir.display()))?;
+    let probe = dir.join(format!(".logposture-write-check-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .with_context(|| format!("cannot write into output directory {}", dir.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
 }
 
 /// Write every requested format into `dir`; returns the paths written.
@@ -211,7 +276,6 @@ pub fn write_all(
 ) -> anyhow::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create output directory {}", dir.display()))?;
-    let mut written = Vec::new();
     // Formats are independent: write them in parallel (large estates produce hundreds of MB).
     let outcomes: Vec<anyhow::Result<PathBuf>> = std::thread::scope(|scope| {
         let handles: Vec<_> = formats
@@ -226,8 +290,22 @@ pub fn write_all(
             })
             .collect()
     });
-    for o in outcomes {
-        written.push(o?);
+    if let Some(pos) = outcomes.iter().position(|o| o.is_err()) {
+        for f in formats {
+            let _ = std::fs::remove_file(temp_path(dir, *f));
+        }
+        return match outcomes.into_iter().nth(pos) {
+            Some(Err(e)) => Err(e),
+            _ => Err(anyhow::anyhow!("a report could not be written")),
+        };
     }
-    Ok(written)
+    // results.json last: whoever sees it can trust the other reports are complete too.
+    let mut order: Vec<Format> = formats.to_vec();
+    order.sort_by_key(|f| *f == Format::Json);
+    for f in order {
+        let final_path = dir.join(f.file_name());
+        std::fs::rename(temp_path(dir, f), &final_path)
+            .with_context(|| format!("cannot write {}", final_path.display()))?;
+    }
+    Ok(formats.iter().map(|f| dir.join(f.file_name())).collect())
 }

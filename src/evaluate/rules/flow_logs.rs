@@ -339,50 +339,41 @@ fn retention(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
             "minimum_days": p.min_days,
             "storage_id": fl.storage_id,
         });
-        if !fl.retention_enabled {
-            check.finding(
-                Status::Pass,
-                &fl.id,
-                sid,
-                format!(
-                    "Flow log {} has no retention policy: nothing is deleted.",
-                    fl.name
-                ),
-                evidence,
-            )
-        } else if fl.retention_days == 0 {
-            check.finding(
-                Status::Pass,
-                &fl.id,
-                sid,
-                format!(
-                    "Flow log {} keeps data indefinitely (retention 0 days).",
-                    fl.name
-                ),
-                evidence,
-            )
-        } else if fl.retention_days >= p.min_days {
-            check.finding(
-                Status::Pass,
-                &fl.id,
-                sid,
-                format!(
-                    "Flow log {} keeps data {} days.",
-                    fl.name, fl.retention_days
-                ),
-                evidence,
-            )
-        } else {
-            check.finding(
+        let pass = |why: String| check.finding(Status::Pass, &fl.id, sid, why, evidence.clone());
+        match (fl.retention_enabled, fl.retention_days) {
+            (Some(false), _) => pass(format!(
+                "Flow log {} has no retention policy: nothing is deleted.",
+                fl.name
+            )),
+            // With days 0 or at least the minimum the answer is the same whether or not the
+            // policy is on.
+            (_, Some(0)) => pass(format!(
+                "Flow log {} keeps data indefinitely (retention 0 days).",
+                fl.name
+            )),
+            (_, Some(d)) if d >= p.min_days => {
+                pass(format!("Flow log {} keeps data {d} days.", fl.name))
+            }
+            (Some(true), Some(d)) => check.finding(
                 Status::Fail,
                 &fl.id,
                 sid,
                 format!(
-                    "Flow log {} deletes data after {} days; the baseline wants at least {}.",
-                    fl.name, fl.retention_days, p.min_days
+                    "Flow log {} deletes data after {d} days; the baseline wants at least {}.",
+                    fl.name, p.min_days
                 ),
                 evidence,
-            )
+            ),
+            _ => check.finding(
+                Status::NotAssessed,
+                &fl.id,
+                sid,
+                format!(
+                    "Not assessed: flow log {} reports no readable retention policy (enabled and days); how long it keeps data is unknown.",
+                    fl.name
+                ),
+                evidence,
+            ),
         }
     })
 }
