@@ -318,3 +318,56 @@ fn pricing_file_errors_name_the_line() {
     assert_eq!(code, 2);
     assert!(err.contains("needs a source"), "{err}");
 }
+
+#[test]
+fn a_wildcard_suppression_must_name_something() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for pattern in ["*", "/*", "/subscriptions/*/resourceGroups/*/*"] {
+        text.push_str(&format!("[[suppression]]\ncheck = \"*\"\nresource = \"{pattern}\"\nreason = \"x\"\nowner = \"y\"\nexpires = 2030-01-01\n\n"));
+    }
+    // A real scope is fine.
+    text.push_str("[[suppression]]\ncheck = \"*\"\nresource = \"/subscriptions/*/resourceGroups/lab-*/*\"\nreason = \"lab\"\nowner = \"y\"\nexpires = 2030-01-01\n");
+    let p = write(&dir, "s.toml", &text);
+    let (code, _, err) = run(&[
+        "scan",
+        "--demo",
+        "--suppressions",
+        p.to_str().unwrap(),
+        "--output",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    for line in [1, 8, 15] {
+        assert!(
+            err.contains(&format!("s.toml:{line}: check = \"*\"")),
+            "{err}"
+        );
+    }
+    assert!(!err.contains("s.toml:22"), "{err}");
+}
+
+#[test]
+fn thousands_of_checks_load_with_their_lines() {
+    // Loading was quadratic in the number of checks; 8,000 overrides must load (the bench
+    // `evaluate` prints how long) and errors still name the right line.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..8000 {
+        text.push_str(&format!("[[check]]\nid = \"X-{i}\"\ntitle = \"t\"\narea = \"retention\"\nseverity = \"low\"\nkind = \"property\"\nremediation = \"r\"\nenabled = false\n[check.params]\nresource_type = \"Microsoft.KeyVault/vaults\"\npath = \"/tags/owner\"\nop = \"exists\"\n\n"));
+    }
+    text.push_str("[[check]]\nid = \"X-0\"\nseverity = \"extreme\"\n");
+    let p = write(&dir, "many.toml", &text);
+    let texts = vec![(p.display().to_string(), text.clone())];
+    let Err(err) =
+        logposture::evaluate::baseline::load(&texts, logposture::evaluate::rules::validate)
+    else {
+        panic!("the last check is invalid");
+    };
+    // The error names the line of the last check's id: the second-to-last line.
+    let last_line = text.lines().count() - 1;
+    assert!(
+        err.to_string().contains(&format!("many.toml:{last_line}")),
+        "{err}"
+    );
+}

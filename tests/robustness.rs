@@ -203,3 +203,202 @@ proptest! {
         let _ = logposture::render::junit::xml_escape(&s);
     }
 }
+
+/// The tenant's list routes and the fixtures they serve (tests/support/tenant.rs).
+fn tenant_routes() -> Vec<(String, &'static str)> {
+    use support::tenant::*;
+    let sub = format!("/subscriptions/{S1}");
+    let diag = "/providers/Microsoft.Insights/diagnosticSettings";
+    vec![
+        (format!("{sub}{diag}"), "arm/activity-log-settings.json"),
+        (
+            format!("{}{diag}", kv1()),
+            "arm/kv1-diagnostic-settings.json",
+        ),
+        (
+            format!("{}{diag}", kv2()),
+            "arm/kv2-diagnostic-settings.json",
+        ),
+        (
+            format!("{}{diag}", ws()),
+            "arm/workspace-diagnostic-settings.json",
+        ),
+        (format!("{NW}/flowLogs"), "arm/flow-logs.json"),
+        (
+            format!("{sub}/providers/Microsoft.Network/networkWatchers"),
+            "arm/network-watchers.json",
+        ),
+        (
+            format!("{sub}/providers/Microsoft.Network/networkSecurityGroups"),
+            "arm/nsgs.json",
+        ),
+        (
+            format!("{sub}/providers/Microsoft.Network/virtualNetworks"),
+            "arm/vnets.json",
+        ),
+        (
+            format!("{sub}/providers/Microsoft.Network/networkInterfaces"),
+            "arm/nics.json",
+        ),
+        (
+            format!("{sub}/providers/Microsoft.OperationalInsights/workspaces"),
+            "arm/workspaces.json",
+        ),
+        (format!("{}/tables", ws()), "arm/tables.json"),
+        (
+            format!("{sub}/providers/Microsoft.Insights/dataCollectionRules"),
+            "arm/dcrs.json",
+        ),
+        (
+            format!("{sub}/providers/Microsoft.Compute/virtualMachines"),
+            "arm/vms.json",
+        ),
+        (
+            format!(
+                "{}/providers/Microsoft.Insights/dataCollectionRuleAssociations",
+                vm()
+            ),
+            "arm/dcr-associations.json",
+        ),
+        (
+            format!("{sub}/providers/Microsoft.Security/pricings"),
+            "arm/pricings.json",
+        ),
+        (
+            format!("{sub}/providers/Microsoft.Insights/activityLogAlerts"),
+            "arm/activity-log-alerts.json",
+        ),
+        (
+            format!("{sub}/providers/Microsoft.Storage/storageAccounts"),
+            "arm/storage-accounts.json",
+        ),
+        (
+            "/providers/microsoft.aadiam/diagnosticSettings".to_string(),
+            "arm/aadiam-settings.json",
+        ),
+    ]
+}
+
+/// A value made unreadable or removed: what a broken or hostile ARM does to data.
+fn degrade() -> impl Strategy<Value = Option<Value>> {
+    prop_oneof![
+        Just(None), // the key removed
+        Just(Some(Value::Null)),
+        Just(Some(json!("x"))),
+        Just(Some(json!(-1))),
+        Just(Some(json!({}))),
+        Just(Some(json!([]))),
+    ]
+}
+
+/// Remove or replace the value at `path` (indices into objects' keys and arrays).
+fn degrade_at(v: &mut Value, path: &[usize], with: Option<Value>) {
+    let Some((i, rest)) = path.split_first() else {
+        return;
+    };
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            let k = m.keys().nth(i % m.len()).cloned().unwrap_or_default();
+            if rest.is_empty() {
+                match with {
+                    None => {
+                        m.remove(&k);
+                    }
+                    Some(w) => {
+                        m.insert(k, w);
+                    }
+                }
+            } else if let Some(child) = m.get_mut(&k) {
+                degrade_at(child, rest, with);
+            }
+        }
+        Value::Array(a) if !a.is_empty() => {
+            let n = a.len();
+            if rest.is_empty() {
+                // An unreadable item, never a shorter list: a list ARM shortens is its answer.
+                a[i % n] = with.unwrap_or(Value::Null);
+            } else {
+                degrade_at(&mut a[i % n], rest, with);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn statuses(
+    r: &logposture::results::Results,
+) -> std::collections::BTreeMap<(String, String), logposture::results::Status> {
+    r.findings
+        .iter()
+        .map(|f| {
+            (
+                (
+                    f.check_id.clone(),
+                    logposture::inventory::id_key(&f.resource_id),
+                ),
+                f.status,
+            )
+        })
+        .collect()
+}
+
+async fn assess_tenant(change: Option<(String, Route)>) -> logposture::results::Results {
+    let emu = ArmEmulator::start().await;
+    support::tenant::serve(&emu);
+    // No 1-second throttle in property cases.
+    emu.fixture(
+        &format!(
+            "/subscriptions/{}/providers/Microsoft.Network/networkWatchers",
+            support::tenant::S1
+        ),
+        "arm/network-watchers.json",
+    );
+    if let Some((path, route)) = change {
+        emu.route(&path, route);
+    }
+    let snap = collect_against(&emu).await;
+    let a = logposture::app::Assessment::load(&logposture::cli::EvalArgs::builtin()).unwrap();
+    a.assess(&snap, time::macros::date!(2026 - 11 - 02))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// One list route of the test tenant answers with a value removed or made unreadable, or
+    /// with arbitrary JSON: no finding that failed or was not assessed becomes a pass.
+    #[test]
+    fn degraded_payloads_never_turn_a_finding_into_a_pass(
+        which in any::<usize>(),
+        path in prop::collection::vec(any::<usize>(), 1..7),
+        with in degrade(),
+        arbitrary in prop::option::weighted(0.25, arb_json()),
+    ) {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        rt.block_on(async {
+            let routes = tenant_routes();
+            let (route_path, fixture) = &routes[which % routes.len()];
+            let body = match arbitrary {
+                Some(v) => v,
+                None => {
+                    let mut v = support::load_fixture(fixture);
+                    degrade_at(&mut v, &path, with);
+                    v
+                }
+            };
+            let before = statuses(&assess_tenant(None).await);
+            let after = statuses(&assess_tenant(Some((route_path.clone(), Route::Json(body.clone())))).await);
+            use logposture::results::Status::{Fail, NotAssessed, Pass};
+            for (key, was) in &before {
+                if matches!(was, Fail | NotAssessed) {
+                    prop_assert_ne!(
+                        after.get(key).copied(),
+                        Some(Pass),
+                        "{:?} went {:?} → pass when {} answered {}",
+                        key, was, route_path, body
+                    );
+                }
+            }
+            Ok(())
+        })?;
+    }
+}

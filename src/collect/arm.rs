@@ -495,10 +495,8 @@ impl Policy for ArmTransport {
                             None
                         };
                         if let Some(why) = give_up {
-                            if paced {
-                                self.pacer
-                                    .throttled(&key, wait.min(self.settings.max_retry_after));
-                            }
+                            // The bucket is not blocked for the wait ARM named: other reads
+                            // try once and give up the same way, instead of all waiting.
                             return Err(transport_error(
                                 Some(azure_core::StatusCode::TooManyRequests),
                                 "TooManyRequests",

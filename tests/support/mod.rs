@@ -14,6 +14,7 @@ pub mod tenant;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -42,6 +43,13 @@ pub enum Route {
     },
     /// Answer after a delay.
     Slow(Duration, Box<Route>),
+    /// An error whose message echoes the request's Authorization header (a proxy that
+    /// reflects the request).
+    EchoAuth(u16),
+    /// Status 200 and the first half of this body, then nothing: the connection stays open.
+    StallBody(String),
+    /// Empty pages forever, each with a new nextLink.
+    Endless,
 }
 
 #[derive(Clone, Debug)]
@@ -63,6 +71,10 @@ struct State {
     requests: Vec<Recorded>,
     tokens_issued: usize,
     token_bodies: Vec<String>,
+    /// The token endpoint never answers.
+    stall_token: bool,
+    /// Issue this access token instead of TOKEN.
+    token_value: Option<String>,
 }
 
 #[derive(Clone)]
@@ -162,6 +174,16 @@ impl ArmEmulator {
         self.state.lock().unwrap().token_bodies.clone()
     }
 
+    /// Make the token endpoint hang without answering.
+    pub fn stall_token_endpoint(&self) {
+        self.state.lock().unwrap().stall_token = true;
+    }
+
+    /// Issue `token` instead of the usual test token.
+    pub fn issue_token(&self, token: &str) {
+        self.state.lock().unwrap().token_value = Some(token.to_string());
+    }
+
     pub fn tokens_issued(&self) -> usize {
         self.state.lock().unwrap().tokens_issued
     }
@@ -170,15 +192,29 @@ impl ArmEmulator {
         let path = uri.path().to_string();
         let query = uri.query().unwrap_or("").to_string();
         if method == Method::POST && path.ends_with("/oauth2/v2.0/token") {
-            let mut st = self.state.lock().unwrap();
-            st.tokens_issued += 1;
-            st.token_bodies
-                .push(String::from_utf8_lossy(&body).into_owned());
+            let (stall, token) = {
+                let mut st = self.state.lock().unwrap();
+                st.tokens_issued += 1;
+                st.token_bodies
+                    .push(String::from_utf8_lossy(&body).into_owned());
+                (
+                    st.stall_token,
+                    st.token_value.clone().unwrap_or_else(|| TOKEN.to_string()),
+                )
+            };
+            if stall {
+                futures::future::pending::<()>().await;
+            }
             return axum::Json(json!({
-                "token_type": "Bearer", "expires_in": 3600, "ext_expires_in": 3600, "access_token": TOKEN
+                "token_type": "Bearer", "expires_in": 3600, "ext_expires_in": 3600, "access_token": token
             }))
             .into_response();
         }
+        let auth_header = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
         let authorized = headers
             .get("authorization")
             .and_then(|v| v.to_str().ok())
@@ -220,7 +256,7 @@ impl ArmEmulator {
             );
         }
         let route = route.unwrap_or(Route::Json(json!({ "value": [] })));
-        self.answer(route, &path, &query).await
+        self.answer(route, &path, &query, &auth_header).await
     }
 
     fn answer<'a>(
@@ -228,9 +264,36 @@ impl ArmEmulator {
         route: Route,
         path: &'a str,
         query: &'a str,
+        auth: &'a str,
     ) -> futures_like::BoxFut<'a, Response> {
         Box::pin(async move {
             match route {
+                Route::EchoAuth(status) => arm_error(
+                    status,
+                    "BadRequest",
+                    &format!("Request rejected by proxy. Request headers: Authorization: {auth}; client_secret={CLIENT_SECRET}"),
+                ),
+                Route::StallBody(text) => {
+                    let half = text[..text.len() / 2].to_string();
+                    let stream = futures::stream::iter([Ok::<_, std::io::Error>(Bytes::from(half))])
+                        .chain(futures::stream::pending());
+                    (
+                        StatusCode::OK,
+                        [("content-type", "application/json")],
+                        axum::body::Body::from_stream(stream),
+                    )
+                        .into_response()
+                }
+                Route::Endless => {
+                    let page: usize = query
+                        .split('&')
+                        .find_map(|kv| kv.strip_prefix("$skiptoken=").and_then(|v| v.parse().ok()))
+                        .unwrap_or(0);
+                    ok_json(json!({
+                        "value": [],
+                        "nextLink": format!("{}{}?api-version=2021-04-01&$skiptoken={}", self.url(), path, page + 1)
+                    }))
+                }
                 Route::Json(v) => ok_json(v),
                 Route::Pages(pages) => {
                     let page: usize = query
@@ -280,12 +343,12 @@ impl ArmEmulator {
                         );
                         r
                     } else {
-                        self.answer(*then, path, query).await
+                        self.answer(*then, path, query, auth).await
                     }
                 }
                 Route::Slow(d, then) => {
                     tokio::time::sleep(d).await;
-                    self.answer(*then, path, query).await
+                    self.answer(*then, path, query, auth).await
                 }
             }
         })
