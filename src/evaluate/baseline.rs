@@ -5,9 +5,11 @@
 //! Loading is two-phase: raw TOML (with spans) → validated [`CheckDef`]s. Every problem is
 //! reported with its file and line, all of them at once.
 
+use super::rules::Rule;
 use crate::results::{Severity, AREAS};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use toml::Spanned;
 
 /// The built-in baseline, one file per area, compiled into the binary.
@@ -70,7 +72,10 @@ pub struct CheckDef {
     pub remediation: String,
     pub references: Vec<String>,
     pub enabled: bool,
+    /// The params as written (shown by `checks explain`).
     pub params: toml::Table,
+    /// The rule with its params parsed and validated at load: what evaluation runs.
+    pub rule: Arc<dyn Rule>,
     /// `file:line` where the check (or its last override) was defined.
     pub source: String,
 }
@@ -156,7 +161,7 @@ pub fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> String {
 }
 
 /// Validates a check's parameters against its kind.
-pub type ParamValidator = fn(&str, &toml::Table) -> Result<(), String>;
+pub type ParamValidator = fn(&str, &toml::Table) -> Result<Arc<dyn Rule>, String>;
 
 /// Load the built-in baseline, then each override file in order.
 pub fn load(
@@ -300,8 +305,9 @@ fn merge_check(
                 }
             }
             c.source = at.clone();
-            if let Err(e) = validate_params(&c.kind, &c.params) {
-                problems.push(format!("{at}: check {id}: {e}"));
+            match validate_params(&c.kind, &c.params) {
+                Ok(rule) => c.rule = rule,
+                Err(e) => problems.push(format!("{at}: check {id}: {e}")),
             }
         }
         None => {
@@ -335,28 +341,34 @@ fn merge_check(
                 .as_ref()
                 .map(|p| lines.line(p.span().start))
                 .unwrap_or(line);
+            let kind = rc.kind.map(Spanned::into_inner).unwrap_or_default();
+            let params = rc.params.map(Spanned::into_inner).unwrap_or_default();
+            let rule = match validate_params(&kind, &params) {
+                Ok(rule) => rule,
+                Err(e) => {
+                    let l = if e.starts_with("unknown kind") {
+                        kind_span
+                    } else {
+                        params_line
+                    };
+                    problems.push(format!("{file}:{l}: check {id}: {e}"));
+                    return;
+                }
+            };
             let def = CheckDef {
                 id: id.clone(),
                 title: rc.title.unwrap_or_default(),
                 area: rc.area.unwrap_or_default(),
                 severity: severity.unwrap_or(Severity::Medium),
-                kind: rc.kind.map(Spanned::into_inner).unwrap_or_default(),
+                kind,
                 rationale: rc.rationale.unwrap_or_default(),
                 remediation: rc.remediation.unwrap_or_default(),
                 references: rc.references.unwrap_or_default(),
                 enabled: rc.enabled.unwrap_or(true),
-                params: rc.params.map(Spanned::into_inner).unwrap_or_default(),
+                params,
+                rule,
                 source: at.clone(),
             };
-            if let Err(e) = validate_params(&def.kind, &def.params) {
-                let l = if e.starts_with("unknown kind") {
-                    kind_span
-                } else {
-                    params_line
-                };
-                problems.push(format!("{file}:{l}: check {id}: {e}"));
-                return;
-            }
             index.insert(id.to_ascii_lowercase(), baseline.checks.len());
             baseline.checks.push(def);
         }

@@ -197,20 +197,9 @@ pub fn gate<T>(
 }
 
 fn evaluate_check(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
-    match rules::find(&check.kind) {
-        Some(kind) => {
-            let mut f = (kind.evaluate)(check, ctx);
-            f.sort_by_cached_key(|a| id_key(&a.resource_id));
-            f
-        }
-        None => vec![check.finding(
-            Status::NotAssessed,
-            "/",
-            None,
-            format!("Rule kind {} is unknown to this logposture.", check.kind),
-            json!({}),
-        )],
-    }
+    let mut f = check.rule.evaluate(check, ctx);
+    f.sort_by_cached_key(|a| id_key(&a.resource_id));
+    f
 }
 
 /// For checks over one list of every subscription (workspaces, VMs, ...): gate each

@@ -1,7 +1,7 @@
 //! `activity_log_export`: each subscription's activity log goes to a workspace or storage
 //! account, and the union of enabled settings covers the required categories.
 
-use super::{and_list, check_params, params, settings_evidence, RuleKind};
+use super::{and_list, prepare, settings_evidence, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
 use crate::evaluate::{gate, subscription_scope, EvalContext};
 use crate::inventory::DiagnosticSetting;
@@ -13,8 +13,29 @@ use serde_json::json;
 #[serde(deny_unknown_fields, default)]
 pub struct Params {
     pub required_categories: Vec<String>,
-    /// Destinations that keep the log: `workspace`, `storage`, `event_hub`, `partner`.
-    pub destinations: Vec<String>,
+    /// Destinations that keep the log: `workspace`, `storage`, `event_hub`, `partner`. Any
+    /// other value is a load error naming the line, never a silent "not accepted".
+    pub destinations: Vec<Destination>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Destination {
+    Workspace,
+    Storage,
+    EventHub,
+    Partner,
+}
+
+impl Destination {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Destination::Workspace => "workspace",
+            Destination::Storage => "storage",
+            Destination::EventHub => "event_hub",
+            Destination::Partner => "partner",
+        }
+    }
 }
 
 impl Default for Params {
@@ -23,89 +44,89 @@ impl Default for Params {
             required_categories: ["Administrative", "Security", "Policy", "Alert"]
                 .map(String::from)
                 .to_vec(),
-            destinations: vec!["workspace".into(), "storage".into()],
+            destinations: vec![Destination::Workspace, Destination::Storage],
         }
     }
 }
 
 pub const KIND: RuleKind = RuleKind {
     name: "activity_log_export",
-    validate: check_params::<Params>,
-    evaluate,
+    prepare: prepare::<Params>,
     describes: "subscription activity-log diagnostic settings: union of enabled categories sent to an accepted destination",
 };
 
-pub fn accepts(s: &DiagnosticSetting, destinations: &[String]) -> bool {
-    destinations.iter().any(|d| match d.as_str() {
-        "workspace" => s.workspace_id.is_some(),
-        "storage" => s.storage_account_id.is_some(),
-        "event_hub" => s.event_hub_authorization_rule_id.is_some(),
-        "partner" => s.marketplace_partner_id.is_some(),
-        _ => false,
+pub fn accepts(s: &DiagnosticSetting, destinations: &[Destination]) -> bool {
+    destinations.iter().any(|d| match d {
+        Destination::Workspace => s.workspace_id.is_some(),
+        Destination::Storage => s.storage_account_id.is_some(),
+        Destination::EventHub => s.event_hub_authorization_rule_id.is_some(),
+        Destination::Partner => s.marketplace_partner_id.is_some(),
     })
 }
 
-fn evaluate(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
-    let p: Params = params(check);
-    let mut out = Vec::new();
-    for sub in ctx.subscriptions() {
-        if let Some(f) = gate(
-            check,
-            sub,
-            &sub.activity_log_settings,
-            "the activity log's diagnostic settings",
-        ) {
+impl Rule for Params {
+    fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+        let p = self;
+        let mut out = Vec::new();
+        for sub in ctx.subscriptions() {
+            if let Some(f) = gate(
+                check,
+                sub,
+                &sub.activity_log_settings,
+                "the activity log's diagnostic settings",
+            ) {
+                out.push(f);
+                continue;
+            }
+            let settings = sub.activity_log_settings.items();
+            let covered = super::covered_categories(settings, &[], |s| accepts(s, &p.destinations));
+            let all = covered.contains("*");
+            let missing: Vec<String> = p
+                .required_categories
+                .iter()
+                .filter(|c| !all && !covered.contains(&c.to_ascii_lowercase()))
+                .cloned()
+                .collect();
+            let scope = subscription_scope(sub);
+            let sid = Some(sub.subscription.id.as_str());
+            let evidence = json!({
+                "settings": settings_evidence(settings),
+                "required": p.required_categories,
+                "missing": missing,
+                "accepted_destinations": p.destinations,
+            });
+            let name = display_name(&sub.subscription.name, &sub.subscription.id);
+            let f = if settings.is_empty() {
+                check.finding(Status::Fail, &scope, sid, format!("Subscription {name} has no activity-log diagnostic setting: its activity log is kept for 90 days only and is not searchable with other logs."), evidence)
+            } else if !settings.iter().any(|s| accepts(s, &p.destinations)) {
+                check.finding(Status::Fail, &scope, sid, format!("Subscription {name} exports its activity log only to destinations the baseline does not accept (it wants {}).", p.destinations.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(" or ")), evidence)
+            } else if missing.is_empty() {
+                check.finding(
+                    Status::Pass,
+                    &scope,
+                    sid,
+                    format!(
+                        "Subscription {name} exports {} of its activity log.",
+                        and_list(&p.required_categories)
+                    ),
+                    evidence,
+                )
+            } else {
+                check.finding(
+                    Status::Fail,
+                    &scope,
+                    sid,
+                    format!(
+                        "Subscription {name} does not export the activity-log categories {}.",
+                        and_list(&missing)
+                    ),
+                    evidence,
+                )
+            };
             out.push(f);
-            continue;
         }
-        let settings = sub.activity_log_settings.items();
-        let covered = super::covered_categories(settings, &[], |s| accepts(s, &p.destinations));
-        let all = covered.contains("*");
-        let missing: Vec<String> = p
-            .required_categories
-            .iter()
-            .filter(|c| !all && !covered.contains(&c.to_ascii_lowercase()))
-            .cloned()
-            .collect();
-        let scope = subscription_scope(sub);
-        let sid = Some(sub.subscription.id.as_str());
-        let evidence = json!({
-            "settings": settings_evidence(settings),
-            "required": p.required_categories,
-            "missing": missing,
-            "accepted_destinations": p.destinations,
-        });
-        let name = display_name(&sub.subscription.name, &sub.subscription.id);
-        let f = if settings.is_empty() {
-            check.finding(Status::Fail, &scope, sid, format!("Subscription {name} has no activity-log diagnostic setting: its activity log is kept for 90 days only and is not searchable with other logs."), evidence)
-        } else if !settings.iter().any(|s| accepts(s, &p.destinations)) {
-            check.finding(Status::Fail, &scope, sid, format!("Subscription {name} exports its activity log only to destinations the baseline does not accept (it wants {}).", p.destinations.join(" or ")), evidence)
-        } else if missing.is_empty() {
-            check.finding(
-                Status::Pass,
-                &scope,
-                sid,
-                format!(
-                    "Subscription {name} exports {} of its activity log.",
-                    and_list(&p.required_categories)
-                ),
-                evidence,
-            )
-        } else {
-            check.finding(
-                Status::Fail,
-                &scope,
-                sid,
-                format!(
-                    "Subscription {name} does not export the activity-log categories {}.",
-                    and_list(&missing)
-                ),
-                evidence,
-            )
-        };
-        out.push(f);
+        out
     }
-    out
 }
 
 pub fn display_name(name: &str, id: &str) -> String {

@@ -1,7 +1,7 @@
 //! `defender_plan`: the named Defender for Cloud plans are on (Standard tier) in every
 //! subscription. Plans the subscription does not offer, or deprecated ones, are not applicable.
 
-use super::{check_params, params, RuleKind};
+use super::{prepare, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
 use crate::evaluate::{gate, subscription_scope, EvalContext};
 use crate::results::{Finding, Status};
@@ -16,72 +16,73 @@ pub struct Params {
 
 pub const KIND: RuleKind = RuleKind {
     name: "defender_plan",
-    validate: check_params::<Params>,
-    evaluate,
+    prepare: prepare::<Params>,
     describes: "Microsoft Defender for Cloud pricing tier of the named plans",
 };
 
-fn evaluate(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
-    let p: Params = params(check);
-    let mut out = Vec::new();
-    for sub in ctx.subscriptions() {
-        if let Some(f) = gate(
-            check,
-            sub,
-            &sub.defender_plans,
-            "the Defender for Cloud plans",
-        ) {
-            out.push(f);
-            continue;
-        }
-        let sid = Some(sub.subscription.id.as_str());
-        for plan in &p.plans {
-            let rid = format!(
-                "{}/providers/Microsoft.Security/pricings/{plan}",
-                subscription_scope(sub)
-            );
-            let found = sub
-                .defender_plans
-                .items()
-                .iter()
-                .find(|d| d.name.eq_ignore_ascii_case(plan));
-            let f = match found {
-                None => check.finding(
-                    Status::NotApplicable,
-                    &rid,
-                    sid,
-                    format!("Defender plan {plan} is not offered in this subscription."),
-                    json!({ "plan": plan }),
-                ),
-                Some(d) if d.deprecated => check.finding(
-                    Status::NotApplicable,
-                    &rid,
-                    sid,
-                    format!("Defender plan {plan} is deprecated."),
-                    json!({ "plan": plan, "deprecated": true }),
-                ),
-                Some(d) => {
-                    let evidence = json!({ "plan": d.name, "pricing_tier": d.pricing_tier, "sub_plan": d.sub_plan });
-                    if d.pricing_tier.eq_ignore_ascii_case("Standard") {
-                        let sp = d
-                            .sub_plan
-                            .as_deref()
-                            .map(|s| format!(" ({s})"))
-                            .unwrap_or_default();
-                        check.finding(
-                            Status::Pass,
-                            &rid,
-                            sid,
-                            format!("Defender plan {plan} is on{sp}."),
-                            evidence,
-                        )
-                    } else {
-                        check.finding(Status::Fail, &rid, sid, format!("Defender plan {plan} is off (tier {}): its security alerts and telemetry are not produced.", if d.pricing_tier.is_empty() { "unknown" } else { &d.pricing_tier }), evidence)
+impl Rule for Params {
+    fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+        let p = self;
+        let mut out = Vec::new();
+        for sub in ctx.subscriptions() {
+            if let Some(f) = gate(
+                check,
+                sub,
+                &sub.defender_plans,
+                "the Defender for Cloud plans",
+            ) {
+                out.push(f);
+                continue;
+            }
+            let sid = Some(sub.subscription.id.as_str());
+            for plan in &p.plans {
+                let rid = format!(
+                    "{}/providers/Microsoft.Security/pricings/{plan}",
+                    subscription_scope(sub)
+                );
+                let found = sub
+                    .defender_plans
+                    .items()
+                    .iter()
+                    .find(|d| d.name.eq_ignore_ascii_case(plan));
+                let f = match found {
+                    None => check.finding(
+                        Status::NotApplicable,
+                        &rid,
+                        sid,
+                        format!("Defender plan {plan} is not offered in this subscription."),
+                        json!({ "plan": plan }),
+                    ),
+                    Some(d) if d.deprecated => check.finding(
+                        Status::NotApplicable,
+                        &rid,
+                        sid,
+                        format!("Defender plan {plan} is deprecated."),
+                        json!({ "plan": plan, "deprecated": true }),
+                    ),
+                    Some(d) => {
+                        let evidence = json!({ "plan": d.name, "pricing_tier": d.pricing_tier, "sub_plan": d.sub_plan });
+                        if d.pricing_tier.eq_ignore_ascii_case("Standard") {
+                            let sp = d
+                                .sub_plan
+                                .as_deref()
+                                .map(|s| format!(" ({s})"))
+                                .unwrap_or_default();
+                            check.finding(
+                                Status::Pass,
+                                &rid,
+                                sid,
+                                format!("Defender plan {plan} is on{sp}."),
+                                evidence,
+                            )
+                        } else {
+                            check.finding(Status::Fail, &rid, sid, format!("Defender plan {plan} is off (tier {}): its security alerts and telemetry are not produced.", if d.pricing_tier.is_empty() { "unknown" } else { &d.pricing_tier }), evidence)
+                        }
                     }
-                }
-            };
-            out.push(f);
+                };
+                out.push(f);
+            }
         }
+        out
     }
-    out
 }

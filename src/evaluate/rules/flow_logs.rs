@@ -6,7 +6,7 @@
 //! subnet has its own. Retention: `retentionPolicy.enabled = false` or `days = 0` keep logs
 //! indefinitely (pass); `0 < days < minimum` fails.
 
-use super::{check_params, params, RuleKind};
+use super::{prepare, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
 use crate::evaluate::{gate, EvalContext};
 use crate::inventory::{id_key, FlowLog, SubscriptionInventory};
@@ -14,6 +14,7 @@ use crate::results::{Finding, Status};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -30,7 +31,7 @@ impl Default for CoverageParams {
     }
 }
 
-fn validate_coverage(t: &toml::Table) -> Result<(), String> {
+fn validate_coverage(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
     let p: CoverageParams = crate::evaluate::baseline::parse_params(t)?;
     if p.target != "nsg" && p.target != "vnet" {
         return Err(format!(
@@ -38,13 +39,12 @@ fn validate_coverage(t: &toml::Table) -> Result<(), String> {
             p.target
         ));
     }
-    Ok(())
+    Ok(Arc::new(p))
 }
 
 pub const COVERAGE: RuleKind = RuleKind {
     name: "flow_log_coverage",
-    validate: validate_coverage,
-    evaluate: coverage,
+    prepare: validate_coverage,
     describes: "every NSG (or VNet) is covered by an enabled flow log; VNet and subnet flow logs cover the NSGs of their subnets",
 };
 
@@ -62,8 +62,7 @@ impl Default for RetentionParams {
 
 pub const RETENTION: RuleKind = RuleKind {
     name: "flow_log_retention",
-    validate: check_params::<RetentionParams>,
-    evaluate: retention,
+    prepare: prepare::<RetentionParams>,
     describes: "enabled flow logs keep data at least min_days (0 days or a disabled policy means indefinitely)",
 };
 
@@ -76,8 +75,7 @@ pub struct TrafficParams {
 
 pub const TRAFFIC_ANALYTICS: RuleKind = RuleKind {
     name: "flow_log_traffic_analytics",
-    validate: check_params::<TrafficParams>,
-    evaluate: traffic_analytics,
+    prepare: prepare::<TrafficParams>,
     describes: "enabled flow logs feed traffic analytics",
 };
 
@@ -89,8 +87,7 @@ pub struct RetirementParams {
 
 pub const NSG_RETIREMENT: RuleKind = RuleKind {
     name: "nsg_flow_log_retirement",
-    validate: check_params::<RetirementParams>,
-    evaluate: retirement,
+    prepare: prepare::<RetirementParams>,
     describes: "NSG flow logs are retiring; VNet flow logs are the migration path",
 };
 
@@ -111,26 +108,28 @@ fn vnet_of_subnet(subnet_id: &str) -> String {
     }
 }
 
-fn coverage(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
-    let p: CoverageParams = params(check);
-    let mut out = Vec::new();
-    // Index every flow log read; a flow log lives in the watcher of its target's subscription,
-    // so only that subscription's failed flow-log reads make an uncovered target unknown.
-    let all_logs: Vec<FlowLog> = ctx
-        .subscriptions()
-        .iter()
-        .flat_map(|s| s.flow_logs.items().iter().cloned())
-        .collect();
-    let by_target = enabled_targets(&all_logs);
-    for sub in ctx.subscriptions() {
-        let logs_incomplete = sub.flow_logs.error.as_ref();
-        if p.target == "nsg" {
-            nsg_coverage(check, sub, &by_target, logs_incomplete, &mut out);
-        } else {
-            vnet_coverage(check, sub, &by_target, logs_incomplete, &mut out);
+impl Rule for CoverageParams {
+    fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+        let p = self;
+        let mut out = Vec::new();
+        // Index every flow log read; a flow log lives in the watcher of its target's subscription,
+        // so only that subscription's failed flow-log reads make an uncovered target unknown.
+        let all_logs: Vec<FlowLog> = ctx
+            .subscriptions()
+            .iter()
+            .flat_map(|s| s.flow_logs.items().iter().cloned())
+            .collect();
+        let by_target = enabled_targets(&all_logs);
+        for sub in ctx.subscriptions() {
+            let logs_incomplete = sub.flow_logs.error.as_ref();
+            if p.target == "nsg" {
+                nsg_coverage(check, sub, &by_target, logs_incomplete, &mut out);
+            } else {
+                vnet_coverage(check, sub, &by_target, logs_incomplete, &mut out);
+            }
         }
+        out
     }
-    out
 }
 
 fn nsg_coverage(
@@ -330,17 +329,19 @@ fn each_enabled_log(
     out
 }
 
-fn retention(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
-    let p: RetentionParams = params(check);
-    each_enabled_log(check, ctx, |fl, sid| {
-        let evidence = json!({
-            "retention_policy_enabled": fl.retention_enabled,
-            "retention_days": fl.retention_days,
-            "minimum_days": p.min_days,
-            "storage_id": fl.storage_id,
-        });
-        let pass = |why: String| check.finding(Status::Pass, &fl.id, sid, why, evidence.clone());
-        match (fl.retention_enabled, fl.retention_days) {
+impl Rule for RetentionParams {
+    fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+        let p = self;
+        each_enabled_log(check, ctx, |fl, sid| {
+            let evidence = json!({
+                "retention_policy_enabled": fl.retention_enabled,
+                "retention_days": fl.retention_days,
+                "minimum_days": p.min_days,
+                "storage_id": fl.storage_id,
+            });
+            let pass =
+                |why: String| check.finding(Status::Pass, &fl.id, sid, why, evidence.clone());
+            match (fl.retention_enabled, fl.retention_days) {
             (Some(false), _) => pass(format!(
                 "Flow log {} has no retention policy: nothing is deleted.",
                 fl.name
@@ -375,56 +376,61 @@ fn retention(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
                 evidence,
             ),
         }
-    })
+        })
+    }
 }
 
-fn traffic_analytics(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
-    let p: TrafficParams = params(check);
-    each_enabled_log(check, ctx, |fl, sid| {
-        let evidence = json!({
-            "traffic_analytics_enabled": fl.traffic_analytics_enabled,
-            "interval_minutes": fl.traffic_analytics_interval_minutes,
-            "workspace": fl.traffic_analytics_workspace_id,
-        });
-        let interval_ok = p.max_interval_minutes == 0
-            || fl
-                .traffic_analytics_interval_minutes
-                .is_none_or(|i| i <= p.max_interval_minutes);
-        if fl.traffic_analytics_enabled && interval_ok {
-            check.finding(
-                Status::Pass,
-                &fl.id,
-                sid,
-                format!("Flow log {} feeds traffic analytics.", fl.name),
-                evidence,
-            )
-        } else if fl.traffic_analytics_enabled {
-            check.finding(Status::Fail, &fl.id, sid, format!("Flow log {} processes traffic analytics only every {} minutes; the baseline wants {} or less.", fl.name, fl.traffic_analytics_interval_minutes.unwrap_or(0), p.max_interval_minutes), evidence)
-        } else {
-            check.finding(Status::Fail, &fl.id, sid, format!("Flow log {} does not feed traffic analytics, so flows are not queryable in a workspace.", fl.name), evidence)
-        }
-    })
+impl Rule for TrafficParams {
+    fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+        let p = self;
+        each_enabled_log(check, ctx, |fl, sid| {
+            let evidence = json!({
+                "traffic_analytics_enabled": fl.traffic_analytics_enabled,
+                "interval_minutes": fl.traffic_analytics_interval_minutes,
+                "workspace": fl.traffic_analytics_workspace_id,
+            });
+            let interval_ok = p.max_interval_minutes == 0
+                || fl
+                    .traffic_analytics_interval_minutes
+                    .is_none_or(|i| i <= p.max_interval_minutes);
+            if fl.traffic_analytics_enabled && interval_ok {
+                check.finding(
+                    Status::Pass,
+                    &fl.id,
+                    sid,
+                    format!("Flow log {} feeds traffic analytics.", fl.name),
+                    evidence,
+                )
+            } else if fl.traffic_analytics_enabled {
+                check.finding(Status::Fail, &fl.id, sid, format!("Flow log {} processes traffic analytics only every {} minutes; the baseline wants {} or less.", fl.name, fl.traffic_analytics_interval_minutes.unwrap_or(0), p.max_interval_minutes), evidence)
+            } else {
+                check.finding(Status::Fail, &fl.id, sid, format!("Flow log {} does not feed traffic analytics, so flows are not queryable in a workspace.", fl.name), evidence)
+            }
+        })
+    }
 }
 
-fn retirement(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
-    let p: RetirementParams = params(check);
-    let date = if p.retirement_date.is_empty() {
-        "30 September 2027".to_string()
-    } else {
-        p.retirement_date
-    };
-    each_enabled_log(check, ctx, |fl, sid| {
-        let evidence = json!({ "target": fl.target_resource_id, "retires": date });
-        if fl.targets_nsg() {
-            check.finding(Status::Fail, &fl.id, sid, format!("Flow log {} is an NSG flow log; NSG flow logs retire on {date}: replace it with a VNet flow log.", fl.name), evidence)
+impl Rule for RetirementParams {
+    fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+        let p = self;
+        let date = if p.retirement_date.is_empty() {
+            "30 September 2027".to_string()
         } else {
-            check.finding(
-                Status::Pass,
-                &fl.id,
-                sid,
-                format!("Flow log {} is not an NSG flow log.", fl.name),
-                evidence,
-            )
-        }
-    })
+            p.retirement_date.clone()
+        };
+        each_enabled_log(check, ctx, |fl, sid| {
+            let evidence = json!({ "target": fl.target_resource_id, "retires": date });
+            if fl.targets_nsg() {
+                check.finding(Status::Fail, &fl.id, sid, format!("Flow log {} is an NSG flow log; NSG flow logs retire on {date}: replace it with a VNet flow log.", fl.name), evidence)
+            } else {
+                check.finding(
+                    Status::Pass,
+                    &fl.id,
+                    sid,
+                    format!("Flow log {} is not an NSG flow log.", fl.name),
+                    evidence,
+                )
+            }
+        })
+    }
 }

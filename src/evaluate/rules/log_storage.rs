@@ -1,13 +1,14 @@
 //! `log_storage`: storage accounts that receive logs (from any diagnostic setting or flow log in
 //! scope) meet a requirement: `no_public_blob_access`, `customer_managed_key` or `immutability`.
 
-use super::{params, RuleKind};
+use super::{Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
 use crate::evaluate::EvalContext;
 use crate::inventory::StorageAccount;
 use crate::results::{Finding, Status};
 use serde::Deserialize;
 use serde_json::json;
+use std::sync::Arc;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -29,7 +30,8 @@ const REQUIREMENTS: [&str; 3] = [
     "immutability",
 ];
 
-fn validate(t: &toml::Table) -> Result<(), String> {
+/// Parses and checks the params once, at load.
+fn validate(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
     let p: Params = crate::evaluate::baseline::parse_params(t)?;
     if !REQUIREMENTS.contains(&p.requirement.as_str()) {
         return Err(format!(
@@ -38,13 +40,12 @@ fn validate(t: &toml::Table) -> Result<(), String> {
             p.requirement
         ));
     }
-    Ok(())
+    Ok(Arc::new(p))
 }
 
 pub const KIND: RuleKind = RuleKind {
     name: "log_storage",
-    validate,
-    evaluate,
+    prepare: validate,
     describes: "storage accounts that receive logs: public blob access, customer-managed keys, immutability",
 };
 
@@ -73,49 +74,55 @@ fn judge(req: &str, a: &StorageAccount) -> (Status, String) {
     }
 }
 
-fn evaluate(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
-    let p: Params = params(check);
-    let mut out = Vec::new();
-    for (key, senders) in &ctx.log_destinations {
-        match ctx.storage_by_id.get(key) {
-            Some((sub, a)) => {
-                let (status, message) = judge(&p.requirement, a);
-                let evidence = json!({
-                    "receives_logs_from": senders,
-                    "allow_blob_public_access": a.allow_blob_public_access,
-                    "public_network_access": a.public_network_access,
-                    "key_source": a.key_source,
-                    "immutability_enabled": a.immutability_enabled,
-                });
-                let mut f =
-                    check.finding(status, &a.id, Some(&sub.subscription.id), message, evidence);
-                f.location = Some(a.location.clone()).filter(|l| !l.is_empty());
-                out.push(f);
-            }
-            None => {
-                let sub_of = key.split('/').nth(2).map(str::to_string);
-                let in_scope_sub = ctx
-                    .subscriptions()
-                    .iter()
-                    .find(|s| Some(s.subscription.id.to_ascii_lowercase()) == sub_of);
-                let why = match in_scope_sub.and_then(|s| s.storage_accounts.error.clone()) {
-                    Some(e) => e,
-                    None => crate::inventory::ReadError {
-                        scope: key.clone(),
-                        operation: "storageAccounts.list".into(),
-                        status: None,
-                        code: Some("OutOfScope".into()),
-                        message:
-                            "the account is not in a scanned subscription (or no longer exists)"
-                                .into(),
-                    },
-                };
-                let mut f =
-                    check.not_assessed(key, sub_of.as_deref(), "this log storage account", &why);
-                f.evidence = json!({ "receives_logs_from": senders, "error": why });
-                out.push(f);
+impl Rule for Params {
+    fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+        let p = self;
+        let mut out = Vec::new();
+        for (key, senders) in &ctx.log_destinations {
+            match ctx.storage_by_id.get(key) {
+                Some((sub, a)) => {
+                    let (status, message) = judge(&p.requirement, a);
+                    let evidence = json!({
+                        "receives_logs_from": senders,
+                        "allow_blob_public_access": a.allow_blob_public_access,
+                        "public_network_access": a.public_network_access,
+                        "key_source": a.key_source,
+                        "immutability_enabled": a.immutability_enabled,
+                    });
+                    let mut f =
+                        check.finding(status, &a.id, Some(&sub.subscription.id), message, evidence);
+                    f.location = Some(a.location.clone()).filter(|l| !l.is_empty());
+                    out.push(f);
+                }
+                None => {
+                    let sub_of = key.split('/').nth(2).map(str::to_string);
+                    let in_scope_sub = ctx
+                        .subscriptions()
+                        .iter()
+                        .find(|s| Some(s.subscription.id.to_ascii_lowercase()) == sub_of);
+                    let why = match in_scope_sub.and_then(|s| s.storage_accounts.error.clone()) {
+                        Some(e) => e,
+                        None => crate::inventory::ReadError {
+                            scope: key.clone(),
+                            operation: "storageAccounts.list".into(),
+                            status: None,
+                            code: Some("OutOfScope".into()),
+                            message:
+                                "the account is not in a scanned subscription (or no longer exists)"
+                                    .into(),
+                        },
+                    };
+                    let mut f = check.not_assessed(
+                        key,
+                        sub_of.as_deref(),
+                        "this log storage account",
+                        &why,
+                    );
+                    f.evidence = json!({ "receives_logs_from": senders, "error": why });
+                    out.push(f);
+                }
             }
         }
+        out
     }
-    out
 }

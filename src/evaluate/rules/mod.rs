@@ -19,12 +19,19 @@ use crate::inventory::DiagnosticSetting;
 use crate::results::Finding;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// A rule kind with its params parsed and validated: what a check evaluates. Built once, when
+/// the baseline loads (so a bad baseline fails there, naming file and line); evaluation never
+/// re-reads the TOML or falls back to defaults.
+pub trait Rule: std::fmt::Debug + Send + Sync {
+    fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding>;
+}
 
 pub struct RuleKind {
     pub name: &'static str,
-    /// Parses the check's params, so a bad baseline fails at load time with its line.
-    pub validate: fn(&toml::Table) -> Result<(), String>,
-    pub evaluate: fn(&CheckDef, &EvalContext) -> Vec<Finding>,
+    /// Parses and validates the check's params into the rule that evaluates it.
+    pub prepare: fn(&toml::Table) -> Result<Arc<dyn Rule>, String>,
     /// What the kind assesses, for `checks explain`.
     pub describes: &'static str,
 }
@@ -53,9 +60,9 @@ pub fn find(name: &str) -> Option<&'static RuleKind> {
 }
 
 /// The baseline loader's hook: unknown kinds and bad params are errors.
-pub fn validate(kind: &str, params: &toml::Table) -> Result<(), String> {
+pub fn validate(kind: &str, params: &toml::Table) -> Result<Arc<dyn Rule>, String> {
     match find(kind) {
-        Some(k) => (k.validate)(params),
+        Some(k) => (k.prepare)(params),
         None => Err(format!(
             "unknown kind {kind:?} (known: {})",
             KINDS.iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
@@ -63,13 +70,11 @@ pub fn validate(kind: &str, params: &toml::Table) -> Result<(), String> {
     }
 }
 
-pub(crate) fn check_params<P: DeserializeOwned>(params: &toml::Table) -> Result<(), String> {
-    parse_params::<P>(params).map(|_| ())
-}
-
-/// Params of a check whose params were validated at load time.
-pub(crate) fn params<P: DeserializeOwned + Default>(check: &CheckDef) -> P {
-    parse_params(&check.params).unwrap_or_default()
+/// `prepare` for kinds whose params need no check beyond their types.
+pub(crate) fn prepare<P: Rule + DeserializeOwned + 'static>(
+    params: &toml::Table,
+) -> Result<Arc<dyn Rule>, String> {
+    Ok(Arc::new(parse_params::<P>(params)?))
 }
 
 /// Which log categories a set of diagnostic settings exports.

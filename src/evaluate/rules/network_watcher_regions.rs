@@ -1,7 +1,7 @@
 //! `network_watcher_regions`: a Network Watcher exists in every region that holds a virtual
 //! network (CIS: "regions in use"). Findings are about `/subscriptions/{id}/locations/{region}`.
 
-use super::{check_params, RuleKind};
+use super::{prepare, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
 use crate::evaluate::{gate, EvalContext};
 use crate::results::{Finding, Status};
@@ -15,8 +15,7 @@ pub struct Params {}
 
 pub const KIND: RuleKind = RuleKind {
     name: "network_watcher_regions",
-    validate: check_params::<Params>,
-    evaluate,
+    prepare: prepare::<Params>,
     describes: "a Network Watcher in every region that has a virtual network",
 };
 
@@ -28,55 +27,57 @@ pub fn region_key(r: &str) -> String {
         .to_ascii_lowercase()
 }
 
-fn evaluate(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for sub in ctx.subscriptions() {
-        if let Some(f) = gate(check, sub, &sub.virtual_networks, "the virtual networks") {
-            out.push(f);
-            continue;
-        }
-        let sid = sub.subscription.id.as_str();
-        let regions: BTreeSet<String> = sub
-            .virtual_networks
-            .items()
-            .iter()
-            .map(|v| region_key(&v.location))
-            .filter(|r| !r.is_empty())
-            .collect();
-        for region in regions {
-            let rid = format!("/subscriptions/{sid}/locations/{region}");
-            if let Some(e) = &sub.network_watchers.error {
-                out.push(check.not_assessed(&rid, Some(sid), "the Network Watchers", e));
+impl Rule for Params {
+    fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for sub in ctx.subscriptions() {
+            if let Some(f) = gate(check, sub, &sub.virtual_networks, "the virtual networks") {
+                out.push(f);
                 continue;
             }
-            let watchers: Vec<&crate::inventory::NetworkWatcher> = sub
-                .network_watchers
-                .items()
-                .iter()
-                .filter(|w| region_key(&w.location) == region)
-                .collect();
-            let vnets: Vec<String> = sub
+            let sid = sub.subscription.id.as_str();
+            let regions: BTreeSet<String> = sub
                 .virtual_networks
                 .items()
                 .iter()
-                .filter(|v| region_key(&v.location) == region)
-                .map(|v| v.name.clone())
+                .map(|v| region_key(&v.location))
+                .filter(|r| !r.is_empty())
                 .collect();
-            let evidence = json!({ "region": region, "virtual_networks": vnets, "watchers": watchers.iter().map(|w| w.name.clone()).collect::<Vec<_>>() });
-            let mut f = if let Some(w) = watchers.first() {
-                check.finding(
-                    Status::Pass,
-                    &rid,
-                    Some(sid),
-                    format!("Region {region} has Network Watcher {}.", w.name),
-                    evidence,
-                )
-            } else {
-                check.finding(Status::Fail, &rid, Some(sid), format!("Region {region} has {} virtual network(s) but no Network Watcher, so no flow logs can be taken there.", vnets.len()), evidence)
-            };
-            f.location = Some(region.clone());
-            out.push(f);
+            for region in regions {
+                let rid = format!("/subscriptions/{sid}/locations/{region}");
+                if let Some(e) = &sub.network_watchers.error {
+                    out.push(check.not_assessed(&rid, Some(sid), "the Network Watchers", e));
+                    continue;
+                }
+                let watchers: Vec<&crate::inventory::NetworkWatcher> = sub
+                    .network_watchers
+                    .items()
+                    .iter()
+                    .filter(|w| region_key(&w.location) == region)
+                    .collect();
+                let vnets: Vec<String> = sub
+                    .virtual_networks
+                    .items()
+                    .iter()
+                    .filter(|v| region_key(&v.location) == region)
+                    .map(|v| v.name.clone())
+                    .collect();
+                let evidence = json!({ "region": region, "virtual_networks": vnets, "watchers": watchers.iter().map(|w| w.name.clone()).collect::<Vec<_>>() });
+                let mut f = if let Some(w) = watchers.first() {
+                    check.finding(
+                        Status::Pass,
+                        &rid,
+                        Some(sid),
+                        format!("Region {region} has Network Watcher {}.", w.name),
+                        evidence,
+                    )
+                } else {
+                    check.finding(Status::Fail, &rid, Some(sid), format!("Region {region} has {} virtual network(s) but no Network Watcher, so no flow logs can be taken there.", vnets.len()), evidence)
+                };
+                f.location = Some(region.clone());
+                out.push(f);
+            }
         }
+        out
     }
-    out
 }

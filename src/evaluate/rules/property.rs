@@ -6,13 +6,14 @@
 //! logs, data collection rules, network watchers) use it; any other type uses the ARM resources
 //! list (id, name, type, location, kind, tags).
 
-use super::{params, RuleKind};
+use super::{Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
 use crate::evaluate::{gate, EvalContext};
 use crate::inventory::{type_key, Read, SubscriptionInventory};
 use crate::results::{Finding, Status};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -23,14 +24,23 @@ pub struct Params {
     pub op: String,
     pub value: Option<toml::Value>,
     /// Status when the path is missing: `fail` (default) or `not_applicable`.
-    pub when_missing: Option<String>,
+    pub when_missing: Option<WhenMissing>,
+}
+
+/// What a missing property means for a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WhenMissing {
+    Fail,
+    NotApplicable,
 }
 
 const OPS: [&str; 10] = [
     "eq", "ne", "gte", "gt", "lte", "lt", "exists", "absent", "contains", "in",
 ];
 
-fn validate(t: &toml::Table) -> Result<(), String> {
+/// Parses and checks the params once, at load.
+fn validate(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
     let p: Params = crate::evaluate::baseline::parse_params(t)?;
     if p.resource_type.is_empty() {
         return Err("params.resource_type is required".into());
@@ -51,13 +61,12 @@ fn validate(t: &toml::Table) -> Result<(), String> {
     if !matches!(p.op.as_str(), "exists" | "absent") && p.value.is_none() {
         return Err(format!("params.value is required for op {:?}", p.op));
     }
-    Ok(())
+    Ok(Arc::new(p))
 }
 
 pub const KIND: RuleKind = RuleKind {
     name: "property",
-    validate,
-    evaluate,
+    prepare: validate,
     describes:
         "generic: resource type + JSON pointer + operator + value, over the normalised inventory",
 };
@@ -140,67 +149,69 @@ pub fn holds(op: &str, observed: Option<&Value>, expected: &Value) -> bool {
     }
 }
 
-fn evaluate(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
-    let p: Params = params(check);
-    let t = type_key(&p.resource_type);
-    let expected = p.value.as_ref().map(to_json).unwrap_or(Value::Null);
-    let mut out = Vec::new();
-    for sub in ctx.subscriptions() {
-        let (objs, what) = objects(sub, &t);
-        if let Some(f) = gate(check, sub, &objs, what) {
-            out.push(f);
-            continue;
+impl Rule for Params {
+    fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+        let p = self;
+        let t = type_key(&p.resource_type);
+        let expected = p.value.as_ref().map(to_json).unwrap_or(Value::Null);
+        let mut out = Vec::new();
+        for sub in ctx.subscriptions() {
+            let (objs, what) = objects(sub, &t);
+            if let Some(f) = gate(check, sub, &objs, what) {
+                out.push(f);
+                continue;
+            }
+            let sid = Some(sub.subscription.id.as_str());
+            for o in objs.items() {
+                let id = o
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let name = o
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or(&id)
+                    .to_string();
+                let observed = o.pointer(&p.path);
+                let evidence = json!({ "path": p.path, "observed": observed, "op": p.op, "expected": expected });
+                let f = if observed.is_none() && p.when_missing == Some(WhenMissing::NotApplicable)
+                {
+                    check.finding(
+                        Status::NotApplicable,
+                        &id,
+                        sid,
+                        format!("{name}: {} is not set.", p.path),
+                        evidence,
+                    )
+                } else if holds(&p.op, observed, &expected) {
+                    check.finding(
+                        Status::Pass,
+                        &id,
+                        sid,
+                        format!("{name}: {} {} {}.", p.path, p.op, expected),
+                        evidence,
+                    )
+                } else {
+                    let seen = observed
+                        .map(|v| v.to_string())
+                        .unwrap_or_else(|| "not set".into());
+                    check.finding(
+                        Status::Fail,
+                        &id,
+                        sid,
+                        format!(
+                            "{name}: {} is {seen}; the check wants {} {}.",
+                            p.path, p.op, expected
+                        ),
+                        evidence,
+                    )
+                };
+                out.push(f);
+            }
         }
-        let sid = Some(sub.subscription.id.as_str());
-        for o in objs.items() {
-            let id = o
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            let name = o
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or(&id)
-                .to_string();
-            let observed = o.pointer(&p.path);
-            let evidence =
-                json!({ "path": p.path, "observed": observed, "op": p.op, "expected": expected });
-            let f = if observed.is_none() && p.when_missing.as_deref() == Some("not_applicable") {
-                check.finding(
-                    Status::NotApplicable,
-                    &id,
-                    sid,
-                    format!("{name}: {} is not set.", p.path),
-                    evidence,
-                )
-            } else if holds(&p.op, observed, &expected) {
-                check.finding(
-                    Status::Pass,
-                    &id,
-                    sid,
-                    format!("{name}: {} {} {}.", p.path, p.op, expected),
-                    evidence,
-                )
-            } else {
-                let seen = observed
-                    .map(|v| v.to_string())
-                    .unwrap_or_else(|| "not set".into());
-                check.finding(
-                    Status::Fail,
-                    &id,
-                    sid,
-                    format!(
-                        "{name}: {} is {seen}; the check wants {} {}.",
-                        p.path, p.op, expected
-                    ),
-                    evidence,
-                )
-            };
-            out.push(f);
-        }
+        out
     }
-    out
 }
 
 #[cfg(test)]

@@ -2,13 +2,14 @@
 //! `coverage = "all"` wants every log category (the `allLogs` group counts); `coverage = "audit"`
 //! wants the categories of the `audit` group (all categories when the type has no audit group).
 
-use super::{and_list, check_params, params, settings_evidence, RuleKind};
+use super::{and_list, settings_evidence, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
 use crate::evaluate::{subscription_scope, EvalContext};
 use crate::inventory::{type_key, Read, TypeCategories};
 use crate::results::{Finding, Status};
 use serde::Deserialize;
 use serde_json::json;
+use std::sync::Arc;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -34,8 +35,8 @@ impl Default for Params {
     }
 }
 
-fn validate(t: &toml::Table) -> Result<(), String> {
-    check_params::<Params>(t)?;
+/// Parses and checks the params once, at load.
+fn validate(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
     let p: Params = crate::evaluate::baseline::parse_params(t)?;
     if p.coverage != "all" && p.coverage != "audit" {
         return Err(format!(
@@ -43,13 +44,12 @@ fn validate(t: &toml::Table) -> Result<(), String> {
             p.coverage
         ));
     }
-    Ok(())
+    Ok(Arc::new(p))
 }
 
 pub const KIND: RuleKind = RuleKind {
     name: "resource_logs",
-    validate,
-    evaluate,
+    prepare: validate,
     describes: "per-resource diagnostic settings against the log categories the type offers (diagnosticSettingsCategories)",
 };
 
@@ -57,149 +57,152 @@ fn matches(list: &[String], t: &str) -> bool {
     list.iter().any(|x| x.eq_ignore_ascii_case(t))
 }
 
-fn evaluate(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
-    let p: Params = params(check);
-    let cats = &ctx.snapshot.inventory.diagnostic_categories;
-    let mut out = Vec::new();
-    for sub in ctx.subscriptions() {
-        let sid = Some(sub.subscription.id.as_str());
-        let scope = subscription_scope(sub);
-        if !sub.scanned {
-            continue;
-        }
-        if sub.resources.value.is_none() {
-            if let Some(e) = &sub.resources.error {
-                out.push(check.not_assessed(&scope, sid, "the subscription's resources", e));
-            }
-            continue;
-        }
-        let locations: std::collections::HashMap<&str, &str> = sub
-            .resources
-            .items()
-            .iter()
-            .map(|r| (r.id.as_str(), r.location.as_str()))
-            .collect();
-        for rd in &sub.resource_diagnostics {
-            let tkey = type_key(&rd.resource_type);
-            let in_scope = if p.resource_types.is_empty() {
-                !matches(&p.exclude_types, &tkey)
-            } else {
-                matches(&p.resource_types, &tkey)
-            };
-            if !in_scope {
+impl Rule for Params {
+    fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+        let p = self;
+        let cats = &ctx.snapshot.inventory.diagnostic_categories;
+        let mut out = Vec::new();
+        for sub in ctx.subscriptions() {
+            let sid = Some(sub.subscription.id.as_str());
+            let scope = subscription_scope(sub);
+            if !sub.scanned {
                 continue;
             }
-            let offered = match cats.get(&tkey) {
-                Some(Read {
-                    value: Some(c),
-                    error: None,
-                }) => c.clone(),
-                Some(Read { error: Some(e), .. }) => {
-                    out.push(check.not_assessed(
-                        &rd.resource_id,
-                        sid,
-                        "the diagnostic categories of this resource type",
-                        e,
-                    ));
-                    continue;
+            if sub.resources.value.is_none() {
+                if let Some(e) = &sub.resources.error {
+                    out.push(check.not_assessed(&scope, sid, "the subscription's resources", e));
                 }
-                _ => TypeCategories::default(),
-            };
-            if offered.log_categories.is_empty() {
-                continue; // metrics only: no log to export
+                continue;
             }
-            let settings = match (&rd.settings.value, &rd.settings.error) {
-                (Some(v), None) => v,
-                (_, Some(e)) => {
-                    out.push(check.not_assessed(
-                        &rd.resource_id,
-                        sid,
-                        "the resource's diagnostic settings",
-                        e,
-                    ));
+            let locations: std::collections::HashMap<&str, &str> = sub
+                .resources
+                .items()
+                .iter()
+                .map(|r| (r.id.as_str(), r.location.as_str()))
+                .collect();
+            for rd in &sub.resource_diagnostics {
+                let tkey = type_key(&rd.resource_type);
+                let in_scope = if p.resource_types.is_empty() {
+                    !matches(&p.exclude_types, &tkey)
+                } else {
+                    matches(&p.resource_types, &tkey)
+                };
+                if !in_scope {
                     continue;
                 }
-                (None, None) => continue,
-            };
-            let audit_only = p.coverage == "audit" || matches(&p.audit_sufficient_types, &tkey);
-            let audit_set: Vec<String> = offered
-                .log_categories
-                .iter()
-                .filter(|c| c.groups.iter().any(|g| g.eq_ignore_ascii_case("audit")))
-                .map(|c| c.name.clone())
-                .collect();
-            let required: Vec<String> = if audit_only && !audit_set.is_empty() {
-                audit_set
-            } else {
-                offered
+                let offered = match cats.get(&tkey) {
+                    Some(Read {
+                        value: Some(c),
+                        error: None,
+                    }) => c.clone(),
+                    Some(Read { error: Some(e), .. }) => {
+                        out.push(check.not_assessed(
+                            &rd.resource_id,
+                            sid,
+                            "the diagnostic categories of this resource type",
+                            e,
+                        ));
+                        continue;
+                    }
+                    _ => TypeCategories::default(),
+                };
+                if offered.log_categories.is_empty() {
+                    continue; // metrics only: no log to export
+                }
+                let settings = match (&rd.settings.value, &rd.settings.error) {
+                    (Some(v), None) => v,
+                    (_, Some(e)) => {
+                        out.push(check.not_assessed(
+                            &rd.resource_id,
+                            sid,
+                            "the resource's diagnostic settings",
+                            e,
+                        ));
+                        continue;
+                    }
+                    (None, None) => continue,
+                };
+                let audit_only = p.coverage == "audit" || matches(&p.audit_sufficient_types, &tkey);
+                let audit_set: Vec<String> = offered
                     .log_categories
                     .iter()
+                    .filter(|c| c.groups.iter().any(|g| g.eq_ignore_ascii_case("audit")))
                     .map(|c| c.name.clone())
-                    .collect()
-            };
-            let covered = super::covered_categories(settings, &offered.log_categories, |_| true);
-            let missing: Vec<String> = required
-                .iter()
-                .filter(|c| !covered.contains(&c.to_ascii_lowercase()))
-                .cloned()
-                .collect();
-            let name = display_name(&rd.resource_id);
-            let evidence = json!({
-                "resource_type": rd.resource_type,
-                "settings": settings_evidence(settings),
-                "required": required,
-                "missing": missing,
-                "coverage": if audit_only { "audit" } else { "all" },
-            });
-            let mut f = if settings
-                .iter()
-                .all(|s| !s.has_destination() || s.logs.iter().all(|l| !l.enabled))
-            {
-                check.finding(
-                    Status::Fail,
-                    &rd.resource_id,
-                    sid,
-                    format!(
-                        "{} {name} has no diagnostic setting that exports logs.",
-                        rd.resource_type
-                    ),
-                    evidence,
-                )
-            } else if missing.is_empty() {
-                check.finding(
-                    Status::Pass,
-                    &rd.resource_id,
-                    sid,
-                    format!(
-                        "{} {name} exports {} log categories.",
-                        rd.resource_type,
-                        required.len()
-                    ),
-                    evidence,
-                )
-            } else {
-                check.finding(
-                    Status::Fail,
-                    &rd.resource_id,
-                    sid,
-                    format!(
-                        "{} {name} does not export the log categories {}.",
-                        rd.resource_type,
-                        and_list(&missing)
-                    ),
-                    evidence,
-                )
-            };
-            // Storage service children are not in the resources list: use their account's.
-            f.location = locations
-                .get(rd.resource_id.as_str())
-                .or_else(|| parent_of_service(&rd.resource_id).and_then(|p| locations.get(p)))
-                .map(|l| l.to_string())
-                .filter(|l| !l.is_empty());
-            out.push(f);
+                    .collect();
+                let required: Vec<String> = if audit_only && !audit_set.is_empty() {
+                    audit_set
+                } else {
+                    offered
+                        .log_categories
+                        .iter()
+                        .map(|c| c.name.clone())
+                        .collect()
+                };
+                let covered =
+                    super::covered_categories(settings, &offered.log_categories, |_| true);
+                let missing: Vec<String> = required
+                    .iter()
+                    .filter(|c| !covered.contains(&c.to_ascii_lowercase()))
+                    .cloned()
+                    .collect();
+                let name = display_name(&rd.resource_id);
+                let evidence = json!({
+                    "resource_type": rd.resource_type,
+                    "settings": settings_evidence(settings),
+                    "required": required,
+                    "missing": missing,
+                    "coverage": if audit_only { "audit" } else { "all" },
+                });
+                let mut f = if settings
+                    .iter()
+                    .all(|s| !s.has_destination() || s.logs.iter().all(|l| !l.enabled))
+                {
+                    check.finding(
+                        Status::Fail,
+                        &rd.resource_id,
+                        sid,
+                        format!(
+                            "{} {name} has no diagnostic setting that exports logs.",
+                            rd.resource_type
+                        ),
+                        evidence,
+                    )
+                } else if missing.is_empty() {
+                    check.finding(
+                        Status::Pass,
+                        &rd.resource_id,
+                        sid,
+                        format!(
+                            "{} {name} exports {} log categories.",
+                            rd.resource_type,
+                            required.len()
+                        ),
+                        evidence,
+                    )
+                } else {
+                    check.finding(
+                        Status::Fail,
+                        &rd.resource_id,
+                        sid,
+                        format!(
+                            "{} {name} does not export the log categories {}.",
+                            rd.resource_type,
+                            and_list(&missing)
+                        ),
+                        evidence,
+                    )
+                };
+                // Storage service children are not in the resources list: use their account's.
+                f.location = locations
+                    .get(rd.resource_id.as_str())
+                    .or_else(|| parent_of_service(&rd.resource_id).and_then(|p| locations.get(p)))
+                    .map(|l| l.to_string())
+                    .filter(|l| !l.is_empty());
+                out.push(f);
+            }
         }
+        out
     }
-    out
 }
 
 /// `…/storageAccounts/st1/blobServices/default` → `st1/blobServices`; other ids → their name.

@@ -2,7 +2,7 @@
 //! `table_retention`: security tables keep data (interactive and total) at least the baseline;
 //! a table's own retention, when not the default, overrides the workspace's for that table.
 
-use super::{check_params, params, RuleKind};
+use super::{prepare, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
 use crate::evaluate::{for_each_item, EvalContext};
 use crate::inventory::{Workspace, WorkspaceTable};
@@ -24,8 +24,7 @@ impl Default for WorkspaceParams {
 
 pub const WORKSPACE: RuleKind = RuleKind {
     name: "workspace_retention",
-    validate: check_params::<WorkspaceParams>,
-    evaluate: workspace,
+    prepare: prepare::<WorkspaceParams>,
     describes: "Log Analytics workspace retentionInDays against a minimum",
 };
 
@@ -49,53 +48,54 @@ impl Default for TableParams {
 
 pub const TABLES: RuleKind = RuleKind {
     name: "table_retention",
-    validate: check_params::<TableParams>,
-    evaluate: tables,
+    prepare: prepare::<TableParams>,
     describes: "interactive and total retention of named security tables, table settings overriding the workspace",
 };
 
-fn workspace(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
-    let p: WorkspaceParams = params(check);
-    for_each_item(
-        check,
-        ctx,
-        |s| &s.workspaces,
-        "the Log Analytics workspaces",
-        |ws, sid, out| {
-            let evidence = json!({ "retention_in_days": ws.retention_in_days, "minimum_days": p.min_days, "sku": ws.sku });
-            let mut f = match ws.retention_in_days {
-                None => check.finding(
-                    Status::NotAssessed,
-                    &ws.id,
-                    sid,
-                    format!(
-                        "Not assessed: workspace {} did not report retentionInDays.",
-                        ws.name
+impl Rule for WorkspaceParams {
+    fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+        let p = self;
+        for_each_item(
+            check,
+            ctx,
+            |s| &s.workspaces,
+            "the Log Analytics workspaces",
+            |ws, sid, out| {
+                let evidence = json!({ "retention_in_days": ws.retention_in_days, "minimum_days": p.min_days, "sku": ws.sku });
+                let mut f = match ws.retention_in_days {
+                    None => check.finding(
+                        Status::NotAssessed,
+                        &ws.id,
+                        sid,
+                        format!(
+                            "Not assessed: workspace {} did not report retentionInDays.",
+                            ws.name
+                        ),
+                        evidence,
                     ),
-                    evidence,
-                ),
-                Some(d) if d >= p.min_days => check.finding(
-                    Status::Pass,
-                    &ws.id,
-                    sid,
-                    format!("Workspace {} keeps data {d} days.", ws.name),
-                    evidence,
-                ),
-                Some(d) => check.finding(
-                    Status::Fail,
-                    &ws.id,
-                    sid,
-                    format!(
-                        "Workspace {} keeps data {d} days; the baseline wants at least {}.",
-                        ws.name, p.min_days
+                    Some(d) if d >= p.min_days => check.finding(
+                        Status::Pass,
+                        &ws.id,
+                        sid,
+                        format!("Workspace {} keeps data {d} days.", ws.name),
+                        evidence,
                     ),
-                    evidence,
-                ),
-            };
-            f.location = Some(ws.location.clone()).filter(|l| !l.is_empty());
-            out.push(f);
-        },
-    )
+                    Some(d) => check.finding(
+                        Status::Fail,
+                        &ws.id,
+                        sid,
+                        format!(
+                            "Workspace {} keeps data {d} days; the baseline wants at least {}.",
+                            ws.name, p.min_days
+                        ),
+                        evidence,
+                    ),
+                };
+                f.location = Some(ws.location.clone()).filter(|l| !l.is_empty());
+                out.push(f);
+            },
+        )
+    }
 }
 
 /// (interactive, total) days in force for a table, and whether each is the table's own value.
@@ -114,85 +114,87 @@ pub fn effective_retention(ws: &Workspace, t: &WorkspaceTable) -> (Option<u32>, 
     (interactive, total.max(interactive))
 }
 
-fn tables(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
-    let p: TableParams = params(check);
-    for_each_item(
-        check,
-        ctx,
-        |s| &s.workspaces,
-        "the Log Analytics workspaces",
-        |ws, sid, out| {
-            let tables = match (&ws.tables.value, &ws.tables.error) {
-                (Some(t), None) => t,
-                (_, Some(e)) => {
-                    out.push(check.not_assessed(&ws.id, sid, "the workspace's tables", e));
-                    return;
-                }
-                _ => return,
-            };
-            for name in &p.tables {
-                let Some(t) = tables.iter().find(|t| t.name.eq_ignore_ascii_case(name)) else {
-                    continue;
+impl Rule for TableParams {
+    fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+        let p = self;
+        for_each_item(
+            check,
+            ctx,
+            |s| &s.workspaces,
+            "the Log Analytics workspaces",
+            |ws, sid, out| {
+                let tables = match (&ws.tables.value, &ws.tables.error) {
+                    (Some(t), None) => t,
+                    (_, Some(e)) => {
+                        out.push(check.not_assessed(&ws.id, sid, "the workspace's tables", e));
+                        return;
+                    }
+                    _ => return,
                 };
-                let rid = format!("{}/tables/{}", ws.id, t.name);
-                let (interactive, total) = effective_retention(ws, t);
-                let evidence = json!({
-                    "workspace_retention_days": ws.retention_in_days,
-                    "table_retention_days": t.retention_in_days,
-                    "table_total_retention_days": t.total_retention_in_days,
-                    "retention_is_default": t.retention_is_default,
-                    "total_retention_is_default": t.total_retention_is_default,
-                    "effective_interactive_days": interactive,
-                    "effective_total_days": total,
-                    "plan": t.plan,
-                    "minimum_interactive_days": p.min_interactive_days,
-                    "minimum_total_days": p.min_total_days,
-                });
-                let mut short = Vec::new();
-                if interactive.is_some_and(|d| d < p.min_interactive_days) {
-                    short.push(format!(
-                        "interactive {} days < {}",
-                        interactive.unwrap_or(0),
-                        p.min_interactive_days
-                    ));
-                }
-                if total.is_some_and(|d| d < p.min_total_days) {
-                    short.push(format!(
-                        "total {} days < {}",
-                        total.unwrap_or(0),
-                        p.min_total_days
-                    ));
-                }
-                let mut f = if interactive.is_none() || total.is_none() {
-                    check.finding(
-                        Status::NotAssessed,
-                        &rid,
-                        sid,
-                        format!(
+                for name in &p.tables {
+                    let Some(t) = tables.iter().find(|t| t.name.eq_ignore_ascii_case(name)) else {
+                        continue;
+                    };
+                    let rid = format!("{}/tables/{}", ws.id, t.name);
+                    let (interactive, total) = effective_retention(ws, t);
+                    let evidence = json!({
+                        "workspace_retention_days": ws.retention_in_days,
+                        "table_retention_days": t.retention_in_days,
+                        "table_total_retention_days": t.total_retention_in_days,
+                        "retention_is_default": t.retention_is_default,
+                        "total_retention_is_default": t.total_retention_is_default,
+                        "effective_interactive_days": interactive,
+                        "effective_total_days": total,
+                        "plan": t.plan,
+                        "minimum_interactive_days": p.min_interactive_days,
+                        "minimum_total_days": p.min_total_days,
+                    });
+                    let mut short = Vec::new();
+                    if interactive.is_some_and(|d| d < p.min_interactive_days) {
+                        short.push(format!(
+                            "interactive {} days < {}",
+                            interactive.unwrap_or(0),
+                            p.min_interactive_days
+                        ));
+                    }
+                    if total.is_some_and(|d| d < p.min_total_days) {
+                        short.push(format!(
+                            "total {} days < {}",
+                            total.unwrap_or(0),
+                            p.min_total_days
+                        ));
+                    }
+                    let mut f = if interactive.is_none() || total.is_none() {
+                        check.finding(
+                            Status::NotAssessed,
+                            &rid,
+                            sid,
+                            format!(
                             "Not assessed: retention of table {} in workspace {} is not reported.",
                             t.name, ws.name
                         ),
-                        evidence,
-                    )
-                } else if short.is_empty() {
-                    check.finding(Status::Pass, &rid, sid, format!("Table {} in workspace {} keeps data {} days interactively and {} in total.", t.name, ws.name, interactive.unwrap_or(0), total.unwrap_or(0)), evidence)
-                } else {
-                    check.finding(
-                        Status::Fail,
-                        &rid,
-                        sid,
-                        format!(
-                            "Table {} in workspace {} is kept too briefly: {}.",
-                            t.name,
-                            ws.name,
-                            short.join(", ")
-                        ),
-                        evidence,
-                    )
-                };
-                f.location = Some(ws.location.clone()).filter(|l| !l.is_empty());
-                out.push(f);
-            }
-        },
-    )
+                            evidence,
+                        )
+                    } else if short.is_empty() {
+                        check.finding(Status::Pass, &rid, sid, format!("Table {} in workspace {} keeps data {} days interactively and {} in total.", t.name, ws.name, interactive.unwrap_or(0), total.unwrap_or(0)), evidence)
+                    } else {
+                        check.finding(
+                            Status::Fail,
+                            &rid,
+                            sid,
+                            format!(
+                                "Table {} in workspace {} is kept too briefly: {}.",
+                                t.name,
+                                ws.name,
+                                short.join(", ")
+                            ),
+                            evidence,
+                        )
+                    };
+                    f.location = Some(ws.location.clone()).filter(|l| !l.is_empty());
+                    out.push(f);
+                }
+            },
+        )
+    }
 }

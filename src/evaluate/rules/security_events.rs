@@ -8,7 +8,7 @@
 //! otherwise the EventIDs named are compared with the Minimal and Common sets (parameters, from
 //! Microsoft's "Windows security event sets" list).
 
-use super::{check_params, params, RuleKind};
+use super::{Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
 use crate::evaluate::{for_each_item, gate, EvalContext};
 use crate::inventory::{id_key, LegacySecurityEvents};
@@ -16,6 +16,7 @@ use crate::results::{Finding, Status};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Tier {
@@ -75,28 +76,50 @@ impl Default for Params {
     }
 }
 
-fn validate(t: &toml::Table) -> Result<(), String> {
+/// The params with the minimum tier parsed once, at load.
+fn parse(t: &toml::Table) -> Result<(Params, Tier), String> {
     let p: Params = crate::evaluate::baseline::parse_params(t)?;
-    if Tier::parse(&p.min_tier).is_none() {
-        return Err(format!(
+    let min = Tier::parse(&p.min_tier).ok_or_else(|| {
+        format!(
             "params.min_tier must be Minimal, Common or All, not {:?}",
             p.min_tier
-        ));
-    }
-    Ok(())
+        )
+    })?;
+    Ok((p, min))
+}
+
+/// `security_event_coverage` with its validated params.
+#[derive(Debug)]
+pub struct VmCoverage {
+    params: Params,
+    min: Tier,
+}
+
+/// `security_event_legacy_tier` with its validated params (only the minimum tier matters).
+#[derive(Debug)]
+pub struct LegacyTier {
+    min: Tier,
+}
+
+fn prepare_vm_coverage(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
+    let (params, min) = parse(t)?;
+    Ok(Arc::new(VmCoverage { params, min }))
+}
+
+fn prepare_legacy_tier(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
+    let (_, min) = parse(t)?;
+    Ok(Arc::new(LegacyTier { min }))
 }
 
 pub const VM_COVERAGE: RuleKind = RuleKind {
     name: "security_event_coverage",
-    validate,
-    evaluate: vm_coverage,
+    prepare: prepare_vm_coverage,
     describes: "Windows VMs: tier of security events sent by associated data collection rules (or legacy workspace tier)",
 };
 
 pub const LEGACY_TIER: RuleKind = RuleKind {
     name: "security_event_legacy_tier",
-    validate: check_params::<Params>,
-    evaluate: legacy_tier,
+    prepare: prepare_legacy_tier,
     describes: "legacy SecurityEventCollectionConfiguration tier of workspaces that have one",
 };
 
@@ -168,154 +191,158 @@ pub fn classify(queries: &[String], minimal: &[u32], common: &[u32]) -> (Tier, B
     (tier, ids)
 }
 
-fn vm_coverage(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
-    let p: Params = params(check);
-    let min = Tier::parse(&p.min_tier).unwrap_or(Tier::Common);
-    let mut out = Vec::new();
-    for sub in ctx.subscriptions() {
-        if let Some(f) = gate(check, sub, &sub.virtual_machines, "the virtual machines") {
-            out.push(f);
-            continue;
-        }
-        let sid = Some(sub.subscription.id.as_str());
-        let legacy: Vec<(String, Tier)> = sub
-            .workspaces
-            .items()
-            .iter()
-            .filter_map(|w| {
-                w.security_event_tier
-                    .complete()
-                    .and_then(|t| t.tier.as_ref())
-                    .map(|t| (w.name.clone(), Tier::from_legacy(t)))
-            })
-            .collect();
-        for vm in sub
-            .virtual_machines
-            .items()
-            .iter()
-            .filter(|v| v.is_windows())
-        {
-            let assoc = match (&vm.dcr_associations.value, &vm.dcr_associations.error) {
-                (Some(a), None) => a,
-                (_, Some(e)) => {
-                    out.push(check.not_assessed(
+impl Rule for VmCoverage {
+    fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+        let p = &self.params;
+        let min = self.min;
+        let mut out = Vec::new();
+        for sub in ctx.subscriptions() {
+            if let Some(f) = gate(check, sub, &sub.virtual_machines, "the virtual machines") {
+                out.push(f);
+                continue;
+            }
+            let sid = Some(sub.subscription.id.as_str());
+            let legacy: Vec<(String, Tier)> = sub
+                .workspaces
+                .items()
+                .iter()
+                .filter_map(|w| {
+                    w.security_event_tier
+                        .complete()
+                        .and_then(|t| t.tier.as_ref())
+                        .map(|t| (w.name.clone(), Tier::from_legacy(t)))
+                })
+                .collect();
+            for vm in sub
+                .virtual_machines
+                .items()
+                .iter()
+                .filter(|v| v.is_windows())
+            {
+                let assoc = match (&vm.dcr_associations.value, &vm.dcr_associations.error) {
+                    (Some(a), None) => a,
+                    (_, Some(e)) => {
+                        out.push(check.not_assessed(
+                            &vm.id,
+                            sid,
+                            "the VM's data collection rule associations",
+                            e,
+                        ));
+                        continue;
+                    }
+                    _ => continue,
+                };
+                let mut queries = Vec::new();
+                let mut rules = Vec::new();
+                let mut unknown = Vec::new();
+                for rid in assoc {
+                    match ctx.dcr_by_id.get(&id_key(rid)) {
+                        Some(d) => {
+                            if !d.security_event_xpaths.is_empty() {
+                                rules.push(d.name.clone());
+                            }
+                            queries.extend(d.security_event_xpaths.iter().cloned());
+                        }
+                        None => unknown.push(rid.clone()),
+                    }
+                }
+                let (tier, ids) = classify(&queries, &p.minimal_event_ids, &p.common_event_ids);
+                let best_legacy = legacy.iter().max_by_key(|(_, t)| *t).cloned();
+                let evidence = json!({
+                    "os_type": vm.os_type,
+                    "associated_rules": assoc,
+                    "rules_with_security_events": rules,
+                    "dcr_tier": tier.name(),
+                    "event_ids_named": ids.len(),
+                    "rules_outside_scope": unknown,
+                    "legacy_workspace_tier": best_legacy.as_ref().map(|(w, t)| format!("{w}: {}", t.name())),
+                    "minimum_tier": min.name(),
+                });
+                let mut f = if tier >= min {
+                    check.finding(
+                        Status::Pass,
                         &vm.id,
                         sid,
-                        "the VM's data collection rule associations",
-                        e,
-                    ));
-                    continue;
-                }
-                _ => continue,
-            };
-            let mut queries = Vec::new();
-            let mut rules = Vec::new();
-            let mut unknown = Vec::new();
-            for rid in assoc {
-                match ctx.dcr_by_id.get(&id_key(rid)) {
-                    Some(d) => {
-                        if !d.security_event_xpaths.is_empty() {
-                            rules.push(d.name.clone());
-                        }
-                        queries.extend(d.security_event_xpaths.iter().cloned());
-                    }
-                    None => unknown.push(rid.clone()),
-                }
+                        format!(
+                            "VM {} sends {} security events through {}.",
+                            vm.name,
+                            tier.name(),
+                            rules.join(", ")
+                        ),
+                        evidence,
+                    )
+                } else if let Some((w, t)) =
+                    best_legacy.filter(|(_, t)| p.accept_legacy_tier && *t >= min)
+                {
+                    check.finding(Status::Pass, &vm.id, sid, format!("VM {} has no data collection rule at {}, but workspace {w} collects {} security events from legacy agents (retired August 2024: move to a data collection rule).", vm.name, min.name(), t.name()), evidence)
+                } else if !unknown.is_empty() {
+                    let e =
+                        ctx.dcr_list_incomplete
+                            .clone()
+                            .unwrap_or(crate::inventory::ReadError {
+                                scope: unknown.join(", "),
+                                operation: "dataCollectionRules.list".into(),
+                                status: None,
+                                code: Some("OutOfScope".into()),
+                                message: "the associated rule is outside the scanned subscriptions"
+                                    .into(),
+                            });
+                    check.not_assessed(&vm.id, sid, "an associated data collection rule", &e)
+                } else if assoc.is_empty() {
+                    check.finding(Status::Fail, &vm.id, sid, format!("Windows VM {} has no data collection rule: its security events (logons, privilege use, process creation) are not collected.", vm.name), evidence)
+                } else {
+                    check.finding(Status::Fail, &vm.id, sid, format!("Windows VM {} sends security events only at tier {}; the baseline wants {}.", vm.name, tier.name(), min.name()), evidence)
+                };
+                f.location = Some(vm.location.clone()).filter(|l| !l.is_empty());
+                out.push(f);
             }
-            let (tier, ids) = classify(&queries, &p.minimal_event_ids, &p.common_event_ids);
-            let best_legacy = legacy.iter().max_by_key(|(_, t)| *t).cloned();
-            let evidence = json!({
-                "os_type": vm.os_type,
-                "associated_rules": assoc,
-                "rules_with_security_events": rules,
-                "dcr_tier": tier.name(),
-                "event_ids_named": ids.len(),
-                "rules_outside_scope": unknown,
-                "legacy_workspace_tier": best_legacy.as_ref().map(|(w, t)| format!("{w}: {}", t.name())),
-                "minimum_tier": min.name(),
-            });
-            let mut f = if tier >= min {
-                check.finding(
-                    Status::Pass,
-                    &vm.id,
-                    sid,
-                    format!(
-                        "VM {} sends {} security events through {}.",
-                        vm.name,
-                        tier.name(),
-                        rules.join(", ")
-                    ),
-                    evidence,
-                )
-            } else if let Some((w, t)) =
-                best_legacy.filter(|(_, t)| p.accept_legacy_tier && *t >= min)
-            {
-                check.finding(Status::Pass, &vm.id, sid, format!("VM {} has no data collection rule at {}, but workspace {w} collects {} security events from legacy agents (retired August 2024: move to a data collection rule).", vm.name, min.name(), t.name()), evidence)
-            } else if !unknown.is_empty() {
-                let e = ctx
-                    .dcr_list_incomplete
-                    .clone()
-                    .unwrap_or(crate::inventory::ReadError {
-                        scope: unknown.join(", "),
-                        operation: "dataCollectionRules.list".into(),
-                        status: None,
-                        code: Some("OutOfScope".into()),
-                        message: "the associated rule is outside the scanned subscriptions".into(),
-                    });
-                check.not_assessed(&vm.id, sid, "an associated data collection rule", &e)
-            } else if assoc.is_empty() {
-                check.finding(Status::Fail, &vm.id, sid, format!("Windows VM {} has no data collection rule: its security events (logons, privilege use, process creation) are not collected.", vm.name), evidence)
-            } else {
-                check.finding(Status::Fail, &vm.id, sid, format!("Windows VM {} sends security events only at tier {}; the baseline wants {}.", vm.name, tier.name(), min.name()), evidence)
-            };
-            f.location = Some(vm.location.clone()).filter(|l| !l.is_empty());
-            out.push(f);
         }
+        out
     }
-    out
 }
 
-fn legacy_tier(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
-    let p: Params = params(check);
-    let min = Tier::parse(&p.min_tier).unwrap_or(Tier::Common);
-    for_each_item(
-        check,
-        ctx,
-        |s| &s.workspaces,
-        "the Log Analytics workspaces",
-        |ws, sid, out| {
-            let tier = match (&ws.security_event_tier.value, &ws.security_event_tier.error) {
-                (_, Some(e)) => {
-                    out.push(check.not_assessed(
+impl Rule for LegacyTier {
+    fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+        let min = self.min;
+        for_each_item(
+            check,
+            ctx,
+            |s| &s.workspaces,
+            "the Log Analytics workspaces",
+            |ws, sid, out| {
+                let tier = match (&ws.security_event_tier.value, &ws.security_event_tier.error) {
+                    (_, Some(e)) => {
+                        out.push(check.not_assessed(
+                            &ws.id,
+                            sid,
+                            "the workspace's security-event data source",
+                            e,
+                        ));
+                        return;
+                    }
+                    (Some(LegacySecurityEvents { tier: Some(t) }), None) => t.clone(),
+                    _ => return, // no legacy configuration: nothing to judge
+                };
+                let t = Tier::from_legacy(&tier);
+                let evidence = json!({ "tier": tier, "minimum_tier": min.name() });
+                let f = if t >= min {
+                    check.finding(
+                        Status::Pass,
                         &ws.id,
                         sid,
-                        "the workspace's security-event data source",
-                        e,
-                    ));
-                    return;
-                }
-                (Some(LegacySecurityEvents { tier: Some(t) }), None) => t.clone(),
-                _ => return, // no legacy configuration: nothing to judge
-            };
-            let t = Tier::from_legacy(&tier);
-            let evidence = json!({ "tier": tier, "minimum_tier": min.name() });
-            let f = if t >= min {
-                check.finding(
-                    Status::Pass,
-                    &ws.id,
-                    sid,
-                    format!(
-                        "Workspace {} collects {tier} security events from legacy agents.",
-                        ws.name
-                    ),
-                    evidence,
-                )
-            } else {
-                check.finding(Status::Fail, &ws.id, sid, format!("Workspace {} collects security events from legacy agents only at tier {tier}; the baseline wants {} (Recommended).", ws.name, min.name()), evidence)
-            };
-            out.push(f);
-        },
-    )
+                        format!(
+                            "Workspace {} collects {tier} security events from legacy agents.",
+                            ws.name
+                        ),
+                        evidence,
+                    )
+                } else {
+                    check.finding(Status::Fail, &ws.id, sid, format!("Workspace {} collects security events from legacy agents only at tier {tier}; the baseline wants {} (Recommended).", ws.name, min.name()), evidence)
+                };
+                out.push(f);
+            },
+        )
+    }
 }
 
 #[cfg(test)]
