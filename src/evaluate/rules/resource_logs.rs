@@ -4,7 +4,7 @@
 
 use super::{and_list, settings_evidence, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
-use crate::evaluate::{subscription_scope, EvalContext};
+use crate::evaluate::{gate, EvalContext};
 use crate::inventory::{type_key, Read, TypeCategories};
 use crate::results::{Finding, Status};
 use serde::Deserialize;
@@ -64,14 +64,9 @@ impl Rule for Params {
         let mut out = Vec::new();
         for sub in ctx.subscriptions() {
             let sid = Some(sub.subscription.id.as_str());
-            let scope = subscription_scope(sub);
-            if !sub.scanned {
-                continue;
-            }
-            if sub.resources.value.is_none() {
-                if let Some(e) = &sub.resources.error {
-                    out.push(check.not_assessed(&scope, sid, "the subscription's resources", e));
-                }
+            // Disabled: not applicable; resources unreadable: not assessed (as every kind does).
+            if let Some(f) = gate(check, sub, &sub.resources, "the subscription's resources") {
+                out.push(f);
                 continue;
             }
             let locations: std::collections::HashMap<&str, &str> = sub
