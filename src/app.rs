@@ -107,13 +107,7 @@ impl Assessment {
     pub fn assess(&self, snapshot: &Snapshot, today: time::Date) -> Results {
         let mut findings = evaluate::run(snapshot, &self.baseline);
         let notes = suppressions::apply(&mut findings, &self.suppressions, today);
-        let cost = estimate::apply(
-            &mut findings,
-            snapshot,
-            &self.baseline,
-            &self.cost_model,
-            self.entra_users,
-        );
+        let cost = estimate::apply(&mut findings, snapshot, &self.cost_model, self.entra_users);
         let mut results = Results {
             schema_version: RESULTS_SCHEMA_VERSION,
             tool: crate::inventory::ToolInfo::current(),
@@ -484,7 +478,7 @@ fn checks(args: ChecksArgs) -> anyhow::Result<i32> {
             }
             writeln!(out, "\nRemediation\n{}", c.remediation.trim())?;
             writeln!(out, "\nReferences\n{}", c.references.join("\n"))?;
-            let basis = estimate::model::basis_for_kind(&c.kind);
+            let basis = kind.and_then(|k| k.cost_basis);
             writeln!(
                 out,
                 "\nCost basis\n{}",

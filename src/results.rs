@@ -135,6 +135,19 @@ pub struct Finding {
     pub suppression: Option<SuppressionInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<CostEstimate>,
+    /// The logging gap a failing finding reports, for the estimator; not serialised.
+    #[serde(skip)]
+    pub gap: Option<crate::evaluate::gap::Gap>,
+}
+
+impl Finding {
+    /// Attach the gap this finding reports, when it failed.
+    pub fn gap_if_failed(mut self, gap: impl FnOnce() -> crate::evaluate::gap::Gap) -> Self {
+        if self.status == Status::Fail {
+            self.gap = Some(gap());
+        }
+        self
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

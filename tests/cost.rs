@@ -18,7 +18,7 @@ fn close(a: f64, b: f64) -> bool {
 fn costed(s: &Snapshot, users: Option<u64>, m: &CostModel) -> (Vec<Finding>, serde_json::Value) {
     let baseline = evaluate::baseline::load(&[], evaluate::rules::validate).unwrap();
     let mut f = evaluate::run(s, &baseline);
-    let cost = estimate::apply(&mut f, s, &baseline, m, users);
+    let cost = estimate::apply(&mut f, s, m, users);
     (f, cost)
 }
 

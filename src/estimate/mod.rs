@@ -7,12 +7,13 @@
 
 pub mod model;
 
-use crate::evaluate::baseline::Baseline;
-use crate::inventory::{type_key, Snapshot};
+use crate::evaluate::gap::Gap;
+use crate::evaluate::rules::security_events::Tier;
+use crate::inventory::{id_key, Snapshot};
 use crate::results::{CostEstimate, Finding, Status};
 use model::CostModel;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Days per month used for monthly figures.
 pub const DAYS_PER_MONTH: f64 = 30.0;
@@ -180,40 +181,21 @@ fn entra_category(
     }
 }
 
-/// Cost of a finding that is a logging gap; None for findings that are not.
-/// Cost of closing the gap a finding of rule `kind` reports; None for kinds that are not
-/// logging gaps (alerts, Defender plans, storage protection, custom property checks).
-pub fn for_finding(
-    f: &Finding,
-    kind: &str,
+/// Cost of closing one logging gap.
+pub fn for_gap(
+    gap: &Gap,
     snapshot: &Snapshot,
     measured: &Measured,
     users: &EntraUsers,
     m: &CostModel,
-) -> Option<CostEstimate> {
+) -> CostEstimate {
     let price = m.price("analytics_gb");
-    let ev = &f.evidence;
-    let strs = |key: &str| -> Vec<String> {
-        ev.get(key)
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    match kind {
-        "entra_logs" => {
-            let mut cats = strs("missing");
-            cats.extend(strs("disabled"));
-            if cats.is_empty() {
-                cats = strs("required");
-            }
+    match gap {
+        Gap::EntraCategories { categories } => {
             let mut gb = 0.0;
             let mut parts = Vec::new();
             let mut method = "model";
-            for c in &cats {
+            for c in categories {
                 let (g, meth, basis) = entra_category(c, users, measured, m);
                 if meth == "calibrated" {
                     method = "calibrated";
@@ -221,19 +203,16 @@ pub fn for_finding(
                 gb += g;
                 parts.push(format!("{c}: {:.3} GB/day ({basis})", g));
             }
-            Some(estimate(gb, gb * price * DAYS_PER_MONTH, method, format!("{}; at {} per GB (Analytics).", parts.join("; "), m.money(price))))
+            estimate(gb, gb * price * DAYS_PER_MONTH, method, format!("{}; at {} per GB (Analytics).", parts.join("; "), m.money(price)))
         }
-        "activity_log_export" => Some(estimate(0.0, 0.0, "model", "AzureActivity ingestion into Log Analytics is free; only storage-account archive or retention beyond the free days costs.".into())),
-        "resource_logs" => {
-            let t = ev.get("resource_type").and_then(Value::as_str).map(type_key).unwrap_or_default();
-            let (mb, src) = m.resource_log_mb_day(&t);
-            let required = strs("required").len().max(1) as f64;
-            let missing = strs("missing").len() as f64;
-            let share = if missing > 0.0 { (missing / required).min(1.0) } else { 1.0 };
+        Gap::ActivityLog => estimate(0.0, 0.0, "model", "AzureActivity ingestion into Log Analytics is free; only storage-account archive or retention beyond the free days costs.".into()),
+        Gap::ResourceLogs { resource_type, required, missing } => {
+            let (mb, src) = m.resource_log_mb_day(resource_type);
+            let share = if *missing > 0 { (*missing as f64 / (*required).max(1) as f64).min(1.0) } else { 1.0 };
             let gb = mb / 1000.0 * share;
-            Some(estimate(gb, gb * price * DAYS_PER_MONTH, "model", format!("{mb} MB/day for {t} ({src}) × {:.0}% of categories missing; at {} per GB.", share * 100.0, m.money(price))))
+            estimate(gb, gb * price * DAYS_PER_MONTH, "model", format!("{mb} MB/day for {resource_type} ({src}) × {:.0}% of categories missing; at {} per GB.", share * 100.0, m.money(price)))
         }
-        "flow_log_coverage" => {
+        Gap::FlowLogCoverage => {
             let per = m.value("flow_log_gb_per_target_day");
             let calibrated = measured.by_type_gb_day.get("NTANetAnalytics").or(measured.by_type_gb_day.get("AzureNetworkAnalytics_CL")).copied();
             // Measured traffic-analytics volume comes from the flow logs that feed it.
@@ -243,22 +222,21 @@ pub fn for_finding(
                 _ => (per, "model", format!("{per} GB/day per NSG or VNet (model default)")),
             };
             let usd = gb * DAYS_PER_MONTH * (m.price("flow_log_collection_gb") + m.price("blob_cool_gb_month"));
-            Some(estimate(gb, usd, method, format!("{basis}; collection {} per GB plus cool storage {} per GB-month.", m.money(m.price("flow_log_collection_gb")), m.money(m.price("blob_cool_gb_month")))))
+            estimate(gb, usd, method, format!("{basis}; collection {} per GB plus cool storage {} per GB-month.", m.money(m.price("flow_log_collection_gb")), m.money(m.price("blob_cool_gb_month"))))
         }
-        "flow_log_traffic_analytics" => {
+        Gap::TrafficAnalytics => {
             let gb = m.value("flow_log_gb_per_target_day");
             let p = m.price("traffic_analytics_60min_gb");
-            Some(estimate(gb, gb * DAYS_PER_MONTH * (p + price), "model", format!("{gb} GB/day of flow logs × traffic analytics processing {} per GB (60-minute) plus ingestion into Analytics at {}.", m.money(p), m.money(price))))
+            estimate(gb, gb * DAYS_PER_MONTH * (p + price), "model", format!("{gb} GB/day of flow logs × traffic analytics processing {} per GB (60-minute) plus ingestion into Analytics at {}.", m.money(p), m.money(price)))
         }
-        "security_event_coverage" | "security_event_legacy_tier" => {
-            let current = ev.get("dcr_tier").and_then(Value::as_str).or(ev.get("tier").and_then(Value::as_str)).unwrap_or("None");
-            let target = ev.get("minimum_tier").and_then(Value::as_str).unwrap_or("Common");
-            let vol = |t: &str| match t.to_ascii_lowercase().as_str() {
-                "all" => m.value("security_events_all_gb_day"),
-                "common" | "recommended" => m.value("security_events_common_gb_day"),
-                "minimal" => m.value("security_events_minimal_gb_day"),
-                _ => 0.0,
+        Gap::SecurityEvents { current, target } => {
+            let vol = |t: Tier| match t {
+                Tier::All => m.value("security_events_all_gb_day"),
+                Tier::Common => m.value("security_events_common_gb_day"),
+                Tier::Minimal => m.value("security_events_minimal_gb_day"),
+                Tier::None | Tier::Custom => 0.0,
             };
+            let (current, target) = (*current, *target);
             let gap = (vol(target) - vol(current)).max(0.0);
             let measured_se = measured.by_type_gb_day.get("SecurityEvent").copied().filter(|g| *g > 0.0);
             let (gb, method, basis) = match measured_se {
@@ -266,37 +244,49 @@ pub fn for_finding(
                     let servers = measured.windows_vms.max(1);
                     let per = se / servers as f64;
                     let g = if vol(current) > 0.0 { (per * vol(target) / vol(current) - per).max(0.0) } else { per.max(gap) };
-                    (g, "calibrated", format!("measured SecurityEvent {:.3} GB/day over {servers} Windows VMs, scaled from {current} to {target}", se))
+                    (g, "calibrated", format!("measured SecurityEvent {:.3} GB/day over {servers} Windows VMs, scaled from {} to {}", se, current.name(), target.name()))
                 }
-                None => (gap, "model", format!("{target} {} GB/day minus {current} {} GB/day per Windows server", vol(target), vol(current))),
+                None => (gap, "model", format!("{} {} GB/day minus {} {} GB/day per Windows server", target.name(), vol(target), current.name(), vol(current))),
             };
-            Some(estimate(gb, gb * price * DAYS_PER_MONTH, method, format!("{basis}; at {} per GB. Defender for Servers Plan 2 includes {} GB/day per server of free security data.", m.money(price), m.value("defender_servers_p2_allowance_gb_day"))))
+            estimate(gb, gb * price * DAYS_PER_MONTH, method, format!("{basis}; at {} per GB. Defender for Servers Plan 2 includes {} GB/day per server of free security data.", m.money(price), m.value("defender_servers_p2_allowance_gb_day")))
         }
-        "workspace_retention" => retention_cost(f, snapshot, m, false),
-        "table_retention" => retention_cost(f, snapshot, m, true),
-        _ => None,
+        Gap::WorkspaceRetention { workspace_id, current_days, minimum_days } => {
+            retention_cost(snapshot, m, workspace_id, None, |free| {
+                let extra = (f64::from(*minimum_days).max(free) - f64::from(*current_days).max(free)).max(0.0);
+                (extra, 0.0)
+            })
+        }
+        Gap::TableRetention { workspace_id, table, interactive_days, total_days, minimum_interactive_days, minimum_total_days } => {
+            retention_cost(snapshot, m, workspace_id, Some(table), |free| {
+                let (cur_i, cur_t) = (f64::from(*interactive_days), f64::from(*total_days));
+                let (min_i, min_t) = (f64::from(*minimum_interactive_days), f64::from(*minimum_total_days));
+                let extra_interactive = (min_i.max(free) - cur_i.max(free)).max(0.0);
+                let extra_long = (min_t - cur_t.max(cur_i.max(min_i))).max(0.0);
+                (extra_interactive, extra_long)
+            })
+        }
     }
 }
 
-/// Raising retention: extra GB kept × price per GB-month, from the workspace's measured volume
-/// (the whole workspace, or one table when `table_level`).
+/// Raising retention: measured GB/day of the workspace (or one table) × the extra interactive
+/// and long-term days `extra(free_days)` returns × their prices per GB-month.
 fn retention_cost(
-    f: &Finding,
     snapshot: &Snapshot,
     m: &CostModel,
-    table_level: bool,
-) -> Option<CostEstimate> {
-    let ev = &f.evidence;
-    let ws = snapshot
+    workspace_id: &str,
+    table: Option<&str>,
+    extra: impl Fn(f64) -> (f64, f64),
+) -> CostEstimate {
+    let key = id_key(workspace_id);
+    let Some(ws) = snapshot
         .inventory
         .subscriptions
         .iter()
         .flat_map(|s| s.workspaces.items())
-        .find(|w| {
-            f.resource_id
-                .to_ascii_lowercase()
-                .starts_with(&w.id.to_ascii_lowercase())
-        })?;
+        .find(|w| id_key(&w.id) == key)
+    else {
+        return estimate(0.0, 0.0, "not_measured", format!("workspace {workspace_id} is not in the snapshot, so the retention cost cannot be computed"));
+    };
     let sentinel = ws.sentinel_enabled.unwrap_or(false);
     let free = if sentinel {
         m.value("free_retention_days_sentinel")
@@ -304,39 +294,26 @@ fn retention_cost(
         m.value("free_retention_days")
     };
     let Some(rows) = ws.usage.complete() else {
-        return Some(estimate(0.0, 0.0, "not_measured", format!("workspace {} volume is not measured ({}), so the retention cost cannot be computed", ws.name, ws.usage.error.as_ref().map(|e| e.summary()).unwrap_or_else(|| "usage not queried".into()))));
+        return estimate(0.0, 0.0, "not_measured", format!("workspace {} volume is not measured ({}), so the retention cost cannot be computed", ws.name, ws.usage.error.as_ref().map(|e| e.summary()).unwrap_or_else(|| "usage not queried".into())));
     };
-    let gb_day_of = |table: Option<&str>| -> f64 {
-        rows.iter()
-            .filter(|r| {
-                table.is_none_or(|t| r.data_type.eq_ignore_ascii_case(t))
-                    && !m.is_free(&r.data_type)
-            })
-            .map(|r| r.gb_30d / 30.0)
-            .sum()
+    let gb: f64 = rows
+        .iter()
+        .filter(|r| {
+            table.is_none_or(|t| r.data_type.eq_ignore_ascii_case(t)) && !m.is_free(&r.data_type)
+        })
+        .map(|r| r.gb_30d / 30.0)
+        .sum();
+    let (extra_interactive, extra_long) = extra(free);
+    let (pi, pl) = (
+        m.price("interactive_retention_gb_month"),
+        m.price("long_term_retention_gb_month"),
+    );
+    let usd = gb * (extra_interactive * pi + extra_long * pl);
+    let basis = match table {
+        None => format!("measured {:.3} GB/day × {extra_interactive} more days beyond the {free} free days × {} per GB-month", gb, m.money(pi)),
+        Some(t) => format!("measured {:.3} GB/day in {t} × ({extra_interactive} more interactive days × {} + {extra_long} more long-term days × {}) per GB-month", gb, m.money(pi), m.money(pl)),
     };
-    let num = |k: &str| ev.get(k).and_then(Value::as_f64);
-    if !table_level {
-        let min = num("minimum_days").unwrap_or(0.0);
-        let cur = num("retention_in_days").unwrap_or(30.0);
-        let gb = gb_day_of(None);
-        let extra_days = (min.max(free) - cur.max(free)).max(0.0);
-        let usd = gb * extra_days * m.price("interactive_retention_gb_month");
-        return Some(estimate(0.0, usd, "measured", format!("measured {:.3} GB/day × {extra_days} more days beyond the {free} free days × {} per GB-month", gb, m.money(m.price("interactive_retention_gb_month")))));
-    }
-    let table = f.resource_id.rsplit('/').next();
-    let gb = gb_day_of(table);
-    let cur_i = num("effective_interactive_days").unwrap_or(0.0);
-    let cur_t = num("effective_total_days").unwrap_or(cur_i);
-    let min_i = num("minimum_interactive_days").unwrap_or(0.0);
-    let min_t = num("minimum_total_days").unwrap_or(0.0);
-    let extra_interactive = (min_i.max(free) - cur_i.max(free)).max(0.0);
-    let new_i = cur_i.max(min_i);
-    let extra_long = (min_t - cur_t.max(new_i)).max(0.0);
-    let usd = gb
-        * (extra_interactive * m.price("interactive_retention_gb_month")
-            + extra_long * m.price("long_term_retention_gb_month"));
-    Some(estimate(0.0, usd, "measured", format!("measured {:.3} GB/day in {} × ({extra_interactive} more interactive days × {} + {extra_long} more long-term days × {}) per GB-month", gb, table.unwrap_or("the table"), m.money(m.price("interactive_retention_gb_month")), m.money(m.price("long_term_retention_gb_month")))))
+    estimate(0.0, usd, "measured", basis)
 }
 
 /// Cheapest way to pay for `gb_day` of Analytics ingestion: pay-as-you-go or a commitment tier.
@@ -362,20 +339,14 @@ pub fn best_commitment(gb_day: f64, m: &CostModel) -> Value {
     best
 }
 
-/// Attach costs to failing logging findings and build the `cost` section of results. The
-/// baseline says which rule kind produced each finding, and so which cost model applies.
+/// Attach costs to failing logging findings (those whose rule reported a [`Gap`]) and build the
+/// `cost` section of results.
 pub fn apply(
     findings: &mut [Finding],
     snapshot: &Snapshot,
-    baseline: &Baseline,
     m: &CostModel,
     entra_users_flag: Option<u64>,
 ) -> Value {
-    let kinds: HashMap<String, String> = baseline
-        .checks
-        .iter()
-        .map(|c| (c.id.clone(), c.kind.clone()))
-        .collect();
     let measured = measure(snapshot, m);
     let users = entra_users(entra_users_flag, &measured, m);
     let mut gap_gb = 0.0;
@@ -386,10 +357,11 @@ pub fn apply(
         .iter_mut()
         .filter(|f| matches!(f.status, Status::Fail | Status::Suppressed))
     {
-        let Some(kind) = kinds.get(&f.check_id) else {
+        let Some(gap) = &f.gap else {
             continue;
         };
-        if let Some(c) = for_finding(f, kind, snapshot, &measured, &users, m) {
+        {
+            let c = for_gap(gap, snapshot, &measured, &users, m);
             if f.status == Status::Fail {
                 gap_gb += c.gb_per_day;
                 gap_usd += c.usd_per_month;

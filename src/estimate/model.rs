@@ -249,18 +249,3 @@ impl CostModel {
         }
     }
 }
-
-/// For `checks explain`: which figures the cost estimate of a rule kind rests on (the same
-/// dispatch as `estimate::for_finding`).
-pub fn basis_for_kind(kind: &str) -> Option<&'static str> {
-    Some(match kind {
-        "entra_logs" => "per missing category: Entra users × GB/user/day (sign-in 4 GB/month per 1,000 users, audit 0.9 GB/month per 1,000 users, Microsoft Learn); non-interactive = interactive × ratio, calibrated from measured SigninLogs when ingested; service-principal and managed-identity sign-ins use tenant defaults; priced at the Analytics per-GB rate",
-        "activity_log_export" => "AzureActivity ingestion is free: the gap costs nothing in Log Analytics",
-        "resource_logs" => "MB/day per resource by type (resource_log_mb_day) × share of categories missing, at the Analytics per-GB rate",
-        "flow_log_coverage" => "GB/day per NSG or VNet (calibrated from traffic-analytics tables when ingested) × flow-log collection and storage prices",
-        "flow_log_traffic_analytics" => "GB/day of flow logs × traffic analytics processing per GB plus ingestion at the Analytics per-GB rate",
-        "security_event_coverage" | "security_event_legacy_tier" => "difference between the target tier's and the current tier's GB/day per Windows server (calibrated from measured SecurityEvent), at the Analytics per-GB rate; Defender for Servers P2 allowance noted",
-        "workspace_retention" | "table_retention" => "the workspace's (or table's) measured GB/day × extra days beyond the free retention × interactive or long-term retention price per GB-month",
-        _ => return None,
-    })
-}

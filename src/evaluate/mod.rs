@@ -6,6 +6,7 @@
 //! Suppressions are applied afterwards, in one place.
 
 pub mod baseline;
+pub mod gap;
 pub mod rules;
 pub mod suppressions;
 
@@ -123,6 +124,7 @@ impl CheckDef {
             references: self.references.clone(),
             suppression: None,
             cost: None,
+            gap: None,
         }
     }
 

@@ -19,6 +19,7 @@ pub const KIND: RuleKind = RuleKind {
     name: "activity_log_alert",
     prepare: prepare::<Params>,
     describes: "an enabled activity-log alert on an operation name, scoped to the subscription",
+    cost_basis: None,
 };
 
 /// The alert fires on `operation` for `scope`: enabled, scoped at or above the subscription,

@@ -3,6 +3,7 @@
 
 use super::{and_list, prepare, settings_evidence, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
+use crate::evaluate::gap::Gap;
 use crate::evaluate::{gate, subscription_scope, EvalContext};
 use crate::inventory::DiagnosticSetting;
 use crate::results::{Finding, Status};
@@ -52,7 +53,7 @@ impl Default for Params {
 pub const KIND: RuleKind = RuleKind {
     name: "activity_log_export",
     prepare: prepare::<Params>,
-    describes: "subscription activity-log diagnostic settings: union of enabled categories sent to an accepted destination",
+    describes: "subscription activity-log diagnostic settings: union of enabled categories sent to an accepted destination",    cost_basis: Some("AzureActivity ingestion is free: the gap costs nothing in Log Analytics"),
 };
 
 pub fn accepts(s: &DiagnosticSetting, destinations: &[Destination]) -> bool {
@@ -123,7 +124,7 @@ impl Rule for Params {
                     evidence,
                 )
             };
-            out.push(f);
+            out.push(f.gap_if_failed(|| Gap::ActivityLog));
         }
         out
     }

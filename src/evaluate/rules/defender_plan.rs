@@ -18,6 +18,7 @@ pub const KIND: RuleKind = RuleKind {
     name: "defender_plan",
     prepare: prepare::<Params>,
     describes: "Microsoft Defender for Cloud pricing tier of the named plans",
+    cost_basis: None,
 };
 
 impl Rule for Params {

@@ -1,13 +1,14 @@
 //! `entra_logs`: the tenant's Entra ID diagnostic settings export every required category;
 //! the failing finding names each missing or disabled one.
 
+use super::activity_log_export::Destination;
 use super::{and_list, prepare, settings_evidence, Rule, RuleKind};
 use crate::collect::entra::ENTRA_SCOPE;
 use crate::evaluate::baseline::CheckDef;
+use crate::evaluate::gap::Gap;
 use crate::evaluate::EvalContext;
 use crate::results::{Finding, Status};
 use serde::Deserialize;
-use super::activity_log_export::Destination;
 use serde_json::json;
 
 #[derive(Debug, Deserialize)]
@@ -34,7 +35,7 @@ impl Default for Params {
 pub const KIND: RuleKind = RuleKind {
     name: "entra_logs",
     prepare: prepare::<Params>,
-    describes: "tenant Entra ID diagnostic settings (/providers/microsoft.aadiam): union of enabled categories with a destination",
+    describes: "tenant Entra ID diagnostic settings (/providers/microsoft.aadiam): union of enabled categories with a destination",    cost_basis: Some("per missing category: Entra users × GB/user/day (sign-in 4 GB/month per 1,000 users, audit 0.9 GB/month per 1,000 users, Microsoft Learn); non-interactive = interactive × ratio, calibrated from measured SigninLogs when ingested; service-principal and managed-identity sign-ins use tenant defaults; priced at the Analytics per-GB rate"),
 };
 
 impl Rule for Params {
@@ -121,6 +122,10 @@ impl Rule for Params {
                 evidence,
             )
         };
-        vec![f]
+        let mut categories: Vec<String> = missing.iter().chain(&disabled).cloned().collect();
+        if categories.is_empty() {
+            categories = p.required_categories.clone();
+        }
+        vec![f.gap_if_failed(|| Gap::EntraCategories { categories })]
     }
 }

@@ -8,6 +8,7 @@
 
 use super::{prepare, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
+use crate::evaluate::gap::Gap;
 use crate::evaluate::{gate, EvalContext};
 use crate::inventory::{id_key, FlowLog, SubscriptionInventory};
 use crate::results::{Finding, Status};
@@ -45,7 +46,7 @@ fn validate_coverage(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
 pub const COVERAGE: RuleKind = RuleKind {
     name: "flow_log_coverage",
     prepare: validate_coverage,
-    describes: "every NSG (or VNet) is covered by an enabled flow log; VNet and subnet flow logs cover the NSGs of their subnets",
+    describes: "every NSG (or VNet) is covered by an enabled flow log; VNet and subnet flow logs cover the NSGs of their subnets",    cost_basis: Some("GB/day per NSG or VNet (calibrated from traffic-analytics tables when ingested) × flow-log collection and storage prices"),
 };
 
 #[derive(Debug, Deserialize)]
@@ -63,7 +64,7 @@ impl Default for RetentionParams {
 pub const RETENTION: RuleKind = RuleKind {
     name: "flow_log_retention",
     prepare: prepare::<RetentionParams>,
-    describes: "enabled flow logs keep data at least min_days (0 days or a disabled policy means indefinitely)",
+    describes: "enabled flow logs keep data at least min_days (0 days or a disabled policy means indefinitely)",    cost_basis: None,
 };
 
 #[derive(Debug, Default, Deserialize)]
@@ -76,7 +77,7 @@ pub struct TrafficParams {
 pub const TRAFFIC_ANALYTICS: RuleKind = RuleKind {
     name: "flow_log_traffic_analytics",
     prepare: prepare::<TrafficParams>,
-    describes: "enabled flow logs feed traffic analytics",
+    describes: "enabled flow logs feed traffic analytics",    cost_basis: Some("GB/day of flow logs × traffic analytics processing per GB plus ingestion at the Analytics per-GB rate"),
 };
 
 #[derive(Debug, Default, Deserialize)]
@@ -89,6 +90,7 @@ pub const NSG_RETIREMENT: RuleKind = RuleKind {
     name: "nsg_flow_log_retirement",
     prepare: prepare::<RetirementParams>,
     describes: "NSG flow logs are retiring; VNet flow logs are the migration path",
+    cost_basis: None,
 };
 
 fn enabled_targets(sub_logs: &[FlowLog]) -> HashMap<String, &FlowLog> {
@@ -225,7 +227,7 @@ fn nsg_coverage(
             check.finding(Status::Fail, &nsg.id, sid, format!("NSG {} has no enabled flow log, and no VNet or subnet flow log covers the traffic it filters.", nsg.name), evidence)
         };
         f.location = Some(nsg.location.clone()).filter(|l| !l.is_empty());
-        out.push(f);
+        out.push(f.gap_if_failed(|| Gap::FlowLogCoverage));
     }
 }
 
@@ -297,7 +299,7 @@ fn vnet_coverage(
             check.finding(Status::Fail, &vnet.id, sid, format!("VNet {} has no enabled VNet flow log; traffic without an NSG flow log is not recorded.", vnet.name), evidence)
         };
         f.location = Some(vnet.location.clone()).filter(|l| !l.is_empty());
-        out.push(f);
+        out.push(f.gap_if_failed(|| Gap::FlowLogCoverage));
     }
 }
 
@@ -406,6 +408,7 @@ impl Rule for TrafficParams {
             } else {
                 check.finding(Status::Fail, &fl.id, sid, format!("Flow log {} does not feed traffic analytics, so flows are not queryable in a workspace.", fl.name), evidence)
             }
+            .gap_if_failed(|| Gap::TrafficAnalytics)
         })
     }
 }

@@ -34,6 +34,9 @@ pub struct RuleKind {
     pub prepare: fn(&toml::Table) -> Result<Arc<dyn Rule>, String>,
     /// What the kind assesses, for `checks explain`.
     pub describes: &'static str,
+    /// How closing this kind's gap is priced (its failing findings carry a
+    /// [`Gap`](crate::evaluate::gap::Gap)); None: not a logging gap, no cost.
+    pub cost_basis: Option<&'static str>,
 }
 
 pub const KINDS: &[RuleKind] = &[

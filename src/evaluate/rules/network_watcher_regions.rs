@@ -17,6 +17,7 @@ pub const KIND: RuleKind = RuleKind {
     name: "network_watcher_regions",
     prepare: prepare::<Params>,
     describes: "a Network Watcher in every region that has a virtual network",
+    cost_basis: None,
 };
 
 /// `East US` and `eastus` are the same region.

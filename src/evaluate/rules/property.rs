@@ -69,6 +69,7 @@ pub const KIND: RuleKind = RuleKind {
     prepare: validate,
     describes:
         "generic: resource type + JSON pointer + operator + value, over the normalised inventory",
+    cost_basis: None,
 };
 
 fn objects(sub: &SubscriptionInventory, t: &str) -> (Read<Vec<Value>>, &'static str) {

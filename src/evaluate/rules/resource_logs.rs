@@ -4,6 +4,7 @@
 
 use super::{and_list, settings_evidence, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
+use crate::evaluate::gap::Gap;
 use crate::evaluate::{gate, EvalContext};
 use crate::inventory::{type_key, Read, TypeCategories};
 use crate::results::{Finding, Status};
@@ -50,7 +51,7 @@ fn validate(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
 pub const KIND: RuleKind = RuleKind {
     name: "resource_logs",
     prepare: validate,
-    describes: "per-resource diagnostic settings against the log categories the type offers (diagnosticSettingsCategories)",
+    describes: "per-resource diagnostic settings against the log categories the type offers (diagnosticSettingsCategories)",    cost_basis: Some("MB/day per resource by type (resource_log_mb_day) × share of categories missing, at the Analytics per-GB rate"),
 };
 
 fn matches(list: &[String], t: &str) -> bool {
@@ -187,6 +188,11 @@ impl Rule for Params {
                         evidence,
                     )
                 };
+                f = f.gap_if_failed(|| Gap::ResourceLogs {
+                    resource_type: type_key(&rd.resource_type),
+                    required: required.len(),
+                    missing: missing.len(),
+                });
                 // Storage service children are not in the resources list: use their account's.
                 f.location = locations
                     .get(rd.resource_id.as_str())

@@ -4,6 +4,7 @@
 
 use super::{prepare, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
+use crate::evaluate::gap::Gap;
 use crate::evaluate::{for_each_item, EvalContext};
 use crate::inventory::{Workspace, WorkspaceTable};
 use crate::results::{Finding, Status};
@@ -25,7 +26,7 @@ impl Default for WorkspaceParams {
 pub const WORKSPACE: RuleKind = RuleKind {
     name: "workspace_retention",
     prepare: prepare::<WorkspaceParams>,
-    describes: "Log Analytics workspace retentionInDays against a minimum",
+    describes: "Log Analytics workspace retentionInDays against a minimum",    cost_basis: Some("the workspace's measured GB/day × extra days beyond the free retention × interactive retention price per GB-month"),
 };
 
 #[derive(Debug, Deserialize)]
@@ -49,7 +50,7 @@ impl Default for TableParams {
 pub const TABLES: RuleKind = RuleKind {
     name: "table_retention",
     prepare: prepare::<TableParams>,
-    describes: "interactive and total retention of named security tables, table settings overriding the workspace",
+    describes: "interactive and total retention of named security tables, table settings overriding the workspace",    cost_basis: Some("the table's measured GB/day × extra days beyond the free retention × interactive or long-term retention price per GB-month"),
 };
 
 impl Rule for WorkspaceParams {
@@ -80,16 +81,22 @@ impl Rule for WorkspaceParams {
                         format!("Workspace {} keeps data {d} days.", ws.name),
                         evidence,
                     ),
-                    Some(d) => check.finding(
-                        Status::Fail,
-                        &ws.id,
-                        sid,
-                        format!(
-                            "Workspace {} keeps data {d} days; the baseline wants at least {}.",
-                            ws.name, p.min_days
-                        ),
-                        evidence,
-                    ),
+                    Some(d) => check
+                        .finding(
+                            Status::Fail,
+                            &ws.id,
+                            sid,
+                            format!(
+                                "Workspace {} keeps data {d} days; the baseline wants at least {}.",
+                                ws.name, p.min_days
+                            ),
+                            evidence,
+                        )
+                        .gap_if_failed(|| Gap::WorkspaceRetention {
+                            workspace_id: ws.id.clone(),
+                            current_days: d,
+                            minimum_days: p.min_days,
+                        }),
                 };
                 f.location = Some(ws.location.clone()).filter(|l| !l.is_empty());
                 out.push(f);
@@ -178,18 +185,27 @@ impl Rule for TableParams {
                     } else if short.is_empty() {
                         check.finding(Status::Pass, &rid, sid, format!("Table {} in workspace {} keeps data {} days interactively and {} in total.", t.name, ws.name, interactive.unwrap_or(0), total.unwrap_or(0)), evidence)
                     } else {
-                        check.finding(
-                            Status::Fail,
-                            &rid,
-                            sid,
-                            format!(
-                                "Table {} in workspace {} is kept too briefly: {}.",
-                                t.name,
-                                ws.name,
-                                short.join(", ")
-                            ),
-                            evidence,
-                        )
+                        check
+                            .finding(
+                                Status::Fail,
+                                &rid,
+                                sid,
+                                format!(
+                                    "Table {} in workspace {} is kept too briefly: {}.",
+                                    t.name,
+                                    ws.name,
+                                    short.join(", ")
+                                ),
+                                evidence,
+                            )
+                            .gap_if_failed(|| Gap::TableRetention {
+                                workspace_id: ws.id.clone(),
+                                table: t.name.clone(),
+                                interactive_days: interactive.unwrap_or(0),
+                                total_days: total.unwrap_or(0),
+                                minimum_interactive_days: p.min_interactive_days,
+                                minimum_total_days: p.min_total_days,
+                            })
                     };
                     f.location = Some(ws.location.clone()).filter(|l| !l.is_empty());
                     out.push(f);

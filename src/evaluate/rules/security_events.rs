@@ -10,6 +10,7 @@
 
 use super::{Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
+use crate::evaluate::gap::Gap;
 use crate::evaluate::{for_each_item, gate, EvalContext};
 use crate::inventory::{id_key, LegacySecurityEvents};
 use crate::results::{Finding, Status};
@@ -114,13 +115,13 @@ fn prepare_legacy_tier(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
 pub const VM_COVERAGE: RuleKind = RuleKind {
     name: "security_event_coverage",
     prepare: prepare_vm_coverage,
-    describes: "Windows VMs: tier of security events sent by associated data collection rules (or legacy workspace tier)",
+    describes: "Windows VMs: tier of security events sent by associated data collection rules (or legacy workspace tier)",    cost_basis: Some("difference between the target tier's and the current tier's GB/day per Windows server (calibrated from measured SecurityEvent), at the Analytics per-GB rate; Defender for Servers P2 allowance noted"),
 };
 
 pub const LEGACY_TIER: RuleKind = RuleKind {
     name: "security_event_legacy_tier",
     prepare: prepare_legacy_tier,
-    describes: "legacy SecurityEventCollectionConfiguration tier of workspaces that have one",
+    describes: "legacy SecurityEventCollectionConfiguration tier of workspaces that have one",    cost_basis: Some("difference between the target tier's and the current tier's GB/day per Windows server (calibrated from measured SecurityEvent), at the Analytics per-GB rate; Defender for Servers P2 allowance noted"),
 };
 
 /// Event IDs named in one xPath query, or None when it selects every Security event.
@@ -294,7 +295,10 @@ impl Rule for VmCoverage {
                     check.finding(Status::Fail, &vm.id, sid, format!("Windows VM {} sends security events only at tier {}; the baseline wants {}.", vm.name, tier.name(), min.name()), evidence)
                 };
                 f.location = Some(vm.location.clone()).filter(|l| !l.is_empty());
-                out.push(f);
+                out.push(f.gap_if_failed(|| Gap::SecurityEvents {
+                    current: tier,
+                    target: min,
+                }));
             }
         }
         out
@@ -339,7 +343,10 @@ impl Rule for LegacyTier {
                 } else {
                     check.finding(Status::Fail, &ws.id, sid, format!("Workspace {} collects security events from legacy agents only at tier {tier}; the baseline wants {} (Recommended).", ws.name, min.name()), evidence)
                 };
-                out.push(f);
+                out.push(f.gap_if_failed(|| Gap::SecurityEvents {
+                    current: t,
+                    target: min,
+                }));
             },
         )
     }

@@ -1,0 +1,42 @@
+//! What a failing logging finding leaves uncollected or kept too briefly, typed: the seam from
+//! evaluate to estimate. Each rule kind that reports a logging gap attaches one of these to its
+//! failing findings; the estimator prices it (`estimate::for_gap`). Adding a kind with a cost
+//! means a variant here, the rule that sets it, and its price: no evidence keys read back.
+//! Not part of results.json: the evidence shown to users is written from the same data.
+
+use super::rules::security_events::Tier;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Gap {
+    /// Entra ID log categories not exported (missing or disabled).
+    EntraCategories { categories: Vec<String> },
+    /// The subscription's activity log not exported as required.
+    ActivityLog,
+    /// Resource log categories not exported: `missing` of `required` for the type.
+    ResourceLogs {
+        resource_type: String,
+        required: usize,
+        missing: usize,
+    },
+    /// An NSG or VNet that no enabled flow log covers.
+    FlowLogCoverage,
+    /// A flow log that does not feed traffic analytics (or too rarely).
+    TrafficAnalytics,
+    /// Security events collected below the wanted tier.
+    SecurityEvents { current: Tier, target: Tier },
+    /// A workspace that keeps data fewer days than required.
+    WorkspaceRetention {
+        workspace_id: String,
+        current_days: u32,
+        minimum_days: u32,
+    },
+    /// A workspace table that keeps data fewer days than required.
+    TableRetention {
+        workspace_id: String,
+        table: String,
+        interactive_days: u32,
+        total_days: u32,
+        minimum_interactive_days: u32,
+        minimum_total_days: u32,
+    },
+}
