@@ -316,11 +316,7 @@ impl<'a> Reporter<'a> {
 fn summary_line(r: &Results, written: &[PathBuf]) {
     let mut err = std::io::stderr().lock();
     let s = &r.summary;
-    let gaps = r
-        .cost
-        .pointer("/gaps/usd_per_month")
-        .and_then(serde_json::Value::as_f64)
-        .unwrap_or(0.0);
+    let gaps = r.cost.gaps.usd_per_month;
     let _ = writeln!(
         err,
         "logposture: {} fail, {} not assessed, {} pass, {} suppressed across {} subscription(s); {} read error(s); closing the gaps ≈ {}/month",
@@ -330,7 +326,7 @@ fn summary_line(r: &Results, written: &[PathBuf]) {
         s.suppressed,
         r.scope.subscriptions.len(),
         r.errors.len(),
-        render::view::money(r.cost.get("currency").and_then(serde_json::Value::as_str).unwrap_or("USD"), gaps),
+        render::view::money(&r.cost.currency, gaps),
     );
     for p in written {
         let _ = writeln!(err, "  wrote {}", p.display());
@@ -391,10 +387,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             for p in &args.inputs {
                 texts.push(read_file(p, "shard file")?);
             }
-            // Snapshots carry `snapshot_format`; results carry `schema_version`.
-            let snapshots = texts
-                .first()
-                .is_some_and(|(_, t)| t.contains("\"snapshot_format\""));
+            let snapshots = merge_input_kind(&texts)? == InputKind::Snapshot;
+            if !snapshots {
+                reject_ignored_merge_flags(&args)?;
+            }
             let (merged, fail_on) = if snapshots {
                 let assessment = Assessment::load(&args.eval)?;
                 let parts = texts
@@ -411,15 +407,86 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 for (name, text) in &texts {
                     parts.push(parse_results(name, text)?);
                 }
-                (
-                    crate::merge::merge(parts).map_err(config_err)?,
-                    args.eval.fail_on,
-                )
+                let assessment = Assessment::load(&args.eval)?;
+                let mut merged =
+                    crate::merge::merge(parts, &assessment.cost_model).map_err(config_err)?;
+                if let Some(prev) = &assessment.previous {
+                    merged.drift = Some(drift(prev, &merged));
+                }
+                (merged, args.eval.fail_on)
             };
             reporter.write(&merged)?;
             Ok(merged.exit_code(fail_on))
         }
     }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum InputKind {
+    Snapshot,
+    Results,
+}
+
+/// What a file given to `merge` is, found by parsing it: a snapshot (`snapshot_format`) or a
+/// results.json (`schema_version`); anything else, or a mix, is an error naming the file.
+fn merge_input_kind(texts: &[(String, String)]) -> anyhow::Result<InputKind> {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        snapshot_format: Option<serde::de::IgnoredAny>,
+        schema_version: Option<serde::de::IgnoredAny>,
+    }
+    let mut kind = None;
+    for (name, text) in texts {
+        let probe: Probe = serde_json::from_str(text).map_err(|e| {
+            config_err(format!("{name}:{}:{}: not JSON: {e}", e.line(), e.column()))
+        })?;
+        let this = match (probe.snapshot_format, probe.schema_version) {
+            (Some(_), None) => InputKind::Snapshot,
+            (None, Some(_)) => InputKind::Results,
+            _ => {
+                return Err(config_err(format!(
+                    "{name}: neither a logposture snapshot (snapshot_format) nor a results.json (schema_version)"
+                )))
+            }
+        };
+        match &kind {
+            None => kind = Some(this),
+            Some(k) if *k != this => {
+                return Err(config_err(format!(
+                    "{name} is a {} but the first input is a {}: merge snapshots with snapshots, results with results",
+                    if this == InputKind::Snapshot { "snapshot" } else { "results.json" },
+                    if *k == InputKind::Snapshot { "snapshot" } else { "results.json" },
+                )))
+            }
+            Some(_) => {}
+        }
+    }
+    kind.ok_or_else(|| config_err("nothing to merge"))
+}
+
+/// Results are already evaluated: flags that would re-evaluate them are refused rather than
+/// silently ignored (merge the shards' snapshots to apply them).
+fn reject_ignored_merge_flags(args: &crate::cli::MergeArgs) -> anyhow::Result<()> {
+    let mut ignored = Vec::new();
+    if !args.eval.baselines.is_empty() {
+        ignored.push("--baseline");
+    }
+    if args.eval.suppressions.is_some() {
+        ignored.push("--suppressions");
+    }
+    if args.eval.entra_users.is_some() {
+        ignored.push("--entra-users");
+    }
+    if args.snapshot_out.is_some() {
+        ignored.push("--snapshot-out");
+    }
+    if ignored.is_empty() {
+        return Ok(());
+    }
+    Err(config_err(format!(
+        "{} cannot apply when merging results.json files (they are already evaluated); merge the shards' snapshots (--snapshot-out of each shard) to re-evaluate with them",
+        ignored.join(", ")
+    )))
 }
 
 fn checks(args: ChecksArgs) -> anyhow::Result<i32> {

@@ -2,9 +2,9 @@
 //! results set with one summary. Shards cover disjoint subscriptions; tenant-level findings
 //! (Entra) appear in every shard and are kept once.
 
+use crate::estimate::{model::CostModel, CostSummary};
 use crate::inventory::{id_key, Snapshot};
 use crate::results::{Results, Summary};
-use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
 /// Shards cover disjoint subscriptions. The same subscription in two inputs (the same shard
@@ -30,7 +30,8 @@ fn reject_overlap<'a>(
     Ok(())
 }
 
-pub fn merge(mut parts: Vec<Results>) -> anyhow::Result<Results> {
+/// `m` prices the merged volume's commitment tier (the same model the shards used).
+pub fn merge(mut parts: Vec<Results>, m: &CostModel) -> anyhow::Result<Results> {
     if parts.is_empty() {
         anyhow::bail!("nothing to merge");
     }
@@ -52,6 +53,19 @@ pub fn merge(mut parts: Vec<Results>) -> anyhow::Result<Results> {
             tenants.into_iter().collect::<Vec<_>>().join(", ")
         );
     }
+    let costs: Vec<CostSummary> = parts.iter().map(|p| p.cost.clone()).collect();
+    // Tenant-level findings (Entra) are in every shard; keep the one costed with the best
+    // Entra user count, as an unsharded scan would have.
+    let best_entra = costs
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, c)| (c.entra_users.rank(), std::cmp::Reverse(*i)))
+        .map(|(i, _)| i)
+        .unwrap_or(0);
+    let order_hints: Vec<Vec<String>> =
+        parts.iter().map(|p| distinct_checks(&p.findings)).collect();
+    let preferred = parts.remove(best_entra);
+    parts.insert(0, preferred);
     let mut merged = parts.remove(0);
     merged.scope.shard = None;
     let mut seen: BTreeSet<(String, String)> = merged
@@ -85,52 +99,82 @@ pub fn merge(mut parts: Vec<Results>) -> anyhow::Result<Results> {
             }
         }
         merged.suppression_notes.extend(p.suppression_notes);
-        merged.cost = add_costs(&merged.cost, &p.cost);
     }
+    // The order an unsharded evaluation gives: checks in baseline order, resources by id.
+    let rank = check_order(&merged.findings, &order_hints);
+    merged
+        .findings
+        .sort_by_cached_key(|f| (rank.get(&f.check_id).copied(), id_key(&f.resource_id)));
     merged
         .scope
         .subscriptions
         .sort_by_key(|s| s.id.to_ascii_lowercase());
     merged.summary = Summary::of(&merged.findings);
+    merged.cost = CostSummary::merge(costs, &merged.findings, m).map_err(anyhow::Error::msg)?;
     Ok(merged)
 }
 
-/// Sum the measured and gap figures; per-workspace lists are concatenated.
-fn add_costs(a: &Value, b: &Value) -> Value {
-    let mut out = a.clone();
-    let num = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_f64).unwrap_or(0.0);
-    for p in [
-        "/measured/gb_per_day",
-        "/measured/usd_per_month",
-        "/gaps/gb_per_day",
-        "/gaps/usd_per_month",
-    ] {
-        if let Some(slot) = out.pointer_mut(p) {
-            *slot = json!(((num(a, p) + num(b, p)) * 1000.0).round() / 1000.0);
+/// Check ids in the order they first appear.
+fn distinct_checks(findings: &[crate::results::Finding]) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    findings
+        .iter()
+        .filter(|f| seen.insert(f.check_id.clone()))
+        .map(|f| f.check_id.clone())
+        .collect()
+}
+
+/// One order of checks consistent with every shard's (each is in baseline order, but a check
+/// may have findings in some shards only): a topological merge, ties by first appearance.
+fn check_order(
+    findings: &[crate::results::Finding],
+    hints: &[Vec<String>],
+) -> std::collections::HashMap<String, usize> {
+    use std::collections::{BTreeMap, HashMap};
+    let mut first: HashMap<String, usize> = HashMap::new();
+    for id in hints
+        .iter()
+        .flatten()
+        .chain(findings.iter().map(|f| &f.check_id))
+    {
+        let n = first.len();
+        first.entry(id.clone()).or_insert(n);
+    }
+    let mut after: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    let mut incoming: HashMap<&str, usize> = first.keys().map(|k| (k.as_str(), 0)).collect();
+    for seq in hints {
+        for w in seq.windows(2) {
+            if after.entry(&w[0]).or_default().insert(&w[1]) {
+                *incoming.entry(&w[1]).or_default() += 1;
+            }
         }
     }
-    if let (Some(Value::Array(x)), Some(Value::Array(y))) = (
-        out.pointer_mut("/measured/workspaces").cloned(),
-        b.pointer("/measured/workspaces"),
-    ) {
-        let mut all = x;
-        all.extend(y.iter().cloned());
-        if let Some(slot) = out.pointer_mut("/measured/workspaces") {
-            *slot = Value::Array(all);
+    // Ready checks by first appearance.
+    let mut ready: BTreeMap<usize, &str> = incoming
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(k, _)| (first[*k], *k))
+        .collect();
+    let mut out = HashMap::new();
+    while let Some((_, id)) = ready.pop_first() {
+        out.insert(id.to_string(), out.len());
+        for next in after.get(id).into_iter().flatten() {
+            if let Some(n) = incoming.get_mut(next) {
+                *n -= 1;
+                if *n == 0 {
+                    ready.insert(first[*next], next);
+                }
+            }
         }
     }
-    if let (Some(Value::Object(x)), Some(Value::Object(y))) = (
-        out.pointer("/gaps/by_area").cloned(),
-        b.pointer("/gaps/by_area"),
-    ) {
-        let mut m = x;
-        for (k, v) in y {
-            let sum = m.get(k).and_then(Value::as_f64).unwrap_or(0.0) + v.as_f64().unwrap_or(0.0);
-            m.insert(k.clone(), json!((sum * 100.0).round() / 100.0));
-        }
-        if let Some(slot) = out.pointer_mut("/gaps/by_area") {
-            *slot = Value::Object(m);
-        }
+    // Contradictory hints (shards run with different baselines): the rest by first appearance.
+    let mut rest: Vec<(&String, &usize)> = first
+        .iter()
+        .filter(|(k, _)| !out.contains_key(*k))
+        .collect();
+    rest.sort_by_key(|(_, i)| **i);
+    for (k, _) in rest {
+        out.insert(k.clone(), out.len());
     }
     out
 }

@@ -279,7 +279,7 @@ pub struct Results {
     pub baseline: BaselineInfo,
     pub summary: Summary,
     pub findings: Vec<Finding>,
-    pub cost: serde_json::Value,
+    pub cost: crate::estimate::CostSummary,
     pub errors: Vec<ReadError>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub suppression_notes: Vec<SuppressionNote>,

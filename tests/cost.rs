@@ -19,7 +19,7 @@ fn costed(s: &Snapshot, users: Option<u64>, m: &CostModel) -> (Vec<Finding>, ser
     let baseline = evaluate::baseline::load(&[], evaluate::rules::validate).unwrap();
     let mut f = evaluate::run(s, &baseline);
     let cost = estimate::apply(&mut f, s, m, users);
-    (f, cost)
+    (f, serde_json::to_value(cost).unwrap())
 }
 
 fn find<'a>(fs: &'a [Finding], check: &str, suffix: &str) -> &'a Finding {
@@ -200,19 +200,16 @@ fn commitment_tier_switch_over() {
     let m = model();
     // 80 GB/day: pay-as-you-go 80 × 2.30 × 30 = $5,520 < 100 GB tier 100 × 2.30 × 0.85 × 30 = $5,865.
     let low = estimate::best_commitment(80.0, &m);
-    assert_eq!(low["tier"], "pay-as-you-go");
+    assert_eq!(low.tier, "pay-as-you-go");
     // 90 GB/day: pay-as-you-go $6,210 > $5,865: the 100 GB/day tier wins.
     let high = estimate::best_commitment(90.0, &m);
-    assert_eq!(high["tier"], "100 GB/day commitment");
-    assert!(close(high["usd_per_month"].as_f64().unwrap(), 5865.0));
-    assert!(close(high["saving_usd_per_month"].as_f64().unwrap(), 345.0));
+    assert_eq!(high.tier, "100 GB/day commitment");
+    assert!(close(high.usd_per_month, 5865.0));
+    assert!(close(high.saving_usd_per_month, 345.0));
     // 1,200 GB/day: 1,000 tier at 26 % with overage at the same rate = 1200 × 2.30 × 0.74 × 30.
     let big = estimate::best_commitment(1200.0, &m);
-    assert_eq!(big["tier"], "1000 GB/day commitment");
-    assert!(close(
-        big["usd_per_month"].as_f64().unwrap(),
-        1200.0 * 2.30 * 0.74 * 30.0
-    ));
+    assert_eq!(big.tier, "1000 GB/day commitment");
+    assert!(close(big.usd_per_month, 1200.0 * 2.30 * 0.74 * 30.0));
 }
 
 #[test]

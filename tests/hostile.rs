@@ -538,15 +538,12 @@ async fn usage_without_rows_is_not_measured() {
         "{:?}",
         r.errors
     );
-    let measured = r
-        .cost
-        .pointer("/measured/workspaces")
-        .cloned()
-        .unwrap_or_default();
-    assert!(
-        !measured.to_string().contains("\"measured\""),
-        "an empty Usage answer was taken as measured: {measured}"
+    assert_eq!(
+        r.cost.measured.workspaces_measured, 0,
+        "{:?}",
+        r.cost.measured
     );
+    assert!(r.cost.measured.workspaces.iter().all(|w| !w.is_measured()));
 }
 
 #[tokio::test(flavor = "multi_thread")]

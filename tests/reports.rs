@@ -109,8 +109,18 @@ fn demo_results_follow_the_contract() {
             assert!(!c.basis.is_empty());
         }
     }
-    assert!(r.cost["measured"]["usd_per_month"].as_f64().unwrap() > 0.0);
-    assert!(r.cost["gaps"]["usd_per_month"].as_f64().unwrap() > 0.0);
+    assert!(
+        serde_json::to_value(&r.cost).unwrap()["measured"]["usd_per_month"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    assert!(
+        serde_json::to_value(&r.cost).unwrap()["gaps"]["usd_per_month"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
 }
 
 /// The official SARIF 2.1.0 schema: $SARIF_SCHEMA, a copy cached in target/, or fetched from

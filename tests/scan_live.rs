@@ -181,7 +181,10 @@ async fn scan_verdicts_follow_the_semantics() {
     assert_eq!(r.errors.len(), 2);
     assert!(r.summary.fail > 0 && r.summary.not_assessed > 0 && r.summary.pass > 0);
     assert!(
-        r.cost["measured"]["usd_per_month"].as_f64().unwrap() > 0.0,
+        serde_json::to_value(&r.cost).unwrap()["measured"]["usd_per_month"]
+            .as_f64()
+            .unwrap()
+            > 0.0,
         "measured from the Usage table"
     );
     for f in r.findings.iter().filter(|f| {
@@ -275,10 +278,16 @@ async fn usage_query_forbidden_means_not_measured() {
         ),
     );
     let (_, r, _) = scan(&emu, &[]).await;
-    let ws = &r.cost["measured"]["workspaces"][0];
+    let ws = &serde_json::to_value(&r.cost).unwrap()["measured"]["workspaces"][0].clone();
     assert_eq!(ws["status"], "not_measured");
-    assert_eq!(r.cost["measured"]["workspaces_not_measured"], 1);
-    assert_eq!(r.cost["measured"]["usd_per_month"], 0.0);
+    assert_eq!(
+        serde_json::to_value(&r.cost).unwrap()["measured"]["workspaces_not_measured"],
+        1
+    );
+    assert_eq!(
+        serde_json::to_value(&r.cost).unwrap()["measured"]["usd_per_month"],
+        0.0
+    );
     let ret = r
         .findings
         .iter()

@@ -6,14 +6,19 @@
 //! calibrated from that measurement and says so.
 
 pub mod model;
+pub mod summary;
+
+pub use summary::CostSummary;
 
 use crate::evaluate::gap::Gap;
 use crate::evaluate::rules::security_events::Tier;
 use crate::inventory::{id_key, Snapshot};
 use crate::results::{CostEstimate, Finding, Status};
 use model::CostModel;
-use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use summary::{
+    Commitment, EntraUserCount, GapTotals, MeasuredTotals, TierChoice, TypeVolume, WorkspaceCost,
+};
 
 /// Days per month used for monthly figures.
 pub const DAYS_PER_MONTH: f64 = 30.0;
@@ -30,7 +35,7 @@ pub struct EntraUsers {
 #[derive(Debug, Default)]
 pub struct Measured {
     pub by_type_gb_day: BTreeMap<String, f64>,
-    pub by_workspace: Vec<Value>,
+    pub by_workspace: Vec<WorkspaceCost>,
     pub gb_day: f64,
     pub usd_month: f64,
     pub not_measured: usize,
@@ -70,22 +75,37 @@ pub fn measure(snapshot: &Snapshot, m: &CostModel) -> Measured {
                         }
                         gb_day += d;
                         *out.by_type_gb_day.entry(r.data_type.clone()).or_default() += d;
-                        types.push(json!({ "data_type": r.data_type, "gb_per_day": round3(d) }));
+                        types.push(TypeVolume {
+                            data_type: r.data_type.clone(),
+                            gb_per_day: round3(d),
+                        });
                     }
                     let usd = gb_day * price * DAYS_PER_MONTH;
                     out.gb_day += gb_day;
                     out.usd_month += usd;
-                    out.by_workspace.push(json!({
-                        "id": ws.id, "name": ws.name, "status": "measured",
-                        "gb_per_day": round3(gb_day), "usd_per_month": round2(usd), "by_type": types,
-                    }));
+                    out.by_workspace.push(WorkspaceCost {
+                        id: ws.id.clone(),
+                        name: ws.name.clone(),
+                        status: "measured".into(),
+                        gb_per_day: Some(round3(gb_day)),
+                        usd_per_month: Some(round2(usd)),
+                        by_type: Some(types),
+                        error: None,
+                    });
                 }
                 (_, err) => {
                     out.not_measured += 1;
-                    out.by_workspace.push(json!({
-                        "id": ws.id, "name": ws.name, "status": "not_measured",
-                        "error": err.as_ref().map(|e| e.summary()).unwrap_or_else(|| "usage was not queried".into()),
-                    }));
+                    out.by_workspace.push(WorkspaceCost {
+                        id: ws.id.clone(),
+                        name: ws.name.clone(),
+                        status: "not_measured".into(),
+                        error: Some(
+                            err.as_ref()
+                                .map(|e| e.summary())
+                                .unwrap_or_else(|| "usage was not queried".into()),
+                        ),
+                        ..WorkspaceCost::default()
+                    });
                 }
             }
         }
@@ -317,10 +337,15 @@ fn retention_cost(
 }
 
 /// Cheapest way to pay for `gb_day` of Analytics ingestion: pay-as-you-go or a commitment tier.
-pub fn best_commitment(gb_day: f64, m: &CostModel) -> Value {
+pub fn best_commitment(gb_day: f64, m: &CostModel) -> TierChoice {
     let price = m.price("analytics_gb");
     let payg = gb_day * price * DAYS_PER_MONTH;
-    let mut best = json!({ "tier": "pay-as-you-go", "usd_per_month": round2(payg), "saving_usd_per_month": 0.0 });
+    let mut best = TierChoice {
+        tier: "pay-as-you-go".into(),
+        usd_per_month: round2(payg),
+        saving_usd_per_month: 0.0,
+        source: None,
+    };
     let mut best_cost = payg;
     for t in &m.commitment_tiers {
         let rate = price * (1.0 - t.discount_percent / 100.0);
@@ -328,12 +353,12 @@ pub fn best_commitment(gb_day: f64, m: &CostModel) -> Value {
         let cost = (t.gb_per_day.max(gb_day)) * rate * DAYS_PER_MONTH;
         if cost < best_cost {
             best_cost = cost;
-            best = json!({
-                "tier": format!("{} GB/day commitment", t.gb_per_day),
-                "usd_per_month": round2(cost),
-                "saving_usd_per_month": round2(payg - cost),
-                "source": t.source,
-            });
+            best = TierChoice {
+                tier: format!("{} GB/day commitment", t.gb_per_day),
+                usd_per_month: round2(cost),
+                saving_usd_per_month: round2(payg - cost),
+                source: Some(t.source.clone()),
+            };
         }
     }
     best
@@ -346,55 +371,40 @@ pub fn apply(
     snapshot: &Snapshot,
     m: &CostModel,
     entra_users_flag: Option<u64>,
-) -> Value {
+) -> CostSummary {
     let measured = measure(snapshot, m);
     let users = entra_users(entra_users_flag, &measured, m);
-    let mut gap_gb = 0.0;
-    let mut gap_usd = 0.0;
-    let mut by_area: BTreeMap<String, f64> = BTreeMap::new();
-    let mut costed = 0;
     for f in findings
         .iter_mut()
         .filter(|f| matches!(f.status, Status::Fail | Status::Suppressed))
     {
-        let Some(gap) = &f.gap else {
-            continue;
-        };
-        {
-            let c = for_gap(gap, snapshot, &measured, &users, m);
-            if f.status == Status::Fail {
-                gap_gb += c.gb_per_day;
-                gap_usd += c.usd_per_month;
-                *by_area.entry(f.area.clone()).or_default() += c.usd_per_month;
-                costed += 1;
-            }
-            f.cost = Some(c);
+        if let Some(gap) = &f.gap {
+            f.cost = Some(for_gap(gap, snapshot, &measured, &users, m));
         }
     }
-    let factor = m.region_factor;
-    json!({
-        "currency": m.currency,
-        "region_factor": factor,
-        "priced_region": m.priced_region,
-        "model_date": m.model_date,
-        "entra_users": { "count": users.count, "source": users.source },
-        "measured": {
-            "gb_per_day": round3(measured.gb_day),
-            "usd_per_month": round2(measured.usd_month),
-            "workspaces_measured": measured.by_workspace.len() - measured.not_measured,
-            "workspaces_not_measured": measured.not_measured,
-            "workspaces": measured.by_workspace,
+    let gaps = GapTotals::of(findings);
+    let measured_totals = MeasuredTotals {
+        gb_per_day: round3(measured.gb_day),
+        usd_per_month: round2(measured.usd_month),
+        workspaces_measured: measured.by_workspace.len() - measured.not_measured,
+        workspaces_not_measured: measured.not_measured,
+        workspaces: measured.by_workspace,
+    };
+    CostSummary {
+        currency: m.currency.clone(),
+        region_factor: m.region_factor,
+        priced_region: m.priced_region.clone(),
+        model_date: m.model_date.clone(),
+        entra_users: EntraUserCount {
+            count: users.count,
+            source: users.source.into(),
         },
-        "gaps": {
-            "gb_per_day": round3(gap_gb),
-            "usd_per_month": round2(gap_usd),
-            "findings_costed": costed,
-            "by_area": by_area.into_iter().map(|(k, v)| (k, json!(round2(v)))).collect::<serde_json::Map<_, _>>(),
+        commitment: Commitment {
+            current: best_commitment(measured.gb_day, m),
+            with_gaps_closed: best_commitment(measured.gb_day + gaps.gb_per_day, m),
+            note: summary::COMMITMENT_NOTE.into(),
         },
-        "commitment": {
-            "current": best_commitment(measured.gb_day, m),
-            "with_gaps_closed": best_commitment(measured.gb_day + gap_gb, m),
-            "note": "Commitment tiers apply per workspace or dedicated cluster: this assumes the volume lands in one.",
-        },
-    })
+        measured: measured_totals,
+        gaps,
+    }
 }

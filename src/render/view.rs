@@ -2,6 +2,7 @@
 //! and chart geometry are decided here so templates stay declarative. Values are raw strings:
 //! handlebars escapes them (HTML escaping for the HTML report, Markdown escaping for report.md).
 
+use crate::estimate::summary::{CostSummary, TierChoice, WorkspaceCost};
 use crate::results::{Finding, Results, Severity, Status, AREAS};
 use serde::Serialize;
 use serde_json::Value;
@@ -106,7 +107,7 @@ pub struct CostView {
     pub commitment_with_gaps: String,
     pub entra_users: String,
     pub by_area: Vec<CostBar>,
-    pub workspaces: Vec<Value>,
+    pub workspaces: Vec<WorkspaceCost>,
 }
 
 #[derive(Debug, Serialize)]
@@ -267,12 +268,11 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
         .iter()
         .map(|s| (s.id.to_ascii_lowercase(), s.name.clone()))
         .collect();
-    let currency = r
-        .cost
-        .get("currency")
-        .and_then(Value::as_str)
-        .unwrap_or("USD")
-        .to_string();
+    let currency = if r.cost.currency.is_empty() {
+        "USD".to_string()
+    } else {
+        r.cost.currency.clone()
+    };
     let mut sorted: Vec<&Finding> = r
         .findings
         .iter()
@@ -282,11 +282,7 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
 
     let mut shown = 0usize;
     let mut areas = Vec::new();
-    let gaps_by_area = r
-        .cost
-        .pointer("/gaps/by_area")
-        .cloned()
-        .unwrap_or(Value::Null);
+    let gaps_by_area = &r.cost.gaps.by_area;
     for area in AREAS {
         let in_area: Vec<&&Finding> = sorted.iter().filter(|f| f.area == area).collect();
         if in_area.is_empty() {
@@ -319,8 +315,7 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
             suppressed: counts.suppressed,
             gap_cost: gaps_by_area
                 .get(area)
-                .and_then(Value::as_f64)
-                .map(|v| money(&currency, v))
+                .map(|v| money(&currency, *v))
                 .unwrap_or_default(),
             findings: list,
             hidden,
@@ -418,72 +413,50 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
     }
 }
 
-fn cost_view(c: &Value, currency: &str) -> Option<CostView> {
-    let measured = c.get("measured")?;
-    let gaps = c.get("gaps")?;
-    let f = |v: Option<&Value>| v.and_then(Value::as_f64).unwrap_or(0.0);
-    let by_area_map = gaps
-        .get("by_area")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    let max = by_area_map
+fn cost_view(c: &CostSummary, currency: &str) -> Option<CostView> {
+    let max = c
+        .gaps
+        .by_area
         .values()
-        .filter_map(Value::as_f64)
+        .copied()
         .fold(0.0f64, f64::max)
         .max(1.0);
-    let tier = |v: Option<&Value>| -> String {
-        let Some(v) = v else { return String::new() };
-        let name = v
-            .get("tier")
-            .and_then(Value::as_str)
-            .unwrap_or("pay-as-you-go");
-        let usd = f(v.get("usd_per_month"));
-        let save = f(v.get("saving_usd_per_month"));
-        if save > 0.0 {
+    let tier = |t: &TierChoice| -> String {
+        let name = if t.tier.is_empty() {
+            "pay-as-you-go"
+        } else {
+            t.tier.as_str()
+        };
+        if t.saving_usd_per_month > 0.0 {
             format!(
                 "{name}: {} per month (saves {})",
-                money(currency, usd),
-                money(currency, save)
+                money(currency, t.usd_per_month),
+                money(currency, t.saving_usd_per_month)
             )
         } else {
-            format!("{name}: {} per month", money(currency, usd))
+            format!("{name}: {} per month", money(currency, t.usd_per_month))
         }
     };
-    let users = c.get("entra_users");
     Some(CostView {
         currency: currency.to_string(),
-        measured_month: money(currency, f(measured.get("usd_per_month"))),
-        measured_gb_day: format!("{:.2}", f(measured.get("gb_per_day"))),
-        gaps_month: money(currency, f(gaps.get("usd_per_month"))),
-        gaps_gb_day: format!("{:.2}", f(gaps.get("gb_per_day"))),
-        workspaces_not_measured: measured
-            .get("workspaces_not_measured")
-            .and_then(Value::as_u64)
-            .unwrap_or(0),
-        commitment_current: tier(c.pointer("/commitment/current")),
-        commitment_with_gaps: tier(c.pointer("/commitment/with_gaps_closed")),
-        entra_users: users
-            .map(|u| {
-                format!(
-                    "{} ({})",
-                    f(u.get("count")),
-                    u.get("source").and_then(Value::as_str).unwrap_or("")
-                )
-            })
-            .unwrap_or_default(),
-        by_area: by_area_map
+        measured_month: money(currency, c.measured.usd_per_month),
+        measured_gb_day: format!("{:.2}", c.measured.gb_per_day),
+        gaps_month: money(currency, c.gaps.usd_per_month),
+        gaps_gb_day: format!("{:.2}", c.gaps.gb_per_day),
+        workspaces_not_measured: c.measured.workspaces_not_measured as u64,
+        commitment_current: tier(&c.commitment.current),
+        commitment_with_gaps: tier(&c.commitment.with_gaps_closed),
+        entra_users: format!("{} ({})", c.entra_users.count, c.entra_users.source),
+        by_area: c
+            .gaps
+            .by_area
             .iter()
             .map(|(a, v)| CostBar {
                 area: area_title(a).to_string(),
-                amount: money(currency, v.as_f64().unwrap_or(0.0)),
-                bar: ((v.as_f64().unwrap_or(0.0) / max) * 240.0).round() as u32,
+                amount: money(currency, *v),
+                bar: ((v / max) * 240.0).round() as u32,
             })
             .collect(),
-        workspaces: measured
-            .get("workspaces")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default(),
+        workspaces: c.measured.workspaces.clone(),
     })
 }
