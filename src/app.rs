@@ -9,14 +9,10 @@ use crate::collect::arm::{ArmClient, CloudEndpoints, TransportSettings};
 use crate::collect::{self, CollectOptions};
 use crate::estimate::{self, model::CostModel};
 use crate::evaluate::{self, baseline::Baseline, suppressions};
-use crate::inventory::{id_key, Snapshot};
+use crate::inventory::Snapshot;
 use crate::render::{self, Format, Templates};
-use crate::results::{
-    BaselineInfo, Drift, DriftItem, Results, ResultsScope, Severity, Status, Summary,
-    RESULTS_SCHEMA_VERSION,
-};
+use crate::results::{BaselineInfo, Results, Severity};
 use anyhow::{bail, Context as _};
-use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -108,62 +104,22 @@ impl Assessment {
         let mut findings = evaluate::run(snapshot, &self.baseline);
         let notes = suppressions::apply(&mut findings, &self.suppressions, today);
         let cost = estimate::apply(&mut findings, snapshot, &self.cost_model, self.entra_users);
-        let mut results = Results {
-            schema_version: RESULTS_SCHEMA_VERSION,
-            tool: crate::inventory::ToolInfo::current(),
-            started_at: snapshot.started_at.clone(),
-            finished_at: snapshot.finished_at.clone(),
-            tenant_id: snapshot.tenant_id.clone(),
-            scope: ResultsScope {
-                subscriptions: snapshot.scope.subscriptions.clone(),
-                management_group: snapshot.scope.management_group.clone(),
-                shard: snapshot.scope.shard.clone(),
-            },
-            baseline: BaselineInfo {
+        let mut results = Results::assemble(
+            snapshot,
+            BaselineInfo {
                 name: self.baseline.name.clone(),
                 version: self.baseline.version.clone(),
                 checks: self.baseline.checks.iter().filter(|c| c.enabled).count(),
                 overrides: self.baseline.override_files.clone(),
             },
-            summary: Summary::of(&findings),
             findings,
             cost,
-            errors: snapshot.errors.clone(),
-            suppression_notes: notes,
-            drift: None,
-        };
+            notes,
+        );
         if let Some(prev) = &self.previous {
-            results.drift = Some(drift(prev, &results));
+            results.drift = Some(crate::results::drift(prev, &results));
         }
         results
-    }
-}
-
-fn failing_keys(r: &Results) -> BTreeSet<(String, String)> {
-    r.findings
-        .iter()
-        .filter(|f| f.status == Status::Fail)
-        .map(|f| (f.check_id.clone(), id_key(&f.resource_id)))
-        .collect()
-}
-
-/// New, resolved and still-failing findings against a previous run.
-pub fn drift(prev: &Results, now: &Results) -> Drift {
-    let before = failing_keys(prev);
-    let after = failing_keys(now);
-    let item = |(c, r): &(String, String)| DriftItem {
-        check_id: c.clone(),
-        resource_id: r.clone(),
-    };
-    let new: Vec<DriftItem> = after.difference(&before).map(item).collect();
-    let resolved: Vec<DriftItem> = before.difference(&after).map(item).collect();
-    Drift {
-        previous_finished_at: prev.finished_at.clone(),
-        new_failures: new.len(),
-        resolved: resolved.len(),
-        still_failing: after.intersection(&before).count(),
-        new,
-        resolved_items: resolved,
     }
 }
 
@@ -411,7 +367,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 let mut merged =
                     crate::merge::merge(parts, &assessment.cost_model).map_err(config_err)?;
                 if let Some(prev) = &assessment.previous {
-                    merged.drift = Some(drift(prev, &merged));
+                    merged.drift = Some(crate::results::drift(prev, &merged));
                 }
                 (merged, args.eval.fail_on)
             };

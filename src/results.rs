@@ -249,17 +249,101 @@ pub struct SuppressionNote {
     pub state: String,
 }
 
-/// Comparison with a previous `results.json` (`--compare`).
+/// Comparison with a previous `results.json` (`--compare`). A finding that failed before and
+/// does not fail now is *resolved* only when it now passes: lost evidence (not assessed), a new
+/// suppression, a disabled or removed check, or a resource out of scope is never a fix.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Drift {
     pub previous_finished_at: String,
     pub new_failures: usize,
+    /// Failed before, pass now.
     pub resolved: usize,
     pub still_failing: usize,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub new: Vec<DriftItem>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resolved_items: Vec<DriftItem>,
+    /// Failed before, not assessed now (a read failed): unknown, not fixed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub no_longer_assessed: Vec<DriftItem>,
+    /// Failed before, suppressed now: accepted, not fixed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub newly_suppressed: Vec<DriftItem>,
+    /// Failed before; the check is disabled or gone from the baseline now.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub check_removed: Vec<DriftItem>,
+    /// Failed before; the resource is not applicable or not in the results now (deleted,
+    /// disabled subscription, out of scope).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub no_longer_in_scope: Vec<DriftItem>,
+}
+
+/// `/subscriptions/{id}` of a (lower-cased) resource id.
+fn subscription_of(id: &str) -> Option<String> {
+    let rest = id.strip_prefix("/subscriptions/")?;
+    let sid = rest.split('/').next().filter(|s| !s.is_empty())?;
+    Some(format!("/subscriptions/{sid}"))
+}
+
+/// Findings of `now` against `prev`, by (check, resource).
+pub fn drift(prev: &Results, now: &Results) -> Drift {
+    use crate::inventory::id_key;
+    use std::collections::{BTreeMap, BTreeSet};
+    let key = |f: &Finding| (f.check_id.clone(), id_key(&f.resource_id));
+    let statuses: BTreeMap<(String, String), Status> =
+        now.findings.iter().map(|f| (key(f), f.status)).collect();
+    // A check that is disabled now yields one not-applicable finding on "/".
+    let disabled: BTreeSet<&str> = now
+        .findings
+        .iter()
+        .filter(|f| f.resource_id == "/" && f.status == Status::NotApplicable)
+        .map(|f| f.check_id.as_str())
+        .collect();
+    let checks_now: BTreeSet<&str> = now.findings.iter().map(|f| f.check_id.as_str()).collect();
+    let item = |(c, r): &(String, String)| DriftItem {
+        check_id: c.clone(),
+        resource_id: r.clone(),
+    };
+    let before: BTreeSet<(String, String)> = prev
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .map(key)
+        .collect();
+    let mut d = Drift {
+        previous_finished_at: prev.finished_at.clone(),
+        ..Drift::default()
+    };
+    for k in &before {
+        match statuses.get(k) {
+            Some(Status::Fail) => d.still_failing += 1,
+            Some(Status::Pass) => d.resolved_items.push(item(k)),
+            Some(Status::NotAssessed) => d.no_longer_assessed.push(item(k)),
+            Some(Status::Suppressed) => d.newly_suppressed.push(item(k)),
+            _ if disabled.contains(k.0.as_str()) || !checks_now.contains(k.0.as_str()) => {
+                d.check_removed.push(item(k))
+            }
+            // The resource is gone from the results because its whole subscription could
+            // not be read: not assessed, not out of scope.
+            None if subscription_of(&k.1)
+                .is_some_and(|s| statuses.get(&(k.0.clone(), s)) == Some(&Status::NotAssessed)) =>
+            {
+                d.no_longer_assessed.push(item(k))
+            }
+            Some(Status::NotApplicable) | None => d.no_longer_in_scope.push(item(k)),
+        }
+    }
+    d.new = now
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .map(key)
+        .filter(|k| !before.contains(k))
+        .map(|k| item(&k))
+        .collect();
+    d.new_failures = d.new.len();
+    d.resolved = d.resolved_items.len();
+    d
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -268,6 +352,7 @@ pub struct DriftItem {
     pub resource_id: String,
 }
 
+/// The evaluated, costed results of one snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Results {
     pub schema_version: u32,
@@ -288,6 +373,36 @@ pub struct Results {
 }
 
 impl Results {
+    /// Results of one snapshot: its scope and timing, the findings (suppressions and costs
+    /// applied), the cost section and every failed read.
+    pub fn assemble(
+        snapshot: &crate::inventory::Snapshot,
+        baseline: BaselineInfo,
+        findings: Vec<Finding>,
+        cost: crate::estimate::CostSummary,
+        suppression_notes: Vec<SuppressionNote>,
+    ) -> Self {
+        Results {
+            schema_version: RESULTS_SCHEMA_VERSION,
+            tool: ToolInfo::current(),
+            started_at: snapshot.started_at.clone(),
+            finished_at: snapshot.finished_at.clone(),
+            tenant_id: snapshot.tenant_id.clone(),
+            scope: ResultsScope {
+                subscriptions: snapshot.scope.subscriptions.clone(),
+                management_group: snapshot.scope.management_group.clone(),
+                shard: snapshot.scope.shard.clone(),
+            },
+            baseline,
+            summary: Summary::of(&findings),
+            findings,
+            cost,
+            errors: snapshot.errors.clone(),
+            suppression_notes,
+            drift: None,
+        }
+    }
+
     /// Subscriptions in scope whose evidence is incomplete (a failed read, or never read).
     pub fn subscriptions_not_assessed(&self) -> Vec<&SubscriptionRef> {
         self.scope

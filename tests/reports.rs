@@ -360,18 +360,103 @@ fn markdown_stays_under_githubs_comment_limit() {
 #[test]
 fn compare_reports_new_resolved_and_still_failing() {
     let before = demo_results();
-    let mut after_snapshot = logposture::demo::snapshot();
-    // Fix the Entra gap, break nothing else.
-    after_snapshot.inventory.entra_diagnostic_settings = Read::ok(vec![]);
+    let mut snap = logposture::demo::snapshot();
+    // law-dev (30 days, failing LP-RET-001) is raised to two years: resolved. law-prod-weu
+    // (passing) drops to 7 days: a new failure.
+    for sub in &mut snap.inventory.subscriptions {
+        for ws in sub.workspaces.value.iter_mut().flatten() {
+            match ws.name.as_str() {
+                "law-dev" => ws.retention_in_days = Some(730),
+                "law-prod-weu" => ws.retention_in_days = Some(7),
+                _ => {}
+            }
+        }
+    }
     let after = Assessment::load(&eval_args())
         .unwrap()
-        .assess(&after_snapshot, time::macros::date!(2026 - 11 - 02));
-    let d = logposture::app::drift(&before, &after);
-    assert_eq!(d.new_failures, 0, "{:?}", d.new);
-    assert_eq!(d.resolved, 0, "Entra still fails, differently");
-    let d2 = logposture::app::drift(&after, &before);
-    assert_eq!(d2.new_failures + d2.resolved, 0);
+        .assess(&snap, time::macros::date!(2026 - 11 - 02));
+    let d = logposture::results::drift(&before, &after);
+    let names = |items: &[logposture::results::DriftItem]| {
+        items
+            .iter()
+            .map(|i| {
+                format!(
+                    "{} {}",
+                    i.check_id,
+                    i.resource_id.rsplit('/').next().unwrap_or("")
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        names(&d.new).contains(&"LP-RET-001 law-prod-weu".to_string()),
+        "{:?}",
+        d.new
+    );
+    assert!(
+        names(&d.resolved_items).contains(&"LP-RET-001 law-dev".to_string()),
+        "{:?}",
+        d.resolved_items
+    );
+    assert_eq!(d.new_failures, d.new.len());
+    assert_eq!(d.resolved, d.resolved_items.len());
+    assert!(d.new_failures >= 1 && d.resolved >= 1);
     assert!(d.still_failing > 10);
+    // Against itself: nothing new, nothing resolved.
+    let same = logposture::results::drift(&before, &before);
+    assert_eq!((same.new_failures, same.resolved), (0, 0));
+    assert_eq!(same.still_failing, before.summary.fail);
+}
+
+#[test]
+fn drift_never_counts_lost_evidence_as_a_fix() {
+    let before = demo_results();
+    // The same estate, but every read of one subscription now fails (403), one failure is
+    // suppressed, and one failing check is disabled.
+    let mut snap = logposture::demo::snapshot();
+    let forbidden = logposture::inventory::ReadError {
+        scope: "/subscriptions/22222222-3333-4444-8555-666666666666".into(),
+        operation: "resources.list".into(),
+        status: Some(403),
+        code: Some("AuthorizationFailed".into()),
+        message: "no access".into(),
+    };
+    let dev = snap
+        .inventory
+        .subscriptions
+        .iter_mut()
+        .find(|s| s.subscription.id.starts_with("22222222"))
+        .unwrap();
+    *dev = logposture::inventory::SubscriptionInventory {
+        subscription: dev.subscription.clone(),
+        scanned: true,
+        resources: Read::failed(forbidden.clone()),
+        activity_log_settings: Read::failed(forbidden.clone()),
+        network_watchers: Read::failed(forbidden.clone()),
+        flow_logs: Read::failed(forbidden.clone()),
+        network_security_groups: Read::failed(forbidden.clone()),
+        virtual_networks: Read::failed(forbidden.clone()),
+        network_interfaces: Read::failed(forbidden.clone()),
+        workspaces: Read::failed(forbidden.clone()),
+        data_collection_rules: Read::failed(forbidden.clone()),
+        virtual_machines: Read::failed(forbidden.clone()),
+        defender_plans: Read::failed(forbidden.clone()),
+        activity_log_alerts: Read::failed(forbidden.clone()),
+        storage_accounts: Read::failed(forbidden),
+        ..Default::default()
+    };
+    let after = Assessment::load(&eval_args())
+        .unwrap()
+        .assess(&snap, time::macros::date!(2026 - 11 - 02));
+    let d = logposture::results::drift(&before, &after);
+    assert_eq!(d.resolved, 0, "{:?}", d.resolved_items);
+    assert!(
+        d.no_longer_assessed
+            .iter()
+            .any(|i| i.check_id == "LP-RET-001" && i.resource_id.ends_with("law-dev")),
+        "{:?}",
+        d.no_longer_assessed
+    );
 }
 
 #[test]
@@ -443,7 +528,7 @@ fn scan_demo_writes_all_five_files() {
         &logposture::demo::snapshot(),
         time::macros::date!(2026 - 11 - 02),
     );
-    r2.drift = Some(logposture::app::drift(&demo_results(), &r2));
+    r2.drift = Some(logposture::results::drift(&demo_results(), &r2));
     let sarif: serde_json::Value =
         serde_json::from_str(&render::sarif::render(&r2).unwrap()).unwrap();
     assert_eq!(sarif["runs"][0]["properties"]["drift"]["newFailures"], 0);
@@ -453,4 +538,56 @@ fn scan_demo_writes_all_five_files() {
         "drift in JUnit"
     );
     roxmltree::Document::parse(&junit).expect("JUnit with drift is XML");
+}
+
+#[test]
+fn costs_use_the_configured_currency_and_unmeasured_reads_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let pricing = dir.path().join("eur.toml");
+    std::fs::write(&pricing, "[meta]\ncurrency = \"EUR\"\n\n[figure.analytics_gb]\nvalue = 3.00\nunit = \"EUR/GB\"\nsource = \"EA price sheet 2026-10\"\n").unwrap();
+    let out = dir.path().join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_logposture"))
+        .args([
+            "scan",
+            "--demo",
+            "--quiet",
+            "--format",
+            "html,md,json,sarif",
+            "--pricing",
+        ])
+        .arg(&pricing)
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.sarif")).unwrap()).unwrap();
+    let texts: Vec<String> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["message"]["text"].as_str().unwrap().to_string())
+        .filter(|t| t.contains("Estimated cost to close"))
+        .collect();
+    assert!(!texts.is_empty());
+    assert!(texts.iter().all(|t| !t.contains('$')), "{texts:?}");
+    assert!(texts.iter().any(|t| t.contains("EUR")), "{texts:?}");
+    // law-dev's Usage could not be read: its retention cost is unknown, never $0 or a raw enum.
+    let law_dev = texts
+        .iter()
+        .find(|t| t.contains("law-dev") && t.contains("keeps data"))
+        .expect("LP-RET-001 on law-dev");
+    assert!(law_dev.contains("unknown"), "{law_dev}");
+    for name in ["report.md", "report.html", "results.sarif"] {
+        let text = std::fs::read_to_string(out.join(name)).unwrap();
+        assert!(!text.contains("not_measured"), "raw enum in {name}");
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("unknown: the volume was not measured"));
 }

@@ -345,6 +345,23 @@ async fn shards_merge_into_the_unsharded_result() {
             .unwrap();
     assert_eq!(key(&merged), key(&full));
     assert_eq!(merged.summary, full.summary);
+    // The same findings in the same order, with the same costs, and the same cost section:
+    // a tenant-level finding (Entra) in both shards costs once.
+    let costs = |r: &Results| {
+        r.findings
+            .iter()
+            .map(|f| {
+                (
+                    f.check_id.clone(),
+                    f.resource_id.to_lowercase(),
+                    f.cost.clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(costs(&merged), costs(&full));
+    assert_eq!(merged.cost, full.cost);
+    assert!(full.cost.gaps.usd_per_month > 0.0);
     // Snapshot merge, evaluated together.
     let o = std::process::Command::new(bin)
         .args(["merge", "--quiet", "--format", "json", "--output"])

@@ -71,7 +71,13 @@ impl serde::Serialize for LazyResults<'_> {
                 .findings
                 .iter()
                 .filter(|f| f.status == Status::Fail)
-                .map(|f| result(f, self.index.get(&f.check_id).copied().unwrap_or(0))),
+                .map(|f| {
+                    result(
+                        f,
+                        self.index.get(&f.check_id).copied().unwrap_or(0),
+                        &self.results.cost.currency,
+                    )
+                }),
         )
     }
 }
@@ -95,12 +101,12 @@ struct Run<'a> {
     properties: Option<Value>,
 }
 
-fn result(f: &crate::results::Finding, rule_index: usize) -> Value {
+fn result(f: &crate::results::Finding, rule_index: usize, currency: &str) -> Value {
     let mut text = f.message.clone();
     if let Some(c) = &f.cost {
         text.push_str(&format!(
-            " Estimated cost to close: ${:.2}/month.",
-            c.usd_per_month
+            " Estimated cost to close: {}.",
+            super::view::cost_phrase(c, currency)
         ));
     }
     json!({

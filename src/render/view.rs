@@ -152,6 +152,16 @@ fn status_label(s: Status) -> &'static str {
     }
 }
 
+/// A finding's cost for people: the monthly figure in the configured currency, or "unknown"
+/// with the reason when it could not be measured (never a zero that reads as free).
+pub fn cost_phrase(c: &crate::results::CostEstimate, currency: &str) -> String {
+    if c.method == "not_measured" {
+        format!("unknown ({})", c.basis)
+    } else {
+        format!("{}/month", money(currency, c.usd_per_month))
+    }
+}
+
 pub fn money(currency: &str, x: f64) -> String {
     // Small amounts keep their cents: "$0" would read as "free".
     if x != 0.0 && x.abs() < 10.0 {
@@ -215,13 +225,19 @@ fn finding_view(
         cost: f
             .cost
             .as_ref()
-            .map(|c| {
-                format!(
+            .map(|c| match c.method.as_str() {
+                // The reason is in cost_basis, shown beside it.
+                "not_measured" => "unknown: the volume was not measured".to_string(),
+                method => format!(
                     "{}/month ({:.2} GB/day, {})",
                     money(currency, c.usd_per_month),
                     c.gb_per_day,
-                    c.method
-                )
+                    match method {
+                        "measured" => "measured",
+                        "calibrated" => "calibrated from your estate",
+                        _ => "model estimate",
+                    }
+                ),
             })
             .unwrap_or_default(),
         cost_basis: f.cost.as_ref().map(|c| c.basis.clone()).unwrap_or_default(),
