@@ -4,6 +4,9 @@
 //!
 //! cargo bench --bench evaluate [-- --resources 100000]
 
+// A benchmark program: a panic is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use logposture::app::Assessment;
 use logposture::inventory::*;
 use logposture::render::{self, Templates};

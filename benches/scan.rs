@@ -10,6 +10,9 @@
 //! Last line (machine-readable): wall_s floor_s ratio reads reads_needed throttled_429
 //! peak_rss_mb naive_wall_s naive_ratio lost
 
+// A benchmark program: a panic is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};

@@ -5,7 +5,7 @@
 use crate::cli::{
     AzureArgs, ChecksAction, ChecksArgs, Cli, Command, EvalArgs, OutputArgs, ScopeArgs,
 };
-use crate::collect::arm::{ArmClient, CloudEndpoints, TransportSettings};
+use crate::collect::arm::{CloudEndpoints, TransportSettings};
 use crate::collect::{self, CollectOptions};
 use crate::estimate::{self, model::CostModel};
 use crate::evaluate::{self, baseline::Baseline, suppressions};
@@ -157,8 +157,6 @@ async fn collect_live(
     quiet: bool,
 ) -> anyhow::Result<Snapshot> {
     let cloud = cloud_for(azure)?;
-    let credential =
-        collect::credential().map_err(|e| config_err(format!("no Azure credential: {e}")))?;
     let settings = TransportSettings {
         concurrency: if azure.sequential {
             1
@@ -175,13 +173,9 @@ async fn collect_live(
         refill_per_second: azure.arm_refill,
         ..TransportSettings::default()
     };
-    let client = ArmClient::new(credential, &cloud, settings)
-        .map_err(|e| config_err(format!("cannot build the ARM client: {e}")))?;
-    client.check_credential().await.map_err(|e| {
-        config_err(format!(
-            "authentication failed: {e}. Set AZURE_TENANT_ID/AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE, use a managed identity, or `az login`."
-        ))
-    })?;
+    let client = collect::connect(&cloud, settings)
+        .await
+        .map_err(config_err)?;
     let opts = CollectOptions {
         subscriptions: scope.subscriptions.clone(),
         exclude_subscriptions: scope.exclude_subscriptions.clone(),
@@ -490,6 +484,7 @@ fn checks(args: ChecksArgs) -> anyhow::Result<i32> {
             writeln!(out, "defined at: {}", c.source)?;
             if let Some(k) = kind {
                 writeln!(out, "assesses: {}", k.describes)?;
+                writeln!(out, "implemented in: {}", k.file)?;
             }
             writeln!(out, "\nWhy\n{}", c.rationale.trim())?;
             if !c.params.is_empty() {

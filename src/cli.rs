@@ -1,6 +1,6 @@
 //! Command-line interface (the contract in README "Usage"): scan, collect, evaluate, checks, merge.
 
-use crate::collect::Shard;
+use crate::inventory::Shard;
 use crate::results::Severity;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;

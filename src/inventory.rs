@@ -619,6 +619,64 @@ pub struct StorageAccount {
     pub tags: BTreeMap<String, String>,
 }
 
+/// The scope of tenant-level Entra ID diagnostic settings (and of findings about them).
+pub const ENTRA_SCOPE: &str = "/providers/microsoft.aadiam";
+
+/// Storage services whose data-plane logs (StorageRead, StorageWrite, StorageDelete) have their
+/// own diagnostic settings on a child resource the ARM resources list does not return.
+pub const STORAGE_SERVICES: [&str; 4] = [
+    "blobServices",
+    "fileServices",
+    "queueServices",
+    "tableServices",
+];
+
+/// `--shard K/N`: this run reads the subscriptions whose id hashes to K of N.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (k, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("--shard wants K/N, e.g. 1/4, not {s:?}"))?;
+        let index: u32 = k
+            .trim()
+            .parse()
+            .map_err(|_| format!("--shard: {k:?} is not a number"))?;
+        let count: u32 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("--shard: {n:?} is not a number"))?;
+        if count == 0 || index == 0 || index > count {
+            return Err(format!("--shard {s}: K must be between 1 and N"));
+        }
+        Ok(Self { index, count })
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl Shard {
+    /// Stable across runs and machines: FNV-1a of the lower-cased subscription id.
+    pub fn includes(&self, subscription_id: &str) -> bool {
+        let mut h: u64 = 0xcbf29ce484222325;
+        for b in subscription_id.to_ascii_lowercase().bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x100000001b3);
+        }
+        (h % u64::from(self.count)) as u32 == self.index - 1
+    }
+}
+
 /// Why a snapshot file could not be used; always names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
@@ -662,5 +720,27 @@ impl Snapshot {
             source,
         })?;
         Self::from_json(&shown, &text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_split_every_subscription_exactly_once() {
+        let ids: Vec<String> = (0..200)
+            .map(|i| format!("00000000-0000-0000-0000-{i:012}"))
+            .collect();
+        let shards: Vec<Shard> = (1..=4).map(|k| Shard { index: k, count: 4 }).collect();
+        for id in &ids {
+            assert_eq!(shards.iter().filter(|s| s.includes(id)).count(), 1);
+        }
+        assert!(shards
+            .iter()
+            .all(|s| ids.iter().filter(|i| s.includes(i)).count() > 20));
+        assert!("0/4".parse::<Shard>().is_err());
+        assert!("5/4".parse::<Shard>().is_err());
+        assert_eq!("2/4".parse::<Shard>(), Ok(Shard { index: 2, count: 4 }));
     }
 }

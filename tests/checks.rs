@@ -1,6 +1,8 @@
 //! Every check: a passing, a failing and a not-assessed case over small inventories, plus the
 //! semantic decisions of ../shared/reference/semantics.md spelled out as named cases.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use logposture::evaluate::{self, baseline};
 use logposture::inventory::*;
 use logposture::results::{Finding, Status};

@@ -1,6 +1,8 @@
 //! The collector against the loopback ARM emulator, through the real binary: credential →
 //! token → ARM with paging, retries, throttling and failures.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use logposture::inventory::{LegacySecurityEvents, Snapshot};

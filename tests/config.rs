@@ -1,6 +1,8 @@
 //! Bad input gets a clear error naming the file and line: baseline, suppressions, pricing,
 //! snapshot. Also the `checks` commands and suppression behaviour.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use logposture::app::Assessment;
 use logposture::cli::EvalArgs;
 use logposture::results::{Severity, Status};

@@ -1,6 +1,8 @@
 //! Volume and cost: every model against a hand-computed figure, calibration from measured
 //! usage, the Entra user count's source, commitment tiers, pricing overrides.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use logposture::estimate::{self, model::CostModel};
 use logposture::evaluate;
 use logposture::inventory::{Read, Snapshot, UsageByType};

@@ -2,6 +2,8 @@
 //! `value`, unreadable values, stalls, endless throttling and paging, names that break formats,
 //! empty scopes. Each test drives the real binary against the emulator's hostile routes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use logposture::results::{Results, Status};

@@ -1,6 +1,8 @@
 //! Every report format on the demo tenant: snapshots (insta), SARIF schema validation, JUnit as
 //! XML, HTML self-containment and escaping, Markdown size limit, drift.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use logposture::app::Assessment;
 use logposture::cli::EvalArgs;
 use logposture::inventory::{Read, Resource, ResourceDiagnostics};

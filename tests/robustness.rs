@@ -2,6 +2,8 @@
 //! emulator), the evaluation, the renderers and the snapshot loader survive arbitrary and
 //! mutated JSON without a panic.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use azure_core::auth::{AccessToken, TokenCredential};

@@ -2,6 +2,8 @@
 //! the development checkout and CI, absent in a user's clone) go through the real collector
 //! unchanged, proving the narrow models accept real payloads. Skipped when the folder is absent.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use serde_json::{json, Value};

@@ -7,7 +7,7 @@ use super::lenient::{arm_id, bool_lenient, null_vec, opt_nonempty, require_prope
 use crate::inventory::{DiagnosticSetting, LogSetting, ReadError};
 use serde::Deserialize;
 
-pub const ENTRA_SCOPE: &str = "/providers/microsoft.aadiam";
+pub use crate::inventory::ENTRA_SCOPE;
 const AADIAM_API: &str = "2017-04-01";
 
 type AadSetting = Envelope<AadProps>;

@@ -23,6 +23,7 @@ use crate::inventory::{
     id_key, type_key, CollectionStats, Inventory, Read, ReadError, Resource, ResourceDiagnostics,
     ScanScope, Snapshot, SubscriptionInventory, SubscriptionRef, ToolInfo, TypeCategories,
 };
+pub use crate::inventory::{Shard, STORAGE_SERVICES};
 use arm::ArmClient;
 use futures::stream::{self, StreamExt};
 use std::collections::{BTreeMap, HashMap};
@@ -45,52 +46,6 @@ pub struct CollectOptions {
     pub per_subscription_parallelism: usize,
     /// Subscriptions read at the same time (0 = default of 64).
     pub subscription_parallelism: usize,
-}
-
-/// `--shard K/N`: this run reads the subscriptions whose id hashes to K of N.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    pub index: u32,
-    pub count: u32,
-}
-
-impl std::str::FromStr for Shard {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (k, n) = s
-            .split_once('/')
-            .ok_or_else(|| format!("--shard wants K/N, e.g. 1/4, not {s:?}"))?;
-        let index: u32 = k
-            .trim()
-            .parse()
-            .map_err(|_| format!("--shard: {k:?} is not a number"))?;
-        let count: u32 = n
-            .trim()
-            .parse()
-            .map_err(|_| format!("--shard: {n:?} is not a number"))?;
-        if count == 0 || index == 0 || index > count {
-            return Err(format!("--shard {s}: K must be between 1 and N"));
-        }
-        Ok(Self { index, count })
-    }
-}
-
-impl std::fmt::Display for Shard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
-    }
-}
-
-impl Shard {
-    /// Stable across runs and machines: FNV-1a of the lower-cased subscription id.
-    pub fn includes(&self, subscription_id: &str) -> bool {
-        let mut h: u64 = 0xcbf29ce484222325;
-        for b in subscription_id.to_ascii_lowercase().bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x100000001b3);
-        }
-        (h % u64::from(self.count)) as u32 == self.index - 1
-    }
 }
 
 /// Errors shared by concurrently running reads.
@@ -593,15 +548,6 @@ async fn collect_subscription(
     inv
 }
 
-/// Storage services whose data-plane logs (StorageRead, StorageWrite, StorageDelete) have their
-/// own diagnostic settings on a child resource the ARM resources list does not return.
-pub const STORAGE_SERVICES: [&str; 4] = [
-    "blobServices",
-    "fileServices",
-    "queueServices",
-    "tableServices",
-];
-
 /// The resources plus each storage account's service children (`{account}/blobServices/default`, ...).
 fn with_storage_services(resources: &[Resource]) -> Vec<Resource> {
     let mut out = resources.to_vec();
@@ -710,24 +656,29 @@ pub fn credential() -> azure_core::Result<Arc<dyn azure_core::auth::TokenCredent
     azure_identity::create_credential()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Why no scan could start: each is a configuration or authentication problem (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("no Azure credential: {0}")]
+    NoCredential(String),
+    #[error("cannot build the ARM client: {0}")]
+    Client(String),
+    #[error("authentication failed: {0}. Set AZURE_TENANT_ID/AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE, use a managed identity, or `az login`.")]
+    Authentication(String),
+}
 
-    #[test]
-    fn shards_split_every_subscription_exactly_once() {
-        let ids: Vec<String> = (0..200)
-            .map(|i| format!("00000000-0000-0000-0000-{i:012}"))
-            .collect();
-        let shards: Vec<Shard> = (1..=4).map(|k| Shard { index: k, count: 4 }).collect();
-        for id in &ids {
-            assert_eq!(shards.iter().filter(|s| s.includes(id)).count(), 1);
-        }
-        assert!(shards
-            .iter()
-            .all(|s| ids.iter().filter(|i| s.includes(i)).count() > 20));
-        assert!("0/4".parse::<Shard>().is_err());
-        assert!("5/4".parse::<Shard>().is_err());
-        assert_eq!("2/4".parse::<Shard>(), Ok(Shard { index: 2, count: 4 }));
-    }
+/// The ARM client for `cloud`, with the standard credential chain, its token already fetched:
+/// a login problem stops here, before any read.
+pub async fn connect(
+    cloud: &arm::CloudEndpoints,
+    settings: arm::TransportSettings,
+) -> Result<ArmClient, ConnectError> {
+    let credential = credential().map_err(|e| ConnectError::NoCredential(e.to_string()))?;
+    let client = ArmClient::new(credential, cloud, settings)
+        .map_err(|e| ConnectError::Client(e.to_string()))?;
+    client
+        .check_credential()
+        .await
+        .map_err(|e| ConnectError::Authentication(client.secrets().redact(&e.to_string())))?;
+    Ok(client)
 }

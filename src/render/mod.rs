@@ -71,7 +71,8 @@ pub struct Templates {
 }
 
 fn helpers(hb: &mut Handlebars<'static>) {
-    hb.set_strict_mode(false);
+    // A template that names a field the view does not have is an error, not an empty string.
+    hb.set_strict_mode(true);
     hb.register_helper("eq", Box::new(eq_helper));
     hb.register_helper("len", Box::new(len_helper));
 }

@@ -8,6 +8,8 @@
 //!   bodies, slow answers. Unknown paths answer an empty list.
 //! - Every request is recorded for assertions.
 #![allow(dead_code)]
+// Test scaffolding: a panic here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod tenant;
 

@@ -1,6 +1,8 @@
 //! The test tenant served by the emulator: three subscriptions (S1 readable, paged and throttled
 //! once; S2 forbidden; S3 disabled), built from tests/fixtures/arm.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use super::{load_fixture, ArmEmulator, Route};
 use serde_json::Value;
 

@@ -17,6 +17,7 @@ pub struct Params {
 
 pub const KIND: RuleKind = RuleKind {
     name: "activity_log_alert",
+    file: file!(),
     prepare: prepare::<Params>,
     describes: "an enabled activity-log alert on an operation name, scoped to the subscription",
     cost_basis: None,

@@ -16,6 +16,7 @@ pub struct Params {
 
 pub const KIND: RuleKind = RuleKind {
     name: "defender_plan",
+    file: file!(),
     prepare: prepare::<Params>,
     describes: "Microsoft Defender for Cloud pricing tier of the named plans",
     cost_basis: None,

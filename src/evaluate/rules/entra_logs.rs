@@ -3,10 +3,10 @@
 
 use super::activity_log_export::Destination;
 use super::{and_list, prepare, settings_evidence, Rule, RuleKind};
-use crate::collect::entra::ENTRA_SCOPE;
 use crate::evaluate::baseline::CheckDef;
 use crate::evaluate::gap::Gap;
 use crate::evaluate::EvalContext;
+use crate::inventory::ENTRA_SCOPE;
 use crate::results::{Finding, Status};
 use serde::Deserialize;
 use serde_json::json;
@@ -34,6 +34,7 @@ impl Default for Params {
 
 pub const KIND: RuleKind = RuleKind {
     name: "entra_logs",
+    file: file!(),
     prepare: prepare::<Params>,
     describes: "tenant Entra ID diagnostic settings (/providers/microsoft.aadiam): union of enabled categories with a destination",    cost_basis: Some("per missing category: Entra users × GB/user/day (sign-in 4 GB/month per 1,000 users, audit 0.9 GB/month per 1,000 users, Microsoft Learn); non-interactive = interactive × ratio, calibrated from measured SigninLogs when ingested; service-principal and managed-identity sign-ins use tenant defaults; priced at the Analytics per-GB rate"),
 };

@@ -45,6 +45,7 @@ fn validate_coverage(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
 
 pub const COVERAGE: RuleKind = RuleKind {
     name: "flow_log_coverage",
+    file: file!(),
     prepare: validate_coverage,
     describes: "every NSG (or VNet) is covered by an enabled flow log; VNet and subnet flow logs cover the NSGs of their subnets",    cost_basis: Some("GB/day per NSG or VNet (calibrated from traffic-analytics tables when ingested) × flow-log collection and storage prices"),
 };
@@ -63,6 +64,7 @@ impl Default for RetentionParams {
 
 pub const RETENTION: RuleKind = RuleKind {
     name: "flow_log_retention",
+    file: file!(),
     prepare: prepare::<RetentionParams>,
     describes: "enabled flow logs keep data at least min_days (0 days or a disabled policy means indefinitely)",    cost_basis: None,
 };
@@ -76,6 +78,7 @@ pub struct TrafficParams {
 
 pub const TRAFFIC_ANALYTICS: RuleKind = RuleKind {
     name: "flow_log_traffic_analytics",
+    file: file!(),
     prepare: prepare::<TrafficParams>,
     describes: "enabled flow logs feed traffic analytics",    cost_basis: Some("GB/day of flow logs × traffic analytics processing per GB plus ingestion at the Analytics per-GB rate"),
 };
@@ -88,6 +91,7 @@ pub struct RetirementParams {
 
 pub const NSG_RETIREMENT: RuleKind = RuleKind {
     name: "nsg_flow_log_retirement",
+    file: file!(),
     prepare: prepare::<RetirementParams>,
     describes: "NSG flow logs are retiring; VNet flow logs are the migration path",
     cost_basis: None,

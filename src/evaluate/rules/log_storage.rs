@@ -45,6 +45,7 @@ fn validate(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
 
 pub const KIND: RuleKind = RuleKind {
     name: "log_storage",
+    file: file!(),
     prepare: validate,
     describes: "storage accounts that receive logs: public blob access, customer-managed keys, immutability",    cost_basis: None,
 };

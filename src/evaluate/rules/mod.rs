@@ -30,6 +30,8 @@ pub trait Rule: std::fmt::Debug + Send + Sync {
 
 pub struct RuleKind {
     pub name: &'static str,
+    /// The source file that implements the kind (`checks explain` names it).
+    pub file: &'static str,
     /// Parses and validates the check's params into the rule that evaluates it.
     pub prepare: fn(&toml::Table) -> Result<Arc<dyn Rule>, String>,
     /// What the kind assesses, for `checks explain`.

@@ -15,6 +15,7 @@ pub struct Params {}
 
 pub const KIND: RuleKind = RuleKind {
     name: "network_watcher_regions",
+    file: file!(),
     prepare: prepare::<Params>,
     describes: "a Network Watcher in every region that has a virtual network",
     cost_basis: None,

@@ -66,6 +66,7 @@ fn validate(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
 
 pub const KIND: RuleKind = RuleKind {
     name: "property",
+    file: file!(),
     prepare: validate,
     describes:
         "generic: resource type + JSON pointer + operator + value, over the normalised inventory",

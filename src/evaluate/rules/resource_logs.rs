@@ -50,6 +50,7 @@ fn validate(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
 
 pub const KIND: RuleKind = RuleKind {
     name: "resource_logs",
+    file: file!(),
     prepare: validate,
     describes: "per-resource diagnostic settings against the log categories the type offers (diagnosticSettingsCategories)",    cost_basis: Some("MB/day per resource by type (resource_log_mb_day) × share of categories missing, at the Analytics per-GB rate"),
 };
@@ -225,7 +226,7 @@ fn display_name(id: &str) -> String {
 fn parent_of_service(id: &str) -> Option<&str> {
     let rest = id.strip_suffix("/default")?;
     let (parent, svc) = rest.rsplit_once('/')?;
-    crate::collect::STORAGE_SERVICES
+    crate::inventory::STORAGE_SERVICES
         .iter()
         .any(|s| s.eq_ignore_ascii_case(svc))
         .then_some(parent)

@@ -25,6 +25,7 @@ impl Default for WorkspaceParams {
 
 pub const WORKSPACE: RuleKind = RuleKind {
     name: "workspace_retention",
+    file: file!(),
     prepare: prepare::<WorkspaceParams>,
     describes: "Log Analytics workspace retentionInDays against a minimum",    cost_basis: Some("the workspace's measured GB/day × extra days beyond the free retention × interactive retention price per GB-month"),
 };
@@ -49,6 +50,7 @@ impl Default for TableParams {
 
 pub const TABLES: RuleKind = RuleKind {
     name: "table_retention",
+    file: file!(),
     prepare: prepare::<TableParams>,
     describes: "interactive and total retention of named security tables, table settings overriding the workspace",    cost_basis: Some("the table's measured GB/day × extra days beyond the free retention × interactive or long-term retention price per GB-month"),
 };

@@ -114,12 +114,14 @@ fn prepare_legacy_tier(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
 
 pub const VM_COVERAGE: RuleKind = RuleKind {
     name: "security_event_coverage",
+    file: file!(),
     prepare: prepare_vm_coverage,
     describes: "Windows VMs: tier of security events sent by associated data collection rules (or legacy workspace tier)",    cost_basis: Some("difference between the target tier's and the current tier's GB/day per Windows server (calibrated from measured SecurityEvent), at the Analytics per-GB rate; Defender for Servers P2 allowance noted"),
 };
 
 pub const LEGACY_TIER: RuleKind = RuleKind {
     name: "security_event_legacy_tier",
+    file: file!(),
     prepare: prepare_legacy_tier,
     describes: "legacy SecurityEventCollectionConfiguration tier of workspaces that have one",    cost_basis: Some("difference between the target tier's and the current tier's GB/day per Windows server (calibrated from measured SecurityEvent), at the Analytics per-GB rate; Defender for Servers P2 allowance noted"),
 };
