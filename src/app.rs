@@ -17,18 +17,46 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// A usage, configuration or authentication problem: exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ConfigError(pub String);
-
-fn config_err(e: impl std::fmt::Display) -> anyhow::Error {
-    anyhow::Error::new(ConfigError(e.to_string()))
+/// The contract's exit codes (README "Exit codes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Complete, no unsuppressed failure at or above `--fail-on`.
+    Clean = 0,
+    /// At least one unsuppressed failure at or above `--fail-on`.
+    Failures = 1,
+    /// Usage, configuration, authentication or output error, or nothing to scan.
+    Error = 2,
+    /// No gating failure, but evidence is incomplete.
+    Incomplete = 3,
 }
 
-/// Exit code for an error that ended the run.
-pub fn error_exit_code(_e: &anyhow::Error) -> i32 {
-    2
+/// Why a run ended without (complete) results. Every variant is exit code 2; the variant says
+/// which part of the run the user has to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A flag, file or setting the user gave (baseline, suppressions, pricing, templates,
+    /// output directory, scope), or the login.
+    #[error("{0}")]
+    Config(String),
+}
+
+impl AppError {
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            AppError::Config(_) => ExitCode::Error,
+        }
+    }
+}
+
+fn config_err(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::Error::new(AppError::Config(e.to_string()))
+}
+
+/// Exit code for an error that ended the run: the [`AppError`]'s, and 2 for anything else
+/// (writing a report failed, say).
+pub fn error_exit_code(e: &anyhow::Error) -> i32 {
+    e.downcast_ref::<AppError>()
+        .map_or(ExitCode::Error, AppError::exit_code) as i32
 }
 
 fn read_file(p: &Path, what: &str) -> anyhow::Result<(String, String)> {

@@ -25,6 +25,38 @@ fn templates() -> Templates {
     Templates::load(None).expect("built-in templates")
 }
 
+/// Three findings of the demo (a costed failure, a not-assessed one, a pass): small snapshots
+/// whose diffs can be read, beside the whole-demo ones.
+fn small_results() -> Results {
+    let mut r = demo_results();
+    let pick = |check: &str, status: Status| {
+        r.findings
+            .iter()
+            .find(|f| f.check_id == check && f.status == status)
+            .cloned()
+            .unwrap_or_else(|| panic!("{check} {status:?} in the demo"))
+    };
+    let findings = vec![
+        pick("LP-ENTRA-001", Status::Fail),
+        pick("LP-ACT-001", Status::NotAssessed),
+        pick("LP-RET-001", Status::Pass),
+    ];
+    r.summary = logposture::results::Summary::of(&findings);
+    r.findings = findings;
+    r.errors.truncate(1);
+    r
+}
+
+#[test]
+fn small_snapshots_per_format() {
+    let r = small_results();
+    insta::assert_snapshot!("small_results_json", render::json(&r).unwrap());
+    insta::assert_snapshot!("small_report_md", templates().markdown(&r).unwrap());
+    insta::assert_snapshot!("small_results_sarif", render::sarif::render(&r).unwrap());
+    insta::assert_snapshot!("small_junit_xml", render::junit::render(&r));
+    insta::assert_snapshot!("small_report_html", templates().html(&r).unwrap());
+}
+
 #[test]
 fn results_json_snapshot() {
     let r = demo_results();
