@@ -278,6 +278,32 @@ fn prod() -> SubscriptionInventory {
             alert(PROD, "alert-policy-assignment-delete", "Microsoft.Authorization/policyAssignments/delete", true),
             alert(PROD, "alert-nsg-write", "Microsoft.Network/networkSecurityGroups/write", true),
             alert(PROD, "alert-nsg-delete", "Microsoft.Network/networkSecurityGroups/delete", false),
+            ActivityLogAlert {
+                conditions: vec![
+                    AlertCondition { field: "category".into(), equals: "ServiceHealth".into() },
+                    AlertCondition { field: "properties.incidentType".into(), equals: "Incident".into() },
+                ],
+                ..alert(PROD, "alert-service-health", "", true)
+            },
+            // Notifies an action group without receivers: it alerts nobody.
+            ActivityLogAlert {
+                action_groups: vec![format!("/subscriptions/{PROD}/resourceGroups/rg-monitoring/providers/microsoft.insights/actionGroups/unattended")],
+                ..alert(PROD, "alert-public-ip-write", "Microsoft.Network/publicIPAddresses/write", true)
+            },
+        ]),
+        action_groups: Read::ok(vec![
+            ActionGroup {
+                id: format!("/subscriptions/{PROD}/resourceGroups/rg-monitoring/providers/microsoft.insights/actionGroups/secops"),
+                name: "secops".into(),
+                enabled: Some(true),
+                receivers: 2,
+            },
+            ActionGroup {
+                id: format!("/subscriptions/{PROD}/resourceGroups/rg-monitoring/providers/microsoft.insights/actionGroups/unattended"),
+                name: "unattended".into(),
+                enabled: Some(true),
+                receivers: 0,
+            },
         ]),
         storage_accounts: Read::ok(vec![StorageAccount {
             id: st.clone(),
@@ -492,6 +518,7 @@ fn dev() -> SubscriptionInventory {
             },
         ]),
         activity_log_alerts: Read::ok(vec![]),
+        action_groups: Read::ok(vec![]),
         storage_accounts: Read::ok(vec![StorageAccount {
             id: st,
             name: "stdevdiag".into(),
@@ -527,6 +554,7 @@ fn sandbox() -> SubscriptionInventory {
         virtual_machines: Read::failed(err.clone()),
         defender_plans: Read::failed(err.clone()),
         activity_log_alerts: Read::failed(err.clone()),
+        action_groups: Read::failed(err.clone()),
         storage_accounts: Read::failed(err),
     }
 }

@@ -216,6 +216,9 @@ pub struct SubscriptionInventory {
     pub virtual_machines: Read<Vec<VirtualMachine>>,
     pub defender_plans: Read<Vec<DefenderPlan>>,
     pub activity_log_alerts: Read<Vec<ActivityLogAlert>>,
+    /// Action groups of the subscription (what its alerts notify).
+    #[serde(default)]
+    pub action_groups: Read<Vec<ActionGroup>>,
     pub storage_accounts: Read<Vec<StorageAccount>>,
 }
 
@@ -591,6 +594,19 @@ pub struct ActivityLogAlert {
     pub conditions: Vec<AlertCondition>,
     #[serde(default)]
     pub action_groups: Vec<String>,
+}
+
+/// An action group: whether it is enabled and how many receivers (email, SMS, webhook, ...)
+/// it notifies. An alert whose only action group notifies nobody alerts nobody.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ActionGroup {
+    pub id: String,
+    pub name: String,
+    /// None when ARM did not say (it always does for a real group).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Receivers of every kind.
+    pub receivers: u32,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -176,6 +176,7 @@ async fn scan_verdicts_follow_the_semantics() {
         "allowBlobPublicAccess not set"
     );
     assert_eq!(status(&r, "LP-STOR-002", "stlogarchive"), Status::Pass);
+    // Its action group (read from ARM) has an email and a webhook receiver.
     assert_eq!(status(&r, "LP-ALERT-001", S1), Status::Pass);
     assert_eq!(status(&r, "LP-ALERT-003", S1), Status::Fail);
 

@@ -2,10 +2,13 @@
 
 use super::arm::ArmClient;
 use super::lenient::{arm_id, null_vec, require_properties, string_or_empty, Envelope};
-use crate::inventory::{ActivityLogAlert, AlertCondition, ReadError};
+use crate::inventory::{
+    ActionGroup as InventoryActionGroup, ActivityLogAlert, AlertCondition, ReadError,
+};
 use serde::Deserialize;
 
 const ALERTS_API: &str = "2020-10-01";
+const ACTION_GROUPS_API: &str = "2023-01-01";
 
 type ArmAlert = Envelope<AlertProps>;
 
@@ -124,6 +127,66 @@ pub async fn activity_log_alerts(
                     .map(|g| g.action_group_id)
                     .filter(|g| !g.is_empty())
                     .collect(),
+            }
+        })
+        .collect())
+}
+
+type ArmActionGroup = Envelope<ActionGroupProps>;
+
+/// The receiver lists of an action group (every kind ARM has), counted, not read.
+#[derive(Debug, Default, Deserialize)]
+struct ActionGroupProps {
+    #[serde(default, deserialize_with = "super::lenient::opt_bool_lenient")]
+    enabled: Option<bool>,
+    #[serde(flatten)]
+    rest: serde_json::Map<String, serde_json::Value>,
+}
+
+const RECEIVER_LISTS: [&str; 11] = [
+    "emailReceivers",
+    "smsReceivers",
+    "webhookReceivers",
+    "itsmReceivers",
+    "azureAppPushReceivers",
+    "automationRunbookReceivers",
+    "voiceReceivers",
+    "logicAppReceivers",
+    "azureFunctionReceivers",
+    "armRoleReceivers",
+    "eventHubReceivers",
+];
+
+/// Action groups of a subscription, with their receiver counts.
+pub async fn action_groups(
+    client: &ArmClient,
+    subscription_id: &str,
+    errors: &mut Vec<ReadError>,
+) -> Result<Vec<InventoryActionGroup>, ReadError> {
+    let items: Vec<ArmActionGroup> = client
+        .list_in_subscription(
+            subscription_id,
+            "providers/Microsoft.Insights/actionGroups",
+            "actionGroups.list",
+            ACTION_GROUPS_API,
+            errors,
+        )
+        .await?;
+    let items = require_properties(items, "actionGroups.list", errors);
+    Ok(items
+        .into_iter()
+        .map(|g| {
+            let p = g.properties.unwrap_or_default();
+            let receivers = RECEIVER_LISTS
+                .iter()
+                .filter_map(|k| p.rest.get(*k).and_then(|v| v.as_array()))
+                .map(|a| a.len() as u32)
+                .sum();
+            InventoryActionGroup {
+                id: arm_id(&g.id),
+                name: g.name,
+                enabled: p.enabled,
+                receivers,
             }
         })
         .collect())

@@ -502,6 +502,7 @@ async fn collect_subscription(
         alerts::activity_log_alerts(client, sid, e).await
     });
     let storage = read_list(sink, async |e| storage::accounts(client, sid, e).await);
+    let action_groups = read_list(sink, async |e| alerts::action_groups(client, sid, e).await);
     let resource_diags =
         resource_diagnostics(client, inv.resources.items(), categories, opts, sink);
 
@@ -517,6 +518,7 @@ async fn collect_subscription(
         defender,
         alerts,
         storage,
+        action_groups,
         diags,
     ) = futures::join!(
         activity,
@@ -530,6 +532,7 @@ async fn collect_subscription(
         defender,
         alerts,
         storage,
+        action_groups,
         resource_diags
     );
     inv.activity_log_settings = activity;
@@ -544,6 +547,7 @@ async fn collect_subscription(
     inv.defender_plans = defender;
     inv.activity_log_alerts = alerts;
     inv.storage_accounts = storage;
+    inv.action_groups = action_groups;
     inv.resource_diagnostics = diags;
     inv
 }
@@ -639,6 +643,7 @@ fn mark_all_failed(inv: &mut SubscriptionInventory, err: ReadError) {
     inv.virtual_machines = Read::failed(err.clone());
     inv.defender_plans = Read::failed(err.clone());
     inv.activity_log_alerts = Read::failed(err.clone());
+    inv.action_groups = Read::failed(err.clone());
     inv.storage_accounts = Read::failed(err);
 }
 

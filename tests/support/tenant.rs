@@ -148,6 +148,10 @@ pub fn serve(emu: &ArmEmulator) {
         "arm/activity-log-alerts.json",
     );
     emu.fixture(
+        &format!("{sub}/providers/Microsoft.Insights/actionGroups"),
+        "arm/action-groups.json",
+    );
+    emu.fixture(
         &format!("{sub}/providers/Microsoft.Storage/storageAccounts"),
         "arm/storage-accounts.json",
     );
