@@ -1012,6 +1012,48 @@ fn cases() -> Vec<Case> {
             NotAssessed,
             |s| sub(s).defender_plans = Read::failed(forbidden())
         ),
+        case!(
+            "LP-DEF-003",
+            "servers on Plan 2",
+            || pricing("VirtualMachines"),
+            Pass,
+            |s| sub(s).defender_plans = Read::ok(vec![sub_plan("VirtualMachines", "P2")])
+        ),
+        case!(
+            "LP-DEF-003",
+            "servers on Plan 1",
+            || pricing("VirtualMachines"),
+            Fail,
+            |s| sub(s).defender_plans = Read::ok(vec![sub_plan("VirtualMachines", "P1")])
+        ),
+        case!(
+            "LP-DEF-003",
+            "sub-plan not reported",
+            || pricing("VirtualMachines"),
+            NotAssessed,
+            |s| sub(s).defender_plans = Read::ok(vec![plan("VirtualMachines", "Standard")])
+        ),
+        case!(
+            "LP-DEF-004",
+            "CSPM on",
+            || pricing("CloudPosture"),
+            Pass,
+            |s| sub(s).defender_plans = Read::ok(vec![plan("CloudPosture", "Standard")])
+        ),
+        case!(
+            "LP-DEF-004",
+            "Cosmos DB plan off",
+            || pricing("CosmosDbs"),
+            Fail,
+            |s| sub(s).defender_plans = Read::ok(vec![plan("CosmosDbs", "Free")])
+        ),
+        case!(
+            "LP-DEF-004",
+            "pricings unreadable",
+            sub_scope,
+            NotAssessed,
+            |s| sub(s).defender_plans = Read::failed(forbidden())
+        ),
         // log-storage
         case!("LP-STOR-001", "public access disabled", st_id, Pass, |s| {
             log_storage(s, storage(Some(false), false, None))
@@ -1176,6 +1218,13 @@ fn cases() -> Vec<Case> {
         expect: Status::NotAssessed,
     });
     v
+}
+
+fn sub_plan(name: &str, sub_plan: &str) -> DefenderPlan {
+    DefenderPlan {
+        sub_plan: Some(sub_plan.into()),
+        ..plan(name, "Standard")
+    }
 }
 
 fn plan(name: &str, tier: &str) -> DefenderPlan {
@@ -1387,4 +1436,59 @@ fn forbidden_subscription_is_never_a_pass() {
             .map(|f| (&f.check_id, f.status))
             .collect::<Vec<_>>()
     );
+}
+
+#[test]
+fn defender_for_servers_plan_1_is_reported_as_plan_1() {
+    let mut s = base();
+    sub(&mut s).defender_plans = Read::ok(vec![sub_plan("VirtualMachines", "P1")]);
+    let f = &findings(&s, "LP-DEF-001")[0];
+    assert_eq!(f.status, Status::Pass, "Plan 1 is on");
+    assert!(
+        f.message.contains("(P1)") && f.message.contains("Plan 1"),
+        "{}",
+        f.message
+    );
+    assert!(f.message.contains("no 500 MB/day"), "{}", f.message);
+    let f = &findings(&s, "LP-DEF-003")[0];
+    assert_eq!(f.status, Status::Fail);
+    assert!(f.message.contains("on P1, not P2"), "{}", f.message);
+}
+
+#[test]
+fn applocker_channel_queries_count_towards_the_minimal_set() {
+    use logposture::evaluate::rules::security_events::{classify, Tier};
+    let b = load();
+    let params = &b.get("LP-SEC-001").unwrap().params;
+    let ids = |k: &str| -> Vec<u32> {
+        params[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_integer().unwrap() as u32)
+            .collect()
+    };
+    let (minimal, common) = (ids("minimal_event_ids"), ids("common_event_ids"));
+    // As Microsoft's generated "Minimal" DCR writes it: Security IDs on the Security channel,
+    // AppLocker's 8001-8007 on the AppLocker channels.
+    let security: Vec<String> = minimal
+        .iter()
+        .filter(|i| !(8001..=8007).contains(*i))
+        .map(|i| format!("EventID={i}"))
+        .collect();
+    let queries = vec![
+        format!("Security!*[System[({})]]", security.join(" or ")),
+        "Microsoft-Windows-AppLocker/EXE and DLL!*[System[(EventID=8001 or EventID=8002 or EventID=8003 or EventID=8004)]]".to_string(),
+        "Microsoft-Windows-AppLocker/MSI and Script!*[System[(EventID=8005 or EventID=8006 or EventID=8007)]]".to_string(),
+    ];
+    assert_eq!(classify(&queries, &minimal, &common).0, Tier::Minimal);
+    // Without the AppLocker channels the same Security query is short of Minimal.
+    assert_eq!(classify(&queries[..1], &minimal, &common).0, Tier::Custom);
+    // A whole AppLocker channel is AppLocker's events, not every Security event.
+    let (t, _) = classify(
+        &["Microsoft-Windows-AppLocker/EXE and DLL!*".to_string()],
+        &minimal,
+        &common,
+    );
+    assert_ne!(t, Tier::All);
 }

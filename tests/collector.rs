@@ -420,3 +420,32 @@ async fn workload_identity_federation_from_a_token_file() {
     );
     assert!(emu.requests().iter().all(|r| r.authorized));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sentinel_security_event_data_source_gives_the_legacy_tier() {
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    let ds = format!("{}/dataSources", tenant::ws());
+    // The Defender data source is absent; Sentinel's "Security Events" connector holds the tier.
+    emu.route_q(
+        &ds,
+        "kind='securityeventcollectionconfiguration'",
+        Route::Json(serde_json::json!({ "value": [] })),
+    );
+    emu.route_q(
+        &ds,
+        "securityinsightssecurityeventcollectionconfiguration",
+        Route::Json(serde_json::json!({ "value": [ {
+            "id": format!("{ds}/SecurityEventCollectionConfiguration"),
+            "name": "SecurityEventCollectionConfiguration",
+            "kind": "SecurityInsightsSecurityEventCollectionConfiguration",
+            "properties": { "tier": "All", "tierSetMethod": "Custom" }
+        } ] })),
+    );
+    let (_, snap, _) = collect(&emu, &["--subscription", tenant::S1]).await;
+    let ws = &snap.inventory.subscriptions[0].workspaces.items()[0];
+    assert_eq!(
+        ws.security_event_tier.value,
+        Some(LegacySecurityEvents::tier("All"))
+    );
+}

@@ -172,8 +172,14 @@ pub async fn fill_details(
     let ds_path = format!("{}/dataSources", ws.id);
     let sec_filter = [("$filter", "kind='SecurityEventCollectionConfiguration'")];
     let win_filter = [("$filter", "kind='WindowsEvent'")];
+    // Microsoft Sentinel's "Security Events" connector keeps the legacy tier in its own kind.
+    let sentinel_filter = [(
+        "$filter",
+        "kind='SecurityInsightsSecurityEventCollectionConfiguration'",
+    )];
     let mut e1 = Vec::new();
     let mut e2 = Vec::new();
+    let mut e3 = Vec::new();
     let security = client.list::<ArmDataSource>(
         &ws.id,
         "dataSources.list",
@@ -190,11 +196,20 @@ pub async fn fill_details(
         &win_filter,
         &mut e2,
     );
-    let (tables, security, windows) = futures::join!(tables, security, windows);
+    let sentinel = client.list::<ArmDataSource>(
+        &ws.id,
+        "dataSources.list",
+        &ds_path,
+        DATA_SOURCES_API,
+        &sentinel_filter,
+        &mut e3,
+    );
+    let (tables, security, windows, sentinel) = futures::join!(tables, security, windows, sentinel);
     let tables_item_error = e0.first().cloned();
     errors.extend(e0);
     errors.extend(e1);
     errors.extend(e2);
+    errors.extend(e3);
 
     ws.tables = Read::from_result(tables.map(|ts| {
         ts.into_iter()
@@ -216,15 +231,17 @@ pub async fn fill_details(
         // A table that could not be read may be the one a check needs: not assessed.
         ws.tables.error = Some(e);
     }
+    let tier_of = |items: Vec<ArmDataSource>| {
+        items
+            .into_iter()
+            .filter_map(|d| d.properties)
+            .filter_map(|p| serde_json::from_value::<SecurityEventProps>(p).ok())
+            .find_map(|p| p.tier)
+    };
+    // Either data source may hold the tier; both must be read to know there is none.
     ws.security_event_tier = Read::from_result(
         security
-            .map(|items| {
-                items
-                    .into_iter()
-                    .filter_map(|d| d.properties)
-                    .filter_map(|p| serde_json::from_value::<SecurityEventProps>(p).ok())
-                    .find_map(|p| p.tier)
-            })
+            .and_then(|a| sentinel.map(|b| tier_of(a).or(tier_of(b))))
             .map(|tier| LegacySecurityEvents { tier }),
     );
     ws.windows_event_logs = Read::from_result(windows.map(|items| {

@@ -232,10 +232,13 @@ impl ArmEmulator {
             *st.hits.entry(key(&path)).or_default() += 1;
             let k = key(&path);
             let q = decode_query(&query);
+            // The most specific query route wins; the latest one among equals (tests override).
             st.query_routes
                 .iter()
-                .find(|(p, part, _)| *p == k && q.contains(part.as_str()))
-                .map(|(_, _, r)| r.clone())
+                .enumerate()
+                .filter(|(_, (p, part, _))| *p == k && q.contains(part.as_str()))
+                .max_by_key(|(i, (_, part, _))| (part.len(), *i))
+                .map(|(_, (_, _, r))| r.clone())
                 .or_else(|| st.routes.get(&k).cloned())
                 .or_else(|| st.default_route.clone())
         };

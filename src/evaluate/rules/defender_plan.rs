@@ -12,6 +12,17 @@ use serde_json::json;
 #[serde(deny_unknown_fields, default)]
 pub struct Params {
     pub plans: Vec<String>,
+    /// The sub-plan the Standard tier must be on (`P2` for Servers); absent: any.
+    pub sub_plan: Option<String>,
+}
+
+/// What each Defender for Servers sub-plan gives, for messages.
+fn sub_plan_note(plan: &str, sub_plan: &str) -> &'static str {
+    match (plan.to_ascii_lowercase().as_str(), sub_plan.to_ascii_uppercase().as_str()) {
+        ("virtualmachines", "P1") => "Plan 1: Defender for Endpoint integration only; no 500 MB/day per server of free security data, no file integrity monitoring, no agentless scanning",
+        ("virtualmachines", "P2") => "Plan 2: Defender for Endpoint plus 500 MB/day per server of free security data ingestion, file integrity monitoring, agentless scanning and just-in-time VM access",
+        _ => "",
+    }
 }
 
 pub const KIND: RuleKind = RuleKind {
@@ -64,21 +75,42 @@ impl Rule for Params {
                     ),
                     Some(d) => {
                         let evidence = json!({ "plan": d.name, "pricing_tier": d.pricing_tier, "sub_plan": d.sub_plan });
-                        if d.pricing_tier.eq_ignore_ascii_case("Standard") {
-                            let sp = d
-                                .sub_plan
-                                .as_deref()
-                                .map(|s| format!(" ({s})"))
-                                .unwrap_or_default();
-                            check.finding(
+                        let on = d.pricing_tier.eq_ignore_ascii_case("Standard");
+                        let note = d
+                            .sub_plan
+                            .as_deref()
+                            .map(|s| sub_plan_note(plan, s))
+                            .filter(|n| !n.is_empty())
+                            .map(|n| format!(" {n}."))
+                            .unwrap_or_default();
+                        let sp = d
+                            .sub_plan
+                            .as_deref()
+                            .map(|s| format!(" ({s})"))
+                            .unwrap_or_default();
+                        match (&p.sub_plan, &d.sub_plan) {
+                            (Some(want), Some(got)) if on && !want.eq_ignore_ascii_case(got) => check.finding(
+                                Status::Fail,
+                                &rid,
+                                sid,
+                                format!("Defender plan {plan} is on {got}, not {want}.{note}"),
+                                evidence,
+                            ),
+                            (Some(want), None) if on => check.finding(
+                                Status::NotAssessed,
+                                &rid,
+                                sid,
+                                format!("Not assessed: Defender plan {plan} is on, but ARM did not report its sub-plan (the baseline wants {want})."),
+                                json!({ "plan": d.name, "pricing_tier": d.pricing_tier, "error": { "code": "NotReported", "message": "subPlan missing" } }),
+                            ),
+                            _ if on => check.finding(
                                 Status::Pass,
                                 &rid,
                                 sid,
-                                format!("Defender plan {plan} is on{sp}."),
+                                format!("Defender plan {plan} is on{sp}.{note}"),
                                 evidence,
-                            )
-                        } else {
-                            check.finding(Status::Fail, &rid, sid, format!("Defender plan {plan} is off (tier {}): its security alerts and telemetry are not produced.", if d.pricing_tier.is_empty() { "unknown" } else { &d.pricing_tier }), evidence)
+                            ),
+                            _ => check.finding(Status::Fail, &rid, sid, format!("Defender plan {plan} is off (tier {}): its security alerts and telemetry are not produced.", if d.pricing_tier.is_empty() { "unknown" } else { &d.pricing_tier }), evidence),
                         }
                     }
                 };

@@ -126,15 +126,29 @@ pub const LEGACY_TIER: RuleKind = RuleKind {
     describes: "legacy SecurityEventCollectionConfiguration tier of workspaces that have one",    cost_basis: Some("difference between the target tier's and the current tier's GB/day per Windows server (calibrated from measured SecurityEvent), at the Analytics per-GB rate; Defender for Servers P2 allowance noted"),
 };
 
-/// Event IDs named in one xPath query, or None when it selects every Security event.
+/// AppLocker's event IDs in the Minimal and Common sets: Microsoft's generated DCRs collect
+/// them from the AppLocker channels (`Microsoft-Windows-AppLocker/EXE and DLL`, `.../MSI and
+/// Script`), not from the Security channel.
+const APPLOCKER_EVENT_IDS: std::ops::RangeInclusive<u32> = 8001..=8007;
+
+/// Event IDs named in one xPath query, or None when it selects every Security event. Queries on
+/// the AppLocker channels count towards the sets too; other channels count for nothing.
 pub fn xpath_event_ids(query: &str) -> Option<BTreeSet<u32>> {
     let q = query.trim();
     let (channel, filter) = q.split_once('!').unwrap_or((q, "*"));
-    if !channel.trim().eq_ignore_ascii_case("Security") {
+    let channel = channel.trim();
+    let applocker = channel
+        .to_ascii_lowercase()
+        .starts_with("microsoft-windows-applocker/");
+    if !channel.eq_ignore_ascii_case("Security") && !applocker {
         return Some(BTreeSet::new());
     }
     let lower = filter.to_ascii_lowercase();
     if !lower.contains("eventid") {
+        if applocker {
+            // Every AppLocker event of that channel: the AppLocker IDs, not every Security event.
+            return Some(APPLOCKER_EVENT_IDS.collect());
+        }
         return None; // `Security!*` or a filter on level/keywords only: every event id
     }
     // Scan bytes, not str slices: queries come from Azure and may hold any Unicode.
