@@ -678,8 +678,28 @@ pub fn snapshot() -> Snapshot {
                     log("ServicePrincipalSignInLogs", true),
                     log("RiskyUsers", true),
                     log("UserRiskEvents", true),
+                    log("MicrosoftGraphActivityLogs", true),
                 ],
             )]),
+            // A P2 tenant without ADFS or Global Secure Access: those categories are not offered.
+            entra_log_categories: Read::ok(
+                [
+                    "AuditLogs",
+                    "SignInLogs",
+                    "NonInteractiveUserSignInLogs",
+                    "ServicePrincipalSignInLogs",
+                    "ManagedIdentitySignInLogs",
+                    "ProvisioningLogs",
+                    "RiskyUsers",
+                    "UserRiskEvents",
+                    "RiskyServicePrincipals",
+                    "ServicePrincipalRiskEvents",
+                    "EnrichedOffice365AuditLogs",
+                    "MicrosoftGraphActivityLogs",
+                ]
+                .map(String::from)
+                .to_vec(),
+            ),
             diagnostic_categories: categories,
         },
         errors,

@@ -188,6 +188,9 @@ pub struct Inventory {
     pub subscriptions: Vec<SubscriptionInventory>,
     /// Tenant-level Entra ID diagnostic settings (`/providers/microsoft.aadiam/diagnosticSettings`).
     pub entra_diagnostic_settings: Read<Vec<DiagnosticSetting>>,
+    /// Log categories the tenant offers to diagnostic settings (what its licences produce).
+    #[serde(default)]
+    pub entra_log_categories: Read<Vec<String>>,
     /// What each resource type offers to diagnostic settings, learnt once per type (lower-case key).
     #[serde(default)]
     pub diagnostic_categories: BTreeMap<String, Read<TypeCategories>>,

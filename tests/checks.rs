@@ -297,6 +297,29 @@ fn base() -> Snapshot {
         inventory: Inventory {
             subscriptions: vec![sub],
             entra_diagnostic_settings: Read::ok(vec![]),
+            // The tenant offers every category CIS 5.0 names unless a case says otherwise.
+            entra_log_categories: Read::ok(
+                [
+                    "AuditLogs",
+                    "SignInLogs",
+                    "NonInteractiveUserSignInLogs",
+                    "ServicePrincipalSignInLogs",
+                    "ManagedIdentitySignInLogs",
+                    "ProvisioningLogs",
+                    "ADFSSignInLogs",
+                    "RiskyUsers",
+                    "UserRiskEvents",
+                    "NetworkAccessTrafficLogs",
+                    "RiskyServicePrincipals",
+                    "ServicePrincipalRiskEvents",
+                    "EnrichedOffice365AuditLogs",
+                    "MicrosoftGraphActivityLogs",
+                    "RemoteNetworkHealthLogs",
+                    "NetworkAccessAlerts",
+                ]
+                .map(String::from)
+                .to_vec(),
+            ),
             diagnostic_categories: categories,
         },
         errors: vec![],
@@ -668,6 +691,67 @@ fn cases() -> Vec<Case> {
             NotAssessed,
             |s| {
                 s.inventory.entra_diagnostic_settings = Read::failed(forbidden());
+            }
+        ),
+        case!(
+            "LP-ENTRA-002",
+            "Graph activity exported",
+            || "/providers/microsoft.aadiam".into(),
+            Pass,
+            |s| {
+                s.inventory.entra_diagnostic_settings =
+                    Read::ok(vec![to_ws("a", vec![log("MicrosoftGraphActivityLogs")])]);
+            }
+        ),
+        case!(
+            "LP-ENTRA-002",
+            "sign-ins exported, Graph activity not",
+            || "/providers/microsoft.aadiam".into(),
+            Fail,
+            |s| {
+                s.inventory.entra_diagnostic_settings = Read::ok(vec![to_ws("a", all_entra())]);
+            }
+        ),
+        case!(
+            "LP-ENTRA-002",
+            "403 without a tenant role",
+            || "/providers/microsoft.aadiam".into(),
+            NotAssessed,
+            |s| s.inventory.entra_diagnostic_settings = Read::failed(forbidden())
+        ),
+        case!(
+            "LP-ENTRA-003",
+            "a tenant without ADFS or Global Secure Access exports what it has",
+            || "/providers/microsoft.aadiam".into(),
+            Pass,
+            |s| {
+                let have = ["RiskyUsers", "UserRiskEvents"];
+                s.inventory.entra_log_categories =
+                    Read::ok(have.iter().map(|c| c.to_string()).collect());
+                s.inventory.entra_diagnostic_settings =
+                    Read::ok(vec![to_ws("a", have.iter().map(|c| log(c)).collect())]);
+            }
+        ),
+        case!(
+            "LP-ENTRA-003",
+            "offered risk logs not exported",
+            || "/providers/microsoft.aadiam".into(),
+            Fail,
+            |s| {
+                s.inventory.entra_log_categories =
+                    Read::ok(vec!["RiskyUsers".into(), "UserRiskEvents".into()]);
+                s.inventory.entra_diagnostic_settings =
+                    Read::ok(vec![to_ws("a", vec![log("RiskyUsers")])]);
+            }
+        ),
+        case!(
+            "LP-ENTRA-003",
+            "the tenant's categories unreadable",
+            || "/providers/microsoft.aadiam".into(),
+            NotAssessed,
+            |s| {
+                s.inventory.entra_log_categories = Read::failed(forbidden());
+                s.inventory.entra_diagnostic_settings = Read::ok(vec![to_ws("a", all_entra())]);
             }
         ),
         // flow-logs
@@ -1378,8 +1462,6 @@ fn entra_failure_names_each_missing_and_disabled_category() {
         "ServicePrincipalSignInLogs",
         "ManagedIdentitySignInLogs",
         "ProvisioningLogs",
-        "RiskyUsers",
-        "UserRiskEvents",
     ] {
         assert!(f.message.contains(c), "message names {c}: {}", f.message);
     }
@@ -1491,4 +1573,55 @@ fn applocker_channel_queries_count_towards_the_minimal_set() {
         &common,
     );
     assert_ne!(t, Tier::All);
+}
+
+#[test]
+fn a_tenant_without_p1_or_p2_is_not_failed_as_critical() {
+    let mut s = base();
+    // As Microsoft words it for tenants without a premium licence.
+    s.inventory.entra_diagnostic_settings = Read::failed(ReadError {
+        scope: "/providers/microsoft.aadiam".into(),
+        operation: "aadiam.diagnosticSettings.list".into(),
+        status: Some(400),
+        code: Some("BadRequest".into()),
+        message:
+            "In order to export Sign-in data, your organization needs Azure AD P1 or P2 license."
+                .into(),
+    });
+    for check in ["LP-ENTRA-001", "LP-ENTRA-002"] {
+        let f = &findings(&s, check)[0];
+        assert_eq!(f.status, Status::NotApplicable, "{check}: {}", f.message);
+        assert!(
+            f.message.contains("Not available on this licence"),
+            "{}",
+            f.message
+        );
+    }
+    // Any other failure is still not assessed, never not applicable.
+    s.inventory.entra_diagnostic_settings = Read::failed(forbidden());
+    assert_eq!(findings(&s, "LP-ENTRA-001")[0].status, Status::NotAssessed);
+}
+
+#[test]
+fn categories_a_tenant_cannot_produce_are_named_not_failed() {
+    let mut s = base();
+    s.inventory.entra_log_categories = Read::ok(vec!["RiskyUsers".into(), "UserRiskEvents".into()]);
+    s.inventory.entra_diagnostic_settings = Read::ok(vec![to_ws(
+        "a",
+        vec![log("RiskyUsers"), log("UserRiskEvents")],
+    )]);
+    let f = &findings(&s, "LP-ENTRA-003")[0];
+    assert_eq!(f.status, Status::Pass);
+    assert!(
+        f.message.contains("ADFSSignInLogs") && f.message.contains("not required"),
+        "{}",
+        f.message
+    );
+    assert_eq!(
+        f.evidence["not_offered_by_tenant"]
+            .as_array()
+            .unwrap()
+            .len(),
+        7
+    );
 }

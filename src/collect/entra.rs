@@ -1,6 +1,9 @@
-//! Entra ID (Azure AD) tenant diagnostic settings: `/providers/microsoft.aadiam/diagnosticSettings`.
-//! Not in the Monitor crate, so read with a narrow model. Reading it needs a tenant-level role
-//! (Security Reader or Global Reader in Entra ID); without one ARM answers 403.
+//! Entra ID (Azure AD) tenant diagnostic settings (`/providers/microsoft.aadiam/diagnosticSettings`)
+//! and the log categories the tenant offers (`.../diagnosticSettingsCategories`: what its
+//! licences produce). Not in the Monitor crate, so read with narrow models. Microsoft documents
+//! the Security Administrator role for these settings; a service principal can instead be given
+//! an Azure role assignment at scope `/providers/Microsoft.aadiam`. Without either, ARM answers
+//! 403 AuthorizationFailed.
 
 use super::arm::ArmClient;
 use super::lenient::{arm_id, bool_lenient, null_vec, opt_nonempty, require_properties, Envelope};
@@ -89,5 +92,40 @@ pub async fn tenant_settings(
                     .collect(),
             }
         })
+        .collect())
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CategoryProps {
+    #[serde(rename = "categoryType", default, deserialize_with = "opt_nonempty")]
+    category_type: Option<String>,
+}
+
+/// Log categories the tenant offers to diagnostic settings (metrics left out).
+pub async fn tenant_categories(
+    client: &ArmClient,
+    errors: &mut Vec<ReadError>,
+) -> Result<Vec<String>, ReadError> {
+    let path = format!("{ENTRA_SCOPE}/diagnosticSettingsCategories");
+    let items: Vec<Envelope<CategoryProps>> = client
+        .list(
+            ENTRA_SCOPE,
+            "aadiam.diagnosticSettingsCategories.list",
+            &path,
+            AADIAM_API,
+            &[],
+            errors,
+        )
+        .await?;
+    Ok(items
+        .into_iter()
+        .filter(|c| !c.name.is_empty())
+        .filter(|c| {
+            c.properties
+                .as_ref()
+                .and_then(|p| p.category_type.as_deref())
+                .is_none_or(|t| t.eq_ignore_ascii_case("Logs"))
+        })
+        .map(|c| c.name)
         .collect())
 }

@@ -165,7 +165,12 @@ pub async fn collect(client: &ArmClient, cloud: &str, opts: &CollectOptions) -> 
     });
 
     let categories = CategoryCache::default();
-    let entra = read_list(&sink, async |e| entra::tenant_settings(client, e).await);
+    let entra = async {
+        futures::join!(
+            read_list(&sink, async |e| entra::tenant_settings(client, e).await),
+            read_list(&sink, async |e| entra::tenant_categories(client, e).await),
+        )
+    };
     let subs = stream::iter(subscriptions.iter().cloned())
         .map(|s| {
             let sink = sink.clone();
@@ -185,7 +190,8 @@ pub async fn collect(client: &ArmClient, cloud: &str, opts: &CollectOptions) -> 
             opts.subscription_parallelism
         })
         .collect::<Vec<_>>();
-    let (entra_settings, subscription_inventories) = futures::join!(entra, subs);
+    let ((entra_settings, entra_categories), subscription_inventories) =
+        futures::join!(entra, subs);
 
     if let Some(t) = ticker {
         t.abort();
@@ -217,6 +223,7 @@ pub async fn collect(client: &ArmClient, cloud: &str, opts: &CollectOptions) -> 
         inventory: Inventory {
             subscriptions: subscription_inventories,
             entra_diagnostic_settings: entra_settings,
+            entra_log_categories: entra_categories,
             diagnostic_categories: categories.into_map().await,
         },
         stats: CollectionStats {

@@ -160,6 +160,10 @@ pub fn serve(emu: &ArmEmulator) {
         "arm/aadiam-settings.json",
     );
     emu.fixture(
+        "/providers/microsoft.aadiam/diagnosticSettingsCategories",
+        "arm/aadiam-categories.json",
+    );
+    emu.fixture(
         &format!("/v1/workspaces/{CUSTOMER_ID}/query"),
         "arm/usage-query.json",
     );

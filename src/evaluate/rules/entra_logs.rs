@@ -16,12 +16,17 @@ use serde_json::json;
 pub struct Params {
     pub required_categories: Vec<String>,
     pub destinations: Vec<Destination>,
+    /// Require a category only when the tenant offers it (its licences and services produce it:
+    /// no ADFS, no Global Secure Access, no P2 means no such logs). Those it does not offer are
+    /// named in the evidence, not failed.
+    pub only_if_offered: bool,
 }
 
 impl Default for Params {
     fn default() -> Self {
         Self {
             required_categories: vec!["AuditLogs".into(), "SignInLogs".into()],
+            only_if_offered: false,
             destinations: vec![
                 Destination::Workspace,
                 Destination::Storage,
@@ -53,21 +58,72 @@ impl Rule for Params {
                     json!({}),
                 )];
             };
+            if licence_missing(err) {
+                return vec![check.finding(
+                    Status::NotApplicable,
+                    ENTRA_SCOPE,
+                    None,
+                    format!("Not available on this licence: exporting Entra ID logs needs Microsoft Entra ID P1 or P2, and ARM's answer says the tenant has neither ({}). Without it these logs exist only in Entra, for 7 days.", err.message),
+                    json!({ "licence_required": "Microsoft Entra ID P1 or P2", "error": err }),
+                )];
+            }
             return vec![check.not_assessed(
-            ENTRA_SCOPE,
-            None,
-            "the Entra ID diagnostic settings (needs Security Reader or Global Reader in Entra ID)",
-            err,
-        )];
+                ENTRA_SCOPE,
+                None,
+                "the Entra ID diagnostic settings (Microsoft documents the Security Administrator role; a service principal needs an Azure role assignment at scope /providers/Microsoft.aadiam)",
+                err,
+            )];
         }
         let settings = read.items();
+        // Which required categories the tenant can produce at all.
+        let offered = &ctx.snapshot.inventory.entra_log_categories;
+        let (required, not_offered): (Vec<String>, Vec<String>) = if p.only_if_offered {
+            match offered.complete() {
+                Some(list) => p
+                    .required_categories
+                    .iter()
+                    .cloned()
+                    .partition(|c| list.iter().any(|o| o.eq_ignore_ascii_case(c))),
+                None => {
+                    let e = offered
+                        .error
+                        .clone()
+                        .unwrap_or_else(|| crate::inventory::ReadError {
+                            scope: ENTRA_SCOPE.into(),
+                            operation: "aadiam.diagnosticSettingsCategories.list".into(),
+                            status: None,
+                            code: Some("NotCollected".into()),
+                            message: "the tenant's log categories were not collected".into(),
+                        });
+                    return vec![check.not_assessed(
+                        ENTRA_SCOPE,
+                        None,
+                        "the log categories this tenant offers (needed to tell a missing category from one the tenant cannot produce)",
+                        &e,
+                    )];
+                }
+            }
+        } else {
+            (p.required_categories.clone(), Vec::new())
+        };
+        if required.is_empty() {
+            return vec![check.finding(
+                Status::NotApplicable,
+                ENTRA_SCOPE,
+                None,
+                format!(
+                    "This tenant offers none of {}: its licences and services do not produce them.",
+                    and_list(&not_offered)
+                ),
+                json!({ "not_offered_by_tenant": not_offered }),
+            )];
+        }
         let accepted = |s: &crate::inventory::DiagnosticSetting| {
             crate::evaluate::rules::activity_log_export::accepts(s, &p.destinations)
         };
         let covered = super::covered_categories(settings, &[], accepted);
         let all = covered.contains("*");
-        let disabled: Vec<String> = p
-            .required_categories
+        let disabled: Vec<String> = required
             .iter()
             .filter(|c| !all && !covered.contains(&c.to_ascii_lowercase()))
             .filter(|c| {
@@ -82,26 +138,35 @@ impl Rule for Params {
             })
             .cloned()
             .collect();
-        let missing: Vec<String> = p
-            .required_categories
+        let missing: Vec<String> = required
             .iter()
             .filter(|c| !all && !covered.contains(&c.to_ascii_lowercase()) && !disabled.contains(c))
             .cloned()
             .collect();
         let evidence = json!({
             "settings": settings_evidence(settings),
-            "required": p.required_categories,
+            "required": required,
             "missing": missing,
             "disabled": disabled,
+            "not_offered_by_tenant": not_offered,
         });
+        // Named, so an auditor sees they were considered and why they are not required.
+        let unavailable = if not_offered.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " Not offered by this tenant, so not required: {}.",
+                and_list(&not_offered)
+            )
+        };
         let f = if settings.is_empty() {
-            check.finding(Status::Fail, ENTRA_SCOPE, None, format!("The tenant has no Entra ID diagnostic setting: {} are kept only 7–30 days in Entra and cannot be searched with other logs.", and_list(&p.required_categories)), evidence)
+            check.finding(Status::Fail, ENTRA_SCOPE, None, format!("The tenant has no Entra ID diagnostic setting: {} are kept only 7–30 days in Entra and cannot be searched with other logs.{unavailable}", and_list(&required)), evidence)
         } else if missing.is_empty() && disabled.is_empty() {
             check.finding(
                 Status::Pass,
                 ENTRA_SCOPE,
                 None,
-                format!("Entra ID exports {}.", and_list(&p.required_categories)),
+                format!("Entra ID exports {}.{unavailable}", and_list(&required)),
                 evidence,
             )
         } else {
@@ -117,7 +182,7 @@ impl Rule for Params {
                 ENTRA_SCOPE,
                 None,
                 format!(
-                    "Entra ID diagnostic settings do not export every required category: {}.",
+                    "Entra ID diagnostic settings do not export every required category: {}.{unavailable}",
                     parts.join("; ")
                 ),
                 evidence,
@@ -125,8 +190,27 @@ impl Rule for Params {
         };
         let mut categories: Vec<String> = missing.iter().chain(&disabled).cloned().collect();
         if categories.is_empty() {
-            categories = p.required_categories.clone();
+            categories = required.clone();
         }
         vec![f.gap_if_failed(|| Gap::EntraCategories { categories })]
     }
+}
+
+/// A read of the Entra settings that failed because the tenant has no P1/P2 licence. ARM's exact
+/// answer for a Free tenant is not published; these are the shapes seen in Microsoft's messages
+/// ("needs Azure AD P1 or P2", "premium license", "NonPremiumTenant"). Anything else stays
+/// not assessed.
+fn licence_missing(e: &crate::inventory::ReadError) -> bool {
+    let text =
+        format!("{} {}", e.code.as_deref().unwrap_or_default(), e.message).to_ascii_lowercase();
+    [
+        "premium licen",
+        "nonpremiumtenant",
+        "p1 or p2",
+        "p1/p2",
+        "aad premium",
+        "entra id premium",
+    ]
+    .iter()
+    .any(|needle| text.contains(needle))
 }
