@@ -87,6 +87,8 @@ pub fn load_baseline(files: &[PathBuf]) -> anyhow::Result<Baseline> {
 /// Everything an evaluation needs, loaded and checked up front.
 pub struct Assessment {
     pub baseline: Baseline,
+    /// Framework mappings, checked against the baseline.
+    pub frameworks: Vec<evaluate::frameworks::Framework>,
     pub suppressions: Vec<suppressions::Suppression>,
     pub cost_model: CostModel,
     pub entra_users: Option<u64>,
@@ -97,6 +99,7 @@ pub struct Assessment {
 impl Assessment {
     pub fn load(args: &EvalArgs) -> anyhow::Result<Self> {
         let baseline = load_baseline(&args.baselines)?;
+        let frameworks = evaluate::frameworks::load(&baseline).map_err(config_err)?;
         let suppressions = match &args.suppressions {
             Some(p) => {
                 let (name, text) = read_file(p, "suppressions file")?;
@@ -119,6 +122,7 @@ impl Assessment {
         };
         Ok(Self {
             baseline,
+            frameworks,
             suppressions,
             cost_model,
             entra_users: args.entra_users,
@@ -144,6 +148,7 @@ impl Assessment {
             cost,
             notes,
         );
+        results.frameworks = evaluate::frameworks::judge(&self.frameworks, &results.findings);
         if let Some(prev) = &self.previous {
             results.drift = Some(crate::results::drift(prev, &results));
         }
@@ -388,6 +393,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 let assessment = Assessment::load(&args.eval)?;
                 let mut merged =
                     crate::merge::merge(parts, &assessment.cost_model).map_err(config_err)?;
+                merged.frameworks =
+                    evaluate::frameworks::judge(&assessment.frameworks, &merged.findings);
                 if let Some(prev) = &assessment.previous {
                     merged.drift = Some(crate::results::drift(prev, &merged));
                 }
@@ -471,7 +478,44 @@ fn checks(args: ChecksArgs) -> anyhow::Result<i32> {
     let baseline = load_baseline(&args.baselines)?;
     let mut out = std::io::stdout().lock();
     match args.action {
-        ChecksAction::List => {
+        ChecksAction::List {
+            framework: Some(id),
+        } => {
+            let frameworks = evaluate::frameworks::load(&baseline).map_err(config_err)?;
+            let Some(fw) = frameworks.iter().find(|f| f.id.eq_ignore_ascii_case(&id)) else {
+                bail!(config_err(format!(
+                    "unknown framework {id:?} (known: {})",
+                    frameworks
+                        .iter()
+                        .map(|f| f.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            };
+            let covered = fw.controls.iter().filter(|c| !c.checks.is_empty()).count();
+            writeln!(
+                out,
+                "{} — {covered} of {} controls covered",
+                fw.name,
+                fw.controls.len()
+            )?;
+            for c in &fw.controls {
+                writeln!(out, "\n{:<9} {}", c.id, c.title)?;
+                if c.checks.is_empty() {
+                    let why = c
+                        .note
+                        .as_deref()
+                        .map(|n| format!(": {n}"))
+                        .unwrap_or_default();
+                    writeln!(out, "          NOT COVERED{why}")?;
+                }
+                for id in &c.checks {
+                    let title = baseline.get(id).map(|c| c.title.as_str()).unwrap_or("");
+                    writeln!(out, "          {id:<13} {title}")?;
+                }
+            }
+        }
+        ChecksAction::List { framework: None } => {
             writeln!(
                 out,
                 "{} {} — {} checks",

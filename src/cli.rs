@@ -194,8 +194,13 @@ pub struct ChecksArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ChecksAction {
-    /// Every check: id, severity, area, title.
-    List,
+    /// Every check: id, severity, area, title; with --framework, every control of that
+    /// framework with the checks that cover it (uncovered controls marked).
+    List {
+        /// cis-5.0, mcsb, pci-dss-4.0 or iso-27001-2022.
+        #[arg(long, value_name = "ID")]
+        framework: Option<String>,
+    },
     /// One check in full: rationale, parameters, remediation, references, cost basis.
     Explain { check_id: String },
 }

@@ -914,6 +914,21 @@ fn cases() -> Vec<Case> {
         ),
         case!(
             "LP-NW-001",
+            "the region's watcher failed to provision",
+            region,
+            Fail,
+            |s| {
+                sub(s).virtual_networks = Read::ok(vec![vnet()]);
+                sub(s).network_watchers = Read::ok(vec![NetworkWatcher {
+                    id: "/nw".into(),
+                    name: "nw".into(),
+                    location: "westeurope".into(),
+                    provisioning_state: Some("Failed".into()),
+                }]);
+            }
+        ),
+        case!(
+            "LP-NW-001",
             "watchers unreadable",
             region,
             NotAssessed,

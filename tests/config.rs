@@ -373,3 +373,39 @@ fn thousands_of_checks_load_with_their_lines() {
         "{err}"
     );
 }
+
+#[test]
+fn checks_list_by_framework_shows_every_cis_control_and_the_uncovered_ones() {
+    let (code, out, err) = run(&["checks", "list", "--framework", "cis-5.0"]);
+    assert_eq!(code, 0, "{err}");
+    // Every CIS 5.0 6.1 control, in order, each with its checks or marked as not covered.
+    let ids = [
+        "6.1.1.1", "6.1.1.2", "6.1.1.3", "6.1.1.4", "6.1.1.5", "6.1.1.6", "6.1.1.7", "6.1.1.8",
+        "6.1.1.9", "6.1.1.10", "6.1.2.1", "6.1.2.2", "6.1.2.3", "6.1.2.4", "6.1.2.5", "6.1.2.6",
+        "6.1.2.7", "6.1.2.8", "6.1.2.9", "6.1.2.10", "6.1.2.11", "6.1.3.1", "6.1.4", "6.1.5",
+    ];
+    let mut at = 0;
+    for id in ids {
+        let pos = out[at..]
+            .find(&format!("\n{id} "))
+            .unwrap_or_else(|| panic!("{id} missing or out of order:\n{out}"));
+        at += pos + 1;
+    }
+    assert!(out.contains("20 of 24 controls covered"), "{out}");
+    for uncovered in ["6.1.1.6", "6.1.1.10", "6.1.3.1", "6.1.5"] {
+        let block = out.split(&format!("\n{uncovered} ")).nth(1).unwrap();
+        let first_lines: String = block.lines().take(2).collect();
+        assert!(
+            first_lines.contains("NOT COVERED"),
+            "{uncovered}: {first_lines}"
+        );
+    }
+    let block = out.split("\n6.1.1.8 ").nth(1).unwrap();
+    assert!(block.lines().nth(1).unwrap().contains("LP-ENTRA-002"));
+    let (code, _, err) = run(&["checks", "list", "--framework", "nope"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unknown framework") && err.contains("cis-5.0"),
+        "{err}"
+    );
+}

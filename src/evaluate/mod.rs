@@ -6,6 +6,7 @@
 //! Suppressions are applied afterwards, in one place.
 
 pub mod baseline;
+pub mod frameworks;
 pub mod gap;
 pub mod rules;
 pub mod suppressions;

@@ -27,10 +27,29 @@ pub struct View {
     pub suppressed: Vec<FindingView>,
     pub suppression_notes: Vec<Value>,
     pub drift: Option<Value>,
+    pub frameworks: Vec<FrameworkView>,
     pub findings_total: usize,
     pub findings_shown: usize,
     pub truncated: bool,
     pub gating_note: String,
+}
+
+/// A framework's controls as the reports show them.
+#[derive(Debug, Serialize)]
+pub struct FrameworkView {
+    pub name: String,
+    pub summary: String,
+    pub controls: Vec<ControlView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ControlView {
+    pub id: String,
+    pub title: String,
+    pub checks: String,
+    pub status: &'static str,
+    /// CSS class: fail, na, pass or none.
+    pub class: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -421,7 +440,57 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
             .iter()
             .filter_map(|n| serde_json::to_value(n).ok())
             .collect(),
-        drift: r.drift.as_ref().and_then(|d| serde_json::to_value(d).ok()),
+        // Every list present (results.json leaves empty ones out; strict templates need them).
+        drift: r.drift.as_ref().and_then(|d| {
+            let mut v = serde_json::to_value(d).ok()?;
+            if let Some(o) = v.as_object_mut() {
+                for k in [
+                    "new",
+                    "resolved_items",
+                    "no_longer_assessed",
+                    "newly_suppressed",
+                    "check_removed",
+                    "no_longer_in_scope",
+                ] {
+                    o.entry(k).or_insert_with(|| Value::Array(Vec::new()));
+                }
+            }
+            Some(v)
+        }),
+        frameworks: r
+            .frameworks
+            .iter()
+            .map(|f| {
+                use crate::evaluate::frameworks::ControlStatus as C;
+                FrameworkView {
+                    name: f.name.clone(),
+                    summary: format!(
+                        "{} of {} controls met, {} not met, {} not assessed, {} not covered by logposture",
+                        f.met,
+                        f.controls.len(),
+                        f.not_met,
+                        f.not_assessed,
+                        f.not_covered
+                    ),
+                    controls: f
+                        .controls
+                        .iter()
+                        .map(|c| ControlView {
+                            id: c.id.clone(),
+                            title: c.title.clone(),
+                            checks: c.checks.join(", "),
+                            status: c.status.label(),
+                            class: match c.status {
+                                C::NotMet => "fail",
+                                C::NotAssessed => "na",
+                                C::Met => "pass",
+                                C::NotApplicable | C::NotCovered => "none",
+                            },
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
         findings_total: sorted.len(),
         findings_shown: shown,
         truncated: shown < sorted.len(),

@@ -45,7 +45,13 @@ impl Default for Params {
             required_categories: ["Administrative", "Security", "Policy", "Alert"]
                 .map(String::from)
                 .to_vec(),
-            destinations: vec![Destination::Workspace, Destination::Storage],
+            // As CIS 5.0 6.1.1.1 accepts: any destination.
+            destinations: vec![
+                Destination::Workspace,
+                Destination::Storage,
+                Destination::EventHub,
+                Destination::Partner,
+            ],
         }
     }
 }

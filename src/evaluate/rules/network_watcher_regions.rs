@@ -64,8 +64,14 @@ impl Rule for Params {
                     .filter(|v| region_key(&v.location) == region)
                     .map(|v| v.name.clone())
                     .collect();
-                let evidence = json!({ "region": region, "virtual_networks": vnets, "watchers": watchers.iter().map(|w| w.name.clone()).collect::<Vec<_>>() });
-                let mut f = if let Some(w) = watchers.first() {
+                let evidence = json!({ "region": region, "virtual_networks": vnets, "watchers": watchers.iter().map(|w| json!({"name": w.name, "provisioning_state": w.provisioning_state})).collect::<Vec<_>>() });
+                // A watcher that failed to provision (or is being deleted) watches nothing.
+                let working = watchers.iter().find(|w| {
+                    w.provisioning_state
+                        .as_deref()
+                        .is_none_or(|s| s.eq_ignore_ascii_case("Succeeded"))
+                });
+                let mut f = if let Some(w) = working {
                     check.finding(
                         Status::Pass,
                         &rid,
@@ -73,6 +79,8 @@ impl Rule for Params {
                         format!("Region {region} has Network Watcher {}.", w.name),
                         evidence,
                     )
+                } else if let Some(w) = watchers.first() {
+                    check.finding(Status::Fail, &rid, Some(sid), format!("Region {region}'s Network Watcher {} is {}, not Succeeded: it cannot take flow logs.", w.name, w.provisioning_state.as_deref().unwrap_or("unknown")), evidence)
                 } else {
                     check.finding(Status::Fail, &rid, Some(sid), format!("Region {region} has {} virtual network(s) but no Network Watcher, so no flow logs can be taken there.", vnets.len()), evidence)
                 };
