@@ -113,6 +113,14 @@ pub struct CostEstimate {
     pub method: String,
     /// One sentence: which figures and counts the estimate rests on.
     pub basis: String,
+    /// The part of `gb_per_day` ingested into Log Analytics (what commitment tiers price);
+    /// flow-log collection and retention are not.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub analytics_gb_per_day: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

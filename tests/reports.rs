@@ -586,3 +586,44 @@ fn costs_use_the_configured_currency_and_unmeasured_reads_unknown() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("unknown: the volume was not measured"));
 }
+
+#[test]
+fn the_cost_waterfall_adds_up_on_the_demo() {
+    let r = demo_results();
+    let w = &r.cost.waterfall;
+    assert!(w.len() >= 4, "{w:?}");
+    let cents = |x: f64| (x * 100.0).round() as i64;
+    assert_eq!(w[0].kind, "start");
+    assert_eq!(
+        cents(w[0].usd_per_month),
+        cents(r.cost.measured.usd_per_month)
+    );
+    // Every total equals the lines before it; the first total is today plus every area.
+    let mut running = 0i64;
+    for step in w {
+        match step.kind.as_str() {
+            "start" => running = cents(step.usd_per_month),
+            "add" | "saving" => running += cents(step.usd_per_month),
+            "total" => assert_eq!(
+                cents(step.usd_per_month),
+                running,
+                "{} does not add up: {w:?}",
+                step.label
+            ),
+            other => panic!("unknown kind {other}"),
+        }
+    }
+    let first_total = w.iter().find(|s| s.kind == "total").unwrap();
+    let areas: f64 = r.cost.gaps.by_area.values().sum();
+    assert!((first_total.usd_per_month - (r.cost.measured.usd_per_month + areas)).abs() < 0.02);
+    // The best pricing line is the commitment choice for the closed-gap volume.
+    let last = w.last().unwrap();
+    let saving = r.cost.commitment.with_gaps_closed.saving_usd_per_month;
+    assert!((last.usd_per_month - (first_total.usd_per_month - saving)).abs() < 0.02);
+    // Each area line says how its figure was reached; unmeasured workspaces are named.
+    assert!(w
+        .iter()
+        .filter(|s| s.kind == "add")
+        .all(|s| !s.basis.is_empty()));
+    assert!(w[0].basis.contains("law-dev"), "{}", w[0].basis);
+}

@@ -154,7 +154,14 @@ fn estimate(gb_day: f64, usd_month: f64, method: &str, basis: String) -> CostEst
         usd_per_month: round2(usd_month),
         method: method.into(),
         basis,
+        analytics_gb_per_day: 0.0,
     }
+}
+
+/// The estimate's volume lands in Log Analytics (ingestion a commitment tier can price).
+fn ingested(mut c: CostEstimate) -> CostEstimate {
+    c.analytics_gb_per_day = c.gb_per_day;
+    c
 }
 
 fn users_phrase(u: &EntraUsers) -> String {
@@ -203,6 +210,26 @@ fn entra_category(
 
 /// Cost of closing one logging gap.
 pub fn for_gap(
+    gap: &Gap,
+    snapshot: &Snapshot,
+    measured: &Measured,
+    users: &EntraUsers,
+    m: &CostModel,
+) -> CostEstimate {
+    let c = cost_of_gap(gap, snapshot, measured, users, m);
+    match gap {
+        Gap::EntraCategories { .. }
+        | Gap::ResourceLogs { .. }
+        | Gap::SecurityEvents { .. }
+        | Gap::TrafficAnalytics => ingested(c),
+        Gap::ActivityLog
+        | Gap::FlowLogCoverage
+        | Gap::WorkspaceRetention { .. }
+        | Gap::TableRetention { .. } => c,
+    }
+}
+
+fn cost_of_gap(
     gap: &Gap,
     snapshot: &Snapshot,
     measured: &Measured,
@@ -401,10 +428,12 @@ pub fn apply(
         },
         commitment: Commitment {
             current: best_commitment(measured.gb_day, m),
-            with_gaps_closed: best_commitment(measured.gb_day + gaps.gb_per_day, m),
+            with_gaps_closed: best_commitment(measured.gb_day + gaps.analytics_gb_per_day, m),
             note: summary::COMMITMENT_NOTE.into(),
         },
         measured: measured_totals,
         gaps,
+        waterfall: Vec::new(),
     }
+    .with_waterfall()
 }

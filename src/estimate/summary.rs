@@ -18,6 +18,25 @@ pub struct CostSummary {
     pub model_date: String,
     pub priced_region: String,
     pub region_factor: f64,
+    /// Today's cost, plus each area's gaps, to the cost with every gap closed and the best
+    /// pricing for it: lines that add up, each with what it rests on.
+    #[serde(default)]
+    pub waterfall: Vec<WaterfallStep>,
+}
+
+/// One line of the cost waterfall.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WaterfallStep {
+    /// `start`, `add`, `total` or `saving`.
+    pub kind: String,
+    pub label: String,
+    /// The area an `add` line is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<String>,
+    /// The line's amount: a running total for `start` and `total`, a change otherwise.
+    pub usd_per_month: f64,
+    /// How the figure was reached (measured, calibrated from your estate, model).
+    pub basis: String,
 }
 
 /// The cheapest way to pay for today's volume, and for the volume with every gap closed.
@@ -58,8 +77,14 @@ impl EntraUserCount {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GapTotals {
+    /// The part of `gb_per_day` ingested into Log Analytics.
+    #[serde(default)]
+    pub analytics_gb_per_day: f64,
     /// Monthly cost of the failing findings, per area.
     pub by_area: BTreeMap<String, f64>,
+    /// How each area's figures were reached (measured, calibrated, model).
+    #[serde(default)]
+    pub methods_by_area: BTreeMap<String, Vec<String>>,
     pub findings_costed: usize,
     pub gb_per_day: f64,
     pub usd_per_month: f64,
@@ -112,12 +137,19 @@ impl GapTotals {
         for f in findings.iter().filter(|f| f.status == Status::Fail) {
             if let Some(c) = &f.cost {
                 t.gb_per_day += c.gb_per_day;
+                t.analytics_gb_per_day += c.analytics_gb_per_day;
                 t.usd_per_month += c.usd_per_month;
                 *t.by_area.entry(f.area.clone()).or_default() += c.usd_per_month;
+                let methods = t.methods_by_area.entry(f.area.clone()).or_default();
+                if !methods.contains(&c.method) {
+                    methods.push(c.method.clone());
+                    methods.sort();
+                }
                 t.findings_costed += 1;
             }
         }
         t.gb_per_day = round3(t.gb_per_day);
+        t.analytics_gb_per_day = round3(t.analytics_gb_per_day);
         t.usd_per_month = round2(t.usd_per_month);
         for v in t.by_area.values_mut() {
             *v = round2(*v);
@@ -180,13 +212,108 @@ impl CostSummary {
         Ok(CostSummary {
             commitment: Commitment {
                 current: best_commitment(measured.gb_per_day, m),
-                with_gaps_closed: best_commitment(measured.gb_per_day + gaps.gb_per_day, m),
+                with_gaps_closed: best_commitment(
+                    measured.gb_per_day + gaps.analytics_gb_per_day,
+                    m,
+                ),
                 note: COMMITMENT_NOTE.into(),
             },
             entra_users,
             gaps,
             measured,
             ..first
-        })
+        }
+        .with_waterfall())
+    }
+
+    /// The waterfall from today's measured cost through each area's gaps to the cost with every
+    /// gap closed and its best pricing. Built from rounded figures so every line adds up.
+    pub fn with_waterfall(mut self) -> Self {
+        let method_label = |m: &str| match m {
+            "measured" => "measured",
+            "calibrated" => "calibrated from your estate",
+            "not_measured" => "unknown: not measured (counted as 0)",
+            _ => "model estimate",
+        };
+        let not_measured: Vec<&str> = self
+            .measured
+            .workspaces
+            .iter()
+            .filter(|w| !w.is_measured())
+            .map(|w| w.name.as_str())
+            .collect();
+        let mut steps = vec![WaterfallStep {
+            kind: "start".into(),
+            label: "Measured today".into(),
+            area: None,
+            usd_per_month: round2(self.measured.usd_per_month),
+            basis: if not_measured.is_empty() {
+                format!(
+                    "measured in {} workspace(s)",
+                    self.measured.workspaces_measured
+                )
+            } else {
+                format!(
+                    "measured in {} workspace(s); not measured, so not included: {}",
+                    self.measured.workspaces_measured,
+                    not_measured.join(", ")
+                )
+            },
+        }];
+        let mut total = round2(self.measured.usd_per_month);
+        for area in crate::results::AREAS {
+            let Some(usd) = self.gaps.by_area.get(area) else {
+                continue;
+            };
+            let methods = self
+                .gaps
+                .methods_by_area
+                .get(area)
+                .map(|m| {
+                    m.iter()
+                        .map(|x| method_label(x))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+            total = round2(total + round2(*usd));
+            steps.push(WaterfallStep {
+                kind: "add".into(),
+                label: format!("+ closing the {area} gaps"),
+                area: Some(area.to_string()),
+                usd_per_month: round2(*usd),
+                basis: methods,
+            });
+        }
+        steps.push(WaterfallStep {
+            kind: "total".into(),
+            label: "With every gap closed (pay-as-you-go)".into(),
+            area: None,
+            usd_per_month: total,
+            basis: "today plus every area above".into(),
+        });
+        let tier = &self.commitment.with_gaps_closed;
+        if tier.saving_usd_per_month > 0.0 {
+            steps.push(WaterfallStep {
+                kind: "saving".into(),
+                label: format!("− {} instead of pay-as-you-go", tier.tier),
+                area: None,
+                usd_per_month: -round2(tier.saving_usd_per_month),
+                basis: format!(
+                    "on the Log Analytics ingestion only ({:.2} GB/day measured + {:.2} GB/day from the gaps)",
+                    self.measured.gb_per_day, self.gaps.analytics_gb_per_day
+                ),
+            });
+            total = round2(total - round2(tier.saving_usd_per_month));
+        }
+        steps.push(WaterfallStep {
+            kind: "total".into(),
+            label: "Best pricing with every gap closed".into(),
+            area: None,
+            usd_per_month: total,
+            basis: self.commitment.note.clone(),
+        });
+        self.waterfall = steps;
+        self
     }
 }

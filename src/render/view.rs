@@ -34,6 +34,16 @@ pub struct View {
     pub gating_note: String,
 }
 
+/// One line of the cost waterfall, formatted.
+#[derive(Debug, Serialize)]
+pub struct WaterfallRow {
+    pub label: String,
+    pub amount: String,
+    pub basis: String,
+    /// start, add, total or saving (for styling).
+    pub kind: String,
+}
+
 /// A framework's controls as the reports show them.
 #[derive(Debug, Serialize)]
 pub struct FrameworkView {
@@ -127,6 +137,7 @@ pub struct CostView {
     pub entra_users: String,
     pub by_area: Vec<CostBar>,
     pub workspaces: Vec<WorkspaceCost>,
+    pub waterfall: Vec<WaterfallRow>,
 }
 
 #[derive(Debug, Serialize)]
@@ -543,5 +554,22 @@ fn cost_view(c: &CostSummary, currency: &str) -> Option<CostView> {
             })
             .collect(),
         workspaces: c.measured.workspaces.clone(),
+        waterfall: c
+            .waterfall
+            .iter()
+            .map(|w| WaterfallRow {
+                label: match &w.area {
+                    Some(a) => format!("+ closing the {} gaps", area_title(a)),
+                    None => w.label.clone(),
+                },
+                amount: match w.kind.as_str() {
+                    "add" => format!("+{}", money(currency, w.usd_per_month)),
+                    "saving" => format!("−{}", money(currency, -w.usd_per_month)),
+                    _ => money(currency, w.usd_per_month),
+                },
+                basis: w.basis.clone(),
+                kind: w.kind.clone(),
+            })
+            .collect(),
     })
 }
