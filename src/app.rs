@@ -11,7 +11,7 @@ use crate::estimate::{self, model::CostModel};
 use crate::evaluate::{self, baseline::Baseline, suppressions};
 use crate::inventory::Snapshot;
 use crate::render::{self, Format, Templates};
-use crate::results::{BaselineInfo, Results, Severity};
+use crate::results::{BaselineInfo, FailOn, Results};
 use anyhow::{bail, Context as _};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -93,7 +93,7 @@ pub struct Assessment {
     pub cost_model: CostModel,
     pub entra_users: Option<u64>,
     pub previous: Option<Results>,
-    pub fail_on: Severity,
+    pub fail_on: FailOn,
 }
 
 impl Assessment {
@@ -138,21 +138,105 @@ impl Assessment {
         let cost = estimate::apply(&mut findings, snapshot, &self.cost_model, self.entra_users);
         let mut results = Results::assemble(
             snapshot,
-            BaselineInfo {
-                name: self.baseline.name.clone(),
-                version: self.baseline.version.clone(),
-                checks: self.baseline.checks.iter().filter(|c| c.enabled).count(),
-                overrides: self.baseline.override_files.clone(),
-            },
+            baseline_info(&self.baseline),
             findings,
             cost,
             notes,
         );
+        results.statement.suppressions = self.suppressions_listed(&results, today);
+        results.checks = self
+            .baseline
+            .checks
+            .iter()
+            .map(|c| crate::results::CheckInfo {
+                id: c.id.clone(),
+                title: c.title.clone(),
+                severity: c.severity,
+                area: c.area.clone(),
+                enabled: c.enabled,
+                rationale: c.rationale.trim().to_string(),
+                // Params filled in, resource placeholders shown as <resource_id>: the rule's
+                // generic text; each finding carries its own, filled in.
+                remediation: crate::evaluate::placeholders::fill(c.remediation.trim(), |n| {
+                    n.strip_prefix("param.")
+                        .and_then(|k| c.params.get(k))
+                        .map(crate::evaluate::placeholders::param_text)
+                }),
+                references: c.references.clone(),
+                source: c.source.clone(),
+                azure_policy: c.azure_policy.clone(),
+            })
+            .collect();
         results.frameworks = evaluate::frameworks::judge(&self.frameworks, &results.findings);
         if let Some(prev) = &self.previous {
             results.drift = Some(crate::results::drift(prev, &results));
         }
         results
+    }
+}
+
+impl Assessment {
+    /// Every configured suppression with how many findings it covers and its state.
+    fn suppressions_listed(
+        &self,
+        results: &Results,
+        today: time::Date,
+    ) -> Vec<crate::results::SuppressionListed> {
+        self.suppressions
+            .iter()
+            .map(|s| {
+                let findings = results
+                    .findings
+                    .iter()
+                    .filter(|f| f.suppression.as_ref().is_some_and(|x| x.source == s.source))
+                    .count();
+                let state = if s.expires < today {
+                    "expired"
+                } else if findings == 0 {
+                    "unmatched"
+                } else {
+                    "active"
+                };
+                crate::results::SuppressionListed {
+                    check_id: s.check.clone(),
+                    resource: s.resource.clone(),
+                    reason: s.reason.clone(),
+                    owner: s.owner.clone(),
+                    expires: s.expires.to_string(),
+                    source: s.source.clone(),
+                    state: state.into(),
+                    findings,
+                }
+            })
+            .collect()
+    }
+}
+
+/// What results.json says about the baseline: name, version, hash, and every change made to it.
+pub fn baseline_info(b: &Baseline) -> BaselineInfo {
+    BaselineInfo {
+        name: b.name.clone(),
+        version: b.version.clone(),
+        checks: b.checks.iter().filter(|c| c.enabled).count(),
+        overrides: b.override_files.clone(),
+        sha256: b.sha256.clone(),
+        modified: b.modified(),
+        changes: b
+            .checks
+            .iter()
+            .flat_map(|c| {
+                c.changes.iter().map(|ch| crate::results::BaselineChange {
+                    check_id: c.id.clone(),
+                    change: ch.clone(),
+                })
+            })
+            .collect(),
+        disabled: b
+            .checks
+            .iter()
+            .filter(|c| !c.enabled)
+            .map(|c| c.id.clone())
+            .collect(),
     }
 }
 
@@ -176,7 +260,7 @@ fn cloud_for(args: &AzureArgs) -> anyhow::Result<CloudEndpoints> {
 pub fn prepare_environment(cli: &Cli) {
     let azure = match &cli.command {
         Command::Scan(a) if !a.demo => Some(&a.azure),
-        Command::Collect(a) => Some(&a.azure),
+        Command::Collect(a) if !a.demo => Some(&a.azure),
         _ => None,
     };
     if let Some(cloud) = azure.and_then(|a| CloudEndpoints::for_cloud(&a.cloud)) {
@@ -224,6 +308,22 @@ async fn collect_live(
         subscription_parallelism: if azure.sequential { 1 } else { 0 },
     };
     Ok(collect::collect(&client, &cloud.name, &opts).await)
+}
+
+/// The demo tenant with the scope flags applied (a management group cannot be: the demo has
+/// none).
+fn demo_snapshot(scope: &ScopeArgs) -> anyhow::Result<Snapshot> {
+    if let Some(g) = &scope.management_group {
+        return Err(config_err(format!(
+            "--management-group {g}: the demo tenant has no management groups; use --subscription or --shard"
+        )));
+    }
+    crate::demo::snapshot_scoped(
+        &scope.subscriptions,
+        &scope.exclude_subscriptions,
+        scope.shard,
+    )
+    .map_err(config_err)
 }
 
 /// An identity that sees nothing, a management group that does not exist, a subscription list
@@ -287,16 +387,17 @@ impl<'a> Reporter<'a> {
         })
     }
 
-    fn write(&self, results: &Results) -> anyhow::Result<()> {
+    fn write(&self, results: &mut Results, fail_on: FailOn) -> anyhow::Result<()> {
+        results.statement.generated_at = crate::collect::now_rfc3339();
         let written = render::write_all(results, &self.formats, &self.out.output, &self.templates)?;
         if !self.out.quiet {
-            summary_line(results, &written);
+            summary_line(results, &written, fail_on);
         }
         Ok(())
     }
 }
 
-fn summary_line(r: &Results, written: &[PathBuf]) {
+fn summary_line(r: &Results, written: &[PathBuf], fail_on: FailOn) {
     let mut err = std::io::stderr().lock();
     let s = &r.summary;
     let gaps = r.cost.gaps.usd_per_month;
@@ -314,6 +415,7 @@ fn summary_line(r: &Results, written: &[PathBuf]) {
     for p in written {
         let _ = writeln!(err, "  wrote {}", p.display());
     }
+    let _ = writeln!(err, "logposture: {}", r.exit_status(fail_on).1);
 }
 
 /// Runs a command; returns the process exit code.
@@ -323,22 +425,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             let assessment = Assessment::load(&args.eval)?;
             let reporter = Reporter::load(&args.output)?;
             let snapshot = if args.demo {
-                crate::demo::snapshot()
+                demo_snapshot(&args.scope)?
             } else {
                 collect_live(&args.scope, &args.azure, args.output.quiet).await?
             };
             if let Some(p) = &args.snapshot_out {
                 write_snapshot(p, &snapshot)?;
             }
-            if !args.demo {
-                check_scope_not_empty(&snapshot, &args.scope)?;
-            }
-            let results = assessment.assess(&snapshot, today());
-            reporter.write(&results)?;
+            check_scope_not_empty(&snapshot, &args.scope)?;
+            let mut results = assessment.assess(&snapshot, today());
+            reporter.write(&mut results, assessment.fail_on)?;
             Ok(results.exit_code(assessment.fail_on))
         }
         Command::Collect(args) => {
-            let snapshot = collect_live(&args.scope, &args.azure, args.quiet).await?;
+            let snapshot = if args.demo {
+                demo_snapshot(&args.scope)?
+            } else {
+                collect_live(&args.scope, &args.azure, args.quiet).await?
+            };
             // Written first: even an empty or failed scope is evidence of what ARM answered.
             write_snapshot(&args.snapshot_out, &snapshot)?;
             check_scope_not_empty(&snapshot, &args.scope)?;
@@ -359,8 +463,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             let assessment = Assessment::load(&args.eval)?;
             let reporter = Reporter::load(&args.output)?;
             let snapshot = Snapshot::load(&args.snapshot).map_err(config_err)?;
-            let results = assessment.assess(&snapshot, today());
-            reporter.write(&results)?;
+            let mut results = assessment.assess(&snapshot, today());
+            reporter.write(&mut results, assessment.fail_on)?;
             Ok(results.exit_code(assessment.fail_on))
         }
         Command::Checks(args) => checks(args),
@@ -374,7 +478,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             if !snapshots {
                 reject_ignored_merge_flags(&args)?;
             }
-            let (merged, fail_on) = if snapshots {
+            let (mut merged, fail_on) = if snapshots {
                 let assessment = Assessment::load(&args.eval)?;
                 let parts = texts
                     .iter()
@@ -400,7 +504,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 }
                 (merged, args.eval.fail_on)
             };
-            reporter.write(&merged)?;
+            reporter.write(&mut merged, fail_on)?;
             Ok(merged.exit_code(fail_on))
         }
     }
@@ -567,6 +671,12 @@ fn checks(args: ChecksArgs) -> anyhow::Result<i32> {
                 )?;
             }
             writeln!(out, "\nRemediation\n{}", c.remediation.trim())?;
+            if let Some(p) = &c.azure_policy {
+                writeln!(out, "At scale: Azure Policy \"{}\" ({})", p.name, p.id)?;
+            }
+            if !c.changes.is_empty() {
+                writeln!(out, "\nChanged by --baseline\n{}", c.changes.join("\n"))?;
+            }
             writeln!(out, "\nReferences\n{}", c.references.join("\n"))?;
             let basis = kind.and_then(|k| k.cost_basis);
             writeln!(

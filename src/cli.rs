@@ -1,7 +1,7 @@
 //! Command-line interface (the contract in README "Usage"): scan, collect, evaluate, checks, merge.
 
 use crate::inventory::Shard;
-use crate::results::Severity;
+use crate::results::{FailOn, Severity};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -99,9 +99,11 @@ pub struct EvalArgs {
     /// Accepted risks: TOML with check, resource, reason, owner, expires.
     #[arg(long, value_name = "FILE")]
     pub suppressions: Option<PathBuf>,
-    /// Exit 1 when an unsuppressed failure is at least this severe.
-    #[arg(long, default_value = "high", value_parser = parse_severity)]
-    pub fail_on: Severity,
+    /// Exit 1 when an unsuppressed failure is at least this severe (critical, high, medium,
+    /// low, info), or `none` to report without gating on failures (exit 3 still says the
+    /// evidence is incomplete).
+    #[arg(long, default_value = "high", value_parser = parse_fail_on)]
+    pub fail_on: FailOn,
     /// Cost figures overriding checks/cost-model.toml (repeatable).
     #[arg(long = "pricing", value_name = "FILE")]
     pub pricing: Vec<PathBuf>,
@@ -119,7 +121,7 @@ impl EvalArgs {
         Self {
             baselines: Vec::new(),
             suppressions: None,
-            fail_on: Severity::High,
+            fail_on: FailOn(Some(Severity::High)),
             pricing: Vec::new(),
             entra_users: None,
             compare: None,
@@ -132,8 +134,8 @@ pub struct OutputArgs {
     /// Directory for the reports (fixed file names inside).
     #[arg(long, default_value = "./logposture-report", value_name = "DIR")]
     pub output: PathBuf,
-    /// Comma list of html, md, json, sarif, junit.
-    #[arg(long, default_value = "html,md,json")]
+    /// Comma list of html, md, json, sarif, junit, csv (findings.csv), fix (remediation/*.sh).
+    #[arg(long, default_value = "html,md,json,csv,fix")]
     pub format: String,
     /// Directory with your own report.html.hbs / report.md.hbs.
     #[arg(long, value_name = "DIR")]
@@ -163,6 +165,9 @@ pub struct ScanArgs {
 
 #[derive(Debug, Args)]
 pub struct CollectArgs {
+    /// Write the bundled demo tenant's snapshot instead of reading Azure.
+    #[arg(long)]
+    pub demo: bool,
     #[command(flatten)]
     pub scope: ScopeArgs,
     #[command(flatten)]
@@ -219,6 +224,6 @@ pub struct MergeArgs {
     pub snapshot_out: Option<PathBuf>,
 }
 
-fn parse_severity(s: &str) -> Result<Severity, String> {
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
     s.parse()
 }

@@ -710,5 +710,58 @@ pub fn snapshot() -> Snapshot {
             failed_reads: 2,
             duration_ms: 221_000,
         },
+        identity: Some(crate::inventory::ScanIdentity {
+            tenant_id: Some(TENANT.into()),
+            object_id: Some("5b0c7d2e-1f3a-4c6b-9e8d-2a4f6c8e0b1d".into()),
+            app_id: Some("9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a".into()),
+            app_name: Some("logposture-scanner (demo)".into()),
+            user: None,
+            kind: "service principal or managed identity".into(),
+        }),
     }
+}
+
+/// The demo tenant narrowed the way a live scan would be: `--subscription`,
+/// `--exclude-subscription` and `--shard` apply; a subscription the demo does not have is an
+/// error naming it (as a live scan would find nothing to read).
+pub fn snapshot_scoped(
+    only: &[String],
+    exclude: &[String],
+    shard: Option<crate::inventory::Shard>,
+) -> Result<Snapshot, String> {
+    let mut snap = snapshot();
+    let known: Vec<String> = snap
+        .scope
+        .subscriptions
+        .iter()
+        .map(|s| s.id.to_ascii_lowercase())
+        .collect();
+    for id in only.iter().chain(exclude) {
+        if !known.contains(&id.to_ascii_lowercase()) {
+            return Err(format!(
+                "the demo tenant has no subscription {id} (it has {})",
+                known.join(", ")
+            ));
+        }
+    }
+    let keep = |id: &str| {
+        let id = id.to_ascii_lowercase();
+        (only.is_empty() || only.iter().any(|o| o.eq_ignore_ascii_case(&id)))
+            && !exclude.iter().any(|e| e.eq_ignore_ascii_case(&id))
+            && shard.is_none_or(|s| s.includes(&id))
+    };
+    snap.scope.subscriptions.retain(|s| keep(&s.id));
+    snap.inventory
+        .subscriptions
+        .retain(|s| keep(&s.subscription.id));
+    snap.errors.retain(|e| {
+        e.scope
+            .strip_prefix("/subscriptions/")
+            .map(|rest| keep(rest.split('/').next().unwrap_or_default()))
+            .unwrap_or(true)
+    });
+    snap.scope.requested_subscriptions = only.to_vec();
+    snap.scope.excluded_subscriptions = exclude.to_vec();
+    snap.scope.shard = shard.map(|s| s.to_string());
+    Ok(snap)
 }

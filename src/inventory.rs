@@ -125,6 +125,27 @@ pub struct Snapshot {
     pub errors: Vec<ReadError>,
     #[serde(default)]
     pub stats: CollectionStats,
+    /// The identity that scanned, from its access token (absent for the demo, old snapshots
+    /// and opaque tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<ScanIdentity>,
+}
+
+/// Who ran a scan, from the ARM token's claims.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScanIdentity {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// `service principal or managed identity`, `user` or `application`.
+    pub kind: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -53,6 +53,17 @@ pub fn merge(mut parts: Vec<Results>, m: &CostModel) -> anyhow::Result<Results> 
             tenants.into_iter().collect::<Vec<_>>().join(", ")
         );
     }
+    let hashes: BTreeSet<&str> = parts
+        .iter()
+        .map(|p| p.baseline.sha256.as_str())
+        .filter(|h| !h.is_empty())
+        .collect();
+    if hashes.len() > 1 {
+        anyhow::bail!(
+            "the shards were evaluated with different baselines (sha256 {}): one report cannot state one baseline; re-run the shards with the same --baseline files, or merge their snapshots",
+            hashes.into_iter().map(|h| &h[..h.len().min(12)]).collect::<Vec<_>>().join(", ")
+        );
+    }
     let costs: Vec<CostSummary> = parts.iter().map(|p| p.cost.clone()).collect();
     // Tenant-level findings (Entra) are in every shard; keep the one costed with the best
     // Entra user count, as an unsharded scan would have.
@@ -99,6 +110,12 @@ pub fn merge(mut parts: Vec<Results>, m: &CostModel) -> anyhow::Result<Results> 
             }
         }
         merged.suppression_notes.extend(p.suppression_notes);
+        merge_statement(&mut merged.statement, p.statement);
+        for c in p.checks {
+            if !merged.checks.iter().any(|x| x.id == c.id) {
+                merged.checks.push(c);
+            }
+        }
     }
     // The order an unsharded evaluation gives: checks in baseline order, resources by id.
     let rank = check_order(&merged.findings, &order_hints);
@@ -112,6 +129,34 @@ pub fn merge(mut parts: Vec<Results>, m: &CostModel) -> anyhow::Result<Results> 
     merged.summary = Summary::of(&merged.findings);
     merged.cost = CostSummary::merge(costs, &merged.findings, m).map_err(anyhow::Error::msg)?;
     Ok(merged)
+}
+
+/// Read coverage adds up over shards; a suppression file given to every shard is listed once
+/// with the findings it covers in all of them.
+fn merge_statement(into: &mut crate::results::Statement, other: crate::results::Statement) {
+    let (a, b) = (&mut into.coverage, other.coverage);
+    a.requests += b.requests;
+    a.retries += b.retries;
+    a.throttled += b.throttled;
+    a.failed_reads += b.failed_reads;
+    a.duration_ms = a.duration_ms.max(b.duration_ms);
+    a.subscriptions_in_scope += b.subscriptions_in_scope;
+    a.subscriptions_read += b.subscriptions_read;
+    a.subscriptions_incomplete += b.subscriptions_incomplete;
+    if into.identity.is_none() {
+        into.identity = other.identity;
+    }
+    for s in other.suppressions {
+        match into.suppressions.iter_mut().find(|x| x.source == s.source) {
+            Some(x) => {
+                x.findings += s.findings;
+                if x.state == "unmatched" && s.state == "active" {
+                    x.state = s.state;
+                }
+            }
+            None => into.suppressions.push(s),
+        }
+    }
 }
 
 /// Check ids in the order they first appear.

@@ -143,6 +143,9 @@ pub struct Finding {
     pub suppression: Option<SuppressionInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<CostEstimate>,
+    /// The built-in Azure Policy that closes this check's gap at scale, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub azure_policy: Option<crate::evaluate::baseline::AzurePolicy>,
     /// The logging gap a failing finding reports, for the estimator; not serialised.
     #[serde(skip)]
     pub gap: Option<crate::evaluate::gap::Gap>,
@@ -242,6 +245,94 @@ pub struct BaselineInfo {
     /// Baseline files beyond the built-in one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub overrides: Vec<String>,
+    /// SHA-256 of the effective baseline: same hash, same rules.
+    #[serde(default)]
+    pub sha256: String,
+    /// True when `--baseline` files changed or added checks.
+    #[serde(default)]
+    pub modified: bool,
+    /// Every change the override files made, with file and line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<BaselineChange>,
+    /// Checks the effective baseline disables.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disabled: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BaselineChange {
+    pub check_id: String,
+    pub change: String,
+}
+
+/// The statement of assessment: what an auditor needs to rely on the report. Scope, timing,
+/// tool and baseline are elsewhere in [`Results`]; this adds who scanned with which rights,
+/// how complete the reading was and which risks were accepted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Statement {
+    /// When the report was produced (the scan window is `started_at`..`finished_at`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub generated_at: String,
+    #[serde(default)]
+    pub cloud: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<crate::inventory::ScanIdentity>,
+    #[serde(default)]
+    pub roles_needed: Vec<RoleNeeded>,
+    #[serde(default)]
+    pub coverage: ReadCoverage,
+    /// Every suppression in force or configured, with owner, expiry and state.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<SuppressionListed>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoleNeeded {
+    pub role: String,
+    pub scope: String,
+    pub reads: String,
+}
+
+/// The roles a complete scan needs (README "Roles").
+pub fn roles_needed() -> Vec<RoleNeeded> {
+    let r = |role: &str, scope: &str, reads: &str| RoleNeeded {
+        role: role.into(),
+        scope: scope.into(),
+        reads: reads.into(),
+    };
+    vec![
+        r("Reader", "each subscription (or a management group above them)", "diagnostic settings, flow logs, workspaces, data collection rules, Defender plans, alerts, storage accounts"),
+        r("Log Analytics Reader", "the workspaces", "measured volume (Usage table); without it cost is not measured"),
+        r("Reader (Azure role) at /providers/Microsoft.aadiam, or the Security Administrator Entra role", "the tenant", "Entra ID diagnostic settings and their categories"),
+    ]
+}
+
+/// How complete the reading was, from the collector's own counts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReadCoverage {
+    pub requests: u64,
+    pub retries: u64,
+    pub throttled: u64,
+    pub failed_reads: u64,
+    pub duration_ms: u64,
+    pub subscriptions_in_scope: usize,
+    pub subscriptions_read: usize,
+    /// Read, but with at least one failed read behind a not-assessed finding.
+    pub subscriptions_incomplete: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuppressionListed {
+    pub check_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    pub reason: String,
+    pub owner: String,
+    pub expires: String,
+    pub source: String,
+    /// `active` (it matched findings), `expired` or `unmatched`.
+    pub state: String,
+    pub findings: usize,
 }
 
 /// A suppression that no longer applies or never matched: both are worth an auditor's look.
@@ -382,6 +473,30 @@ pub struct Results {
     /// from the findings: met, not met, not assessed, not covered.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub frameworks: Vec<crate::evaluate::frameworks::FrameworkResult>,
+    /// Who scanned with which rights, read coverage, accepted risks.
+    #[serde(default)]
+    pub statement: Statement,
+    /// The checks as defined in the effective baseline (rationale and remediation templates,
+    /// where each is defined): what SARIF rules and auditors read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckInfo {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub area: String,
+    pub enabled: bool,
+    pub rationale: String,
+    /// Generic: `<resource_id>` where a finding has its resource; each finding carries its own.
+    pub remediation: String,
+    pub references: Vec<String>,
+    /// `file:line` of the definition (or its last override).
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub azure_policy: Option<crate::evaluate::baseline::AzurePolicy>,
 }
 
 impl Results {
@@ -413,7 +528,39 @@ impl Results {
             suppression_notes,
             drift: None,
             frameworks: Vec::new(),
+            checks: Vec::new(),
+            statement: Statement {
+                generated_at: String::new(),
+                cloud: snapshot.cloud.clone(),
+                identity: snapshot.identity.clone(),
+                roles_needed: roles_needed(),
+                coverage: ReadCoverage {
+                    requests: snapshot.stats.requests,
+                    retries: snapshot.stats.retries,
+                    throttled: snapshot.stats.throttled,
+                    failed_reads: snapshot
+                        .stats
+                        .failed_reads
+                        .max(snapshot.errors.len() as u64),
+                    duration_ms: snapshot.stats.duration_ms,
+                    subscriptions_in_scope: snapshot.scope.subscriptions.len(),
+                    subscriptions_read: snapshot
+                        .inventory
+                        .subscriptions
+                        .iter()
+                        .filter(|s| s.scanned)
+                        .count(),
+                    subscriptions_incomplete: 0,
+                },
+                suppressions: Vec::new(),
+            },
         }
+        .with_incomplete_count()
+    }
+
+    fn with_incomplete_count(mut self) -> Self {
+        self.statement.coverage.subscriptions_incomplete = self.subscriptions_not_assessed().len();
+        self
     }
 
     /// Subscriptions in scope whose evidence is incomplete (a failed read, or never read).
@@ -431,23 +578,108 @@ impl Results {
     }
 
     /// The contract's exit code: 1 gating failure, 3 incomplete evidence, 0 clean.
-    pub fn exit_code(&self, fail_on: Severity) -> i32 {
-        let gating = self
-            .findings
-            .iter()
-            .any(|f| f.status == Status::Fail && f.severity.at_least(fail_on));
-        if gating {
-            return 1;
-        }
-        let incomplete = !self.errors.is_empty()
-            || self
+    pub fn exit_code(&self, fail_on: impl Into<FailOn>) -> i32 {
+        self.exit_status(fail_on.into()).0
+    }
+
+    /// The exit code and why, in one line for stderr: which failures gate, what is
+    /// incomplete, which suppressions expired.
+    pub fn exit_status(&self, fail_on: FailOn) -> (i32, String) {
+        let gating: Vec<&Finding> = match fail_on.0 {
+            Some(t) => self
                 .findings
                 .iter()
-                .any(|f| f.status == Status::NotAssessed);
-        if incomplete {
-            3
+                .filter(|f| f.status == Status::Fail && f.severity.at_least(t))
+                .collect(),
+            None => Vec::new(),
+        };
+        let not_assessed = self
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::NotAssessed)
+            .count();
+        let expired = self
+            .suppression_notes
+            .iter()
+            .filter(|n| n.state == "expired")
+            .count();
+        let mut extra = Vec::new();
+        if expired > 0 {
+            extra.push(format!(
+                "{expired} suppression(s) expired: their findings count again"
+            ));
+        }
+        let (code, mut why) = if let (false, Some(t)) = (gating.is_empty(), fail_on.0) {
+            let mut checks: Vec<&str> = gating.iter().map(|f| f.check_id.as_str()).collect();
+            checks.dedup();
+            let shown = checks
+                .iter()
+                .take(8)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            let more = if checks.len() > 8 { ", ..." } else { "" };
+            (
+                1,
+                format!(
+                    "exit 1: {} unsuppressed failure(s) at or above --fail-on {} ({shown}{more})",
+                    gating.len(),
+                    t.as_str()
+                ),
+            )
+        } else if !self.errors.is_empty() || not_assessed > 0 {
+            (
+                3,
+                format!(
+                    "exit 3: evidence incomplete: {} read error(s), {not_assessed} finding(s) not assessed{}",
+                    self.errors.len(),
+                    match fail_on.0 {
+                        Some(t) => format!("; no failure at or above {}", t.as_str()),
+                        None => "; failures do not gate (--fail-on none)".into(),
+                    }
+                ),
+            )
         } else {
-            0
+            (
+                0,
+                match fail_on.0 {
+                    Some(t) => format!(
+                        "exit 0: complete evidence, no unsuppressed failure at or above {}",
+                        t.as_str()
+                    ),
+                    None => {
+                        "exit 0: complete evidence; failures do not gate (--fail-on none)".into()
+                    }
+                },
+            )
+        };
+        for e in extra {
+            why.push_str("; ");
+            why.push_str(&e);
+        }
+        (code, why)
+    }
+}
+
+/// `--fail-on`: the lowest severity whose failures give exit 1, or none (report only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailOn(pub Option<Severity>);
+
+impl From<Severity> for FailOn {
+    fn from(s: Severity) -> Self {
+        FailOn(Some(s))
+    }
+}
+
+impl std::str::FromStr for FailOn {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.eq_ignore_ascii_case("none") {
+            Ok(FailOn(None))
+        } else {
+            s.parse::<Severity>()
+                .map(|s| FailOn(Some(s)))
+                .map_err(|e| format!("{e} (or none: report without gating on failures)"))
         }
     }
 }

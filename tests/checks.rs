@@ -324,6 +324,7 @@ fn base() -> Snapshot {
         },
         errors: vec![],
         stats: CollectionStats::default(),
+        identity: None,
     }
 }
 

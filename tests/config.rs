@@ -114,7 +114,7 @@ value = 365
     let a = Assessment::load(&EvalArgs {
         baselines: vec![p],
         suppressions: None,
-        fail_on: Severity::High,
+        fail_on: Severity::High.into(),
         pricing: vec![],
         entra_users: None,
         compare: None,
@@ -169,7 +169,7 @@ expires = 2030-01-01
     let a = Assessment::load(&EvalArgs {
         baselines: vec![],
         suppressions: Some(p),
-        fail_on: Severity::High,
+        fail_on: Severity::High.into(),
         pricing: vec![],
         entra_users: None,
         compare: None,

@@ -286,7 +286,7 @@ fn html_is_self_contained() {
             "external reference {attr} in report.html"
         );
     }
-    assert!(lower.contains("<style>") && lower.contains("<svg"));
+    assert!(lower.contains("<style>") && lower.contains("class=\"bar"));
 }
 
 #[test]

@@ -73,6 +73,24 @@ async fn scan_verdicts_follow_the_semantics() {
     tenant::serve(&emu);
     let (code, r, dir) = scan(&emu, &[]).await;
     assert_eq!(code, 1, "a high failure exists");
+    // The statement of assessment names the identity from the token and counts the reads.
+    let who = r
+        .statement
+        .identity
+        .as_ref()
+        .expect("identity from the token");
+    assert_eq!(
+        who.app_id.as_deref(),
+        Some("a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d")
+    );
+    assert_eq!(
+        who.object_id.as_deref(),
+        Some("0c1d2e3f-4a5b-4c6d-8e7f-901234567890")
+    );
+    assert_eq!(who.kind, "service principal or managed identity");
+    assert!(r.statement.coverage.requests > 0);
+    assert_eq!(r.statement.coverage.failed_reads, r.errors.len() as u64);
+    assert!(!r.statement.generated_at.is_empty());
 
     // activity-log: Administrative/Security/Alert to the workspace + Policy to storage = union passes.
     assert_eq!(status(&r, "LP-ACT-001", S1), Status::Pass);

@@ -682,6 +682,8 @@ pub struct ArmClient {
     pipeline: Pipeline,
     monitor: MonitorClient,
     transport: Arc<ArmTransport>,
+    /// Who the token says is scanning, read at the credential check.
+    identity: std::sync::OnceLock<crate::inventory::ScanIdentity>,
 }
 
 impl ArmClient {
@@ -723,6 +725,7 @@ impl ArmClient {
             pipeline,
             monitor,
             transport,
+            identity: std::sync::OnceLock::new(),
         })
     }
 
@@ -742,10 +745,19 @@ impl ArmClient {
     /// Asks the credential for an ARM token: the first thing a scan does, so that a login
     /// problem stops it with exit code 2 instead of failing every read.
     pub async fn check_credential(&self) -> azure_core::Result<()> {
-        self.credential
+        let token = self
+            .credential
             .get_token(&[self.arm_scope.as_str()])
-            .await
-            .map(|_| ())
+            .await?;
+        if let Some(id) = super::identity::from_token(token.token.secret()) {
+            let _ = self.identity.set(id);
+        }
+        Ok(())
+    }
+
+    /// The scanning identity from the token's claims, when the token was a readable JWT.
+    pub fn identity(&self) -> Option<crate::inventory::ScanIdentity> {
+        self.identity.get().cloned()
     }
 
     /// `{endpoint}{path}?api-version=...` with extra query pairs. `path` often comes from ARM

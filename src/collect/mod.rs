@@ -13,6 +13,7 @@ pub mod defender;
 pub mod diagnostics;
 pub mod entra;
 pub mod guard;
+pub mod identity;
 pub mod lenient;
 pub mod network;
 pub mod storage;
@@ -135,7 +136,7 @@ impl CategoryCache {
     }
 }
 
-fn now_rfc3339() -> String {
+pub fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
@@ -226,6 +227,7 @@ pub async fn collect(client: &ArmClient, cloud: &str, opts: &CollectOptions) -> 
             entra_log_categories: entra_categories,
             diagnostic_categories: categories.into_map().await,
         },
+        identity: client.identity(),
         stats: CollectionStats {
             requests: stats.requests.load(Ordering::Relaxed),
             retries: stats.retries.load(Ordering::Relaxed),

@@ -78,6 +78,21 @@ pub struct CheckDef {
     pub rule: Arc<dyn Rule>,
     /// `file:line` where the check (or its last override) was defined.
     pub source: String,
+    /// The title as written, `{param.*}` unfilled (an override of a param refills it).
+    pub title_template: String,
+    /// The built-in Azure Policy definition or initiative that fixes this at scale.
+    pub azure_policy: Option<AzurePolicy>,
+    /// What `--baseline` files changed, each with its `file:line`: shown to auditors.
+    pub changes: Vec<String>,
+}
+
+/// A built-in Azure Policy definition or initiative (policy set).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AzurePolicy {
+    pub name: String,
+    /// `/providers/Microsoft.Authorization/policy(Set)Definitions/{guid}`.
+    pub id: String,
 }
 
 #[derive(Debug, Clone)]
@@ -86,9 +101,17 @@ pub struct Baseline {
     pub version: String,
     pub checks: Vec<CheckDef>,
     pub override_files: Vec<String>,
+    /// SHA-256 of the effective baseline (every check as evaluated): two runs with the same
+    /// hash judged by the same rules.
+    pub sha256: String,
 }
 
 impl Baseline {
+    /// True when `--baseline` files changed or added a check.
+    pub fn modified(&self) -> bool {
+        self.checks.iter().any(|c| !c.changes.is_empty())
+    }
+
     pub fn get(&self, id: &str) -> Option<&CheckDef> {
         self.checks.iter().find(|c| c.id.eq_ignore_ascii_case(id))
     }
@@ -123,6 +146,7 @@ struct RawCheck {
     references: Option<Vec<String>>,
     enabled: Option<bool>,
     params: Option<Spanned<toml::Table>>,
+    azure_policy: Option<AzurePolicy>,
 }
 
 /// All problems found in baseline files, each with file and line.
@@ -174,6 +198,7 @@ pub fn load(
         version: String::new(),
         checks: Vec::new(),
         override_files: overrides.iter().map(|(f, _)| f.clone()).collect(),
+        sha256: String::new(),
     };
     let builtin = BUILTIN_FILES
         .iter()
@@ -211,6 +236,7 @@ pub fn load(
             );
         }
     }
+    finish(&mut baseline, &mut problems);
     if problems.is_empty() {
         Ok(baseline)
     } else {
@@ -273,37 +299,78 @@ fn merge_check(
             ));
         }
         Some(i) => {
-            // An override: only the fields given change; params merge key by key.
+            // An override: only the fields given change; params merge key by key. Each
+            // change is recorded with where it was made, for the statement of assessment.
             let c = &mut baseline.checks[i];
+            let mut changed = Vec::new();
             if let Some(t) = rc.title {
-                c.title = t;
+                if t != c.title_template {
+                    changed.push(format!("title {:?} → {t:?}", c.title_template));
+                }
+                c.title_template = t;
             }
             if let Some(a) = rc.area {
+                if a != c.area {
+                    changed.push(format!("area {} → {a}", c.area));
+                }
                 c.area = a;
             }
             if let Some(s) = severity {
+                if s != c.severity {
+                    changed.push(format!("severity {} → {}", c.severity.as_str(), s.as_str()));
+                }
                 c.severity = s;
             }
             if let Some(k) = rc.kind {
-                c.kind = k.into_inner();
+                let k = k.into_inner();
+                if k != c.kind {
+                    changed.push(format!("kind {} → {k}", c.kind));
+                }
+                c.kind = k;
             }
             if let Some(r) = rc.rationale {
+                if r != c.rationale {
+                    changed.push("rationale rewritten".into());
+                }
                 c.rationale = r;
             }
             if let Some(r) = rc.remediation {
+                if r != c.remediation {
+                    changed.push("remediation rewritten".into());
+                }
                 c.remediation = r;
             }
             if let Some(r) = rc.references {
+                if r != c.references {
+                    changed.push("references replaced".into());
+                }
                 c.references = r;
             }
             if let Some(e) = rc.enabled {
+                if e != c.enabled {
+                    changed.push(if e {
+                        "enabled".into()
+                    } else {
+                        "disabled".into()
+                    });
+                }
                 c.enabled = e;
+            }
+            if let Some(p) = rc.azure_policy {
+                c.azure_policy = Some(p);
             }
             if let Some(p) = rc.params {
                 for (k, v) in p.into_inner() {
+                    match c.params.get(&k) {
+                        Some(old) if *old == v => {}
+                        Some(old) => changed.push(format!("params.{k} {old} → {v}")),
+                        None => changed.push(format!("params.{k} set to {v}")),
+                    }
                     c.params.insert(k, v);
                 }
             }
+            c.changes
+                .extend(changed.into_iter().map(|ch| format!("{ch} ({at})")));
             c.source = at.clone();
             match validate_params(&c.kind, &c.params) {
                 Ok(rule) => c.rule = rule,
@@ -355,9 +422,17 @@ fn merge_check(
                     return;
                 }
             };
+            let title = rc.title.unwrap_or_default();
             let def = CheckDef {
                 id: id.clone(),
-                title: rc.title.unwrap_or_default(),
+                title_template: title.clone(),
+                title,
+                azure_policy: rc.azure_policy,
+                changes: if is_builtin {
+                    Vec::new()
+                } else {
+                    vec![format!("added ({at})")]
+                },
                 area: rc.area.unwrap_or_default(),
                 severity: severity.unwrap_or(Severity::Medium),
                 kind,
@@ -373,6 +448,53 @@ fn merge_check(
             baseline.checks.push(def);
         }
     }
+}
+
+/// After every file: titles filled from params, placeholders checked, the hash taken.
+fn finish(baseline: &mut Baseline, problems: &mut Vec<String>) {
+    use super::placeholders::{fill_title, unknown, RESOURCE_NAMES};
+    use sha2::{Digest, Sha256};
+    for c in &mut baseline.checks {
+        let params = &c.params;
+        let bad_title = unknown(&c.title_template, |n| {
+            n.strip_prefix("param.")
+                .is_some_and(|k| params.contains_key(k))
+        });
+        let bad_fix = unknown(&c.remediation, |n| {
+            RESOURCE_NAMES.contains(&n)
+                || n.strip_prefix("param.")
+                    .is_some_and(|k| params.contains_key(k))
+                || n.strip_prefix("evidence.").is_some_and(|k| !k.is_empty())
+        });
+        for (what, bad) in [("title", bad_title), ("remediation", bad_fix)] {
+            if !bad.is_empty() {
+                problems.push(format!(
+                    "{}: check {}: unknown placeholder(s) in {what}: {} (known: {}, param.NAME of this check's params, evidence.KEY)",
+                    c.source,
+                    c.id,
+                    bad.iter().map(|b| format!("{{{b}}}")).collect::<Vec<_>>().join(", "),
+                    RESOURCE_NAMES.join(", ")
+                ));
+            }
+        }
+        c.title = fill_title(&c.title_template, &c.params);
+    }
+    let canonical: Vec<serde_json::Value> = baseline
+        .checks
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "id": c.id, "title": c.title, "area": c.area, "severity": c.severity.as_str(),
+                "kind": c.kind, "enabled": c.enabled, "params": c.params,
+                "remediation": c.remediation, "references": c.references,
+            })
+        })
+        .collect();
+    let text = serde_json::to_string(&canonical).unwrap_or_default();
+    baseline.sha256 = Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
 }
 
 /// Parse a check's params table into a rule's parameter struct.

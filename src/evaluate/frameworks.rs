@@ -201,6 +201,7 @@ mod tests {
             references: vec![],
             suppression: None,
             cost: None,
+            azure_policy: None,
             gap: None,
         }
     }

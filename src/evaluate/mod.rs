@@ -8,6 +8,7 @@
 pub mod baseline;
 pub mod frameworks;
 pub mod gap;
+pub mod placeholders;
 pub mod rules;
 pub mod suppressions;
 
@@ -125,6 +126,7 @@ impl CheckDef {
             references: self.references.clone(),
             suppression: None,
             cost: None,
+            azure_policy: self.azure_policy.clone(),
             gap: None,
         }
     }
@@ -202,6 +204,14 @@ pub fn gate<T>(
 fn evaluate_check(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
     let mut f = check.rule.evaluate(check, ctx);
     f.sort_by_cached_key(|a| id_key(&a.resource_id));
+    // The command a user copies names this finding's resource, not `<resource-id>`.
+    if placeholders::unknown(&check.remediation, |_| false).is_empty() {
+        return f;
+    }
+    for finding in &mut f {
+        finding.remediation =
+            placeholders::fill_remediation(&check.remediation, finding, &check.params);
+    }
     f
 }
 

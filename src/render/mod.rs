@@ -1,6 +1,8 @@
 //! Stage 5, render: the same [`Results`] as HTML, Markdown (handlebars templates in
 //! `report-templates/`), JSON, SARIF and JUnit. File names are fixed by the contract.
 
+pub mod csv;
+pub mod fixplan;
 pub mod junit;
 pub mod sarif;
 pub mod view;
@@ -18,6 +20,10 @@ pub enum Format {
     Json,
     Sarif,
     Junit,
+    /// findings.csv: one row per finding, for spreadsheets and ticketing imports.
+    Csv,
+    /// remediation/: one az CLI fix plan per subscription.
+    Fix,
 }
 
 impl Format {
@@ -28,6 +34,8 @@ impl Format {
             Format::Json => "results.json",
             Format::Sarif => "results.sarif",
             Format::Junit => "junit.xml",
+            Format::Csv => "findings.csv",
+            Format::Fix => "remediation",
         }
     }
 
@@ -41,9 +49,11 @@ impl Format {
                 "json" => Format::Json,
                 "sarif" => Format::Sarif,
                 "junit" | "xml" => Format::Junit,
+                "csv" => Format::Csv,
+                "fix" | "remediation" => Format::Fix,
                 other => {
                     return Err(format!(
-                        "unknown format {other:?}: use html, md, json, sarif, junit"
+                        "unknown format {other:?}: use html, md, json, sarif, junit, csv, fix"
                     ))
                 }
             };
@@ -151,6 +161,19 @@ pub fn md_escape(s: &str) -> String {
 
 impl Templates {
     pub fn load(dir: Option<&Path>) -> anyhow::Result<Self> {
+        // A --templates that does not exist, or holds neither template, is a typo to report,
+        // not a reason to fall back silently to the built-in look.
+        if let Some(d) = dir {
+            if !d.is_dir() {
+                anyhow::bail!("--templates {}: no such directory", d.display());
+            }
+            if !d.join("report.html.hbs").exists() && !d.join("report.md.hbs").exists() {
+                anyhow::bail!(
+                    "--templates {}: holds neither report.html.hbs nor report.md.hbs",
+                    d.display()
+                );
+            }
+        }
         let read = |name: &str, builtin: &'static str| -> anyhow::Result<String> {
             match dir {
                 Some(d) if d.join(name).exists() => {
@@ -237,6 +260,9 @@ fn write_one(
     templates: &Templates,
 ) -> anyhow::Result<PathBuf> {
     let path = temp_path(dir, f);
+    if f == Format::Fix {
+        return write_fix_plan(results, &path);
+    }
     let file =
         std::fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
     // Streamed: a 100,000-resource estate never holds a whole report in memory.
@@ -247,6 +273,8 @@ fn write_one(
         Format::Json => json_to(results, &mut w)?,
         Format::Sarif => sarif::render_to(results, &mut w)?,
         Format::Junit => junit::render_to(results, &mut w)?,
+        Format::Csv => csv::render_to(results, &mut w)?,
+        Format::Fix => {}
     }
     let file = w
         .into_inner()
@@ -254,6 +282,56 @@ fn write_one(
     file.sync_all()
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
+}
+
+/// Marks a `remediation/` directory as logposture's, so a later run may replace it.
+const FIX_PLAN_MARKER: &str = ".written-by-logposture";
+
+/// The fix plan into a temporary directory (renamed into place with the other reports).
+fn write_fix_plan(results: &Results, tmp: &Path) -> anyhow::Result<PathBuf> {
+    let _ = std::fs::remove_dir_all(tmp);
+    std::fs::create_dir_all(tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    std::fs::write(tmp.join(FIX_PLAN_MARKER), b"")
+        .with_context(|| format!("cannot write into {}", tmp.display()))?;
+    let plans = fixplan::plans(results);
+    let mut readme = String::from(
+        "Fix plans written by logposture: one az CLI script per subscription with failing findings
+(tenant.sh for tenant-level ones). logposture never runs them: review, adapt, run.
+",
+    );
+    if plans.is_empty() {
+        readme.push_str(
+            "
+No failing finding: nothing to fix.
+",
+        );
+    }
+    std::fs::write(tmp.join("README.txt"), readme)
+        .with_context(|| format!("cannot write into {}", tmp.display()))?;
+    for (name, text) in plans {
+        let p = tmp.join(&name);
+        std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    Ok(tmp.to_path_buf())
+}
+
+/// Moves a finished format into place. A previous `remediation/` is replaced only if
+/// logposture wrote it (it holds the marker): never a directory of the user's.
+fn put_in_place(tmp: &Path, final_path: &Path) -> anyhow::Result<()> {
+    if tmp.is_dir() && final_path.exists() {
+        if final_path.join(FIX_PLAN_MARKER).exists() {
+            std::fs::remove_dir_all(final_path)
+                .with_context(|| format!("cannot replace {}", final_path.display()))?;
+        } else {
+            let _ = std::fs::remove_dir_all(tmp);
+            anyhow::bail!(
+                "{} exists and was not written by logposture: move it away or choose another --output",
+                final_path.display()
+            );
+        }
+    }
+    std::fs::rename(tmp, final_path)
+        .with_context(|| format!("cannot write {}", final_path.display()))
 }
 
 /// Checks that reports can be written into `dir` (created if needed): run before any Azure
@@ -294,6 +372,7 @@ pub fn write_all(
     if let Some(pos) = outcomes.iter().position(|o| o.is_err()) {
         for f in formats {
             let _ = std::fs::remove_file(temp_path(dir, *f));
+            let _ = std::fs::remove_dir_all(temp_path(dir, *f));
         }
         return match outcomes.into_iter().nth(pos) {
             Some(Err(e)) => Err(e),
@@ -304,9 +383,7 @@ pub fn write_all(
     let mut order: Vec<Format> = formats.to_vec();
     order.sort_by_key(|f| *f == Format::Json);
     for f in order {
-        let final_path = dir.join(f.file_name());
-        std::fs::rename(temp_path(dir, f), &final_path)
-            .with_context(|| format!("cannot write {}", final_path.display()))?;
+        put_in_place(&temp_path(dir, f), &dir.join(f.file_name()))?;
     }
     Ok(formats.iter().map(|f| dir.join(f.file_name())).collect())
 }

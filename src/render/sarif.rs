@@ -130,28 +130,50 @@ fn result(f: &crate::results::Finding, rule_index: usize, currency: &str) -> Val
     })
 }
 
+/// Where a built-in check is defined, on the project's repository at this version; checks
+/// from the user's own baseline files have no public page.
+fn help_uri(source: &str, version: &str) -> Option<String> {
+    let (file, line) = source.rsplit_once(':')?;
+    if !file.starts_with("checks/") || !file.ends_with(".toml") || file.contains("..") {
+        return None;
+    }
+    let line: u32 = line.parse().ok()?;
+    Some(format!(
+        "https://github.com/logposture/logposture/blob/v{version}/{file}#L{line}"
+    ))
+}
+
 pub fn render_to(r: &Results, w: &mut impl std::io::Write) -> anyhow::Result<()> {
     // Rules: every check that produced a finding, in id order.
     let mut rules: BTreeMap<String, Value> = BTreeMap::new();
+    let defs: BTreeMap<&str, &crate::results::CheckInfo> =
+        r.checks.iter().map(|c| (c.id.as_str(), c)).collect();
     for f in &r.findings {
         rules.entry(f.check_id.clone()).or_insert_with(|| {
+            let def = defs.get(f.check_id.as_str());
+            // The rule's own text (placeholders unfilled) when results.json has it; older
+            // results only have the finding's.
+            let remediation = def.map_or(f.remediation.as_str(), |d| d.remediation.as_str());
+            let rationale = def.map_or("", |d| d.rationale.as_str());
+            let policy = def
+                .and_then(|d| d.azure_policy.as_ref())
+                .map(|p| format!("\n\nAt scale: Azure Policy \"{}\" ({})", p.name, p.id))
+                .unwrap_or_default();
             let help = format!(
-                "{}\n\nRemediation:\n{}\n\nReferences: {}",
+                "{}\n\n{rationale}\n\nRemediation:\n{remediation}{policy}\n\nReferences: {}",
                 f.title,
-                f.remediation,
                 f.references.join(", ")
             );
             let help_md = format!(
-                "**{}**\n\n**Remediation**\n\n```\n{}\n```\n\nReferences: {}",
+                "**{}**\n\n{rationale}\n\n**Remediation**\n\n```\n{remediation}\n```{policy}\n\nReferences: {}",
                 f.title,
-                f.remediation,
                 f.references.join(", ")
             );
-            json!({
+            let mut rule = json!({
                 "id": f.check_id,
                 "name": f.check_id.replace('-', ""),
                 "shortDescription": { "text": f.title },
-                "fullDescription": { "text": f.title },
+                "fullDescription": { "text": if rationale.is_empty() { f.title.as_str() } else { rationale } },
                 "help": { "text": help, "markdown": help_md },
                 "defaultConfiguration": { "level": level(f.severity) },
                 "properties": {
@@ -159,7 +181,14 @@ pub fn render_to(r: &Results, w: &mut impl std::io::Write) -> anyhow::Result<()>
                     "security-severity": security_severity(f.severity),
                     "precision": "high",
                 },
-            })
+            });
+            if let (Some(uri), Some(obj)) = (
+                def.and_then(|d| help_uri(&d.source, &r.tool.version)),
+                rule.as_object_mut(),
+            ) {
+                obj.insert("helpUri".into(), Value::String(uri));
+            }
+            rule
         });
     }
     let ids: Vec<String> = rules.keys().cloned().collect();

@@ -28,10 +28,63 @@ pub struct View {
     pub suppression_notes: Vec<Value>,
     pub drift: Option<Value>,
     pub frameworks: Vec<FrameworkView>,
+    pub statement: StatementView,
+    pub matrix: MatrixView,
+    /// The printed page's running header: tenant and date, reduced to characters safe in a
+    /// CSS string.
+    pub page_header: String,
+    pub page_date: String,
     pub findings_total: usize,
     pub findings_shown: usize,
     pub truncated: bool,
     pub gating_note: String,
+}
+
+/// The statement of assessment, formatted for the first page.
+#[derive(Debug, Serialize)]
+pub struct StatementView {
+    pub scope: String,
+    pub identity: String,
+    pub roles: Vec<crate::results::RoleNeeded>,
+    pub tool: String,
+    pub baseline: String,
+    pub baseline_sha256: String,
+    pub baseline_modified: bool,
+    pub baseline_changes: Vec<crate::results::BaselineChange>,
+    pub disabled: String,
+    pub suppressions: Vec<crate::results::SuppressionListed>,
+    pub coverage: String,
+    pub scan_window: String,
+    pub generated_at: String,
+}
+
+/// Checks × subscriptions: one cell per pair with the counts behind its status.
+#[derive(Debug, Serialize)]
+pub struct MatrixView {
+    pub columns: Vec<MatrixColumn>,
+    pub rows: Vec<MatrixRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MatrixColumn {
+    pub label: String,
+    pub title: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MatrixRow {
+    pub check_id: String,
+    pub title: String,
+    pub severity: &'static str,
+    pub controls: String,
+    pub cells: Vec<MatrixCell>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MatrixCell {
+    /// fail, not_assessed, pass, suppressed, not_applicable or none (no finding).
+    pub class: &'static str,
+    pub label: String,
 }
 
 /// One line of the cost waterfall, formatted.
@@ -115,6 +168,14 @@ pub struct FindingView {
     pub cost_basis: String,
     pub suppression: String,
     pub area: String,
+    /// Resource group and subscription, for the reader who knows names, not ids.
+    pub resource_group: String,
+    /// Sort keys for the HTML table: severity rank (status first) and monthly cost.
+    pub sev_rank: u32,
+    pub cost_value: String,
+    /// Evidence on one line (the printed appendix).
+    pub evidence_compact: String,
+    pub azure_policy: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -122,6 +183,11 @@ pub struct SubView {
     pub id: String,
     pub name: String,
     pub state: String,
+    pub fail: usize,
+    pub not_assessed: usize,
+    pub pass: usize,
+    pub not_applicable: usize,
+    pub suppressed: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -277,6 +343,33 @@ fn finding_view(
             .map(|s| format!("{} (owner {}, expires {})", s.reason, s.owner, s.expires))
             .unwrap_or_default(),
         area: f.area.clone(),
+        resource_group: crate::evaluate::placeholders::resource_group(&f.resource_id)
+            .unwrap_or_default()
+            .to_string(),
+        sev_rank: {
+            let (status, sev, _, _) = rank(f);
+            u32::from(status) * 10 + sev as u32
+        },
+        cost_value: f
+            .cost
+            .as_ref()
+            .filter(|c| c.method != "not_measured")
+            .map(|c| format!("{:.2}", c.usd_per_month))
+            .unwrap_or_default(),
+        evidence_compact: if detail {
+            let full = serde_json::to_string(&f.evidence).unwrap_or_default();
+            match full.char_indices().nth(EVIDENCE_PRINT_CHARS) {
+                Some((cut, _)) => format!("{}… (shortened: see results.json)", &full[..cut]),
+                None => full,
+            }
+        } else {
+            String::new()
+        },
+        azure_policy: f
+            .azure_policy
+            .as_ref()
+            .map(|p| format!("{} ({})", p.name, p.id))
+            .unwrap_or_default(),
     }
 }
 
@@ -295,6 +388,9 @@ fn rank(f: &Finding) -> (u8, Severity, String, String) {
         f.resource_id.to_ascii_lowercase(),
     )
 }
+
+/// Evidence characters per finding in the printed appendix.
+const EVIDENCE_PRINT_CHARS: usize = 500;
 
 /// Findings listed per area in the HTML report: failures first; the rest are counted. Large
 /// estates get every finding in results.json/SARIF/JUnit; the HTML stays readable and small.
@@ -353,7 +449,7 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
             score_label: score
                 .map(|s| format!("{s}%"))
                 .unwrap_or_else(|| "n/a".into()),
-            bar: score.unwrap_or(0) * 2,
+            bar: score.unwrap_or(0),
             pass: counts.pass,
             fail: counts.fail,
             not_assessed: counts.not_assessed,
@@ -381,7 +477,7 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
             SeverityRow {
                 severity: s.as_str(),
                 count,
-                bar: ((count as f64 / max_sev as f64) * 200.0).round() as u32,
+                bar: ((count as f64 / max_sev as f64) * 100.0).round() as u32,
             }
         })
         .collect();
@@ -395,10 +491,22 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
     };
 
     let cost = cost_view(&r.cost, &currency);
-    let sub_view = |s: &crate::inventory::SubscriptionRef| SubView {
-        id: s.id.clone(),
-        name: s.name.clone(),
-        state: s.state.clone(),
+    let per_sub = counts_per_subscription(r);
+    let sub_view = |s: &crate::inventory::SubscriptionRef| {
+        let c = per_sub
+            .get(&s.id.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_default();
+        SubView {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            state: s.state.clone(),
+            fail: c.fail,
+            not_assessed: c.not_assessed,
+            pass: c.pass,
+            not_applicable: c.not_applicable,
+            suppressed: c.suppressed,
+        }
     };
     View {
         tool: r.tool.name.clone(),
@@ -502,10 +610,245 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
                 }
             })
             .collect(),
+        statement: statement_view(r),
+        matrix: matrix_view(r),
+        page_header: css_safe(&format!(
+            "logposture — tenant {}",
+            r.tenant_id.as_deref().unwrap_or("unknown")
+        )),
+        page_date: css_safe(&r.finished_at),
         findings_total: sorted.len(),
         findings_shown: shown,
         truncated: shown < sorted.len(),
         gating_note: String::new(),
+    }
+}
+
+/// Letters, digits, spaces and `-:.—` only: nothing that could end a CSS string.
+fn css_safe(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || " -:.—".contains(*c))
+        .take(120)
+        .collect()
+}
+
+fn counts_per_subscription(r: &Results) -> BTreeMap<String, crate::results::StatusCounts> {
+    let mut m: BTreeMap<String, crate::results::StatusCounts> = BTreeMap::new();
+    for f in &r.findings {
+        if let Some(s) = &f.subscription_id {
+            m.entry(s.to_ascii_lowercase()).or_default().add(f.status);
+        }
+    }
+    m
+}
+
+fn statement_view(r: &Results) -> StatementView {
+    let st = &r.statement;
+    let subs = r.scope.subscriptions.len();
+    let mut scope = match &r.scope.management_group {
+        Some(g) => format!("management group {g}: {subs} subscription(s)"),
+        None => format!("{subs} subscription(s)"),
+    };
+    scope.push_str(&format!(
+        " in tenant {} ({} cloud)",
+        r.tenant_id.as_deref().unwrap_or("unknown"),
+        if st.cloud.is_empty() {
+            "public"
+        } else {
+            st.cloud.as_str()
+        }
+    ));
+    let identity = match &st.identity {
+        Some(i) => {
+            let mut parts = vec![i.kind.clone()];
+            if let Some(n) = &i.app_name {
+                parts.push(n.clone());
+            }
+            if let Some(u) = &i.user {
+                parts.push(u.clone());
+            }
+            if let Some(a) = &i.app_id {
+                parts.push(format!("app id {a}"));
+            }
+            if let Some(o) = &i.object_id {
+                parts.push(format!("object id {o}"));
+            }
+            if let Some(t) = &i.tenant_id {
+                parts.push(format!("tenant {t}"));
+            }
+            parts.join(", ")
+        }
+        None => "not recorded (the access token was not a readable JWT, or the results predate this field)".into(),
+    };
+    let c = &st.coverage;
+    let coverage = format!(
+        "{} of {} subscription(s) read, {} with incomplete evidence; {} request(s), {} failed read(s), {} throttled (429), {} retried; collection took {}",
+        c.subscriptions_read,
+        c.subscriptions_in_scope,
+        c.subscriptions_incomplete,
+        c.requests,
+        c.failed_reads,
+        c.throttled,
+        c.retries,
+        duration_text(c.duration_ms)
+    );
+    StatementView {
+        scope,
+        identity,
+        roles: st.roles_needed.clone(),
+        tool: format!("{} {}", r.tool.name, r.tool.version),
+        baseline: format!(
+            "{} {} ({} checks enabled){}",
+            r.baseline.name,
+            r.baseline.version,
+            r.baseline.checks,
+            if r.baseline.overrides.is_empty() {
+                String::new()
+            } else {
+                format!(", with {}", r.baseline.overrides.join(", "))
+            }
+        ),
+        baseline_sha256: r.baseline.sha256.clone(),
+        baseline_modified: r.baseline.modified,
+        baseline_changes: r.baseline.changes.clone(),
+        disabled: r.baseline.disabled.join(", "),
+        suppressions: st.suppressions.clone(),
+        coverage,
+        scan_window: format!("{} – {}", r.started_at, r.finished_at),
+        generated_at: st.generated_at.clone(),
+    }
+}
+
+fn duration_text(ms: u64) -> String {
+    let s = ms / 1000;
+    if s >= 3600 {
+        format!("{}h {:02}m", s / 3600, (s % 3600) / 60)
+    } else if s >= 60 {
+        format!("{}m {:02}s", s / 60, s % 60)
+    } else {
+        format!("{}.{}s", s, (ms % 1000) / 100)
+    }
+}
+
+/// The control matrix: one row per check (baseline order), one column per subscription and
+/// one for tenant-level findings. A cell's status is its worst finding's; the label counts.
+fn matrix_view(r: &Results) -> MatrixView {
+    let mut columns: Vec<(String, MatrixColumn)> = r
+        .scope
+        .subscriptions
+        .iter()
+        .map(|s| {
+            (
+                s.id.to_ascii_lowercase(),
+                MatrixColumn {
+                    label: s.name.clone(),
+                    title: s.id.clone(),
+                },
+            )
+        })
+        .collect();
+    let has_tenant = r
+        .findings
+        .iter()
+        .any(|f| f.subscription_id.is_none() && f.resource_id != "/");
+    if has_tenant {
+        columns.push((
+            String::new(),
+            MatrixColumn {
+                label: "Tenant".into(),
+                title: "tenant-level (Entra ID)".into(),
+            },
+        ));
+    }
+    let mut controls: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for fw in r.frameworks.iter().filter(|f| f.id.starts_with("cis")) {
+        for c in &fw.controls {
+            for id in &c.checks {
+                controls
+                    .entry(id.to_ascii_uppercase())
+                    .or_default()
+                    .push(c.id.clone());
+            }
+        }
+    }
+    let mut order: Vec<String> = Vec::new();
+    let mut cells: BTreeMap<(String, String), crate::results::StatusCounts> = BTreeMap::new();
+    let mut meta: BTreeMap<String, (String, &'static str)> = BTreeMap::new();
+    for f in &r.findings {
+        if !meta.contains_key(&f.check_id) {
+            order.push(f.check_id.clone());
+            meta.insert(f.check_id.clone(), (f.title.clone(), f.severity.as_str()));
+        }
+        let col = f
+            .subscription_id
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        cells
+            .entry((f.check_id.clone(), col))
+            .or_default()
+            .add(f.status);
+    }
+    let rows = order
+        .into_iter()
+        .map(|id| {
+            let (title, severity) = meta.get(&id).cloned().unwrap_or_default();
+            MatrixRow {
+                controls: controls
+                    .get(&id.to_ascii_uppercase())
+                    .map(|c| c.join(", "))
+                    .unwrap_or_default(),
+                cells: columns
+                    .iter()
+                    .map(|(key, _)| matrix_cell(cells.get(&(id.clone(), key.clone()))))
+                    .collect(),
+                check_id: id,
+                title,
+                severity,
+            }
+        })
+        .collect();
+    MatrixView {
+        columns: columns.into_iter().map(|(_, c)| c).collect(),
+        rows,
+    }
+}
+
+fn matrix_cell(c: Option<&crate::results::StatusCounts>) -> MatrixCell {
+    let Some(c) = c else {
+        return MatrixCell {
+            class: "none",
+            label: "–".into(),
+        };
+    };
+    let class = if c.fail > 0 {
+        "fail"
+    } else if c.not_assessed > 0 {
+        "not_assessed"
+    } else if c.pass > 0 {
+        "pass"
+    } else if c.suppressed > 0 {
+        "suppressed"
+    } else {
+        "not_applicable"
+    };
+    let mut parts = Vec::new();
+    for (n, what) in [
+        (c.fail, "fail"),
+        (c.not_assessed, "not assessed"),
+        (c.pass, "pass"),
+        (c.suppressed, "supp."),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    if parts.is_empty() {
+        parts.push("not applicable".into());
+    }
+    MatrixCell {
+        class,
+        label: parts.join(" · "),
     }
 }
 
@@ -550,7 +893,7 @@ fn cost_view(c: &CostSummary, currency: &str) -> Option<CostView> {
             .map(|(a, v)| CostBar {
                 area: area_title(a).to_string(),
                 amount: money(currency, *v),
-                bar: ((v / max) * 240.0).round() as u32,
+                bar: ((v / max) * 100.0).round() as u32,
             })
             .collect(),
         workspaces: c.measured.workspaces.clone(),

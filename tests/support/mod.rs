@@ -24,7 +24,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub const TOKEN: &str = "test-access-token-not-a-secret";
+/// A JWT-shaped access token (unsigned: ARM would verify it, the scanner only reads who it
+/// names for the statement of assessment): app id a1b2c3d4-..., object id 0c1d2e3f-....
+pub const TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQuYXp1cmUuY29tLyIsInRpZCI6IjhmM2UxYzJhLTViN2QtNGU5Zi1hMWMzLTJkNGI2ZjhlMGExYyIsIm9pZCI6IjBjMWQyZTNmLTRhNWItNGM2ZC04ZTdmLTkwMTIzNDU2Nzg5MCIsImFwcGlkIjoiYTFiMmMzZDQtZTVmNi00YTdiLThjOWQtMGUxZjJhM2I0YzVkIiwiaWR0eXAiOiJhcHAiLCJhcHBfZGlzcGxheW5hbWUiOiJsb2dwb3N0dXJlLXRlc3Qtc2Nhbm5lciJ9.test-signature-not-a-secret";
 pub const TENANT: &str = "8f3e1c2a-5b7d-4e9f-a1c3-2d4b6f8e0a1c";
 pub const CLIENT_SECRET: &str = "s3cr3t-value-that-must-never-be-printed";
 

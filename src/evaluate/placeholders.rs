@@ -1,0 +1,231 @@
+//! `{name}` placeholders in check titles and remediation text.
+//!
+//! Titles may name a parameter (`{param.min_days}`), so an override of the threshold changes
+//! the title too and a title never contradicts its finding. Remediation may also name the
+//! finding's resource (`{resource_id}`, `{resource_name}`, `{resource_group}`,
+//! `{subscription_id}`, `{location}`) and its evidence (`{evidence.plan}`): the command a user
+//! copies carries the real ids. What only the user can choose (the destination workspace, the
+//! action group) stays a shell variable such as `$WORKSPACE_ID`.
+//!
+//! Only `{` followed by a lower-case word is a placeholder, so JSON in a command
+//! (`'[{"category":"Audit"}]'`) is left alone.
+
+use crate::results::Finding;
+use serde_json::Value;
+
+/// Placeholders that describe the finding's resource.
+pub const RESOURCE_NAMES: &[&str] = &[
+    "resource_id",
+    "resource_name",
+    "resource_group",
+    "subscription_id",
+    "location",
+    "parent_name",
+];
+
+/// Each placeholder in `text`: byte range of `{...}` and the name inside.
+fn scan(text: &str) -> Vec<(usize, usize, &str)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'{' && bytes.get(i + 1).is_some_and(u8::is_ascii_lowercase) {
+            let start = i;
+            let mut j = i + 1;
+            while j < bytes.len()
+                && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_' || bytes[j] == b'.')
+            {
+                j += 1;
+            }
+            if bytes.get(j) == Some(&b'}') {
+                out.push((start, j + 1, &text[start + 1..j]));
+                i = j + 1;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Names in `text` that `allowed` rejects, for the baseline's load-time errors.
+pub fn unknown(text: &str, allowed: impl Fn(&str) -> bool) -> Vec<&str> {
+    scan(text)
+        .into_iter()
+        .map(|(_, _, n)| n)
+        .filter(|n| !allowed(n))
+        .collect()
+}
+
+/// `text` with each placeholder replaced by `lookup`'s value; one it cannot fill becomes
+/// `<name>` so a reader sees what is missing.
+pub fn fill(text: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (start, end, name) in scan(text) {
+        out.push_str(&text[last..start]);
+        match lookup(name) {
+            Some(v) => out.push_str(&v),
+            None => {
+                out.push('<');
+                out.push_str(name);
+                out.push('>');
+            }
+        }
+        last = end;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+/// A parameter's value as text: strings bare, lists space-separated.
+pub fn param_text(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Array(a) => a.iter().map(param_text).collect::<Vec<_>>().join(" "),
+        other => other.to_string(),
+    }
+}
+
+/// Title with `{param.*}` filled from the check's params.
+pub fn fill_title(title: &str, params: &toml::Table) -> String {
+    fill(title, |n| {
+        n.strip_prefix("param.")
+            .and_then(|k| params.get(k))
+            .map(param_text)
+    })
+}
+
+/// `s` as one shell word. Values come from Azure and are untrusted: anything beyond the
+/// characters of a plain ARM id is single-quoted, so a hostile name cannot run a command in
+/// a script built from the remediation.
+pub fn shell_word(s: &str) -> String {
+    // No ARM name holds a control character; one here is hostile. A newline inside quotes
+    // would also split the command across lines of a script.
+    let s: String = s
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    let s = s.as_str();
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-:@,=+".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+fn evidence_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Array(a) => {
+            let parts: Option<Vec<String>> = a.iter().map(evidence_text).collect();
+            parts.map(|p| p.join(","))
+        }
+        _ => None,
+    }
+}
+
+/// The resource group of an ARM id, when it has one.
+pub fn resource_group(id: &str) -> Option<&str> {
+    let mut parts = id.split('/');
+    while let Some(p) = parts.next() {
+        if p.eq_ignore_ascii_case("resourceGroups") {
+            return parts.next().filter(|s| !s.is_empty());
+        }
+    }
+    None
+}
+
+/// The name of a child resource's parent: `law` in `.../workspaces/law/tables/T`.
+pub fn parent_name(id: &str) -> Option<&str> {
+    let parts: Vec<&str> = id.trim_end_matches('/').rsplit('/').collect();
+    // [name, type, parent name, parent type, ...]; "providers" means there is no parent.
+    parts
+        .get(2)
+        .filter(|_| {
+            parts
+                .get(3)
+                .is_some_and(|t| !t.eq_ignore_ascii_case("providers"))
+        })
+        .copied()
+        .filter(|p| !p.is_empty())
+}
+
+/// Remediation text with the finding's ids and evidence filled in, each as one shell word.
+pub fn fill_remediation(text: &str, f: &Finding, params: &toml::Table) -> String {
+    fill(text, |name| {
+        let raw = match name {
+            "resource_id" => Some(f.resource_id.clone()),
+            "resource_name" => Some(crate::inventory::last_segment(&f.resource_id)),
+            "resource_group" => resource_group(&f.resource_id).map(str::to_string),
+            "subscription_id" => f.subscription_id.clone(),
+            "location" => f.location.clone(),
+            "parent_name" => parent_name(&f.resource_id).map(str::to_string),
+            _ => {
+                if let Some(k) = name.strip_prefix("param.") {
+                    params.get(k).map(param_text)
+                } else if let Some(k) = name.strip_prefix("evidence.") {
+                    f.evidence.get(k).and_then(evidence_text)
+                } else {
+                    None
+                }
+            }
+        }?;
+        Some(shell_word(&raw))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_in_commands_is_not_a_placeholder() {
+        let t = r#"--logs '[{"category":"Audit"}]' --resource {resource_id}"#;
+        assert_eq!(unknown(t, |n| n == "resource_id"), Vec::<&str>::new());
+        assert_eq!(
+            fill(t, |_| Some("X".into())),
+            r#"--logs '[{"category":"Audit"}]' --resource X"#
+        );
+    }
+
+    #[test]
+    fn hostile_values_stay_one_shell_word() {
+        assert_eq!(shell_word("/subscriptions/a/rg"), "/subscriptions/a/rg");
+        assert_eq!(shell_word("x; rm -rf ~"), "'x; rm -rf ~'");
+        assert_eq!(shell_word("a'b"), r"'a'\''b'");
+        assert_eq!(shell_word("$(id)"), "'$(id)'");
+        assert_eq!(shell_word(""), "''");
+        assert_eq!(shell_word("a\nb"), "'a?b'");
+    }
+
+    #[test]
+    fn unfillable_placeholders_are_visible() {
+        assert_eq!(
+            fill("--rg {resource_group}", |_| None),
+            "--rg <resource_group>"
+        );
+    }
+
+    #[test]
+    fn resource_group_of_an_id() {
+        assert_eq!(
+            resource_group("/subscriptions/s/resourceGroups/rg-1/providers/x/y/z"),
+            Some("rg-1")
+        );
+        assert_eq!(resource_group("/subscriptions/s"), None);
+        assert_eq!(
+            parent_name("/subscriptions/s/resourceGroups/r/providers/M.O/workspaces/law/tables/T"),
+            Some("law")
+        );
+        assert_eq!(
+            parent_name("/subscriptions/s/resourceGroups/r/providers/M.O/workspaces/law"),
+            None
+        );
+    }
+}

@@ -1,0 +1,105 @@
+//! findings.csv: one row per finding (RFC 4180: every field quoted, quotes doubled). Values
+//! from Azure that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first)
+//! are prefixed with `'`: a resource name must not become a formula in an analyst's sheet.
+
+use crate::results::Results;
+use std::io::Write;
+
+const HEADER: &[&str] = &[
+    "check_id",
+    "title",
+    "severity",
+    "status",
+    "area",
+    "subscription_id",
+    "subscription_name",
+    "resource_group",
+    "resource_name",
+    "resource_id",
+    "location",
+    "message",
+    "cost_per_month",
+    "currency",
+    "cost_method",
+    "suppression",
+    "references",
+];
+
+fn field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+pub fn render_to(r: &Results, mut w: impl Write) -> anyhow::Result<()> {
+    let names: std::collections::BTreeMap<String, &str> = r
+        .scope
+        .subscriptions
+        .iter()
+        .map(|s| (s.id.to_ascii_lowercase(), s.name.as_str()))
+        .collect();
+    let currency = if r.cost.currency.is_empty() {
+        "USD"
+    } else {
+        r.cost.currency.as_str()
+    };
+    writeln!(
+        w,
+        "{}",
+        HEADER
+            .iter()
+            .map(|h| field(h))
+            .collect::<Vec<_>>()
+            .join(",")
+    )?;
+    for f in &r.findings {
+        let sub = f.subscription_id.as_deref().unwrap_or("");
+        let (cost, method) = match &f.cost {
+            Some(c) if c.method == "not_measured" => (String::new(), "unknown (not measured)"),
+            Some(c) => (format!("{:.2}", c.usd_per_month), c.method.as_str()),
+            None => (String::new(), ""),
+        };
+        let row = [
+            f.check_id.as_str(),
+            f.title.as_str(),
+            f.severity.as_str(),
+            f.status.as_str(),
+            f.area.as_str(),
+            sub,
+            names.get(&sub.to_ascii_lowercase()).copied().unwrap_or(""),
+            crate::evaluate::placeholders::resource_group(&f.resource_id).unwrap_or(""),
+            &crate::inventory::last_segment(&f.resource_id),
+            f.resource_id.as_str(),
+            f.location.as_deref().unwrap_or(""),
+            f.message.as_str(),
+            &cost,
+            if cost.is_empty() { "" } else { currency },
+            method,
+            &f.suppression
+                .as_ref()
+                .map(|s| format!("{} (owner {}, expires {})", s.reason, s.owner, s.expires))
+                .unwrap_or_default(),
+            &f.references.join("; "),
+        ];
+        writeln!(
+            w,
+            "{}",
+            row.iter().map(|v| field(v)).collect::<Vec<_>>().join(",")
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_and_quotes_are_neutralised() {
+        assert_eq!(field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(field("plain"), "\"plain\"");
+    }
+}

@@ -1,0 +1,422 @@
+//! What an auditor and an engineer get beyond the findings: the statement of assessment, the
+//! control matrix, remediation with real ids, the fix plan scripts, findings.csv, and the CLI
+//! details around them (`--fail-on none`, demo scoping, `--templates`, exit-code reasons).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use logposture::app::Assessment;
+use logposture::cli::EvalArgs;
+use logposture::render::view;
+use logposture::results::{Results, Status};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn demo_results() -> Results {
+    let a = Assessment::load(&EvalArgs::builtin()).unwrap();
+    a.assess(
+        &logposture::demo::snapshot(),
+        time::macros::date!(2026 - 11 - 02),
+    )
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("lp-audit-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_logposture"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_statement_names_identity_baseline_hash_and_read_coverage() {
+    let r = demo_results();
+    let st = &r.statement;
+    let id = st.identity.as_ref().expect("the demo records its identity");
+    assert!(id.app_id.is_some() && id.object_id.is_some());
+    assert_eq!(r.baseline.sha256.len(), 64);
+    assert!(r.baseline.sha256.chars().all(|c| c.is_ascii_hexdigit()));
+    assert!(!r.baseline.modified && r.baseline.changes.is_empty());
+    assert_eq!(st.coverage.requests, 212);
+    assert_eq!(st.coverage.failed_reads, r.errors.len() as u64);
+    assert_eq!(st.coverage.subscriptions_in_scope, 4);
+    assert_eq!(st.coverage.subscriptions_incomplete, 1);
+    assert!(st.roles_needed.iter().any(|r| r.role == "Reader"));
+    let v = view::build(&r, usize::MAX);
+    assert!(v.statement.identity.contains("app id 9f8e7d6c"));
+    assert!(v.statement.coverage.contains("212 request(s)"));
+}
+
+#[test]
+fn an_override_is_visible_and_the_title_follows_the_parameter() {
+    let dir = tmp("override");
+    let file = dir.join("stricter.toml");
+    std::fs::write(
+        &file,
+        "[[check]]\nid = \"LP-RET-001\"\nseverity = \"high\"\n[check.params]\nmin_days = 180\n\n[[check]]\nid = \"LP-FLOW-004\"\nenabled = false\n",
+    )
+    .unwrap();
+    let mut args = EvalArgs::builtin();
+    args.baselines = vec![file.clone()];
+    let a = Assessment::load(&args).unwrap();
+    let r = a.assess(
+        &logposture::demo::snapshot(),
+        time::macros::date!(2026 - 11 - 02),
+    );
+    let builtin = demo_results();
+    assert!(r.baseline.modified);
+    assert_ne!(r.baseline.sha256, builtin.baseline.sha256);
+    let changes: Vec<String> = r
+        .baseline
+        .changes
+        .iter()
+        .map(|c| format!("{} {}", c.check_id, c.change))
+        .collect();
+    let name = file.display().to_string();
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.starts_with("LP-RET-001 severity medium → high") && c.contains(&name)),
+        "{changes:?}"
+    );
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.starts_with("LP-RET-001 params.min_days 90 → 180")),
+        "{changes:?}"
+    );
+    assert!(changes
+        .iter()
+        .any(|c| c.starts_with("LP-FLOW-004 disabled")));
+    assert_eq!(r.baseline.disabled, vec!["LP-FLOW-004".to_string()]);
+    // The title states the threshold the finding is judged by.
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.check_id == "LP-RET-001")
+        .unwrap();
+    assert_eq!(
+        f.title,
+        "Log Analytics workspaces keep data at least 180 days"
+    );
+    let html = logposture::render::Templates::load(None)
+        .unwrap()
+        .html(&r)
+        .unwrap();
+    assert!(html.contains("Modified baseline."));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_control_matrix_has_a_row_per_check_and_a_column_per_subscription() {
+    let r = demo_results();
+    let v = view::build(&r, usize::MAX);
+    let m = &v.matrix;
+    assert_eq!(
+        m.columns.len(),
+        r.scope.subscriptions.len() + 1,
+        "plus Tenant"
+    );
+    assert_eq!(m.columns.last().unwrap().label, "Tenant");
+    let checks: std::collections::BTreeSet<&str> =
+        r.findings.iter().map(|f| f.check_id.as_str()).collect();
+    assert_eq!(m.rows.len(), checks.len());
+    // Each cell's counts add up to the findings of that check in that subscription.
+    for (i, sub) in r.scope.subscriptions.iter().enumerate() {
+        for row in &m.rows {
+            let fails = r
+                .findings
+                .iter()
+                .filter(|f| {
+                    f.check_id == row.check_id
+                        && f.status == Status::Fail
+                        && f.subscription_id.as_deref() == Some(sub.id.as_str())
+                })
+                .count();
+            let cell = &row.cells[i];
+            if fails > 0 {
+                assert_eq!(cell.class, "fail", "{} {}", row.check_id, sub.id);
+                assert!(cell.label.starts_with(&format!("{fails} fail")));
+            } else {
+                assert_ne!(cell.class, "fail");
+            }
+        }
+    }
+    let entra = m
+        .rows
+        .iter()
+        .find(|r| r.check_id == "LP-ENTRA-001")
+        .unwrap();
+    assert_eq!(entra.cells.last().unwrap().class, "fail");
+    assert!(entra.controls.contains("6.1.1.9"));
+}
+
+#[test]
+fn remediation_carries_the_findings_real_ids() {
+    let r = demo_results();
+    let placeholder = regex_like_placeholder;
+    for f in r.findings.iter().filter(|f| f.status == Status::Fail) {
+        assert!(
+            !placeholder(&f.remediation),
+            "{} on {}: unfilled placeholder in {:?}",
+            f.check_id,
+            f.resource_id,
+            f.remediation
+        );
+    }
+    let kv = r
+        .findings
+        .iter()
+        .find(|f| f.check_id == "LP-RES-002" && f.status == Status::Fail)
+        .unwrap();
+    assert!(kv
+        .remediation
+        .contains(&format!("--resource {}", kv.resource_id)));
+    let ret = r
+        .findings
+        .iter()
+        .find(|f| f.check_id == "LP-RET-002" && f.status == Status::Fail)
+        .unwrap();
+    assert!(ret.remediation.contains("--workspace-name law-prod-weu"));
+    assert!(ret.remediation.contains("--total-retention-time 365"));
+}
+
+/// `<word>` or `{word}` left in a text: what a user would have to fill by hand.
+fn regex_like_placeholder(s: &str) -> bool {
+    let b = s.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        let close = match c {
+            b'<' => b'>',
+            b'{' => b'}',
+            _ => continue,
+        };
+        let rest = &b[i + 1..];
+        let n = rest
+            .iter()
+            .take_while(|c| c.is_ascii_lowercase() || **c == b'_' || **c == b'-' || **c == b'.')
+            .count();
+        if n > 0 && rest.get(n) == Some(&close) {
+            return true;
+        }
+    }
+    false
+}
+
+fn write_fake_az(dir: &Path) -> PathBuf {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let az = bin.join("az");
+    // Records each call's arguments, one per line, so the test sees how the shell split them.
+    std::fs::write(
+        &az,
+        "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done >> \"$AZ_LOG\"\necho --- >> \"$AZ_LOG\"\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    bin
+}
+
+#[test]
+fn the_fix_plan_is_a_script_per_subscription_that_a_hostile_name_cannot_subvert() {
+    let dir = tmp("fix");
+    let pwned = dir.join("pwned");
+    let mut snap = logposture::demo::snapshot();
+    // A Key Vault whose name tries to run a command and to end a comment line.
+    let evil = format!(
+        "kv$(touch {})\n$(touch {}) 'x",
+        pwned.display(),
+        pwned.display()
+    );
+    let sub = &mut snap.inventory.subscriptions[0];
+    for rd in &mut sub.resource_diagnostics {
+        if rd.resource_id.contains("Microsoft.KeyVault/vaults/") {
+            let prefix = rd.resource_id.rsplit_once('/').unwrap().0.to_string();
+            rd.resource_id = format!("{prefix}/{evil}");
+        }
+    }
+    let a = Assessment::load(&EvalArgs::builtin()).unwrap();
+    let r = a.assess(&snap, time::macros::date!(2026 - 11 - 02));
+    let out = dir.join("out");
+    logposture::render::write_all(
+        &r,
+        &[logposture::render::Format::Fix],
+        &out,
+        &logposture::render::Templates::load(None).unwrap(),
+    )
+    .unwrap();
+    let plan_dir = out.join("remediation");
+    let prod = plan_dir.join(format!("{}.sh", logposture::demo::PROD));
+    let text = std::fs::read_to_string(&prod).unwrap();
+    assert!(text.starts_with("#!/usr/bin/env bash\n"));
+    assert!(text.contains("set -euo pipefail"));
+    assert!(text.contains(": \"${WORKSPACE_ID:?"));
+    assert!(text.contains(&format!(
+        "az account set --subscription {}",
+        logposture::demo::PROD
+    )));
+    assert!(plan_dir.join("tenant.sh").exists(), "Entra findings");
+    assert!(
+        !text.contains("<resource") && !text.contains("{resource"),
+        "placeholders left"
+    );
+    // Run it with a fake az: nothing but az runs, and the hostile name is one argument.
+    let bin = write_fake_az(&dir);
+    let log = dir.join("az.log");
+    let status = Command::new("bash")
+        .arg(&prod)
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("AZ_LOG", &log)
+        .env("WORKSPACE_ID", "/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w")
+        .env("ACTION_GROUP_ID", "ag")
+        .env("ALERT_RESOURCE_GROUP", "rg")
+        .env("FLOW_LOG_STORAGE_ID", "st")
+        .env("KEY_VAULT_URI", "https://kv")
+        .env("KEY_NAME", "k")
+        .env("DCR_ID", "dcr")
+        .status()
+        .unwrap();
+    assert!(status.success(), "the plan runs with every choice set");
+    assert!(!pwned.exists(), "a resource name ran a command");
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        calls
+            .lines()
+            .any(|l| l.ends_with("?$(touch") || l.contains("kv$(touch")),
+        "the hostile name reached az as data: {calls}"
+    );
+    // And without the choices it stops before any change.
+    let _ = std::fs::remove_file(&log);
+    let status = Command::new("bash")
+        .arg(&prod)
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("AZ_LOG", &log)
+        .env_remove("WORKSPACE_ID")
+        .status()
+        .unwrap();
+    assert!(!status.success());
+    assert!(!log.exists(), "no az call before the choices are set");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn findings_csv_has_a_row_per_finding_and_no_formulas() {
+    let mut r = demo_results();
+    r.findings[0].message = "=cmd|' /C calc'!A0".into();
+    let mut buf = Vec::new();
+    logposture::render::csv::render_to(&r, &mut buf).unwrap();
+    let text = String::from_utf8(buf).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), r.findings.len() + 1);
+    assert!(lines[0].starts_with("\"check_id\",\"title\",\"severity\",\"status\""));
+    assert!(text.contains("\"'=cmd|' /C calc'!A0\""));
+    assert!(!text.contains(",\"=cmd"));
+}
+
+#[test]
+fn fail_on_none_reports_without_gating_and_stderr_says_why() {
+    let out = tmp("failnone");
+    let o = out.display().to_string();
+    let (code, _, err) = run(&["scan", "--demo", "--output", &o, "--format", "json"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("exit 1: ") && err.contains("at or above --fail-on high"),
+        "{err}"
+    );
+    let (code, _, err) = run(&[
+        "scan",
+        "--demo",
+        "--output",
+        &o,
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(
+        code, 3,
+        "failures do not gate; incomplete evidence still says 3"
+    );
+    assert!(
+        err.contains("exit 3: evidence incomplete") && err.contains("--fail-on none"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["scan", "--demo", "--fail-on", "sometimes"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("none"), "{err}");
+    let _ = std::fs::remove_dir_all(out);
+}
+
+#[test]
+fn the_demo_honours_scope_flags_and_collect_demo_writes_a_snapshot() {
+    let out = tmp("demoscope");
+    let o = out.display().to_string();
+    let (code, _, err) = run(&[
+        "scan",
+        "--demo",
+        "--subscription",
+        logposture::demo::PROD,
+        "--output",
+        &o,
+        "--format",
+        "json",
+        "-q",
+    ]);
+    assert!(code == 1 || code == 3, "{err}");
+    let r: Results =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    assert_eq!(r.scope.subscriptions.len(), 1);
+    assert!(r.findings.iter().all(|f| f
+        .subscription_id
+        .as_deref()
+        .is_none_or(|s| s == logposture::demo::PROD)));
+    let (code, _, err) = run(&["scan", "--demo", "--management-group", "mg-root"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no management groups"), "{err}");
+    let (code, _, err) = run(&[
+        "scan",
+        "--demo",
+        "--subscription",
+        "00000000-0000-0000-0000-000000000000",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("has no subscription"), "{err}");
+    let snap = out.join("demo.snapshot.json");
+    let (code, _, err) = run(&[
+        "collect",
+        "--demo",
+        "--snapshot-out",
+        &snap.display().to_string(),
+        "-q",
+    ]);
+    assert_eq!(code, 3, "the demo has failed reads: {err}");
+    assert!(logposture::inventory::Snapshot::load(&snap).is_ok());
+    let _ = std::fs::remove_dir_all(out);
+}
+
+#[test]
+fn a_missing_templates_directory_is_an_error() {
+    let (code, _, err) = run(&[
+        "scan",
+        "--demo",
+        "--templates",
+        "/nonexistent/templates",
+        "--output",
+        &tmp("tpl").display().to_string(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--templates /nonexistent/templates"), "{err}");
+}
