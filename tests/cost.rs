@@ -256,3 +256,52 @@ fn totals_include_only_unsuppressed_failures() {
         cost["measured"]
     );
 }
+
+/// "Cost to close every gap" leaves nothing out silently: each failing finding in a logging
+/// area carries a cost, an explicit zero with its reason where closing it adds nothing.
+#[test]
+fn every_failing_logging_finding_has_a_cost_or_a_stated_zero() {
+    let m = model();
+    let (f, _) = costed(&logposture::demo::snapshot(), None, &m);
+    let logging = [
+        "activity-log",
+        "resource-logs",
+        "entra-logs",
+        "flow-logs",
+        "network-watcher",
+        "retention",
+        "security-events",
+    ];
+    for x in f
+        .iter()
+        .filter(|x| x.status == Status::Fail && logging.contains(&x.area.as_str()))
+    {
+        let c = x
+            .cost
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} {} has no cost", x.check_id, x.resource_id));
+        assert!(
+            !c.basis.is_empty(),
+            "{}: a cost without its basis",
+            x.check_id
+        );
+        if c.usd_per_month == 0.0 && c.method != "not_measured" {
+            assert!(
+                c.basis.starts_with("no cost:") || c.basis.contains("free"),
+                "{}: a zero must say why: {}",
+                x.check_id,
+                c.basis
+            );
+        }
+    }
+    // Retention of an existing flow log: no ingestion, only the longer-kept blobs.
+    let fl = f
+        .iter()
+        .find(|x| x.check_id == "LP-FLOW-003" && x.status == Status::Fail)
+        .unwrap();
+    let c = fl.cost.as_ref().unwrap();
+    assert_eq!(c.gb_per_day, 0.0);
+    let expected = m.value("flow_log_gb_per_target_day") * 60.0 * m.price("blob_cool_gb_month");
+    assert!(close(c.usd_per_month, expected), "{c:?}");
+    assert!(c.basis.starts_with("no new ingestion"));
+}

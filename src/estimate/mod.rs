@@ -224,6 +224,8 @@ pub fn for_gap(
         | Gap::TrafficAnalytics => ingested(c),
         Gap::ActivityLog
         | Gap::FlowLogCoverage
+        | Gap::FlowLogRetention { .. }
+        | Gap::NoNewCost { .. }
         | Gap::WorkspaceRetention { .. }
         | Gap::TableRetention { .. } => c,
     }
@@ -271,6 +273,15 @@ fn cost_of_gap(
             let usd = gb * DAYS_PER_MONTH * (m.price("flow_log_collection_gb") + m.price("blob_cool_gb_month"));
             estimate(gb, usd, method, format!("{basis}; collection {} per GB plus cool storage {} per GB-month.", m.money(m.price("flow_log_collection_gb")), m.money(m.price("blob_cool_gb_month"))))
         }
+        Gap::FlowLogRetention { current_days, minimum_days } => {
+            // Steady state: the blobs of (minimum - current) more days stay in the account.
+            let gb_day = m.value("flow_log_gb_per_target_day");
+            let extra_days = minimum_days.saturating_sub(*current_days);
+            let stored_gb = gb_day * f64::from(extra_days);
+            let p = m.price("blob_cool_gb_month");
+            estimate(0.0, stored_gb * p, "model", format!("no new ingestion: the flow log already exists; keeping {minimum_days} instead of {current_days} days stores {extra_days} more days × {gb_day} GB/day (model default per flow log) = {stored_gb:.1} GB in cool blob storage at {} per GB-month.", m.money(p)))
+        }
+        Gap::NoNewCost { reason } => estimate(0.0, 0.0, "model", (*reason).to_string()),
         Gap::TrafficAnalytics => {
             let gb = m.value("flow_log_gb_per_target_day");
             let p = m.price("traffic_analytics_60min_gb");

@@ -24,6 +24,14 @@ pub enum Gap {
     TrafficAnalytics,
     /// Security events collected below the wanted tier.
     SecurityEvents { current: Tier, target: Tier },
+    /// A flow log that deletes its blobs before `minimum_days`: no new ingestion, more storage.
+    FlowLogRetention {
+        current_days: u32,
+        minimum_days: u32,
+    },
+    /// A failing logging finding whose fix adds nothing to the bill, with the reason (said, so
+    /// "cost to close every gap" leaves nothing out silently).
+    NoNewCost { reason: &'static str },
     /// A workspace that keeps data fewer days than required.
     WorkspaceRetention {
         workspace_id: String,

@@ -66,7 +66,7 @@ pub const RETENTION: RuleKind = RuleKind {
     name: "flow_log_retention",
     file: file!(),
     prepare: prepare::<RetentionParams>,
-    describes: "enabled flow logs keep data at least min_days (0 days or a disabled policy means indefinitely)",    cost_basis: None,
+    describes: "enabled flow logs keep data at least min_days (0 days or a disabled policy means indefinitely)",    cost_basis: Some("no new ingestion: the flow log's GB/day × the extra days kept, in cool blob storage per GB-month"),
 };
 
 #[derive(Debug, Default, Deserialize)]
@@ -361,16 +361,21 @@ impl Rule for RetentionParams {
             (_, Some(d)) if d >= p.min_days => {
                 pass(format!("Flow log {} keeps data {d} days.", fl.name))
             }
-            (Some(true), Some(d)) => check.finding(
-                Status::Fail,
-                &fl.id,
-                sid,
-                format!(
-                    "Flow log {} deletes data after {d} days; the baseline wants at least {}.",
-                    fl.name, p.min_days
-                ),
-                evidence,
-            ),
+            (Some(true), Some(d)) => check
+                .finding(
+                    Status::Fail,
+                    &fl.id,
+                    sid,
+                    format!(
+                        "Flow log {} deletes data after {d} days; the baseline wants at least {}.",
+                        fl.name, p.min_days
+                    ),
+                    evidence,
+                )
+                .gap_if_failed(|| Gap::FlowLogRetention {
+                    current_days: d,
+                    minimum_days: p.min_days,
+                }),
             _ => check.finding(
                 Status::NotAssessed,
                 &fl.id,
@@ -429,6 +434,7 @@ impl Rule for RetirementParams {
             let evidence = json!({ "target": fl.target_resource_id, "retires": date });
             if fl.targets_nsg() {
                 check.finding(Status::Fail, &fl.id, sid, format!("Flow log {} is an NSG flow log; NSG flow logs retire on {date}: replace it with a VNet flow log.", fl.name), evidence)
+                    .gap_if_failed(|| Gap::NoNewCost { reason: "no cost: a VNet flow log is collected and stored at the same prices as the NSG flow log it replaces (delete the NSG flow log once the VNet one records)" })
             } else {
                 check.finding(
                     Status::Pass,

@@ -3,8 +3,12 @@
 
 use super::{prepare, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
+use crate::evaluate::gap::Gap;
 use crate::evaluate::{gate, EvalContext};
 use crate::results::{Finding, Status};
+
+/// Why closing a Network Watcher gap costs nothing.
+const NW_FREE: &str = "no cost: Network Watcher itself is free; the flow logs it makes possible are priced under LP-FLOW-001 and LP-FLOW-002";
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -81,8 +85,10 @@ impl Rule for Params {
                     )
                 } else if let Some(w) = watchers.first() {
                     check.finding(Status::Fail, &rid, Some(sid), format!("Region {region}'s Network Watcher {} is {}, not Succeeded: it cannot take flow logs.", w.name, w.provisioning_state.as_deref().unwrap_or("unknown")), evidence)
+                        .gap_if_failed(|| Gap::NoNewCost { reason: NW_FREE })
                 } else {
                     check.finding(Status::Fail, &rid, Some(sid), format!("Region {region} has {} virtual network(s) but no Network Watcher, so no flow logs can be taken there.", vnets.len()), evidence)
+                        .gap_if_failed(|| Gap::NoNewCost { reason: NW_FREE })
                 };
                 f.location = Some(region.clone());
                 out.push(f);
