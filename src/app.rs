@@ -143,7 +143,7 @@ impl Assessment {
             cost,
             notes,
         );
-        results.statement.suppressions = self.suppressions_listed(&results, today);
+        results.statement.suppressions = self.suppressions_listed(&results);
         results.checks = self
             .baseline
             .checks
@@ -177,11 +177,9 @@ impl Assessment {
 
 impl Assessment {
     /// Every configured suppression with how many findings it covers and its state.
-    fn suppressions_listed(
-        &self,
-        results: &Results,
-        today: time::Date,
-    ) -> Vec<crate::results::SuppressionListed> {
+    /// The state (expired, unmatched) is the one `suppressions::apply` noted; any other
+    /// suppression is active.
+    fn suppressions_listed(&self, results: &Results) -> Vec<crate::results::SuppressionListed> {
         self.suppressions
             .iter()
             .map(|s| {
@@ -190,13 +188,11 @@ impl Assessment {
                     .iter()
                     .filter(|f| f.suppression.as_ref().is_some_and(|x| x.source == s.source))
                     .count();
-                let state = if s.expires < today {
-                    "expired"
-                } else if findings == 0 {
-                    "unmatched"
-                } else {
-                    "active"
-                };
+                let state = results
+                    .suppression_notes
+                    .iter()
+                    .find(|n| n.source == s.source)
+                    .map_or("active", |n| n.state.as_str());
                 crate::results::SuppressionListed {
                     check_id: s.check.clone(),
                     resource: s.resource.clone(),

@@ -563,6 +563,24 @@ impl Results {
         self
     }
 
+    /// Subscription names by lower-cased id, for reports that show names beside ids.
+    pub fn subscription_names(&self) -> std::collections::BTreeMap<String, &str> {
+        self.scope
+            .subscriptions
+            .iter()
+            .map(|s| (s.id.to_ascii_lowercase(), s.name.as_str()))
+            .collect()
+    }
+
+    /// The currency costs are in (`USD` when results predate the field).
+    pub fn currency(&self) -> &str {
+        if self.cost.currency.is_empty() {
+            "USD"
+        } else {
+            &self.cost.currency
+        }
+    }
+
     /// Subscriptions in scope whose evidence is incomplete (a failed read, or never read).
     pub fn subscriptions_not_assessed(&self) -> Vec<&SubscriptionRef> {
         self.scope

@@ -205,7 +205,7 @@ fn evaluate_check(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
     let mut f = check.rule.evaluate(check, ctx);
     f.sort_by_cached_key(|a| id_key(&a.resource_id));
     // The command a user copies names this finding's resource, not `<resource-id>`.
-    if placeholders::unknown(&check.remediation, |_| false).is_empty() {
+    if !placeholders::has_any(&check.remediation) {
         return f;
     }
     for finding in &mut f {

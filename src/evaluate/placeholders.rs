@@ -57,6 +57,11 @@ pub fn unknown(text: &str, allowed: impl Fn(&str) -> bool) -> Vec<&str> {
         .collect()
 }
 
+/// True when `text` holds at least one placeholder.
+pub fn has_any(text: &str) -> bool {
+    !scan(text).is_empty()
+}
+
 /// `text` with each placeholder replaced by `lookup`'s value; one it cannot fill becomes
 /// `<name>` so a reader sees what is missing.
 pub fn fill(text: &str, lookup: impl Fn(&str) -> Option<String>) -> String {

@@ -35,17 +35,8 @@ fn field(s: &str) -> String {
 }
 
 pub fn render_to(r: &Results, mut w: impl Write) -> anyhow::Result<()> {
-    let names: std::collections::BTreeMap<String, &str> = r
-        .scope
-        .subscriptions
-        .iter()
-        .map(|s| (s.id.to_ascii_lowercase(), s.name.as_str()))
-        .collect();
-    let currency = if r.cost.currency.is_empty() {
-        "USD"
-    } else {
-        r.cost.currency.as_str()
-    };
+    let names = r.subscription_names();
+    let currency = r.currency();
     writeln!(
         w,
         "{}",

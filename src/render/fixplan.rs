@@ -67,12 +67,7 @@ fn variables_used(commands: &str) -> Vec<&'static (&'static str, &'static str)> 
 
 /// The plan files: name → content.
 pub fn plans(results: &Results) -> Vec<(String, String)> {
-    let names: BTreeMap<String, String> = results
-        .scope
-        .subscriptions
-        .iter()
-        .map(|s| (s.id.to_ascii_lowercase(), s.name.clone()))
-        .collect();
+    let names = results.subscription_names();
     // subscription key ("" = tenant) → findings in results order (baseline order, then id).
     let mut by_sub: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
     for f in results.findings.iter().filter(|f| f.status == Status::Fail) {
@@ -99,7 +94,7 @@ pub fn plans(results: &Results) -> Vec<(String, String)> {
             } else {
                 format!(
                     "subscription {} ({sub})",
-                    names.get(&sub).map(String::as_str).unwrap_or("?")
+                    names.get(&sub).copied().unwrap_or("?")
                 )
             };
             (file, script(results, &title, &sub, &findings))
@@ -109,47 +104,47 @@ pub fn plans(results: &Results) -> Vec<(String, String)> {
 
 fn script(results: &Results, title: &str, sub: &str, findings: &[&Finding]) -> String {
     let mut body = String::new();
-    let mut current: Option<&str> = None;
-    for f in findings {
-        if current != Some(f.check_id.as_str()) {
-            current = Some(f.check_id.as_str());
-            let count = findings.iter().filter(|x| x.check_id == f.check_id).count();
-            body.push_str(&format!(
-                "\n# ── {} {} ({}) — {count} finding(s)\n",
-                comment(&f.check_id),
-                comment(&f.title),
-                f.severity.as_str()
-            ));
-            if let Some(p) = &f.azure_policy {
-                body.push_str(&format!(
-                    "# At scale instead: assign the built-in Azure Policy \"{}\" ({})\n",
-                    comment(&p.name),
-                    comment(&p.id)
-                ));
-            }
-        }
+    // Findings come in baseline order, so each check's are adjacent.
+    for group in findings.chunk_by(|a, b| a.check_id == b.check_id) {
+        let first = group[0];
         body.push_str(&format!(
-            "# {}: {}\n",
-            comment(&crate::inventory::last_segment(&f.resource_id)),
-            comment(&f.message)
+            "\n# ── {} {} ({}) — {} finding(s)\n",
+            comment(&first.check_id),
+            comment(&first.title),
+            first.severity.as_str(),
+            group.len()
         ));
-        let mut any_command = false;
-        for line in f
-            .remediation
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-        {
-            if line.starts_with("az ") {
-                body.push_str(line);
-                body.push('\n');
-                any_command = true;
-            } else {
-                body.push_str(&format!("#   {}\n", comment(line)));
-            }
+        if let Some(p) = &first.azure_policy {
+            body.push_str(&format!(
+                "# At scale instead: assign the built-in Azure Policy \"{}\" ({})\n",
+                comment(&p.name),
+                comment(&p.id)
+            ));
         }
-        if !any_command {
-            body.push_str("#   (no CLI command: follow the steps above)\n");
+        for f in group {
+            body.push_str(&format!(
+                "# {}: {}\n",
+                comment(&crate::inventory::last_segment(&f.resource_id)),
+                comment(&f.message)
+            ));
+            let mut any_command = false;
+            for line in f
+                .remediation
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+            {
+                if line.starts_with("az ") {
+                    body.push_str(line);
+                    body.push('\n');
+                    any_command = true;
+                } else {
+                    body.push_str(&format!("#   {}\n", comment(line)));
+                }
+            }
+            if !any_command {
+                body.push_str("#   (no CLI command: follow the steps above)\n");
+            }
         }
     }
     let mut head = String::new();

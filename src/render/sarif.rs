@@ -75,7 +75,7 @@ impl serde::Serialize for LazyResults<'_> {
                     result(
                         f,
                         self.index.get(&f.check_id).copied().unwrap_or(0),
-                        &self.results.cost.currency,
+                        self.results.currency(),
                     )
                 }),
         )

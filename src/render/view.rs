@@ -286,7 +286,7 @@ pub fn money(currency: &str, x: f64) -> String {
 
 fn finding_view(
     f: &Finding,
-    names: &BTreeMap<String, String>,
+    names: &BTreeMap<String, &str>,
     currency: &str,
     detail: bool,
 ) -> FindingView {
@@ -301,7 +301,7 @@ fn finding_view(
         resource_name: crate::inventory::last_segment(&f.resource_id),
         subscription_name: names
             .get(&sub.to_ascii_lowercase())
-            .cloned()
+            .map(|n| n.to_string())
             .unwrap_or_default(),
         subscription_id: sub,
         location: f.location.clone().unwrap_or_default(),
@@ -346,10 +346,7 @@ fn finding_view(
         resource_group: crate::evaluate::placeholders::resource_group(&f.resource_id)
             .unwrap_or_default()
             .to_string(),
-        sev_rank: {
-            let (status, sev, _, _) = rank(f);
-            u32::from(status) * 10 + sev as u32
-        },
+        sev_rank: u32::from(status_rank(f.status)) * 10 + f.severity as u32,
         cost_value: f
             .cost
             .as_ref()
@@ -373,16 +370,20 @@ fn finding_view(
     }
 }
 
-fn rank(f: &Finding) -> (u8, Severity, String, String) {
-    let s = match f.status {
+/// Reading order of statuses: failures first, not applicable last.
+fn status_rank(s: Status) -> u8 {
+    match s {
         Status::Fail => 0,
         Status::NotAssessed => 1,
         Status::Suppressed => 2,
         Status::Pass => 3,
         Status::NotApplicable => 4,
-    };
+    }
+}
+
+fn rank(f: &Finding) -> (u8, Severity, String, String) {
     (
-        s,
+        status_rank(f.status),
         f.severity,
         f.check_id.clone(),
         f.resource_id.to_ascii_lowercase(),
@@ -404,17 +405,8 @@ pub fn build(r: &Results, limit: usize) -> View {
 
 /// Like [`build`], also capping the findings listed per area.
 pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: bool) -> View {
-    let names: BTreeMap<String, String> = r
-        .scope
-        .subscriptions
-        .iter()
-        .map(|s| (s.id.to_ascii_lowercase(), s.name.clone()))
-        .collect();
-    let currency = if r.cost.currency.is_empty() {
-        "USD".to_string()
-    } else {
-        r.cost.currency.clone()
-    };
+    let names = r.subscription_names();
+    let currency = r.currency();
     let mut sorted: Vec<&Finding> = r
         .findings
         .iter()
@@ -435,7 +427,7 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
         let mut hidden = 0;
         for f in &in_area {
             if shown < limit && list.len() < per_area {
-                list.push(finding_view(f, &names, &currency, !failures_only));
+                list.push(finding_view(f, &names, currency, !failures_only));
                 shown += 1;
             } else {
                 hidden += 1;
@@ -457,7 +449,7 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
             suppressed: counts.suppressed,
             gap_cost: gaps_by_area
                 .get(area)
-                .map(|v| money(&currency, *v))
+                .map(|v| money(currency, *v))
                 .unwrap_or_default(),
             findings: list,
             hidden,
@@ -490,7 +482,7 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
         suppressed: r.summary.suppressed,
     };
 
-    let cost = cost_view(&r.cost, &currency);
+    let cost = cost_view(&r.cost, currency);
     let per_sub = counts_per_subscription(r);
     let sub_view = |s: &crate::inventory::SubscriptionRef| {
         let c = per_sub
@@ -552,7 +544,7 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
         suppressed: sorted
             .iter()
             .filter(|f| f.status == Status::Suppressed)
-            .map(|f| finding_view(f, &names, &currency, !failures_only))
+            .map(|f| finding_view(f, &names, currency, !failures_only))
             .collect(),
         suppression_notes: r
             .suppression_notes
