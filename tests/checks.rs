@@ -988,6 +988,18 @@ fn cases() -> Vec<Case> {
                 )]);
             }
         ),
+        case!(
+            "LP-RET-002",
+            "a table's own retention unreadable is not the long workspace's",
+            || table_id("SecurityEvent"),
+            NotAssessed,
+            |s| {
+                let mut t = table("SecurityEvent", None, None);
+                t.retention_is_default = false;
+                t.total_retention_is_default = false;
+                sub(s).workspaces = Read::ok(vec![workspace(730, vec![t])]);
+            }
+        ),
         case!("LP-RET-002", "tables unreadable", ws_id, NotAssessed, |s| {
             let mut w = workspace(90, vec![]);
             w.tables = Read::failed(forbidden());

@@ -110,10 +110,12 @@ impl Rule for WorkspaceParams {
 /// (interactive, total) days in force for a table, and whether each is the table's own value.
 pub fn effective_retention(ws: &Workspace, t: &WorkspaceTable) -> (Option<u32>, Option<u32>) {
     let ws_days = ws.retention_in_days;
+    // A table that is not on the workspace default but reports no days of its own is
+    // unknown: the workspace's days would be a guess that may pass.
     let interactive = if t.retention_is_default {
         ws_days
     } else {
-        t.retention_in_days.or(ws_days)
+        t.retention_in_days
     };
     let total = if t.total_retention_is_default {
         interactive
@@ -174,6 +176,8 @@ impl Rule for TableParams {
                         ));
                     }
                     let mut f = if interactive.is_none() || total.is_none() {
+                        let mut evidence = evidence;
+                        evidence["error"] = json!("the table's retentionInDays / totalRetentionInDays could not be read (absent or not a number) and it is not on the workspace default");
                         check.finding(
                             Status::NotAssessed,
                             &rid,
