@@ -257,6 +257,9 @@ pub fn prepare_environment(cli: &Cli) {
     let azure = match &cli.command {
         Command::Scan(a) if !a.demo => Some(&a.azure),
         Command::Collect(a) if !a.demo => Some(&a.azure),
+        Command::Cost(a) if !a.demo && a.snapshot.is_none() && a.results.is_none() => {
+            Some(&a.azure)
+        }
         _ => None,
     };
     if let Some(cloud) = azure.and_then(|a| CloudEndpoints::for_cloud(&a.cloud)) {
@@ -464,6 +467,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(results.exit_code(assessment.fail_on))
         }
         Command::Checks(args) => checks(args),
+        Command::Cost(args) => {
+            let results = match &args.results {
+                Some(p) => {
+                    let (name, text) = read_file(p, "results file")?;
+                    parse_results(&name, &text)?
+                }
+                None => {
+                    let assessment = Assessment::load(&args.eval)?;
+                    let snapshot = match (&args.snapshot, args.demo) {
+                        (Some(p), _) => Snapshot::load(p).map_err(config_err)?,
+                        (None, true) => demo_snapshot(&args.scope)?,
+                        (None, false) => collect_live(&args.scope, &args.azure, args.quiet).await?,
+                    };
+                    check_scope_not_empty(&snapshot, &args.scope)?;
+                    let mut r = assessment.assess(&snapshot, today());
+                    r.statement.generated_at = crate::collect::now_rfc3339();
+                    r
+                }
+            };
+            let out = if args.json {
+                serde_json::to_string_pretty(&results.cost)? + "\n"
+            } else {
+                crate::render::cost_table::text(&results)
+            };
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
+            // Incomplete evidence is still said (3); failures do not gate a budget question.
+            Ok(results.exit_code(crate::results::FailOn(None)))
+        }
         Command::Merge(args) => {
             let reporter = Reporter::load(&args.output)?;
             let mut texts = Vec::new();

@@ -30,6 +30,34 @@ pub enum Command {
     Checks(ChecksArgs),
     /// Combine the results.json of several shards into one report.
     Merge(MergeArgs),
+    /// The cost section alone, for the budget figure: a table on stdout (or --json), from a
+    /// live scan, --demo, a saved --snapshot or an existing --results file.
+    Cost(CostArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CostArgs {
+    /// Price the bundled demo tenant.
+    #[arg(long, conflicts_with_all = ["snapshot", "results"])]
+    pub demo: bool,
+    /// Evaluate and price a saved snapshot instead of scanning.
+    #[arg(long, value_name = "FILE", conflicts_with = "results")]
+    pub snapshot: Option<PathBuf>,
+    /// Print the cost section of an existing results.json (no scan, no evaluation).
+    #[arg(long, value_name = "RESULTS_JSON")]
+    pub results: Option<PathBuf>,
+    /// Print the cost section as JSON (the `cost` object of results.json) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    #[command(flatten)]
+    pub azure: AzureArgs,
+    #[command(flatten)]
+    pub eval: EvalArgs,
+    /// No progress on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -107,7 +135,8 @@ pub struct EvalArgs {
     /// Cost figures overriding checks/cost-model.toml (repeatable).
     #[arg(long = "pricing", value_name = "FILE")]
     pub pricing: Vec<PathBuf>,
-    /// Entra ID user count for sign-in volume estimates (default: inferred from measured sign-ins).
+    /// Entra ID user count for sign-in volume estimates (default: the model's assumption,
+    /// calibrated by the back-test against measured sign-in volume).
     #[arg(long, value_name = "N")]
     pub entra_users: Option<u64>,
     /// A previous results.json: report new, resolved and still-failing findings.

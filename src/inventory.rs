@@ -347,11 +347,27 @@ pub struct DiagnosticSetting {
     pub event_hub_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub marketplace_partner_id: Option<String>,
+    /// `logAnalyticsDestinationType`: `Dedicated` writes resource-specific tables; absent means
+    /// AzureDiagnostics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_type: Option<String>,
     #[serde(default)]
     pub logs: Vec<LogSetting>,
 }
 
 impl DiagnosticSetting {
+    /// Whether the setting writes resource-specific tables rather than AzureDiagnostics.
+    pub fn is_dedicated(&self) -> bool {
+        self.destination_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("dedicated"))
+    }
+
+    /// Whether any log category or group is enabled.
+    pub fn sends_logs(&self) -> bool {
+        self.logs.iter().any(|l| l.enabled)
+    }
+
     /// A setting without any destination exports nothing.
     pub fn has_destination(&self) -> bool {
         self.workspace_id.is_some()

@@ -105,7 +105,7 @@ pub struct SuppressionInfo {
 }
 
 /// What closing a logging gap would add: volume and monthly cost, and how it was worked out.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CostEstimate {
     pub gb_per_day: f64,
     pub usd_per_month: f64,
@@ -117,6 +117,23 @@ pub struct CostEstimate {
     /// flow-log collection and retention are not.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub analytics_gb_per_day: f64,
+    /// The workspace the new data would land in (what its commitment tier and Sentinel
+    /// charge depend on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
+    /// The same gap closed with the cheaper Basic table plan for the tables that accept it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basic_plan: Option<PlanOption>,
+}
+
+/// A cheaper table plan for a gap: its monthly cost, the tables it applies to, what it gives up.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlanOption {
+    pub plan: String,
+    pub usd_per_month: f64,
+    pub tables: Vec<String>,
+    pub gives_up: String,
+    pub source: String,
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -149,6 +166,9 @@ pub struct Finding {
     /// The logging gap a failing finding reports, for the estimator; not serialised.
     #[serde(skip)]
     pub gap: Option<crate::evaluate::gap::Gap>,
+    /// What the resource already sends, for the estimator's back-test; not serialised.
+    #[serde(skip)]
+    pub collects: Option<crate::evaluate::gap::Collects>,
 }
 
 impl Finding {

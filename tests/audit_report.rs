@@ -412,3 +412,39 @@ fn a_missing_templates_directory_is_an_error() {
     assert_eq!(code, 2);
     assert!(err.contains("--templates /nonexistent/templates"), "{err}");
 }
+
+/// `logposture cost`: the budget figure alone, as a table and as the results.json `cost` object.
+#[test]
+fn cost_command_prints_the_cost_section_alone() {
+    let (code, out, err) = run(&["cost", "--demo"]);
+    assert_eq!(code, 3, "the demo's evidence is incomplete: {err}");
+    for s in [
+        "Measured today",
+        "With every gap closed",
+        "How good is this estimate on your estate",
+        "Per workspace",
+        "Basic table plan",
+        "Prices as of 2025-06",
+    ] {
+        assert!(out.contains(s), "{s} in:\n{out}");
+    }
+    let (_, json, _) = run(&["cost", "--demo", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON on stdout");
+    assert!(v["backtest"]["rows"]
+        .as_array()
+        .is_some_and(|r| !r.is_empty()));
+    assert!(v["waterfall"].as_array().is_some_and(|w| !w.is_empty()));
+
+    // From an existing results.json: the same figures, no scan.
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().to_str().unwrap();
+    run(&[
+        "scan", "--demo", "--output", out_dir, "--format", "json", "-q",
+    ]);
+    let results = dir.path().join("results.json");
+    let (code, json2, err) = run(&["cost", "--results", results.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 3, "{err}");
+    let v2: serde_json::Value = serde_json::from_str(&json2).unwrap();
+    assert_eq!(v["gaps"], v2["gaps"]);
+    assert_eq!(v["backtest"], v2["backtest"]);
+}

@@ -424,6 +424,51 @@ async fn workload_identity_federation_from_a_token_file() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn sentinel_onboarding_is_read_and_a_denied_read_stays_unknown() {
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    let (_, snap, _) = collect(&emu, &["--subscription", tenant::S1]).await;
+    let ws = &snap.inventory.subscriptions[0].workspaces.items()[0];
+    assert_eq!(
+        ws.sentinel_enabled,
+        Some(true),
+        "one 'default' onboarding state"
+    );
+
+    let path = format!(
+        "{}/providers/Microsoft.SecurityInsights/onboardingStates",
+        tenant::ws()
+    );
+    emu.route(&path, Route::Json(serde_json::json!({ "value": [] })));
+    let (_, snap, _) = collect(&emu, &["--subscription", tenant::S1]).await;
+    let ws = &snap.inventory.subscriptions[0].workspaces.items()[0];
+    assert_eq!(
+        ws.sentinel_enabled,
+        Some(false),
+        "empty list: not onboarded"
+    );
+
+    emu.route(
+        &path,
+        Route::Error(
+            403,
+            "AuthorizationFailed",
+            "no access to Microsoft.SecurityInsights".into(),
+        ),
+    );
+    let (_, snap, _) = collect(&emu, &["--subscription", tenant::S1]).await;
+    let ws = &snap.inventory.subscriptions[0].workspaces.items()[0];
+    assert_eq!(
+        ws.sentinel_enabled, None,
+        "a 403 is unknown, not 'no Sentinel'"
+    );
+    assert!(snap
+        .errors
+        .iter()
+        .any(|e| e.operation == "sentinelOnboardingStates.list" && e.status == Some(403)));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn sentinel_security_event_data_source_gives_the_legacy_tier() {
     let emu = ArmEmulator::start().await;
     tenant::serve(&emu);

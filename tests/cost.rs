@@ -47,44 +47,256 @@ fn set_usage(s: &mut Snapshot, rows: &[(&str, f64)]) {
 }
 
 #[test]
-fn every_figure_has_a_source_and_unit() {
+fn every_figure_has_a_source_unit_and_date() {
     let m = model();
+    let dated = |d: &Option<String>| {
+        d.as_deref()
+            .is_some_and(|d| d.len() >= 4 && d[..4].parse::<u32>().is_ok())
+    };
     for (name, f) in &m.figures {
         assert!(!f.source.trim().is_empty(), "{name} has a source");
         assert!(!f.unit.trim().is_empty(), "{name} has a unit");
+        assert!(dated(&f.date), "{name} has a date: {:?}", f.date);
     }
     for (t, v) in &m.resource_log_mb_day {
         assert!(!v.source.trim().is_empty(), "{t} has a source");
+        assert!(dated(&v.date), "{t} has a date");
     }
-    assert!(m.commitment_tiers.iter().all(|t| !t.source.is_empty()));
+    for t in &m.commitment_tiers {
+        assert!(
+            !t.source.is_empty() && dated(&t.date),
+            "{} GB/day tier",
+            t.gb_per_day
+        );
+    }
     assert!(!m.free_data_types_source.is_empty());
+    assert!(!m.table_plans.source.is_empty() && !m.table_plans.date.is_empty());
+    assert!(!m.model_date.is_empty());
 }
 
 #[test]
-fn entra_calibrated_from_measured_signins() {
-    // Demo: SigninLogs 12 GB over 30 days = 0.4 GB/day measured. Missing: ManagedIdentitySignInLogs,
-    // ProvisioningLogs; disabled: NonInteractiveUserSignInLogs.
-    // Users inferred = 0.4 / 0.000133 = 3007.5 → 3008.
-    // Non-interactive = 0.4 × 10 = 4.0 (calibrated); managed identity = 0.2; provisioning = 3008 × 0.000005 = 0.01504.
-    // Total 4.21504 GB/day × $2.30 × 30 = $290.83/month.
+fn an_override_figure_may_leave_its_date_out() {
+    // The user's own figure (an EA price sheet) is theirs to date; the built-in ones are checked
+    // at load and by the test above.
+    let m = CostModel::load(&[(
+        "mine.toml".into(),
+        "[figure.analytics_gb]\nvalue = 2.5\nunit = \"USD/GB\"\nsource = \"EA sheet\"\n".into(),
+    )])
+    .unwrap();
+    assert_eq!(m.figures["analytics_gb"].date, None);
+}
+
+#[test]
+fn the_cheaper_basic_plan_is_priced_beside_analytics() {
     let m = model();
     let (fs, cost) = costed(&logposture::demo::snapshot(), None, &m);
     let c = find(&fs, "LP-ENTRA-001", "microsoft.aadiam")
         .cost
         .clone()
         .unwrap();
-    assert_eq!(c.method, "calibrated");
-    assert!(close(c.gb_per_day, 4.215), "{}", c.gb_per_day);
-    assert!(close(c.usd_per_month, 290.83), "{}", c.usd_per_month);
-    assert!(c.basis.contains("measured SigninLogs"), "{}", c.basis);
-    assert_eq!(cost["entra_users"]["source"], "inferred");
-    assert_eq!(cost["entra_users"]["count"], 3008.0);
+    let b = c
+        .basic_plan
+        .clone()
+        .expect("non-interactive and managed-identity sign-ins accept Basic");
+    assert_eq!(b.plan, "Basic");
+    for t in &b.tables {
+        assert!(m.table_plans.basic_allowed(t), "{t}");
+    }
+    assert!(b
+        .tables
+        .contains(&"AADNonInteractiveUserSignInLogs".to_string()));
+    assert!(
+        !b.tables.contains(&"AADProvisioningLogs".to_string()),
+        "not a Basic table"
+    );
+    assert!(b.usd_per_month < c.usd_per_month);
+    assert!(b.gives_up.contains("alert"), "{}", b.gives_up);
+    assert!(cost["plans"]["auxiliary"]
+        .as_str()
+        .unwrap()
+        .contains("custom tables"));
+    // Windows security events are not a Basic table: no cheaper plan offered.
+    let se = find(&fs, "LP-SEC-001", "vm-dev-build01")
+        .cost
+        .clone()
+        .unwrap();
+    assert!(se.basic_plan.is_none());
+}
+
+#[test]
+fn flow_log_collection_is_free_for_the_first_5_gb_per_subscription() {
+    let m = model();
+    let mut s = logposture::demo::snapshot();
+    // No flow log in the production subscription: its uncovered NSGs/VNets share 5 GB/month.
+    s.inventory.subscriptions[0].flow_logs = Read::ok(vec![]);
+    let (fs, _) = costed(&s, None, &m);
+    let prod = &s.inventory.subscriptions[0].subscription.id;
+    let gaps: Vec<&Finding> = fs
+        .iter()
+        .filter(|f| f.check_id == "LP-FLOW-001" && f.status == Status::Fail)
+        .filter(|f| f.subscription_id.as_deref() == Some(prod.as_str()))
+        .collect();
+    assert!(gaps.len() >= 2, "{}", gaps.len());
+    let n = gaps.len() as f64;
+    let month = 0.1 * 30.0;
+    let want = (n * month - 5.0).max(0.0) * 0.50 + n * month * 0.01;
+    let got: f64 = gaps
+        .iter()
+        .map(|f| f.cost.as_ref().unwrap().usd_per_month)
+        .sum();
+    assert!(close(got, want), "{got} vs {want}");
+    assert!(gaps[0]
+        .cost
+        .as_ref()
+        .unwrap()
+        .basis
+        .contains("free 5 GB/month"));
+}
+
+#[test]
+fn commitment_tier_is_chosen_per_workspace() {
+    let m = model();
+    let mut s = logposture::demo::snapshot();
+    // 80 GB/day today: pay-as-you-go (the 100 GB/day tier breaks even at 85); the Entra gaps
+    // of 2,000 users landing here (about 8 GB/day) push it past.
+    set_usage(&mut s, &[("Perf", 80.0 * 30.0)]);
+    let (_, cost) = costed(&s, Some(2_000), &m);
+    let tiers = cost["workspace_tiers"].as_array().unwrap();
+    let prod = tiers.iter().find(|w| w["name"] == "law-prod-weu").unwrap();
+    assert_eq!(prod["current"]["tier"], "pay-as-you-go");
+    assert!(prod["gaps_gb_per_day"].as_f64().unwrap() > 3.0, "{prod}");
+    assert_eq!(
+        prod["with_gaps_closed"]["tier"], "100 GB/day commitment",
+        "{prod}"
+    );
+    assert!(
+        prod["with_gaps_closed"]["saving_usd_per_month"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    assert_eq!(prod["sentinel"], true);
+}
+
+/// Usage rows that are `multiple` × what the back-test predicted for each data type.
+fn usage_at_multiples(
+    bt: &serde_json::Value,
+    multiple: impl Fn(&str) -> f64,
+) -> Vec<(String, f64)> {
+    let mut rows = Vec::new();
+    for r in bt["rows"].as_array().unwrap() {
+        let kind = r["kind"].as_str().unwrap();
+        let gb_day = r["predicted_gb_per_day"].as_f64().unwrap() * multiple(kind);
+        // A row may compare several tables (traffic analytics): the first carries the volume.
+        let table = r["data_type"]
+            .as_str()
+            .unwrap()
+            .split(" + ")
+            .next()
+            .unwrap();
+        rows.push((table.to_string(), gb_day * 30.0));
+    }
+    rows
+}
+
+#[test]
+fn backtest_finds_known_multiples_and_calibrates_the_gaps_by_them() {
+    let m = model();
+    let mut s = logposture::demo::snapshot();
+    // Measured, but nothing arriving yet: the back-test predicts, nothing to calibrate by.
+    set_usage(&mut s, &[]);
+    let (plain, cost) = costed(&s, Some(2000), &m);
+    let bt = &cost["backtest"];
+    assert!(bt["calibration"].as_array().unwrap().is_empty(), "{bt}");
+    let kinds: Vec<&str> = bt["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    for k in [
+        "entra_per_user",
+        "entra_workload",
+        "security_events",
+        "traffic_analytics",
+        "resource_logs",
+    ] {
+        assert!(
+            kinds.contains(&k),
+            "{k} predicted from the inventory: {kinds:?}"
+        );
+    }
+
+    // The workspace measures known multiples of the defaults, per kind.
+    let multiple = |kind: &str| match kind {
+        "entra_per_user" | "entra_workload" => 3.0,
+        "security_events" => 0.5,
+        "traffic_analytics" => 2.0,
+        _ => 4.0,
+    };
+    let rows = usage_at_multiples(bt, multiple);
+    let rows: Vec<(&str, f64)> = rows.iter().map(|(t, g)| (t.as_str(), *g)).collect();
+    set_usage(&mut s, &rows);
+    let (fs, cost2) = costed(&s, Some(2000), &m);
+    let bt2 = &cost2["backtest"];
+    // Predictions never look at the measurement.
+    for (a, b) in bt["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(bt2["rows"].as_array().unwrap())
+    {
+        assert_eq!(a["predicted_gb_per_day"], b["predicted_gb_per_day"]);
+        let want = multiple(b["kind"].as_str().unwrap());
+        let got = b["ratio"].as_f64().unwrap();
+        assert!(
+            (got - want).abs() < 0.02,
+            "{}: ratio {got}, want {want}",
+            b["data_type"]
+        );
+    }
+    for c in bt2["calibration"].as_array().unwrap() {
+        let want = multiple(c["kind"].as_str().unwrap());
+        assert!((c["factor"].as_f64().unwrap() - want).abs() < 0.02, "{c}");
+        assert_eq!(c["applied"], true);
+    }
+    // Every factor is off by 50 % or more: the median absolute error says so.
+    assert!(
+        bt2["median_abs_error_percent"].as_f64().unwrap() >= 50.0,
+        "{bt2}"
+    );
+
+    // The gap estimates of each kind are the model's × that kind's multiple, and say so.
+    for (check, suffix, kind) in [
+        ("LP-ENTRA-001", "microsoft.aadiam", "entra_per_user"),
+        ("LP-RES-001", "app-prod-checkout", "resource_logs"),
+        ("LP-SEC-001", "vm-dev-build01", "security_events"),
+        ("LP-FLOW-004", "", "traffic_analytics"),
+    ] {
+        let before = find(&plain, check, suffix).cost.clone().unwrap();
+        let after = find(&fs, check, suffix).cost.clone().unwrap();
+        assert_eq!(before.method, "model", "{check}: {}", before.basis);
+        assert_eq!(after.method, "calibrated", "{check}");
+        assert!(
+            after.basis.contains("calibrated from your estate"),
+            "{check}: {}",
+            after.basis
+        );
+        let want = before.analytics_gb_per_day * multiple(kind);
+        assert!(
+            (after.analytics_gb_per_day - want).abs() <= 0.01 * want.max(0.1),
+            "{check}: {} GB/day, want {want}",
+            after.analytics_gb_per_day
+        );
+    }
 }
 
 #[test]
 fn entra_default_model_when_nothing_is_measured() {
-    // No SigninLogs measured, no --entra-users: 1,000 users assumed.
-    // Non-interactive = 1000 × 0.000133 × 10 = 1.33; MI 0.2; provisioning 0.005 → 1.535 GB/day → $105.92.
+    // No Entra table measured (nothing to calibrate by), no --entra-users: 1,000 users assumed.
+    // Sign-ins per user = 34.8 events × 11.5 KB = 0.0004002 GB/day.
+    // Non-interactive = 1000 × 0.0004002 × 10 = 4.002; MI 0.2; provisioning 0.005 → 4.207 GB/day,
+    // into the tenant setting's workspace, onboarded to Sentinel: ($2.30 + $2.46) × 30 → $600.76.
     let m = model();
     let mut s = logposture::demo::snapshot();
     set_usage(&mut s, &[("Perf", 3.0)]);
@@ -94,8 +306,9 @@ fn entra_default_model_when_nothing_is_measured() {
         .clone()
         .unwrap();
     assert_eq!(c.method, "model");
-    assert!(close(c.gb_per_day, 1.535), "{}", c.gb_per_day);
-    assert!(close(c.usd_per_month, 105.92), "{}", c.usd_per_month);
+    assert!(close(c.gb_per_day, 4.207), "{}", c.gb_per_day);
+    assert!(close(c.usd_per_month, 600.76), "{}", c.usd_per_month);
+    assert!(c.basis.contains("Microsoft Sentinel"), "{}", c.basis);
     assert!(
         c.basis.contains("assumed"),
         "says the user count is an assumption: {}",
@@ -103,13 +316,13 @@ fn entra_default_model_when_nothing_is_measured() {
     );
     assert_eq!(cost["entra_users"]["source"], "assumed");
 
-    // With the flag: 5,000 users → NI 6.65 + MI 0.2 + prov 0.025 = 6.875 GB/day.
+    // With the flag: 5,000 users → NI 20.01 + MI 0.2 + prov 0.025 = 20.235 GB/day.
     let (fs, cost) = costed(&s, Some(5000), &m);
     let c = find(&fs, "LP-ENTRA-001", "microsoft.aadiam")
         .cost
         .clone()
         .unwrap();
-    assert!(close(c.gb_per_day, 6.875), "{}", c.gb_per_day);
+    assert!(close(c.gb_per_day, 20.235), "{}", c.gb_per_day);
     assert_eq!(cost["entra_users"]["source"], "flag");
 }
 
@@ -141,7 +354,8 @@ fn flow_log_and_resource_log_models() {
     let mut s = logposture::demo::snapshot();
     set_usage(&mut s, &[]);
     let (fs, _) = costed(&s, None, &m);
-    // NSG without coverage: 0.1 GB/day × 30 × ($0.50 collection + $0.01 cool storage) = $1.53.
+    // NSG without coverage: 0.1 GB/day × 30 × ($0.50 collection + $0.01 cool storage) = $1.53;
+    // the subscription's free 5 GB/month is already used by its enabled flow logs.
     let c = find(&fs, "LP-FLOW-001", "nsg-prod-dr")
         .cost
         .clone()
@@ -150,13 +364,14 @@ fn flow_log_and_resource_log_models() {
         close(c.gb_per_day, 0.1) && close(c.usd_per_month, 1.53),
         "{c:?}"
     );
-    // App Service with nothing exported: 100 MB/day → 0.1 GB/day × 2.30 × 30 = $6.90.
+    // App Service with nothing exported: 100 MB/day → 0.1 GB/day, into the subscription's
+    // measured workspace, onboarded to Sentinel: × ($2.30 + $2.46) × 30 = $14.28.
     let c = find(&fs, "LP-RES-001", "app-prod-checkout")
         .cost
         .clone()
         .unwrap();
     assert!(
-        close(c.gb_per_day, 0.1) && close(c.usd_per_month, 6.90),
+        close(c.gb_per_day, 0.1) && close(c.usd_per_month, 14.28),
         "{c:?}"
     );
     // Activity log: free.
@@ -220,7 +435,7 @@ fn pricing_override_file() {
     let m = CostModel::load(&[over]).unwrap();
     assert!(close(m.price("analytics_gb"), 3.30));
     assert!(
-        close(m.value("entra_signin_gb_per_user_day"), 0.000133),
+        close(m.entra_signin_gb_per_user_day(), 0.0004002),
         "volumes are not scaled by the price factor"
     );
     let mut s = logposture::demo::snapshot();
@@ -230,7 +445,11 @@ fn pricing_override_file() {
         .cost
         .clone()
         .unwrap();
-    assert!(close(c.usd_per_month, 0.1 * 3.3 * 30.0), "{c:?}");
+    // Analytics 3.00 and Sentinel 2.46, both × 1.1.
+    assert!(
+        close(c.usd_per_month, 0.1 * (3.3 + 2.46 * 1.1) * 30.0),
+        "{c:?}"
+    );
     assert_eq!(cost["currency"], "EUR");
     assert_eq!(m.overrides, vec!["mine.toml".to_string()]);
 }
@@ -246,11 +465,12 @@ fn totals_include_only_unsuppressed_failures() {
         .map(|c| c.usd_per_month)
         .sum();
     assert!(close(cost["gaps"]["usd_per_month"].as_f64().unwrap(), sum));
-    // Measured: prod workspace 67.8 GB over 30 days billable → 2.26 GB/day → $155.94.
+    // Measured: prod workspace 44.22 GB over 30 days billable, onboarded to Sentinel:
+    // 44.22 × ($2.30 + $2.46).
     assert!(
         close(
             cost["measured"]["usd_per_month"].as_f64().unwrap(),
-            67.8 / 30.0 * 2.30 * 30.0
+            44.22 * (2.30 + 2.46)
         ),
         "{}",
         cost["measured"]

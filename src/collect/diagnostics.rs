@@ -11,9 +11,11 @@ use azure_mgmt_monitor::package_2021_05_preview_diagnostics::models;
 /// The generated subscription-level and resource-level setting types have the same fields but
 /// are different types: one conversion for both.
 macro_rules! from_model {
-    ($r:expr) => {{
+    ($r:expr, $dest:expr) => {{
         let r = $r;
         let p = r.properties.unwrap_or_default();
+        let destination_type: fn(&_) -> Option<String> = $dest;
+        let destination_type = destination_type(&p);
         DiagnosticSetting {
             id: arm_id(r.resource.id.as_deref().unwrap_or_default()),
             name: r.resource.name.unwrap_or_default(),
@@ -22,6 +24,7 @@ macro_rules! from_model {
             event_hub_authorization_rule_id: none_if_blank(p.event_hub_authorization_rule_id),
             event_hub_name: none_if_blank(p.event_hub_name),
             marketplace_partner_id: none_if_blank(p.marketplace_partner_id),
+            destination_type,
             logs: p
                 .logs
                 .into_iter()
@@ -64,7 +67,11 @@ pub async fn activity_log_settings(
     .map_err(|e| read_error(&scope, op, &e))?;
     let body: models::SubscriptionDiagnosticSettingsResourceCollection =
         parse_list_body(&scope, op, &bytes)?;
-    Ok(body.value.into_iter().map(|r| from_model!(r)).collect())
+    Ok(body
+        .value
+        .into_iter()
+        .map(|r| from_model!(r, |_: &models::SubscriptionDiagnosticSettings| None))
+        .collect())
 }
 
 /// The generated client joins `{endpoint}/{uri}`; give it the id without its leading slash.
@@ -106,7 +113,9 @@ pub async fn resource_settings(
 }
 
 fn from_model(r: models::DiagnosticSettingsResource) -> DiagnosticSetting {
-    from_model!(r)
+    from_model!(r, |p: &models::DiagnosticSettings| none_if_blank(
+        p.log_analytics_destination_type.clone()
+    ))
 }
 
 /// What a resource type offers. `ResourceTypeNotSupported` (400) and an empty list both mean

@@ -81,6 +81,7 @@ pub async fn tenant_settings(
                 event_hub_authorization_rule_id: p.event_hub_authorization_rule_id,
                 event_hub_name: p.event_hub_name,
                 marketplace_partner_id: p.marketplace_partner_id,
+                destination_type: None,
                 logs: p
                     .logs
                     .into_iter()

@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 const WORKSPACES_API: &str = "2022-10-01";
 const DATA_SOURCES_API: &str = "2020-08-01";
+const SENTINEL_API: &str = "2024-09-01";
 
 /// Billable GB by data type over 30 days (`Quantity` is MB).
 pub const USAGE_QUERY: &str = "Usage | where TimeGenerated > ago(30d) | where IsBillable == true | summarize GB = sum(Quantity) / 1000. by DataType";
@@ -204,12 +205,38 @@ pub async fn fill_details(
         &sentinel_filter,
         &mut e3,
     );
-    let (tables, security, windows, sentinel) = futures::join!(tables, security, windows, sentinel);
+    // Onboarded to Microsoft Sentinel: one `default` onboarding state; an empty list means not
+    // onboarded. It changes the price per GB and the free retention days.
+    let onboarding_path = format!(
+        "{}/providers/Microsoft.SecurityInsights/onboardingStates",
+        ws.id
+    );
+    let mut e4 = Vec::new();
+    let onboarding = client.list::<serde_json::Value>(
+        &ws.id,
+        "sentinelOnboardingStates.list",
+        &onboarding_path,
+        SENTINEL_API,
+        &[],
+        &mut e4,
+    );
+    let (tables, security, windows, sentinel, onboarding) =
+        futures::join!(tables, security, windows, sentinel, onboarding);
     let tables_item_error = e0.first().cloned();
     errors.extend(e0);
     errors.extend(e1);
     errors.extend(e2);
     errors.extend(e3);
+    ws.sentinel_enabled = match onboarding {
+        // A list with unreadable items is not proof either way.
+        Ok(items) if e4.is_empty() => Some(!items.is_empty()),
+        Ok(_) => None,
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    errors.extend(e4);
 
     ws.tables = Read::from_result(tables.map(|ts| {
         ts.into_iter()

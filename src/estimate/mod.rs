@@ -5,19 +5,21 @@
 //! `--pricing FILE`. Where the tenant already ingests a comparable data type, the estimate is
 //! calibrated from that measurement and says so.
 
+pub mod backtest;
 pub mod model;
 pub mod summary;
 
 pub use summary::CostSummary;
 
 use crate::evaluate::gap::Gap;
-use crate::evaluate::rules::security_events::Tier;
-use crate::inventory::{id_key, Snapshot};
-use crate::results::{CostEstimate, Finding, Status};
+use crate::inventory::{id_key, Snapshot, Workspace};
+use crate::results::{CostEstimate, Finding, PlanOption, Status};
+use backtest::{Backtest, Kind};
 use model::CostModel;
 use std::collections::BTreeMap;
 use summary::{
-    Commitment, EntraUserCount, GapTotals, MeasuredTotals, TierChoice, TypeVolume, WorkspaceCost,
+    Commitment, EntraUserCount, GapTotals, MeasuredTotals, PlansNote, TierChoice, TypeVolume,
+    WorkspaceCost,
 };
 
 /// Days per month used for monthly figures.
@@ -27,8 +29,21 @@ pub const DAYS_PER_MONTH: f64 = 30.0;
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntraUsers {
     pub count: f64,
-    /// `flag`, `inferred` (from measured SigninLogs) or `assumed`.
+    /// `flag` or `assumed`. Never inferred from measured SigninLogs: the back-test compares the
+    /// model with that measurement, and calibration carries what the count gets wrong.
     pub source: &'static str,
+}
+
+impl EntraUsers {
+    pub fn phrase(&self) -> String {
+        match self.source {
+            "flag" => format!("{} users (--entra-users)", self.count),
+            _ => format!(
+                "{} users assumed (pass --entra-users for your count)",
+                self.count
+            ),
+        }
+    }
 }
 
 /// Measured billable GB/day by data type, summed over every measured workspace.
@@ -39,31 +54,22 @@ pub struct Measured {
     pub gb_day: f64,
     pub usd_month: f64,
     pub not_measured: usize,
-    /// Enabled flow logs feeding traffic analytics (what measured NTA volume divides by).
-    pub traffic_analytics_flow_logs: usize,
-    /// Windows VMs in scope (what measured SecurityEvent volume divides by).
-    pub windows_vms: usize,
+}
+
+/// Whether a workspace is onboarded to Microsoft Sentinel, and the sentence that says so.
+fn sentinel_of(ws: &Workspace) -> (bool, Option<String>) {
+    match ws.sentinel_enabled {
+        Some(true) => (true, Some(format!("workspace {} is onboarded to Microsoft Sentinel, which charges per GB on top of Log Analytics", ws.name))),
+        Some(false) => (false, None),
+        None => (false, Some(format!("whether workspace {} is onboarded to Microsoft Sentinel is unknown: priced without Sentinel's charge, which would add to it", ws.name))),
+    }
 }
 
 pub fn measure(snapshot: &Snapshot, m: &CostModel) -> Measured {
-    // Counted once here: estimating each finding must not rescan the estate.
-    let subs = &snapshot.inventory.subscriptions;
-    let mut out = Measured {
-        traffic_analytics_flow_logs: subs
-            .iter()
-            .flat_map(|s| s.flow_logs.items())
-            .filter(|f| f.enabled && f.traffic_analytics_enabled)
-            .count(),
-        windows_vms: subs
-            .iter()
-            .flat_map(|s| s.virtual_machines.items())
-            .filter(|v| v.is_windows())
-            .count(),
-        ..Measured::default()
-    };
-    let price = m.price("analytics_gb");
+    let mut out = Measured::default();
     for sub in &snapshot.inventory.subscriptions {
         for ws in sub.workspaces.items() {
+            let (sentinel, _) = sentinel_of(ws);
             match (&ws.usage.value, &ws.usage.error) {
                 (Some(rows), None) => {
                     let mut gb_day = 0.0;
@@ -80,7 +86,7 @@ pub fn measure(snapshot: &Snapshot, m: &CostModel) -> Measured {
                             gb_per_day: round3(d),
                         });
                     }
-                    let usd = gb_day * price * DAYS_PER_MONTH;
+                    let usd = gb_day * m.ingestion_price(sentinel) * DAYS_PER_MONTH;
                     out.gb_day += gb_day;
                     out.usd_month += usd;
                     out.by_workspace.push(WorkspaceCost {
@@ -91,6 +97,7 @@ pub fn measure(snapshot: &Snapshot, m: &CostModel) -> Measured {
                         usd_per_month: Some(round2(usd)),
                         by_type: Some(types),
                         error: None,
+                        sentinel: ws.sentinel_enabled,
                     });
                 }
                 (_, err) => {
@@ -104,6 +111,7 @@ pub fn measure(snapshot: &Snapshot, m: &CostModel) -> Measured {
                                 .map(|e| e.summary())
                                 .unwrap_or_else(|| "usage was not queried".into()),
                         ),
+                        sentinel: ws.sentinel_enabled,
                         ..WorkspaceCost::default()
                     });
                 }
@@ -113,38 +121,25 @@ pub fn measure(snapshot: &Snapshot, m: &CostModel) -> Measured {
     out
 }
 
+/// Rounded to cents; never -0.0 (an empty f64 sum is -0.0, which JSON would show).
 pub fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
+    (x * 100.0).round() / 100.0 + 0.0
 }
 pub fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
+    (x * 1000.0).round() / 1000.0 + 0.0
 }
 
-/// Entra user count: the flag wins, else inferred from measured interactive sign-ins, else the
-/// model's assumption.
-pub fn entra_users(flag: Option<u64>, measured: &Measured, m: &CostModel) -> EntraUsers {
-    if let Some(n) = flag {
-        return EntraUsers {
+/// Entra user count: the flag, else the model's assumption (the back-test then calibrates).
+pub fn entra_users(flag: Option<u64>, m: &CostModel) -> EntraUsers {
+    match flag {
+        Some(n) => EntraUsers {
             count: n as f64,
             source: "flag",
-        };
-    }
-    let per_user = m.value("entra_signin_gb_per_user_day");
-    if let Some(gb) = measured
-        .by_type_gb_day
-        .get("SigninLogs")
-        .filter(|g| **g > 0.0)
-    {
-        if per_user > 0.0 {
-            return EntraUsers {
-                count: (gb / per_user).round().max(1.0),
-                source: "inferred",
-            };
-        }
-    }
-    EntraUsers {
-        count: m.value("entra_default_users"),
-        source: "assumed",
+        },
+        None => EntraUsers {
+            count: m.value("entra_default_users"),
+            source: "assumed",
+        },
     }
 }
 
@@ -154,124 +149,200 @@ fn estimate(gb_day: f64, usd_month: f64, method: &str, basis: String) -> CostEst
         usd_per_month: round2(usd_month),
         method: method.into(),
         basis,
-        analytics_gb_per_day: 0.0,
+        ..CostEstimate::default()
     }
 }
 
-/// The estimate's volume lands in Log Analytics (ingestion a commitment tier can price).
-fn ingested(mut c: CostEstimate) -> CostEstimate {
-    c.analytics_gb_per_day = c.gb_per_day;
-    c
+/// Everything a gap's price depends on, computed once per scan.
+pub struct Context<'a> {
+    pub snapshot: &'a Snapshot,
+    pub measured: &'a Measured,
+    pub users: &'a EntraUsers,
+    pub backtest: &'a Backtest,
+    pub m: &'a CostModel,
 }
 
-fn users_phrase(u: &EntraUsers) -> String {
-    match u.source {
-        "flag" => format!("{} users (--entra-users)", u.count),
-        "inferred" => format!("{} users inferred from measured SigninLogs volume", u.count),
-        _ => format!(
-            "{} users assumed (pass --entra-users for your count)",
-            u.count
-        ),
+/// Where a gap's data would land in Log Analytics, and why that workspace.
+struct Destination<'a> {
+    workspace: Option<&'a Workspace>,
+    why: &'static str,
+}
+
+impl<'a> Context<'a> {
+    fn workspaces(&self) -> impl Iterator<Item = (&'a str, &'a Workspace)> {
+        self.snapshot.inventory.subscriptions.iter().flat_map(|s| {
+            s.workspaces
+                .items()
+                .iter()
+                .map(move |w| (s.subscription.id.as_str(), w))
+        })
     }
-}
 
-/// Volume of one Entra category per day: (gb_day, method, basis).
-fn entra_category(
-    cat: &str,
-    users: &EntraUsers,
-    measured: &Measured,
-    m: &CostModel,
-) -> (f64, &'static str, String) {
-    let per = |name: &str| m.value(name) * users.count;
-    let signin_measured = measured
-        .by_type_gb_day
-        .get("SigninLogs")
-        .copied()
-        .filter(|g| *g > 0.0);
-    match cat.to_ascii_lowercase().as_str() {
-        "signinlogs" => (per("entra_signin_gb_per_user_day"), "model", format!("{} GB/user/day × {}", m.value("entra_signin_gb_per_user_day"), users_phrase(users))),
-        "auditlogs" => (per("entra_audit_gb_per_user_day"), "model", format!("{} GB/user/day × {}", m.value("entra_audit_gb_per_user_day"), users_phrase(users))),
-        "noninteractiveusersigninlogs" => {
-            let ratio = m.value("entra_noninteractive_ratio");
-            match signin_measured {
-                Some(gb) => (gb * ratio, "calibrated", format!("measured SigninLogs {:.3} GB/day × non-interactive ratio {ratio}", gb)),
-                None => (per("entra_signin_gb_per_user_day") * ratio, "model", format!("interactive sign-ins {} GB/user/day × ratio {ratio} × {}", m.value("entra_signin_gb_per_user_day"), users_phrase(users))),
+    fn workspace(&self, id: &str) -> Option<&'a Workspace> {
+        let key = id_key(id);
+        self.workspaces()
+            .map(|(_, w)| w)
+            .find(|w| id_key(&w.id) == key)
+    }
+
+    /// The largest measured workspace in the subscription, else in the estate.
+    fn largest(&self, subscription: Option<&str>) -> Option<&'a Workspace> {
+        let size = |w: &Workspace| -> Option<f64> {
+            w.usage.complete().map(|u| u.iter().map(|r| r.gb_30d).sum())
+        };
+        let pick = |only_sub: bool| {
+            self.workspaces()
+                .filter(|(s, _)| {
+                    !only_sub || subscription.is_some_and(|x| x.eq_ignore_ascii_case(s))
+                })
+                .filter_map(|(_, w)| size(w).map(|g| (w, g)))
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(w, _)| w)
+        };
+        pick(true).or_else(|| pick(false))
+    }
+
+    /// The workspace a finding's new data would go to: where the resource (or tenant) already
+    /// sends logs, else the largest measured workspace near it.
+    fn destination(&self, f: &Finding, gap: &Gap) -> Destination<'a> {
+        let existing = match gap {
+            Gap::EntraCategories { .. } => self
+                .snapshot
+                .inventory
+                .entra_diagnostic_settings
+                .items()
+                .iter()
+                .find_map(|s| s.workspace_id.as_deref().and_then(|w| self.workspace(w))),
+            Gap::ResourceLogs { .. } => {
+                let key = id_key(&f.resource_id);
+                self.snapshot
+                    .inventory
+                    .subscriptions
+                    .iter()
+                    .flat_map(|s| s.resource_diagnostics.iter())
+                    .filter(|r| id_key(&r.resource_id) == key)
+                    .flat_map(|r| r.settings.items())
+                    .find_map(|s| s.workspace_id.as_deref().and_then(|w| self.workspace(w)))
             }
+            Gap::SecurityEvents { .. } => {
+                let key = id_key(&f.resource_id);
+                let subs = &self.snapshot.inventory.subscriptions;
+                let rules: Vec<String> = subs
+                    .iter()
+                    .flat_map(|s| s.virtual_machines.items())
+                    .filter(|v| id_key(&v.id) == key)
+                    .flat_map(|v| v.dcr_associations.items().iter().map(|r| id_key(r)))
+                    .collect();
+                subs.iter()
+                    .flat_map(|s| s.data_collection_rules.items())
+                    .filter(|d| rules.contains(&id_key(&d.id)))
+                    .flat_map(|d| d.workspace_destinations.iter())
+                    .find_map(|w| self.workspace(w))
+            }
+            _ => None,
+        };
+        match existing {
+            Some(w) => Destination {
+                workspace: Some(w),
+                why: "where its logs already go",
+            },
+            None => Destination {
+                workspace: self.largest(f.subscription_id.as_deref()),
+                why: "assumed: the largest measured workspace nearest to it",
+            },
         }
-        "serviceprincipalsigninlogs" => (m.value("entra_service_principal_gb_day"), "model", "tenant default for service-principal sign-ins (scales with workloads: measure before relying on it)".into()),
-        "managedidentitysigninlogs" => (m.value("entra_managed_identity_gb_day"), "model", "tenant default for managed-identity sign-ins (scales with workloads)".into()),
-        "provisioninglogs" => (per("entra_provisioning_gb_per_user_day"), "model", format!("{} GB/user/day × {}", m.value("entra_provisioning_gb_per_user_day"), users_phrase(users))),
-        "riskyusers" | "userriskevents" | "riskyserviceprincipals" | "serviceprincipalriskevents" => {
-            (per("entra_risk_gb_per_user_day"), "model", format!("{} GB/user/day × {}", m.value("entra_risk_gb_per_user_day"), users_phrase(users)))
-        }
-        _ => (per("entra_audit_gb_per_user_day"), "model", format!("no figure for {cat}: audit-log rate used")),
+    }
+}
+
+/// A modelled volume, calibrated when the back-test found the model off for its kind.
+fn calibrated(ctx: &Context, kind: Kind, gb: f64, basis: String) -> (f64, &'static str, String) {
+    match ctx.backtest.factor(kind) {
+        Some((f, why)) => (gb * f, "calibrated", format!("{basis} {why}")),
+        None => (gb, "model", basis),
     }
 }
 
 /// Cost of closing one logging gap.
-pub fn for_gap(
-    gap: &Gap,
-    snapshot: &Snapshot,
-    measured: &Measured,
-    users: &EntraUsers,
-    m: &CostModel,
-) -> CostEstimate {
-    let c = cost_of_gap(gap, snapshot, measured, users, m);
-    match gap {
-        Gap::EntraCategories { .. }
-        | Gap::ResourceLogs { .. }
-        | Gap::SecurityEvents { .. }
-        | Gap::TrafficAnalytics => ingested(c),
-        Gap::ActivityLog
-        | Gap::FlowLogCoverage
-        | Gap::FlowLogRetention { .. }
-        | Gap::NoNewCost { .. }
-        | Gap::WorkspaceRetention { .. }
-        | Gap::TableRetention { .. } => c,
-    }
-}
-
-fn cost_of_gap(
-    gap: &Gap,
-    snapshot: &Snapshot,
-    measured: &Measured,
-    users: &EntraUsers,
-    m: &CostModel,
-) -> CostEstimate {
-    let price = m.price("analytics_gb");
+pub fn for_gap(f: &Finding, gap: &Gap, ctx: &Context) -> CostEstimate {
+    let m = ctx.m;
+    let ingest =
+        |gb: f64, method: &str, basis: String, basic_gb: f64, basic_tables: Vec<String>| {
+            let dest = ctx.destination(f, gap);
+            let (sentinel, sentinel_note) =
+                dest.workspace.map(sentinel_of).unwrap_or((false, None));
+            let price = m.ingestion_price(sentinel);
+            let usd = gb * price * DAYS_PER_MONTH;
+            let where_ = match dest.workspace {
+                Some(w) => format!("into workspace {} ({})", w.name, dest.why),
+                None => "no workspace measured to land in".to_string(),
+            };
+            let mut basis = format!("{basis}; {where_} at {} per GB", m.money(price));
+            if let Some(n) = sentinel_note {
+                basis = format!("{basis} ({n})");
+            }
+            let mut c = estimate(gb, usd, method, format!("{basis}."));
+            c.analytics_gb_per_day = round3(gb);
+            c.workspace_id = dest.workspace.map(|w| w.id.clone());
+            if basic_gb > 0.0 && !basic_tables.is_empty() {
+                let basic_price = m.price("basic_gb");
+                let rest = (gb - basic_gb).max(0.0);
+                c.basic_plan = Some(PlanOption {
+                    plan: "Basic".into(),
+                    usd_per_month: round2((basic_gb * basic_price + rest * price) * DAYS_PER_MONTH),
+                    tables: basic_tables,
+                    gives_up: m.table_plans.basic_gives_up.clone(),
+                    source: format!("{} (read {})", m.table_plans.source, m.table_plans.date),
+                });
+            }
+            c
+        };
     match gap {
         Gap::EntraCategories { categories } => {
-            let mut gb = 0.0;
+            let (mut gb, mut basic_gb, mut basic_tables) = (0.0, 0.0, Vec::new());
             let mut parts = Vec::new();
             let mut method = "model";
             for c in categories {
-                let (g, meth, basis) = entra_category(c, users, measured, m);
+                let (g, meth, basis, table) = match backtest::entra_volume(c, ctx.users, m) {
+                    Some(v) => {
+                        let (g, meth, basis) = calibrated(ctx, v.kind, v.gb_per_day, v.basis);
+                        (g, meth, basis, Some(v.table))
+                    }
+                    None => {
+                        let g = m.entra_audit_gb_per_user_day() * ctx.users.count;
+                        let (g, meth, basis) = calibrated(ctx, Kind::EntraPerUser, g, format!("no figure for {c}: the audit-log rate × {}", ctx.users.phrase()));
+                        (g, meth, basis, backtest::entra_table(c))
+                    }
+                };
                 if meth == "calibrated" {
                     method = "calibrated";
                 }
+                if let Some(t) = table.filter(|t| m.table_plans.basic_allowed(t)) {
+                    basic_gb += g;
+                    basic_tables.push(t.to_string());
+                }
                 gb += g;
-                parts.push(format!("{c}: {:.3} GB/day ({basis})", g));
+                parts.push(format!("{c}: {g:.3} GB/day ({basis})"));
             }
-            estimate(gb, gb * price * DAYS_PER_MONTH, method, format!("{}; at {} per GB (Analytics).", parts.join("; "), m.money(price)))
+            ingest(gb, method, parts.join("; "), basic_gb, basic_tables)
         }
         Gap::ActivityLog => estimate(0.0, 0.0, "model", "AzureActivity ingestion into Log Analytics is free; only storage-account archive or retention beyond the free days costs.".into()),
         Gap::ResourceLogs { resource_type, required, missing } => {
-            let (mb, src) = m.resource_log_mb_day(resource_type);
+            let key = crate::inventory::type_key(resource_type);
+            let (mb, src) = m.resource_log_mb_day(&key);
             let share = if *missing > 0 { (*missing as f64 / (*required).max(1) as f64).min(1.0) } else { 1.0 };
-            let gb = mb / 1000.0 * share;
-            estimate(gb, gb * price * DAYS_PER_MONTH, "model", format!("{mb} MB/day for {resource_type} ({src}) × {:.0}% of categories missing; at {} per GB.", share * 100.0, m.money(price)))
+            let (gb, method, basis) = calibrated(ctx, Kind::ResourceLogs, mb / 1000.0 * share, format!("{mb} MB/day for {resource_type} ({src}) × {:.0}% of categories missing", share * 100.0));
+            let tables = m.resource_tables(&key).to_vec();
+            let all_basic = !tables.is_empty() && tables.iter().all(|t| m.table_plans.basic_allowed(t));
+            if all_basic {
+                ingest(gb, method, basis, gb, tables)
+            } else {
+                ingest(gb, method, basis, 0.0, Vec::new())
+            }
         }
         Gap::FlowLogCoverage => {
             let per = m.value("flow_log_gb_per_target_day");
-            let calibrated = measured.by_type_gb_day.get("NTANetAnalytics").or(measured.by_type_gb_day.get("AzureNetworkAnalytics_CL")).copied();
-            // Measured traffic-analytics volume comes from the flow logs that feed it.
-            let targets = measured.traffic_analytics_flow_logs.max(1);
-            let (gb, method, basis) = match calibrated {
-                Some(total) if total > 0.0 => (total / targets as f64, "calibrated", format!("measured traffic-analytics volume {:.3} GB/day over {targets} flow log(s) feeding it", total)),
-                _ => (per, "model", format!("{per} GB/day per NSG or VNet (model default)")),
-            };
-            let usd = gb * DAYS_PER_MONTH * (m.price("flow_log_collection_gb") + m.price("blob_cool_gb_month"));
-            estimate(gb, usd, method, format!("{basis}; collection {} per GB plus cool storage {} per GB-month.", m.money(m.price("flow_log_collection_gb")), m.money(m.price("blob_cool_gb_month"))))
+            let p = m.price("flow_log_collection_gb") + m.price("blob_cool_gb_month");
+            estimate(per, per * DAYS_PER_MONTH * p, "model", format!("{per} GB/day of raw flow records per NSG or VNet (model default: raw volume is not in any workspace to measure); collection {} per GB plus cool storage {} per GB-month", m.money(m.price("flow_log_collection_gb")), m.money(m.price("blob_cool_gb_month"))))
         }
         Gap::FlowLogRetention { current_days, minimum_days } => {
             // Steady state: the blobs of (minimum - current) more days stay in the account.
@@ -279,49 +350,68 @@ fn cost_of_gap(
             let extra_days = minimum_days.saturating_sub(*current_days);
             let stored_gb = gb_day * f64::from(extra_days);
             let p = m.price("blob_cool_gb_month");
-            estimate(0.0, stored_gb * p, "model", format!("no new ingestion: the flow log already exists; keeping {minimum_days} instead of {current_days} days stores {extra_days} more days × {gb_day} GB/day (model default per flow log) = {stored_gb:.1} GB in cool blob storage at {} per GB-month.", m.money(p)))
+            estimate(0.0, stored_gb * p, "model", format!("no new ingestion: the flow log already exists; keeping {minimum_days} instead of {current_days} days stores {extra_days} more days × {gb_day} GB/day (model default per flow log; the storage account's size is not read) = {stored_gb:.1} GB in cool blob storage at {} per GB-month.", m.money(p)))
         }
         Gap::NoNewCost { reason } => estimate(0.0, 0.0, "model", (*reason).to_string()),
         Gap::TrafficAnalytics => {
-            let gb = m.value("flow_log_gb_per_target_day");
-            let p = m.price("traffic_analytics_60min_gb");
-            estimate(gb, gb * DAYS_PER_MONTH * (p + price), "model", format!("{gb} GB/day of flow logs × traffic analytics processing {} per GB (60-minute) plus ingestion into Analytics at {}.", m.money(p), m.money(price)))
+            let raw = m.value("flow_log_gb_per_target_day");
+            let ratio = m.value("traffic_analytics_output_ratio");
+            let ta = m.price("traffic_analytics_60min_gb");
+            let (out_gb, method, out_basis) = calibrated(ctx, Kind::TrafficAnalytics, raw * ratio, format!("output {raw} GB/day raw × {ratio}"));
+            let mut c = ingest(out_gb, method, format!("processing {raw} GB/day of raw flow logs at {} per GB (60-minute interval); {out_basis} into NTANetAnalytics", m.money(ta)), 0.0, Vec::new());
+            c.usd_per_month = round2(c.usd_per_month + raw * ta * DAYS_PER_MONTH);
+            c
         }
         Gap::SecurityEvents { current, target } => {
-            let vol = |t: Tier| match t {
-                Tier::All => m.value("security_events_all_gb_day"),
-                Tier::Common => m.value("security_events_common_gb_day"),
-                Tier::Minimal => m.value("security_events_minimal_gb_day"),
-                Tier::None | Tier::Custom => 0.0,
-            };
-            let (current, target) = (*current, *target);
-            let gap = (vol(target) - vol(current)).max(0.0);
-            let measured_se = measured.by_type_gb_day.get("SecurityEvent").copied().filter(|g| *g > 0.0);
-            let (gb, method, basis) = match measured_se {
-                Some(se) => {
-                    let servers = measured.windows_vms.max(1);
-                    let per = se / servers as f64;
-                    let g = if vol(current) > 0.0 { (per * vol(target) / vol(current) - per).max(0.0) } else { per.max(gap) };
-                    (g, "calibrated", format!("measured SecurityEvent {:.3} GB/day over {servers} Windows VMs, scaled from {} to {}", se, current.name(), target.name()))
-                }
-                None => (gap, "model", format!("{} {} GB/day minus {} {} GB/day per Windows server", target.name(), vol(target), current.name(), vol(current))),
-            };
-            estimate(gb, gb * price * DAYS_PER_MONTH, method, format!("{basis}; at {} per GB. Defender for Servers Plan 2 includes {} GB/day per server of free security data.", m.money(price), m.value("defender_servers_p2_allowance_gb_day")))
+            let (cur, tgt) = (backtest::security_event_gb_day(*current, m), backtest::security_event_gb_day(*target, m));
+            let (gb, method, basis) = calibrated(ctx, Kind::SecurityEvents, (tgt - cur).max(0.0), format!("{} {tgt} GB/day minus {} {cur} GB/day per Windows server", target.name(), current.name()));
+            let mut c = ingest(gb, method, basis, 0.0, Vec::new());
+            c.basis = format!("{} Defender for Servers Plan 2 includes {} GB/day per server of free security data.", c.basis, m.value("defender_servers_p2_allowance_gb_day"));
+            c
         }
         Gap::WorkspaceRetention { workspace_id, current_days, minimum_days } => {
-            retention_cost(snapshot, m, workspace_id, None, |free| {
+            retention_cost(ctx.snapshot, m, workspace_id, None, |free| {
                 let extra = (f64::from(*minimum_days).max(free) - f64::from(*current_days).max(free)).max(0.0);
                 (extra, 0.0)
             })
         }
         Gap::TableRetention { workspace_id, table, interactive_days, total_days, minimum_interactive_days, minimum_total_days } => {
-            retention_cost(snapshot, m, workspace_id, Some(table), |free| {
+            retention_cost(ctx.snapshot, m, workspace_id, Some(table), |free| {
                 let (cur_i, cur_t) = (f64::from(*interactive_days), f64::from(*total_days));
                 let (min_i, min_t) = (f64::from(*minimum_interactive_days), f64::from(*minimum_total_days));
                 let extra_interactive = (min_i.max(free) - cur_i.max(free)).max(0.0);
                 let extra_long = (min_t - cur_t.max(cur_i.max(min_i))).max(0.0);
                 (extra_interactive, extra_long)
             })
+        }
+    }
+}
+
+/// The first `flow_log_free_gb_month` of flow logs per subscription are free: what the enabled
+/// flow logs do not already use comes off the new ones' collection cost, in finding order.
+fn apply_flow_log_allowance(findings: &mut [Finding], snapshot: &Snapshot, m: &CostModel) {
+    let free = m.value("flow_log_free_gb_month");
+    let per = m.value("flow_log_gb_per_target_day") * DAYS_PER_MONTH;
+    let price = m.price("flow_log_collection_gb");
+    for sub in &snapshot.inventory.subscriptions {
+        let used = sub.flow_logs.items().iter().filter(|f| f.enabled).count() as f64 * per;
+        let mut left = (free - used).max(0.0);
+        for f in findings.iter_mut().filter(|f| {
+            f.status == Status::Fail
+                && matches!(f.gap, Some(Gap::FlowLogCoverage))
+                && f.subscription_id
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(&sub.subscription.id))
+        }) {
+            let Some(c) = f.cost.as_mut() else { continue };
+            let covered = left.min(c.gb_per_day * DAYS_PER_MONTH);
+            left -= covered;
+            c.usd_per_month = round2((c.usd_per_month - covered * price).max(0.0));
+            c.basis = if covered > 0.0 {
+                format!("{}; {covered:.1} GB/month of it within the subscription's free {free} GB/month (its {} enabled flow log(s) use about {used:.1}).", c.basis, sub.flow_logs.items().iter().filter(|f| f.enabled).count())
+            } else {
+                format!("{}; the subscription's free {free} GB/month is already used (about {used:.1} GB/month by its enabled flow logs, or by the gaps above).", c.basis)
+            };
         }
     }
 }
@@ -411,15 +501,25 @@ pub fn apply(
     entra_users_flag: Option<u64>,
 ) -> CostSummary {
     let measured = measure(snapshot, m);
-    let users = entra_users(entra_users_flag, &measured, m);
+    let users = entra_users(entra_users_flag, m);
+    let backtest = backtest::run(snapshot, findings, &users, m);
+    let ctx = Context {
+        snapshot,
+        measured: &measured,
+        users: &users,
+        backtest: &backtest,
+        m,
+    };
     for f in findings
         .iter_mut()
         .filter(|f| matches!(f.status, Status::Fail | Status::Suppressed))
     {
-        if let Some(gap) = &f.gap {
-            f.cost = Some(for_gap(gap, snapshot, &measured, &users, m));
+        let cost = f.gap.as_ref().map(|gap| for_gap(f, gap, &ctx));
+        if cost.is_some() {
+            f.cost = cost;
         }
     }
+    apply_flow_log_allowance(findings, snapshot, m);
     let gaps = GapTotals::of(findings);
     let measured_totals = MeasuredTotals {
         gb_per_day: round3(measured.gb_day),
@@ -445,6 +545,10 @@ pub fn apply(
         measured: measured_totals,
         gaps,
         waterfall: Vec::new(),
+        backtest,
+        workspace_tiers: Vec::new(),
+        plans: PlansNote::of(m),
     }
+    .with_workspace_tiers(findings, m)
     .with_waterfall()
 }

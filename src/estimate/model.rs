@@ -15,6 +15,9 @@ pub struct Figure {
     #[serde(default)]
     pub unit: String,
     pub source: String,
+    /// When the source was read or published; required in the built-in model.
+    #[serde(default)]
+    pub date: Option<String>,
     #[serde(default)]
     pub confidence: String,
 }
@@ -24,6 +27,11 @@ pub struct Figure {
 pub struct TypeVolume {
     pub value: f64,
     pub source: String,
+    #[serde(default)]
+    pub date: Option<String>,
+    /// Resource-specific tables the type writes with `logAnalyticsDestinationType` Dedicated.
+    #[serde(default)]
+    pub tables: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -32,6 +40,8 @@ pub struct CommitmentTier {
     pub gb_per_day: f64,
     pub discount_percent: f64,
     pub source: String,
+    #[serde(default)]
+    pub date: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -48,6 +58,27 @@ struct RawMeta {
 struct RawFree {
     types: Vec<String>,
     source: String,
+    #[serde(default)]
+    date: Option<String>,
+}
+
+/// Which tables the cheaper table plans accept, and what they give up, with the source.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TablePlans {
+    pub source: String,
+    pub date: String,
+    /// Azure tables that accept the Basic plan.
+    pub basic: Vec<String>,
+    pub basic_gives_up: String,
+    /// Why (or where) the Auxiliary plan applies.
+    pub auxiliary: String,
+}
+
+impl TablePlans {
+    pub fn basic_allowed(&self, table: &str) -> bool {
+        self.basic.iter().any(|t| t.eq_ignore_ascii_case(table))
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -63,6 +94,8 @@ struct RawModel {
     commitment_tier: Vec<CommitmentTier>,
     #[serde(default)]
     free_data_types: Option<RawFree>,
+    #[serde(default)]
+    table_plans: Option<TablePlans>,
 }
 
 #[derive(Debug, Clone)]
@@ -76,6 +109,7 @@ pub struct CostModel {
     pub commitment_tiers: Vec<CommitmentTier>,
     pub free_data_types: Vec<String>,
     pub free_data_types_source: String,
+    pub table_plans: TablePlans,
     /// Files merged over the built-in model.
     pub overrides: Vec<String>,
 }
@@ -90,8 +124,10 @@ pub const REQUIRED_FIGURES: &[&str] = &[
     "flow_log_collection_gb",
     "traffic_analytics_60min_gb",
     "blob_cool_gb_month",
-    "entra_signin_gb_per_user_day",
-    "entra_audit_gb_per_user_day",
+    "entra_signin_kb_per_event",
+    "entra_signin_events_per_user_day",
+    "entra_audit_kb_per_event",
+    "entra_audit_events_per_user_day",
     "entra_noninteractive_ratio",
     "entra_service_principal_gb_day",
     "entra_managed_identity_gb_day",
@@ -103,7 +139,11 @@ pub const REQUIRED_FIGURES: &[&str] = &[
     "security_events_all_gb_day",
     "defender_servers_p2_allowance_gb_day",
     "flow_log_gb_per_target_day",
+    "flow_log_free_gb_month",
+    "traffic_analytics_output_ratio",
     "resource_log_default_mb_day",
+    "sentinel_gb",
+    "basic_gb",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -135,10 +175,23 @@ impl CostModel {
                 .clone()
                 .map(|f| f.types)
                 .unwrap_or_default(),
-            free_data_types_source: base.free_data_types.map(|f| f.source).unwrap_or_default(),
+            free_data_types_source: base
+                .free_data_types
+                .map(|f| match f.date {
+                    Some(d) => format!("{} ({d})", f.source),
+                    None => f.source,
+                })
+                .unwrap_or_default(),
+            table_plans: base.table_plans.unwrap_or_default(),
             overrides: Vec::new(),
         };
         let mut problems = Vec::new();
+        // The built-in model says when each figure was read: reports show how old prices are.
+        for (k, f) in &m.figures {
+            if f.date.as_deref().is_none_or(|d| d.trim().is_empty()) {
+                problems.push(format!("{BUILTIN_NAME}: figure {k} needs a date"));
+            }
+        }
         for (file, text) in overrides {
             let raw = match parse(file, text) {
                 Ok(r) => r,
@@ -196,6 +249,9 @@ impl CostModel {
                 m.free_data_types = f.types;
                 m.free_data_types_source = f.source;
             }
+            if let Some(p) = raw.table_plans {
+                m.table_plans = p;
+            }
         }
         for name in REQUIRED_FIGURES {
             if !m.figures.contains_key(*name) {
@@ -212,6 +268,37 @@ impl CostModel {
         } else {
             Err(ModelError { problems })
         }
+    }
+
+    /// Entra sign-in GB per user per day: events per user × KB per event.
+    pub fn entra_signin_gb_per_user_day(&self) -> f64 {
+        self.value("entra_signin_events_per_user_day") * self.value("entra_signin_kb_per_event")
+            / 1e6
+    }
+
+    /// Entra audit GB per user per day: events per user × KB per event.
+    pub fn entra_audit_gb_per_user_day(&self) -> f64 {
+        self.value("entra_audit_events_per_user_day") * self.value("entra_audit_kb_per_event") / 1e6
+    }
+
+    /// Per-GB ingestion price of a workspace: Analytics, plus Microsoft Sentinel's charge on a
+    /// workspace onboarded to Sentinel (classic pricing; the simplified rate is the sum).
+    pub fn ingestion_price(&self, sentinel: bool) -> f64 {
+        self.price("analytics_gb")
+            + if sentinel {
+                self.price("sentinel_gb")
+            } else {
+                0.0
+            }
+    }
+
+    /// Resource-specific tables of a resource type (empty: AzureDiagnostics only, as far as
+    /// the model knows).
+    pub fn resource_tables(&self, type_key: &str) -> &[String] {
+        self.resource_log_mb_day
+            .get(type_key)
+            .map(|v| v.tables.as_slice())
+            .unwrap_or(&[])
     }
 
     /// A volume or count, as written.

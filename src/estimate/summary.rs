@@ -1,6 +1,7 @@
 //! The `cost` section of results.json, typed: what every renderer, `merge` and the summary
 //! line read. Field names are the results.json contract (schema_version 1).
 
+use super::backtest::Backtest;
 use super::model::CostModel;
 use super::{best_commitment, round2, round3};
 use crate::inventory::id_key;
@@ -22,6 +23,48 @@ pub struct CostSummary {
     /// pricing for it: lines that add up, each with what it rests on.
     #[serde(default)]
     pub waterfall: Vec<WaterfallStep>,
+    /// How good the volume model is on this estate: predicted against measured.
+    #[serde(default)]
+    pub backtest: Backtest,
+    /// Per workspace: today's volume, what the gaps add to it, and the cheapest pricing.
+    #[serde(default)]
+    pub workspace_tiers: Vec<WorkspaceTier>,
+    /// Where the cheaper table plans come from and what they give up.
+    #[serde(default)]
+    pub plans: PlansNote,
+}
+
+/// One workspace's volume with and without the gaps it would receive, and its best pricing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WorkspaceTier {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentinel: Option<bool>,
+    /// Measured today (0 when not measured).
+    pub measured_gb_per_day: f64,
+    pub measured: bool,
+    pub gaps_gb_per_day: f64,
+    pub current: TierChoice,
+    pub with_gaps_closed: TierChoice,
+}
+
+/// The sources behind the Basic/Auxiliary comparison.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlansNote {
+    pub source: String,
+    pub basic_gives_up: String,
+    pub auxiliary: String,
+}
+
+impl PlansNote {
+    pub fn of(m: &CostModel) -> Self {
+        PlansNote {
+            source: format!("{} (read {})", m.table_plans.source, m.table_plans.date),
+            basic_gives_up: m.table_plans.basic_gives_up.clone(),
+            auxiliary: m.table_plans.auxiliary.clone(),
+        }
+    }
 }
 
 /// One line of the cost waterfall.
@@ -114,6 +157,9 @@ pub struct WorkspaceCost {
     pub status: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usd_per_month: Option<f64>,
+    /// Onboarded to Microsoft Sentinel (None: could not be read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentinel: Option<bool>,
 }
 
 impl WorkspaceCost {
@@ -128,7 +174,7 @@ pub struct TypeVolume {
     pub gb_per_day: f64,
 }
 
-pub const COMMITMENT_NOTE: &str = "Commitment tiers apply per workspace or dedicated cluster: this assumes the volume lands in one.";
+pub const COMMITMENT_NOTE: &str = "Commitment tiers apply per workspace or dedicated cluster: this line assumes the whole volume lands in one; the per-workspace table shows the tier each workspace would take. Discounts apply to the Log Analytics part; Microsoft Sentinel's own commitment tiers are not modelled.";
 
 impl GapTotals {
     /// Totals of the failing findings' costs (suppressed findings carry a cost but are not a gap).
@@ -202,6 +248,7 @@ impl CostSummary {
             .map(|p| p.entra_users.clone())
             .max_by_key(EntraUserCount::rank)
             .unwrap_or_default();
+        let parts_backtest: Vec<Backtest> = parts.iter().map(|p| p.backtest.clone()).collect();
         let measured = MeasuredTotals::of(
             parts
                 .into_iter()
@@ -209,6 +256,7 @@ impl CostSummary {
                 .collect(),
         );
         let gaps = GapTotals::of(merged_findings);
+        let backtest = Backtest::merge(parts_backtest);
         Ok(CostSummary {
             commitment: Commitment {
                 current: best_commitment(measured.gb_per_day, m),
@@ -221,9 +269,47 @@ impl CostSummary {
             entra_users,
             gaps,
             measured,
+            backtest,
+            workspace_tiers: Vec::new(),
             ..first
         }
+        .with_workspace_tiers(merged_findings, m)
         .with_waterfall())
+    }
+
+    /// Per-workspace volumes (measured + the gaps that land there) and the best pricing for
+    /// each: a commitment tier is bought per workspace, so the estate-wide figure can mislead.
+    pub fn with_workspace_tiers(mut self, findings: &[Finding], m: &CostModel) -> Self {
+        let mut gaps: BTreeMap<String, f64> = BTreeMap::new();
+        for f in findings.iter().filter(|f| f.status == Status::Fail) {
+            if let Some((ws, gb)) = f
+                .cost
+                .as_ref()
+                .and_then(|c| c.workspace_id.as_ref().map(|w| (w, c.analytics_gb_per_day)))
+            {
+                *gaps.entry(id_key(ws)).or_default() += gb;
+            }
+        }
+        self.workspace_tiers = self
+            .measured
+            .workspaces
+            .iter()
+            .map(|w| {
+                let today = w.gb_per_day.unwrap_or(0.0);
+                let add = round3(gaps.get(&id_key(&w.id)).copied().unwrap_or(0.0));
+                WorkspaceTier {
+                    id: w.id.clone(),
+                    name: w.name.clone(),
+                    sentinel: w.sentinel,
+                    measured_gb_per_day: today,
+                    measured: w.is_measured(),
+                    gaps_gb_per_day: add,
+                    current: best_commitment(today, m),
+                    with_gaps_closed: best_commitment(today + add, m),
+                }
+            })
+            .collect();
+        self
     }
 
     /// The waterfall from today's measured cost through each area's gaps to the cost with every

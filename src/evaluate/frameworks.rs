@@ -203,6 +203,7 @@ mod tests {
             cost: None,
             azure_policy: None,
             gap: None,
+            collects: None,
         }
     }
 

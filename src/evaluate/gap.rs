@@ -6,6 +6,15 @@
 
 use super::rules::security_events::Tier;
 
+/// What a resource already sends to Log Analytics, as a rule found it (pass or fail): the
+/// back-test predicts the measured volume from it. Only what the inventory alone cannot say
+/// cheaply (the security-event tier needs the baseline's event sets) is carried here.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Collects {
+    /// A Windows VM's security events, at `tier`, into these workspaces.
+    SecurityEvents { tier: Tier, workspaces: Vec<String> },
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Gap {
     /// Entra ID log categories not exported (missing or disabled).

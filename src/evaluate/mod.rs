@@ -128,6 +128,7 @@ impl CheckDef {
             cost: None,
             azure_policy: self.azure_policy.clone(),
             gap: None,
+            collects: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Stage 5, render: the same [`Results`] as HTML, Markdown (handlebars templates in
 //! `report-templates/`), JSON, SARIF and JUnit. File names are fixed by the contract.
 
+pub mod cost_table;
 pub mod csv;
 pub mod fixplan;
 pub mod junit;

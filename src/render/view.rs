@@ -2,7 +2,8 @@
 //! and chart geometry are decided here so templates stay declarative. Values are raw strings:
 //! handlebars escapes them (HTML escaping for the HTML report, Markdown escaping for report.md).
 
-use crate::estimate::summary::{CostSummary, TierChoice, WorkspaceCost};
+use crate::estimate::round2;
+use crate::estimate::summary::{TierChoice, WorkspaceCost};
 use crate::results::{Finding, Results, Severity, Status, AREAS};
 use serde::Serialize;
 use serde_json::Value;
@@ -166,6 +167,8 @@ pub struct FindingView {
     pub references: String,
     pub cost: String,
     pub cost_basis: String,
+    /// The same gap on the cheaper Basic plan, when its tables accept it.
+    pub cheaper_plan: String,
     pub suppression: String,
     pub area: String,
     /// Resource group and subscription, for the reader who knows names, not ids.
@@ -204,6 +207,56 @@ pub struct CostView {
     pub by_area: Vec<CostBar>,
     pub workspaces: Vec<WorkspaceCost>,
     pub waterfall: Vec<WaterfallRow>,
+    /// "Prices as of 2025-06 (17 months before this report)".
+    pub prices_dated: String,
+    pub backtest: BacktestView,
+    pub workspace_tiers: Vec<WorkspaceTierRow>,
+    /// Gaps whose tables accept the Basic plan, side by side with Analytics.
+    pub cheaper_plans: Vec<PlanRow>,
+    pub basic_gives_up: String,
+    pub auxiliary: String,
+    pub plans_source: String,
+}
+
+/// "How good is this estimate on your estate".
+#[derive(Debug, Default, Serialize)]
+pub struct BacktestView {
+    pub lines: Vec<BacktestLine>,
+    pub median_error: String,
+    pub calibration: Vec<String>,
+    pub not_compared: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BacktestLine {
+    pub data_type: String,
+    pub kind: String,
+    pub predicted: String,
+    pub measured: String,
+    pub ratio: String,
+    pub basis: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WorkspaceTierRow {
+    pub name: String,
+    pub sentinel: String,
+    pub today_gb_day: String,
+    pub gaps_gb_day: String,
+    pub current: String,
+    pub with_gaps: String,
+    /// A commitment tier beats pay-as-you-go once the gaps are closed.
+    pub tier_wins: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PlanRow {
+    pub check_id: String,
+    pub resource_name: String,
+    pub tables: String,
+    pub analytics: String,
+    pub basic: String,
+    pub saving: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -337,6 +390,20 @@ fn finding_view(
             })
             .unwrap_or_default(),
         cost_basis: f.cost.as_ref().map(|c| c.basis.clone()).unwrap_or_default(),
+        cheaper_plan: f
+            .cost
+            .as_ref()
+            .and_then(|c| c.basic_plan.as_ref())
+            .map(|p| {
+                format!(
+                    "{}/month with {} on the {} plan (gives up: {})",
+                    money(currency, p.usd_per_month),
+                    p.tables.join(", "),
+                    p.plan,
+                    p.gives_up
+                )
+            })
+            .unwrap_or_default(),
         suppression: f
             .suppression
             .as_ref()
@@ -482,7 +549,7 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
         suppressed: r.summary.suppressed,
     };
 
-    let cost = cost_view(&r.cost, currency);
+    let cost = cost_view(r, currency);
     let per_sub = counts_per_subscription(r);
     let sub_view = |s: &crate::inventory::SubscriptionRef| {
         let c = per_sub
@@ -844,7 +911,56 @@ fn matrix_cell(c: Option<&crate::results::StatusCounts>) -> MatrixCell {
     }
 }
 
-fn cost_view(c: &CostSummary, currency: &str) -> Option<CostView> {
+/// Whole months between a `YYYY-MM` price date and an RFC 3339 report time.
+fn months_between(model_date: &str, generated_at: &str) -> Option<i64> {
+    let ym = |s: &str| -> Option<i64> {
+        let y: i64 = s.get(0..4)?.parse().ok()?;
+        let m: i64 = s.get(5..7)?.parse().ok()?;
+        Some(y * 12 + m - 1)
+    };
+    Some(ym(generated_at)? - ym(model_date)?)
+}
+
+fn backtest_view(b: &crate::estimate::backtest::Backtest) -> BacktestView {
+    let gb = |x: f64| format!("{x:.3}");
+    BacktestView {
+        lines: b
+            .by_data_type()
+            .into_iter()
+            .map(|l| BacktestLine {
+                kind: crate::estimate::backtest::Kind::label_of(&l.kind).to_string(),
+                predicted: gb(l.predicted_gb_per_day),
+                measured: gb(l.measured_gb_per_day),
+                ratio: match l.ratio {
+                    Some(r) if l.measured_gb_per_day > 0.0 => format!("{r:.2}×"),
+                    Some(_) => "nothing measured".into(),
+                    None => "—".into(),
+                },
+                basis: l.basis,
+                data_type: l.data_type,
+            })
+            .collect(),
+        median_error: b
+            .median_abs_error_percent
+            .map(|e| format!("{e:.0}%"))
+            .unwrap_or_else(|| "n/a (nothing to compare)".into()),
+        calibration: b
+            .calibration
+            .iter()
+            .map(|c| {
+                if c.applied {
+                    format!("{}: measured {:.3} GB/day where the model predicted {:.3}: gap estimates of this kind are multiplied by {:.2} (calibrated from your estate).", c.label, c.measured_gb_per_day, c.predicted_gb_per_day, c.factor)
+                } else {
+                    format!("{}: the model is within {:.0}% of what was measured ({:.2}×): gap estimates use the model as is.", c.label, b.tolerance_percent, c.factor)
+                }
+            })
+            .collect(),
+        not_compared: b.not_compared.clone(),
+    }
+}
+
+pub fn cost_view(r: &Results, currency: &str) -> Option<CostView> {
+    let c = &r.cost;
     let max = c
         .gaps
         .by_area
@@ -889,6 +1005,52 @@ fn cost_view(c: &CostSummary, currency: &str) -> Option<CostView> {
             })
             .collect(),
         workspaces: c.measured.workspaces.clone(),
+        prices_dated: match months_between(&c.model_date, &r.statement.generated_at) {
+            Some(n) if n > 0 => format!("Prices as of {} ({n} month(s) before this report): check them against the pricing pages or override them with --pricing.", c.model_date),
+            _ => format!("Prices as of {}.", c.model_date),
+        },
+        backtest: backtest_view(&c.backtest),
+        workspace_tiers: c
+            .workspace_tiers
+            .iter()
+            .map(|w| WorkspaceTierRow {
+                name: w.name.clone(),
+                sentinel: match w.sentinel {
+                    Some(true) => "yes".into(),
+                    Some(false) => "no".into(),
+                    None => "unknown".into(),
+                },
+                today_gb_day: if w.measured { format!("{:.2}", w.measured_gb_per_day) } else { "not measured".into() },
+                gaps_gb_day: format!("{:.2}", w.gaps_gb_per_day),
+                current: if w.measured { tier(&w.current) } else { "unknown: not measured".into() },
+                with_gaps: if w.measured {
+                    tier(&w.with_gaps_closed)
+                } else {
+                    format!("{} for the gaps alone (today's volume not measured)", tier(&w.with_gaps_closed))
+                },
+                tier_wins: w.with_gaps_closed.saving_usd_per_month > 0.0,
+            })
+            .collect(),
+        cheaper_plans: r
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Fail)
+            .filter_map(|f| {
+                let c = f.cost.as_ref()?;
+                let p = c.basic_plan.as_ref()?;
+                Some(PlanRow {
+                    check_id: f.check_id.clone(),
+                    resource_name: crate::inventory::last_segment(&f.resource_id),
+                    tables: p.tables.join(", "),
+                    analytics: money(currency, c.usd_per_month),
+                    basic: money(currency, p.usd_per_month),
+                    saving: money(currency, round2(c.usd_per_month - p.usd_per_month)),
+                })
+            })
+            .collect(),
+        basic_gives_up: c.plans.basic_gives_up.clone(),
+        auxiliary: c.plans.auxiliary.clone(),
+        plans_source: c.plans.source.clone(),
         waterfall: c
             .waterfall
             .iter()

@@ -114,6 +114,13 @@ pub fn serve(emu: &ArmEmulator) {
         "arm/workspaces.json",
     );
     emu.fixture(&format!("{}/tables", ws()), "arm/tables.json");
+    emu.fixture(
+        &format!(
+            "{}/providers/Microsoft.SecurityInsights/onboardingStates",
+            ws()
+        ),
+        "arm/sentinel-onboarding-states.json",
+    );
     emu.route_q(
         &format!("{}/dataSources", ws()),
         "securityeventcollectionconfiguration",

@@ -41,7 +41,7 @@ pub const KIND: RuleKind = RuleKind {
     name: "entra_logs",
     file: file!(),
     prepare: prepare::<Params>,
-    describes: "tenant Entra ID diagnostic settings (/providers/microsoft.aadiam): union of enabled categories with a destination",    cost_basis: Some("per missing category: Entra users × GB/user/day (sign-in 4 GB/month per 1,000 users, audit 0.9 GB/month per 1,000 users, Microsoft Learn); non-interactive = interactive × ratio, calibrated from measured SigninLogs when ingested; service-principal and managed-identity sign-ins use tenant defaults; priced at the Analytics per-GB rate"),
+    describes: "tenant Entra ID diagnostic settings (/providers/microsoft.aadiam): union of enabled categories with a destination",    cost_basis: Some("per missing category: Entra users × events per user × KB per event (sign-in 11.5 KB, audit 2 KB); non-interactive = interactive × ratio; service-principal and managed-identity sign-ins use tenant defaults; calibrated by the back-test against measured Entra tables; priced at the destination workspace's per-GB rate (plus Sentinel's where onboarded), Basic plan shown beside it for tables that accept it"),
 };
 
 impl Rule for Params {

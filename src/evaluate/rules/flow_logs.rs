@@ -47,7 +47,7 @@ pub const COVERAGE: RuleKind = RuleKind {
     name: "flow_log_coverage",
     file: file!(),
     prepare: validate_coverage,
-    describes: "every NSG (or VNet) is covered by an enabled flow log; VNet and subnet flow logs cover the NSGs of their subnets",    cost_basis: Some("GB/day per NSG or VNet (calibrated from traffic-analytics tables when ingested) × flow-log collection and storage prices"),
+    describes: "every NSG (or VNet) is covered by an enabled flow log; VNet and subnet flow logs cover the NSGs of their subnets",    cost_basis: Some("raw GB/day per NSG or VNet (model) × flow-log collection and cool storage prices, after the subscription's free 5 GB/month"),
 };
 
 #[derive(Debug, Deserialize)]
@@ -80,7 +80,7 @@ pub const TRAFFIC_ANALYTICS: RuleKind = RuleKind {
     name: "flow_log_traffic_analytics",
     file: file!(),
     prepare: prepare::<TrafficParams>,
-    describes: "enabled flow logs feed traffic analytics",    cost_basis: Some("GB/day of flow logs × traffic analytics processing per GB plus ingestion at the Analytics per-GB rate"),
+    describes: "enabled flow logs feed traffic analytics",    cost_basis: Some("raw GB/day of flow logs × traffic analytics processing per GB, plus its aggregated output (calibrated from measured NTANetAnalytics) ingested at the workspace's per-GB rate"),
 };
 
 #[derive(Debug, Default, Deserialize)]

@@ -10,7 +10,7 @@
 
 use super::{Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
-use crate::evaluate::gap::Gap;
+use crate::evaluate::gap::{Collects, Gap};
 use crate::evaluate::{for_each_item, gate, EvalContext};
 use crate::inventory::{id_key, LegacySecurityEvents};
 use crate::results::{Finding, Status};
@@ -116,14 +116,14 @@ pub const VM_COVERAGE: RuleKind = RuleKind {
     name: "security_event_coverage",
     file: file!(),
     prepare: prepare_vm_coverage,
-    describes: "Windows VMs: tier of security events sent by associated data collection rules (or legacy workspace tier)",    cost_basis: Some("difference between the target tier's and the current tier's GB/day per Windows server (calibrated from measured SecurityEvent), at the Analytics per-GB rate; Defender for Servers P2 allowance noted"),
+    describes: "Windows VMs: tier of security events sent by associated data collection rules (or legacy workspace tier)",    cost_basis: Some("difference between the target tier's and the current tier's GB/day per Windows server (calibrated by the back-test against measured SecurityEvent), at the destination workspace's per-GB rate; Defender for Servers P2 allowance noted"),
 };
 
 pub const LEGACY_TIER: RuleKind = RuleKind {
     name: "security_event_legacy_tier",
     file: file!(),
     prepare: prepare_legacy_tier,
-    describes: "legacy SecurityEventCollectionConfiguration tier of workspaces that have one",    cost_basis: Some("difference between the target tier's and the current tier's GB/day per Windows server (calibrated from measured SecurityEvent), at the Analytics per-GB rate; Defender for Servers P2 allowance noted"),
+    describes: "legacy SecurityEventCollectionConfiguration tier of workspaces that have one",    cost_basis: Some("difference between the target tier's and the current tier's GB/day per Windows server (calibrated by the back-test against measured SecurityEvent), at the destination workspace's per-GB rate; Defender for Servers P2 allowance noted"),
 };
 
 /// AppLocker's event IDs in the Minimal and Common sets: Microsoft's generated DCRs collect
@@ -252,11 +252,13 @@ impl Rule for VmCoverage {
                 let mut queries = Vec::new();
                 let mut rules = Vec::new();
                 let mut unknown = Vec::new();
+                let mut workspaces = Vec::new();
                 for rid in assoc {
                     match ctx.dcr_by_id.get(&id_key(rid)) {
                         Some(d) => {
                             if !d.security_event_xpaths.is_empty() {
                                 rules.push(d.name.clone());
+                                workspaces.extend(d.workspace_destinations.iter().cloned());
                             }
                             queries.extend(d.security_event_xpaths.iter().cloned());
                         }
@@ -311,6 +313,9 @@ impl Rule for VmCoverage {
                     check.finding(Status::Fail, &vm.id, sid, format!("Windows VM {} sends security events only at tier {}; the baseline wants {}.", vm.name, tier.name(), min.name()), evidence)
                 };
                 f.location = Some(vm.location.clone()).filter(|l| !l.is_empty());
+                if tier > Tier::None && !workspaces.is_empty() {
+                    f.collects = Some(Collects::SecurityEvents { tier, workspaces });
+                }
                 out.push(f.gap_if_failed(|| Gap::SecurityEvents {
                     current: tier,
                     target: min,
