@@ -1006,7 +1006,7 @@ pub fn cost_view(r: &Results, currency: &str) -> Option<CostView> {
             .collect(),
         workspaces: c.measured.workspaces.clone(),
         prices_dated: match months_between(&c.model_date, &r.statement.generated_at) {
-            Some(n) if n > 0 => format!("Prices as of {} ({n} month(s) before this report): check them against the pricing pages or override them with --pricing.", c.model_date),
+            Some(n) if n > 0 => format!("Prices as of {} ({n} month(s) before this report): check them against the pricing pages.", c.model_date),
             _ => format!("Prices as of {}.", c.model_date),
         },
         backtest: backtest_view(&c.backtest),
