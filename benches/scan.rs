@@ -5,7 +5,9 @@
 //!
 //! cargo bench --bench scan                         # default tenant (scaled ARM limits)
 //! cargo bench --bench scan -- --arm-limits --subs 4 --resources 3000
-//! Options: --subs N --resources N --latency-ms N --bucket N --refill N --arm-limits --no-naive
+//! cargo bench --bench scan -- --large --no-naive     # 50 × 1,000 at ARM's limits, 150 ms ± 50 %
+//! Options: --subs N --resources N --latency-ms N --jitter F (± fraction of the latency)
+//!          --bucket N --refill N --arm-limits --large --no-naive
 //!
 //! Last line (machine-readable): wall_s floor_s ratio reads reads_needed throttled_429
 //! peak_rss_mb naive_wall_s naive_ratio lost
@@ -28,6 +30,8 @@ struct Params {
     subs: usize,
     resources: usize,
     latency: Duration,
+    /// Each answer takes latency × (1 ± jitter), uniformly.
+    jitter: f64,
     bucket: f64,
     refill: f64,
     naive: bool,
@@ -42,11 +46,19 @@ impl Params {
                 .and_then(|i| args.get(i + 1))
                 .and_then(|v| v.parse::<f64>().ok())
         };
-        let arm = args.iter().any(|a| a == "--arm-limits");
+        let large = args.iter().any(|a| a == "--large");
+        let arm = large || args.iter().any(|a| a == "--arm-limits");
         Self {
-            subs: get("--subs").unwrap_or(10.0) as usize,
-            resources: get("--resources").unwrap_or(400.0) as usize,
-            latency: Duration::from_millis(get("--latency-ms").unwrap_or(20.0) as u64),
+            subs: get("--subs").unwrap_or(if large { 50.0 } else { 10.0 }) as usize,
+            resources: get("--resources").unwrap_or(if large { 1000.0 } else { 400.0 }) as usize,
+            latency: Duration::from_millis(get("--latency-ms").unwrap_or(if large {
+                150.0
+            } else {
+                20.0
+            }) as u64),
+            jitter: get("--jitter")
+                .unwrap_or(if large { 0.5 } else { 0.0 })
+                .clamp(0.0, 1.0),
             bucket: get("--bucket").unwrap_or(if arm { 250.0 } else { 50.0 }),
             refill: get("--refill").unwrap_or(if arm { 25.0 } else { 20.0 }),
             naive: !args.iter().any(|a| a == "--no-naive"),
@@ -136,7 +148,7 @@ impl Tenant {
                         n += 4;
                     }
                     "Microsoft.Network/networkWatchers" => n += 1, // flow logs
-                    "Microsoft.OperationalInsights/workspaces" => n += 3, // tables + 2 data source kinds
+                    "Microsoft.OperationalInsights/workspaces" => n += 5, // tables, 3 data source kinds, Sentinel onboarding
                     "Microsoft.Compute/virtualMachines" if is_windows(id) => n += 1, // DCR associations
                     _ => {}
                 }
@@ -211,9 +223,12 @@ impl Emu {
         if lower == "/subscriptions" {
             return json!({"value": self.tenant.subs.iter().map(|s| json!({"subscriptionId": s, "displayName": format!("bench {s}"), "state": "Enabled", "tenantId": "t"})).collect::<Vec<_>>()});
         }
+        if lower.starts_with("/providers/microsoft.aadiam") {
+            return json!({"value": []});
+        }
         if lower.ends_with("/diagnosticsettingscategories") {
-            let rid = &path
-                [..path.len() - "/providers/Microsoft.Insights/diagnosticSettingsCategories".len()];
+            let suffix = "/providers/Microsoft.Insights/diagnosticSettingsCategories".len();
+            let rid = &path[..path.len().saturating_sub(suffix)];
             let storage_service = rid.ends_with("Services/default");
             return match self.by_id.get(&rid.to_ascii_lowercase()) {
                 _ if storage_service => json!({"value": [
@@ -239,7 +254,7 @@ impl Emu {
             return json!({"value": list.iter().map(|(id, t, _)| json!({"id": id, "name": id.rsplit('/').next(), "type": t, "location": "westeurope"})).collect::<Vec<_>>()});
         }
         if lower.ends_with("/providers/microsoft.network/networkwatchers") {
-            return json!({"value": of("Microsoft.Network/networkWatchers").map(|(id, _, _)| json!({"id": id, "name": "nw", "location": "westeurope"})).collect::<Vec<_>>()});
+            return json!({"value": of("Microsoft.Network/networkWatchers").map(|(id, _, _)| json!({"id": id, "name": "nw", "location": "westeurope", "properties": {"provisioningState": "Succeeded"}})).collect::<Vec<_>>()});
         }
         if lower.ends_with("/providers/microsoft.operationalinsights/workspaces") {
             return json!({"value": of("Microsoft.OperationalInsights/workspaces").map(|(id, _, _)| json!({"id": id, "name": "law", "location": "westeurope", "properties": {"customerId": "00000000-0000-0000-0000-000000000001", "retentionInDays": 30}})).collect::<Vec<_>>()});
@@ -266,7 +281,8 @@ impl Emu {
         self.reads.fetch_add(1, Ordering::Relaxed);
         let key = key_of(&path);
         let verdict = self.take(&key);
-        tokio::time::sleep(self.p.latency).await;
+        let spread = 1.0 + self.p.jitter * (2.0 * fastrand::f64() - 1.0);
+        tokio::time::sleep(self.p.latency.mul_f64(spread)).await;
         match verdict {
             Err(retry_after) => {
                 self.throttled.fetch_add(1, Ordering::Relaxed);
@@ -423,6 +439,9 @@ async fn run(p: Params, sequential: bool) -> RunResult {
     let lost = errors + want.saturating_sub(got);
     if !status.success() {
         eprintln!("logposture exited with {status}; errors in snapshot: {errors}");
+        for e in v["errors"].as_array().into_iter().flatten().take(3) {
+            eprintln!("  {e}");
+        }
     }
     RunResult {
         wall,
@@ -440,8 +459,8 @@ async fn main() {
     let (_, needed) = tenant.reads_needed();
     let floor = tenant.floor(&p);
     println!(
-        "tenant: {} subscriptions × {} resources, latency {} ms, bucket {} refill {}/s; {} ARM reads needed; throttle floor {:.2} s",
-        p.subs, p.resources, p.latency.as_millis(), p.bucket, p.refill, needed, floor
+        "tenant: {} subscriptions × {} resources, latency {} ms ± {:.0} %, bucket {} refill {}/s; {} ARM reads needed; throttle floor {:.2} s",
+        p.subs, p.resources, p.latency.as_millis(), p.jitter * 100.0, p.bucket, p.refill, needed, floor
     );
     let r = run(p, false).await;
     println!(

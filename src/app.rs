@@ -274,11 +274,12 @@ async fn collect_live(
 ) -> anyhow::Result<Snapshot> {
     let cloud = cloud_for(azure)?;
     let settings = TransportSettings {
-        concurrency: if azure.sequential {
-            1
-        } else {
-            usize::from(azure.concurrency)
+        concurrency: match (azure.sequential, azure.concurrency) {
+            (true, _) => 1,
+            (false, Some(n)) => usize::from(n),
+            (false, None) => TransportSettings::default().concurrency,
         },
+        adaptive: !azure.sequential && azure.concurrency.is_none(),
         pace: !azure.sequential,
         request_timeout: Duration::from_secs(azure.request_timeout.max(1)),
         throttle_budget: Duration::from_secs(azure.throttle_budget),
@@ -299,10 +300,11 @@ async fn collect_live(
         shard: scope.shard,
         measure_usage: !azure.no_usage,
         progress: !quiet,
-        per_subscription_parallelism: if azure.sequential {
-            1
-        } else {
-            usize::from(azure.concurrency).max(4)
+        // Enough per-resource reads queued that the transport, not this, sets the pace.
+        per_subscription_parallelism: match (azure.sequential, azure.concurrency) {
+            (true, _) => 1,
+            (false, Some(n)) => usize::from(n).max(4),
+            (false, None) => 256,
         },
         subscription_parallelism: if azure.sequential { 1 } else { 0 },
     };

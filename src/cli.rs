@@ -90,9 +90,10 @@ pub struct AzureArgs {
     /// Override the Log Analytics query endpoint.
     #[arg(long, value_name = "URL", env = "LOGPOSTURE_LOGS_ENDPOINT")]
     pub logs_endpoint: Option<url::Url>,
-    /// Requests in flight at most.
-    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub concurrency: u16,
+    /// Requests in flight at most. Default: each subscription keeps ARM's refill rate × the
+    /// measured latency in flight (up to 512 in all), which reaches the throttle floor.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: Option<u16>,
     /// Seconds one request may take, headers and whole body (the token request too); a read
     /// that takes longer is given up and reported as not assessed.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]

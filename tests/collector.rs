@@ -6,6 +6,7 @@
 mod support;
 
 use logposture::inventory::{LegacySecurityEvents, Snapshot};
+use std::time::Duration;
 use support::tenant::{self, S1, S2, S3};
 use support::{ArmEmulator, Route, CLIENT_SECRET, TOKEN};
 
@@ -495,4 +496,49 @@ async fn sentinel_security_event_data_source_gives_the_legacy_tier() {
         ws.security_event_tier.value,
         Some(LegacySecurityEvents::tier("All"))
     );
+}
+
+/// Subscriptions are read side by side, each keeping its own reads in flight: with ARM answering
+/// in 150 ms, eight subscriptions together keep well over the old global cap of 16 requests at
+/// the server at once (the scan's pace is set per subscription, not by one global queue).
+#[tokio::test(flavor = "multi_thread")]
+async fn eight_subscriptions_are_read_concurrently_under_latency() {
+    let emu = ArmEmulator::start().await;
+    let subs: Vec<serde_json::Value> = (1..=8u32)
+        .map(|i| {
+            let id = format!("{i:08x}-0000-4000-8000-00000000000{i}");
+            serde_json::json!({
+                "id": format!("/subscriptions/{id}"),
+                "subscriptionId": id,
+                "tenantId": "8f3e1c2a-5b7d-4e9f-a1c3-2d4b6f8e0a1c",
+                "displayName": format!("Sub {i}"),
+                "state": "Enabled"
+            })
+        })
+        .collect();
+    emu.json("/subscriptions", serde_json::json!({ "value": subs }));
+    // Every other read: an empty list, after ARM-like latency.
+    emu.set_default(Route::Slow(
+        Duration::from_millis(150),
+        Box::new(Route::Json(serde_json::json!({ "value": [] }))),
+    ));
+    let (output, snap, _) = collect(&emu, &["--no-usage"]).await;
+    assert!(
+        output.status.success() || output.status.code() == Some(3),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(snap.inventory.subscriptions.len(), 8);
+    let peak = emu.peak_in_flight();
+    assert!(peak > 16, "the server saw at most {peak} requests at once");
+
+    // An explicit --concurrency is still a hard cap.
+    let emu = ArmEmulator::start().await;
+    emu.json("/subscriptions", serde_json::json!({ "value": subs }));
+    emu.set_default(Route::Slow(
+        Duration::from_millis(150),
+        Box::new(Route::Json(serde_json::json!({ "value": [] }))),
+    ));
+    collect(&emu, &["--no-usage", "--concurrency", "6"]).await;
+    assert!(emu.peak_in_flight() <= 6, "{}", emu.peak_in_flight());
 }

@@ -28,7 +28,12 @@ use tokio::time::Instant;
 /// Tuning of the transport. Defaults follow ARM's published read limits.
 #[derive(Debug, Clone)]
 pub struct TransportSettings {
+    /// Requests in flight across the scan at most: a safety net for sockets and memory when
+    /// `adaptive`, the binding limit otherwise (`--concurrency`).
     pub concurrency: usize,
+    /// Each subscription (and the tenant) keeps about refill × latency reads in flight
+    /// (Little's law), learnt as the scan runs; see `Pacer::in_flight_cap`.
+    pub adaptive: bool,
     pub request_timeout: Duration,
     /// Retries of 5xx, 408 and network errors.
     pub max_retries: u32,
@@ -57,7 +62,8 @@ pub struct TransportSettings {
 impl Default for TransportSettings {
     fn default() -> Self {
         Self {
-            concurrency: 16,
+            concurrency: 512,
+            adaptive: true,
             request_timeout: Duration::from_secs(60),
             max_retries: 4,
             max_throttle_retries: 12,
@@ -96,7 +102,16 @@ struct Bucket {
     capacity: f64,
     /// (arrival, remaining) of recent responses while the bucket was below full.
     samples: VecDeque<(Instant, f64)>,
+    /// Smoothed seconds from sending a request to its answer.
+    latency: f64,
 }
+
+/// In flight per subscription at least, and what a fresh bucket's tokens may add: a burst may
+/// spend the initial tokens as fast as ARM answers.
+const MIN_IN_FLIGHT: f64 = 8.0;
+const BURST_IN_FLIGHT: f64 = 64.0;
+/// Latency assumed until one is measured (ARM lists take 100-500 ms).
+const INITIAL_LATENCY: f64 = 0.2;
 
 /// Per-subscription pacing: spend tokens locally and wait for refill before ARM has to say 429.
 ///
@@ -108,18 +123,37 @@ struct Bucket {
 struct Pacer {
     size: f64,
     refill: f64,
+    adaptive: bool,
     buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+impl Bucket {
+    /// Reads this bucket keeps in flight: Little's law (rate × latency) with 50 % headroom, at
+    /// least `MIN_IN_FLIGHT`, more while unspent tokens allow a burst.
+    fn in_flight_cap(&self) -> u32 {
+        let steady = (self.refill * self.latency * 1.5).ceil() + 4.0;
+        let burst = self.tokens.min(BURST_IN_FLIGHT);
+        steady.max(burst).clamp(MIN_IN_FLIGHT, 4096.0) as u32
+    }
 }
 
 /// How much history the refill estimate looks at.
 const REFILL_WINDOW: Duration = Duration::from_millis(1500);
 
 impl Pacer {
-    fn new(size: f64, refill: f64) -> Self {
+    fn new(size: f64, refill: f64, adaptive: bool) -> Self {
         Self {
             size: size.max(1.0),
             refill: refill.max(0.001),
+            adaptive,
             buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A request on `key` took `took` from send to answer.
+    fn observe_latency(&self, key: &str, took: Duration) {
+        if let Some(b) = self.lock().get_mut(key) {
+            b.latency = 0.8 * b.latency + 0.2 * took.as_secs_f64().min(30.0);
         }
     }
 
@@ -142,6 +176,7 @@ impl Pacer {
             refill: self.refill,
             capacity: self.size,
             samples: VecDeque::new(),
+            latency: INITIAL_LATENCY,
         });
         if let Some(until) = b.blocked_until {
             if until > now {
@@ -152,6 +187,10 @@ impl Pacer {
         let elapsed = now.saturating_duration_since(b.last_refill).as_secs_f64();
         b.tokens = (b.tokens + elapsed * b.refill).min(b.capacity);
         b.last_refill = now;
+        if self.adaptive && b.in_flight >= b.in_flight_cap() {
+            // Enough in flight to keep this subscription at its rate: wait for an answer.
+            return Duration::from_secs_f64((b.latency / 8.0).clamp(0.002, 0.05));
+        }
         if b.tokens >= 1.0 {
             b.tokens -= 1.0;
             b.in_flight += 1;
@@ -232,6 +271,22 @@ pub fn bucket_key(path: &str) -> String {
     "tenant".to_string()
 }
 
+/// The HTTP client: azure_core 0.20's own reqwest client keeps no idle connection
+/// (`pool_max_idle_per_host(0)`), so every read would pay a TCP and TLS handshake. This one
+/// keeps connections for reuse and speaks HTTP/2 where ARM offers it (ALPN). Stale pooled
+/// connections are bounded by the idle timeout; a read that still hits one is retried as a
+/// network error. TLS verification stays on.
+fn pooled_http_client() -> Arc<dyn HttpClient> {
+    match reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(50))
+        .connect_timeout(Duration::from_secs(20))
+        .build()
+    {
+        Ok(c) => Arc::new(c),
+        Err(_) => azure_core::new_http_client(),
+    }
+}
+
 /// The pipeline's last policy: pacing, concurrency, retries, timeout, then the HTTP client.
 #[derive(Debug)]
 pub struct ArmTransport {
@@ -247,9 +302,13 @@ pub struct ArmTransport {
 impl ArmTransport {
     pub fn new(settings: TransportSettings, allowed: &[&Url]) -> Self {
         Self {
-            http: azure_core::new_http_client(),
+            http: pooled_http_client(),
             allowed_origins: allowed.iter().map(|u| u.origin()).collect(),
-            pacer: Pacer::new(settings.bucket_size, settings.refill_per_second),
+            pacer: Pacer::new(
+                settings.bucket_size,
+                settings.refill_per_second,
+                settings.adaptive,
+            ),
             in_flight: Semaphore::new(settings.concurrency.max(1)),
             settings,
             stats: TransportStats::default(),
@@ -451,8 +510,12 @@ impl Policy for ArmTransport {
             }
             let permit = self.in_flight.acquire().await;
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            let sent = Instant::now();
             let outcome = self.attempt(request).await;
             drop(permit);
+            if paced {
+                self.pacer.observe_latency(&key, sent.elapsed());
+            }
             if paced {
                 // Settle the token exactly once per attempt: ARM's count when a non-429 answer
                 // carries it, otherwise just the end of the request.
@@ -1095,7 +1158,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn pacer_spends_the_bucket_then_waits_for_refill() {
-        let p = Pacer::new(2.0, 1.0);
+        let p = Pacer::new(2.0, 1.0, false);
         assert!(p.try_take("s").is_zero());
         assert!(p.try_take("s").is_zero());
         let wait = p.try_take("s");
@@ -1105,5 +1168,24 @@ mod tests {
         );
         p.observe_remaining("s", 0.0);
         assert!(!p.try_take("s").is_zero());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn in_flight_per_subscription_follows_rate_times_latency() {
+        // 25 reads/s at 2 s per answer needs 50 in flight to keep the rate: 25 × 2 × 1.5 + 4.
+        let p = Pacer::new(0.0, 25.0, true);
+        p.try_take("s");
+        for _ in 0..40 {
+            p.observe_latency("s", Duration::from_secs(2));
+        }
+        let cap = p.lock().get("s").map(Bucket::in_flight_cap).unwrap();
+        assert!((75..=80).contains(&cap), "{cap}");
+        // Fast answers: the floor keeps a few in flight.
+        let q = Pacer::new(0.0, 25.0, true);
+        q.try_take("s");
+        for _ in 0..40 {
+            q.observe_latency("s", Duration::from_millis(10));
+        }
+        assert_eq!(q.lock().get("s").map(Bucket::in_flight_cap), Some(8));
     }
 }

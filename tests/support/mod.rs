@@ -85,6 +85,18 @@ struct State {
 pub struct ArmEmulator {
     state: Arc<Mutex<State>>,
     pub addr: SocketAddr,
+    /// ARM requests being answered now, and the most at once.
+    in_flight: Arc<std::sync::atomic::AtomicUsize>,
+    peak_in_flight: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Counts a request in flight until dropped (also when the client goes away mid-answer).
+struct InFlight(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// Route key: percent-decoded, lower-case path without a trailing slash.
@@ -119,12 +131,23 @@ impl ArmEmulator {
             .await
             .expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
-        let emu = ArmEmulator { state, addr };
+        let emu = ArmEmulator {
+            state,
+            addr,
+            in_flight: Arc::default(),
+            peak_in_flight: Arc::default(),
+        };
         let handler_emu = emu.clone();
         let app = axum::Router::new().fallback(
             move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
                 let emu = handler_emu.clone();
-                async move { emu.handle(method, uri, headers, body).await }
+                async move {
+                    use std::sync::atomic::Ordering::SeqCst;
+                    let now = emu.in_flight.fetch_add(1, SeqCst) + 1;
+                    emu.peak_in_flight.fetch_max(now, SeqCst);
+                    let _guard = InFlight(emu.in_flight.clone());
+                    emu.handle(method, uri, headers, body).await
+                }
             },
         );
         tokio::spawn(async move {
@@ -186,6 +209,12 @@ impl ArmEmulator {
     /// Issue `token` instead of the usual test token.
     pub fn issue_token(&self, token: &str) {
         self.state.lock().unwrap().token_value = Some(token.to_string());
+    }
+
+    /// The most requests the emulator was answering at the same time.
+    pub fn peak_in_flight(&self) -> usize {
+        self.peak_in_flight
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn tokens_issued(&self) -> usize {
