@@ -46,10 +46,9 @@ impl EntraUsers {
     }
 }
 
-/// Measured billable GB/day by data type, summed over every measured workspace.
+/// Measured billable GB/day, summed over every measured workspace.
 #[derive(Debug, Default)]
 pub struct Measured {
-    pub by_type_gb_day: BTreeMap<String, f64>,
     pub by_workspace: Vec<WorkspaceCost>,
     pub gb_day: f64,
     pub usd_month: f64,
@@ -69,7 +68,7 @@ pub fn measure(snapshot: &Snapshot, m: &CostModel) -> Measured {
     let mut out = Measured::default();
     for sub in &snapshot.inventory.subscriptions {
         for ws in sub.workspaces.items() {
-            let (sentinel, _) = sentinel_of(ws);
+            let sentinel = ws.sentinel_enabled == Some(true);
             match (&ws.usage.value, &ws.usage.error) {
                 (Some(rows), None) => {
                     let mut gb_day = 0.0;
@@ -80,7 +79,6 @@ pub fn measure(snapshot: &Snapshot, m: &CostModel) -> Measured {
                             continue;
                         }
                         gb_day += d;
-                        *out.by_type_gb_day.entry(r.data_type.clone()).or_default() += d;
                         types.push(TypeVolume {
                             data_type: r.data_type.clone(),
                             gb_per_day: round3(d),
@@ -153,13 +151,23 @@ fn estimate(gb_day: f64, usd_month: f64, method: &str, basis: String) -> CostEst
     }
 }
 
-/// Everything a gap's price depends on, computed once per scan.
+/// Everything a gap's price depends on, computed once per scan: the lookups a finding needs
+/// are indexed here, so pricing stays linear in the number of findings.
 pub struct Context<'a> {
-    pub snapshot: &'a Snapshot,
-    pub measured: &'a Measured,
     pub users: &'a EntraUsers,
     pub backtest: &'a Backtest,
     pub m: &'a CostModel,
+    /// Workspaces by id key.
+    workspaces: BTreeMap<String, &'a Workspace>,
+    /// Where a resource's diagnostic settings already send logs (first workspace).
+    resource_workspace: BTreeMap<String, &'a Workspace>,
+    /// Where a VM's data collection rules already send (first workspace).
+    vm_workspace: BTreeMap<String, &'a Workspace>,
+    /// The tenant's Entra settings' first workspace.
+    entra_workspace: Option<&'a Workspace>,
+    /// The largest measured workspace per subscription (lower-case id), and in the estate.
+    largest_in_subscription: BTreeMap<String, &'a Workspace>,
+    largest: Option<&'a Workspace>,
 }
 
 /// Where a gap's data would land in Log Analytics, and why that workspace.
@@ -169,76 +177,111 @@ struct Destination<'a> {
 }
 
 impl<'a> Context<'a> {
-    fn workspaces(&self) -> impl Iterator<Item = (&'a str, &'a Workspace)> {
-        self.snapshot.inventory.subscriptions.iter().flat_map(|s| {
-            s.workspaces
+    pub fn new(
+        snapshot: &'a Snapshot,
+        users: &'a EntraUsers,
+        backtest: &'a Backtest,
+        m: &'a CostModel,
+    ) -> Self {
+        let subs = &snapshot.inventory.subscriptions;
+        let workspaces: BTreeMap<String, &Workspace> = subs
+            .iter()
+            .flat_map(|s| s.workspaces.items())
+            .map(|w| (id_key(&w.id), w))
+            .collect();
+        fn first_known<'w, 's>(
+            workspaces: &BTreeMap<String, &'w Workspace>,
+            mut ids: impl Iterator<Item = &'s String>,
+        ) -> Option<&'w Workspace> {
+            ids.find_map(|w| workspaces.get(&id_key(w)).copied())
+        }
+        let mut resource_workspace = BTreeMap::new();
+        for r in subs.iter().flat_map(|s| s.resource_diagnostics.iter()) {
+            let ids = r
+                .settings
                 .items()
                 .iter()
-                .map(move |w| (s.subscription.id.as_str(), w))
-        })
+                .filter_map(|s| s.workspace_id.as_ref());
+            if let Some(w) = first_known(&workspaces, ids) {
+                resource_workspace
+                    .entry(id_key(&r.resource_id))
+                    .or_insert(w);
+            }
+        }
+        // The rules in inventory order, so a VM with several rules lands where the first sends.
+        let dcr_workspaces: BTreeMap<String, (usize, &Vec<String>)> = subs
+            .iter()
+            .flat_map(|s| s.data_collection_rules.items())
+            .enumerate()
+            .map(|(i, d)| (id_key(&d.id), (i, &d.workspace_destinations)))
+            .collect();
+        let mut vm_workspace = BTreeMap::new();
+        for v in subs.iter().flat_map(|s| s.virtual_machines.items()) {
+            let mut rules: Vec<(usize, &Vec<String>)> = v
+                .dcr_associations
+                .items()
+                .iter()
+                .filter_map(|r| dcr_workspaces.get(&id_key(r)).copied())
+                .collect();
+            rules.sort_by_key(|(i, _)| *i);
+            if let Some(w) = first_known(&workspaces, rules.iter().flat_map(|(_, d)| d.iter())) {
+                vm_workspace.entry(id_key(&v.id)).or_insert(w);
+            }
+        }
+        let entra_workspace = first_known(
+            &workspaces,
+            snapshot
+                .inventory
+                .entra_diagnostic_settings
+                .items()
+                .iter()
+                .filter_map(|s| s.workspace_id.as_ref()),
+        );
+        // Largest by measured volume; unmeasured workspaces are never picked.
+        fn largest_of<'w>(ws: impl Iterator<Item = &'w Workspace>) -> Option<&'w Workspace> {
+            ws.filter_map(|w| {
+                w.usage
+                    .complete()
+                    .map(|u| (w, u.iter().map(|r| r.gb_30d).sum::<f64>()))
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(w, _)| w)
+        }
+        let largest_in_subscription = subs
+            .iter()
+            .filter_map(|s| {
+                largest_of(s.workspaces.items().iter())
+                    .map(|w| (s.subscription.id.to_ascii_lowercase(), w))
+            })
+            .collect();
+        let largest = largest_of(subs.iter().flat_map(|s| s.workspaces.items()));
+        Context {
+            users,
+            backtest,
+            m,
+            workspaces,
+            resource_workspace,
+            vm_workspace,
+            entra_workspace,
+            largest_in_subscription,
+            largest,
+        }
     }
 
     fn workspace(&self, id: &str) -> Option<&'a Workspace> {
-        let key = id_key(id);
-        self.workspaces()
-            .map(|(_, w)| w)
-            .find(|w| id_key(&w.id) == key)
-    }
-
-    /// The largest measured workspace in the subscription, else in the estate.
-    fn largest(&self, subscription: Option<&str>) -> Option<&'a Workspace> {
-        let size = |w: &Workspace| -> Option<f64> {
-            w.usage.complete().map(|u| u.iter().map(|r| r.gb_30d).sum())
-        };
-        let pick = |only_sub: bool| {
-            self.workspaces()
-                .filter(|(s, _)| {
-                    !only_sub || subscription.is_some_and(|x| x.eq_ignore_ascii_case(s))
-                })
-                .filter_map(|(_, w)| size(w).map(|g| (w, g)))
-                .max_by(|a, b| a.1.total_cmp(&b.1))
-                .map(|(w, _)| w)
-        };
-        pick(true).or_else(|| pick(false))
+        self.workspaces.get(&id_key(id)).copied()
     }
 
     /// The workspace a finding's new data would go to: where the resource (or tenant) already
     /// sends logs, else the largest measured workspace near it.
     fn destination(&self, f: &Finding, gap: &Gap) -> Destination<'a> {
         let existing = match gap {
-            Gap::EntraCategories { .. } => self
-                .snapshot
-                .inventory
-                .entra_diagnostic_settings
-                .items()
-                .iter()
-                .find_map(|s| s.workspace_id.as_deref().and_then(|w| self.workspace(w))),
-            Gap::ResourceLogs { .. } => {
-                let key = id_key(&f.resource_id);
-                self.snapshot
-                    .inventory
-                    .subscriptions
-                    .iter()
-                    .flat_map(|s| s.resource_diagnostics.iter())
-                    .filter(|r| id_key(&r.resource_id) == key)
-                    .flat_map(|r| r.settings.items())
-                    .find_map(|s| s.workspace_id.as_deref().and_then(|w| self.workspace(w)))
-            }
-            Gap::SecurityEvents { .. } => {
-                let key = id_key(&f.resource_id);
-                let subs = &self.snapshot.inventory.subscriptions;
-                let rules: Vec<String> = subs
-                    .iter()
-                    .flat_map(|s| s.virtual_machines.items())
-                    .filter(|v| id_key(&v.id) == key)
-                    .flat_map(|v| v.dcr_associations.items().iter().map(|r| id_key(r)))
-                    .collect();
-                subs.iter()
-                    .flat_map(|s| s.data_collection_rules.items())
-                    .filter(|d| rules.contains(&id_key(&d.id)))
-                    .flat_map(|d| d.workspace_destinations.iter())
-                    .find_map(|w| self.workspace(w))
-            }
+            Gap::EntraCategories { .. } => self.entra_workspace,
+            Gap::ResourceLogs { .. } => self
+                .resource_workspace
+                .get(&id_key(&f.resource_id))
+                .copied(),
+            Gap::SecurityEvents { .. } => self.vm_workspace.get(&id_key(&f.resource_id)).copied(),
             _ => None,
         };
         match existing {
@@ -247,7 +290,12 @@ impl<'a> Context<'a> {
                 why: "where its logs already go",
             },
             None => Destination {
-                workspace: self.largest(f.subscription_id.as_deref()),
+                workspace: f
+                    .subscription_id
+                    .as_deref()
+                    .and_then(|s| self.largest_in_subscription.get(&s.to_ascii_lowercase()))
+                    .copied()
+                    .or(self.largest),
                 why: "assumed: the largest measured workspace nearest to it",
             },
         }
@@ -291,7 +339,7 @@ pub fn for_gap(f: &Finding, gap: &Gap, ctx: &Context) -> CostEstimate {
                     usd_per_month: round2((basic_gb * basic_price + rest * price) * DAYS_PER_MONTH),
                     tables: basic_tables,
                     gives_up: m.table_plans.basic_gives_up.clone(),
-                    source: format!("{} (read {})", m.table_plans.source, m.table_plans.date),
+                    source: m.table_plans.cited(),
                 });
             }
             c
@@ -370,13 +418,13 @@ pub fn for_gap(f: &Finding, gap: &Gap, ctx: &Context) -> CostEstimate {
             c
         }
         Gap::WorkspaceRetention { workspace_id, current_days, minimum_days } => {
-            retention_cost(ctx.snapshot, m, workspace_id, None, |free| {
+            retention_cost(ctx, workspace_id, None, |free| {
                 let extra = (f64::from(*minimum_days).max(free) - f64::from(*current_days).max(free)).max(0.0);
                 (extra, 0.0)
             })
         }
         Gap::TableRetention { workspace_id, table, interactive_days, total_days, minimum_interactive_days, minimum_total_days } => {
-            retention_cost(ctx.snapshot, m, workspace_id, Some(table), |free| {
+            retention_cost(ctx, workspace_id, Some(table), |free| {
                 let (cur_i, cur_t) = (f64::from(*interactive_days), f64::from(*total_days));
                 let (min_i, min_t) = (f64::from(*minimum_interactive_days), f64::from(*minimum_total_days));
                 let extra_interactive = (min_i.max(free) - cur_i.max(free)).max(0.0);
@@ -393,46 +441,53 @@ fn apply_flow_log_allowance(findings: &mut [Finding], snapshot: &Snapshot, m: &C
     let free = m.value("flow_log_free_gb_month");
     let per = m.value("flow_log_gb_per_target_day") * DAYS_PER_MONTH;
     let price = m.price("flow_log_collection_gb");
-    for sub in &snapshot.inventory.subscriptions {
-        let used = sub.flow_logs.items().iter().filter(|f| f.enabled).count() as f64 * per;
-        let mut left = (free - used).max(0.0);
-        for f in findings.iter_mut().filter(|f| {
-            f.status == Status::Fail
-                && matches!(f.gap, Some(Gap::FlowLogCoverage))
-                && f.subscription_id
-                    .as_deref()
-                    .is_some_and(|s| s.eq_ignore_ascii_case(&sub.subscription.id))
-        }) {
-            let Some(c) = f.cost.as_mut() else { continue };
-            let covered = left.min(c.gb_per_day * DAYS_PER_MONTH);
-            left -= covered;
-            c.usd_per_month = round2((c.usd_per_month - covered * price).max(0.0));
-            c.basis = if covered > 0.0 {
-                format!("{}; {covered:.1} GB/month of it within the subscription's free {free} GB/month (its {} enabled flow log(s) use about {used:.1}).", c.basis, sub.flow_logs.items().iter().filter(|f| f.enabled).count())
-            } else {
-                format!("{}; the subscription's free {free} GB/month is already used (about {used:.1} GB/month by its enabled flow logs, or by the gaps above).", c.basis)
-            };
-        }
+    // Per subscription: enabled flow logs, the GB/month they use, and the allowance left.
+    let mut left: BTreeMap<String, (usize, f64, f64)> = snapshot
+        .inventory
+        .subscriptions
+        .iter()
+        .map(|sub| {
+            let enabled = sub.flow_logs.items().iter().filter(|f| f.enabled).count();
+            let used = enabled as f64 * per;
+            (
+                sub.subscription.id.to_ascii_lowercase(),
+                (enabled, used, (free - used).max(0.0)),
+            )
+        })
+        .collect();
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.status == Status::Fail && matches!(f.gap, Some(Gap::FlowLogCoverage)))
+    {
+        let Some((enabled, used, left)) = f
+            .subscription_id
+            .as_deref()
+            .and_then(|s| left.get_mut(&s.to_ascii_lowercase()))
+        else {
+            continue;
+        };
+        let Some(c) = f.cost.as_mut() else { continue };
+        let covered = left.min(c.gb_per_day * DAYS_PER_MONTH);
+        *left -= covered;
+        c.usd_per_month = round2((c.usd_per_month - covered * price).max(0.0));
+        c.basis = if covered > 0.0 {
+            format!("{}; {covered:.1} GB/month of it within the subscription's free {free} GB/month (its {enabled} enabled flow log(s) use about {used:.1}).", c.basis)
+        } else {
+            format!("{}; the subscription's free {free} GB/month is already used (about {used:.1} GB/month by its enabled flow logs, or by the gaps above).", c.basis)
+        };
     }
 }
 
 /// Raising retention: measured GB/day of the workspace (or one table) × the extra interactive
 /// and long-term days `extra(free_days)` returns × their prices per GB-month.
 fn retention_cost(
-    snapshot: &Snapshot,
-    m: &CostModel,
+    ctx: &Context,
     workspace_id: &str,
     table: Option<&str>,
     extra: impl Fn(f64) -> (f64, f64),
 ) -> CostEstimate {
-    let key = id_key(workspace_id);
-    let Some(ws) = snapshot
-        .inventory
-        .subscriptions
-        .iter()
-        .flat_map(|s| s.workspaces.items())
-        .find(|w| id_key(&w.id) == key)
-    else {
+    let m = ctx.m;
+    let Some(ws) = ctx.workspace(workspace_id) else {
         return estimate(0.0, 0.0, "not_measured", format!("workspace {workspace_id} is not in the snapshot, so the retention cost cannot be computed"));
     };
     let sentinel = ws.sentinel_enabled.unwrap_or(false);
@@ -503,13 +558,7 @@ pub fn apply(
     let measured = measure(snapshot, m);
     let users = entra_users(entra_users_flag, m);
     let backtest = backtest::run(snapshot, findings, &users, m);
-    let ctx = Context {
-        snapshot,
-        measured: &measured,
-        users: &users,
-        backtest: &backtest,
-        m,
-    };
+    let ctx = Context::new(snapshot, &users, &backtest, m);
     for f in findings
         .iter_mut()
         .filter(|f| matches!(f.status, Status::Fail | Status::Suppressed))

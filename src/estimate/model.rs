@@ -76,6 +76,11 @@ pub struct TablePlans {
 }
 
 impl TablePlans {
+    /// The source with the date it was read, as reports cite it.
+    pub fn cited(&self) -> String {
+        format!("{} (read {})", self.source, self.date)
+    }
+
     pub fn basic_allowed(&self, table: &str) -> bool {
         self.basic.iter().any(|t| t.eq_ignore_ascii_case(table))
     }

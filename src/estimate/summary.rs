@@ -60,7 +60,7 @@ pub struct PlansNote {
 impl PlansNote {
     pub fn of(m: &CostModel) -> Self {
         PlansNote {
-            source: format!("{} (read {})", m.table_plans.source, m.table_plans.date),
+            source: m.table_plans.cited(),
             basic_gives_up: m.table_plans.basic_gives_up.clone(),
             auxiliary: m.table_plans.auxiliary.clone(),
         }
