@@ -244,6 +244,19 @@ pub struct SubscriptionInventory {
     #[serde(default)]
     pub action_groups: Read<Vec<ActionGroup>>,
     pub storage_accounts: Read<Vec<StorageAccount>>,
+    /// Azure SQL logical servers with their auditing policies.
+    #[serde(default)]
+    pub sql_servers: Read<Vec<SqlServer>>,
+    /// PostgreSQL and MySQL servers (flexible, and retired single servers) with their logging
+    /// server parameters.
+    #[serde(default)]
+    pub database_servers: Read<Vec<DatabaseServer>>,
+    /// App Service apps (web, API and function apps) from `Microsoft.Web/sites`.
+    #[serde(default)]
+    pub web_apps: Read<Vec<WebApp>>,
+    /// Application Insights components of the subscription.
+    #[serde(default)]
+    pub app_insights: Read<Vec<AppInsightsComponent>>,
 }
 
 impl Default for SubscriptionRef {
@@ -673,6 +686,118 @@ pub struct StorageAccount {
     pub immutability_enabled: Option<bool>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+}
+
+/// An Azure SQL logical server: its auditing policy (`auditingSettings/default`), the diagnostic
+/// settings of its `master` database (where audit records go when the Azure Monitor target is
+/// on), and the databases' own policies where the server's is off.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SqlServer {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub location: String,
+    pub auditing: Read<SqlAuditing>,
+    /// Read only when the policy sends to Azure Monitor (Log Analytics or event hub).
+    #[serde(default)]
+    pub master_diagnostic_settings: Read<Vec<DiagnosticSetting>>,
+    /// Read only when the server's auditing is off (otherwise the server's policy covers them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub databases: Vec<SqlDatabase>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SqlDatabase {
+    pub id: String,
+    pub name: String,
+    pub auditing: Read<SqlAuditing>,
+}
+
+/// A SQL auditing policy (server or database level).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SqlAuditing {
+    /// `Enabled` or `Disabled`; None when not reported (unknown, never "off").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_endpoint: Option<String>,
+    /// Storage retention; 0 keeps audit records forever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u32>,
+    /// `isAzureMonitorTargetEnabled`: records also go to the master database's diagnostic settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub azure_monitor_target: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audit_actions_and_groups: Vec<String>,
+}
+
+impl SqlAuditing {
+    /// None when the state was not reported.
+    pub fn enabled(&self) -> Option<bool> {
+        self.state
+            .as_deref()
+            .map(|s| s.eq_ignore_ascii_case("enabled"))
+    }
+}
+
+/// A PostgreSQL or MySQL server and the logging parameters read from its `configurations`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DatabaseServer {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub location: String,
+    /// `postgresql` or `mysql`.
+    pub engine: String,
+    /// `flexible`, or `single` for the retired single-server offer (parameters not read).
+    pub deployment: String,
+    /// Logging-related server parameters, name (lower case) → value as ARM reports it.
+    #[serde(default)]
+    pub parameters: Read<BTreeMap<String, String>>,
+}
+
+/// An App Service app (`Microsoft.Web/sites`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WebApp {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub location: String,
+    /// `app`, `app,linux`, `functionapp,linux`, ... as ARM reports it.
+    #[serde(default)]
+    pub kind: String,
+    /// `Running` / `Stopped`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// The plan's tier as the site reports it (`Free`, `Basic`, `Standard`, `PremiumV3`, `Dynamic`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_farm_id: Option<String>,
+    /// `siteConfig.httpLoggingEnabled` (web server logs to the app's file system), when the
+    /// list reports it: evidence only, the CIS control asks for the diagnostic setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_logging_enabled: Option<bool>,
+}
+
+impl WebApp {
+    pub fn is_function_app(&self) -> bool {
+        self.kind.to_ascii_lowercase().contains("functionapp")
+    }
+}
+
+/// An Application Insights component.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AppInsightsComponent {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub location: String,
+    /// The workspace of a workspace-based component; None for classic (retired) ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingestion_mode: Option<String>,
 }
 
 /// The scope of tenant-level Entra ID diagnostic settings (and of findings about them).

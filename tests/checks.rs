@@ -260,6 +260,10 @@ fn base() -> Snapshot {
         activity_log_alerts: Read::ok(vec![]),
         action_groups: Read::ok(vec![action_group("ops", true, 1)]),
         storage_accounts: Read::ok(vec![]),
+        sql_servers: Read::ok(vec![]),
+        database_servers: Read::ok(vec![]),
+        web_apps: Read::ok(vec![]),
+        app_insights: Read::ok(vec![]),
     };
     let mut categories = BTreeMap::new();
     categories.insert(
@@ -277,10 +281,10 @@ fn base() -> Snapshot {
         ]),
     );
     categories.insert(
-        "microsoft.web/sites".into(),
+        "microsoft.eventhub/namespaces".into(),
         cats(&[
-            ("AppServiceHTTPLogs", &["allLogs"]),
-            ("AppServiceAuditLogs", &["audit", "allLogs"]),
+            ("OperationalLogs", &["allLogs"]),
+            ("RuntimeAuditLogs", &["audit", "allLogs"]),
         ]),
     );
     Snapshot {
@@ -400,6 +404,9 @@ macro_rules! case {
 
 const CMN: [u32; 3] = [4624, 4625, 4688];
 
+#[path = "checks/data_services.rs"]
+mod data_services;
+
 fn cases() -> Vec<Case> {
     let mut v = vec![
         // activity-log
@@ -471,13 +478,13 @@ fn cases() -> Vec<Case> {
         case!(
             "LP-RES-001",
             "allLogs covers every category",
-            || rid("Microsoft.Web/sites/app"),
+            || rid("Microsoft.EventHub/namespaces/evh"),
             Pass,
             |s| {
                 with_resource_diag(
                     s,
-                    &rid("Microsoft.Web/sites/app"),
-                    "Microsoft.Web/sites",
+                    &rid("Microsoft.EventHub/namespaces/evh"),
+                    "Microsoft.EventHub/namespaces",
                     Read::ok(vec![to_ws("d", vec![group("allLogs")])]),
                 );
             }
@@ -485,13 +492,13 @@ fn cases() -> Vec<Case> {
         case!(
             "LP-RES-001",
             "audit group is not all categories",
-            || rid("Microsoft.Web/sites/app"),
+            || rid("Microsoft.EventHub/namespaces/evh"),
             Fail,
             |s| {
                 with_resource_diag(
                     s,
-                    &rid("Microsoft.Web/sites/app"),
-                    "Microsoft.Web/sites",
+                    &rid("Microsoft.EventHub/namespaces/evh"),
+                    "Microsoft.EventHub/namespaces",
                     Read::ok(vec![to_ws("d", vec![group("audit")])]),
                 );
             }
@@ -499,13 +506,13 @@ fn cases() -> Vec<Case> {
         case!(
             "LP-RES-001",
             "settings unreadable",
-            || rid("Microsoft.Web/sites/app"),
+            || rid("Microsoft.EventHub/namespaces/evh"),
             NotAssessed,
             |s| {
                 with_resource_diag(
                     s,
-                    &rid("Microsoft.Web/sites/app"),
-                    "Microsoft.Web/sites",
+                    &rid("Microsoft.EventHub/namespaces/evh"),
+                    "Microsoft.EventHub/namespaces",
                     Read::failed(forbidden()),
                 );
             }
@@ -1329,6 +1336,7 @@ fn cases() -> Vec<Case> {
         resource: sub_scope,
         expect: Status::NotAssessed,
     });
+    v.extend(data_services::cases());
     v
 }
 
@@ -1529,6 +1537,10 @@ fn forbidden_subscription_is_never_a_pass() {
     sb.virtual_machines = Read::failed(e.clone());
     sb.defender_plans = Read::failed(e.clone());
     sb.activity_log_alerts = Read::failed(e.clone());
+    sb.sql_servers = Read::failed(e.clone());
+    sb.database_servers = Read::failed(e.clone());
+    sb.web_apps = Read::failed(e.clone());
+    sb.app_insights = Read::failed(e.clone());
     sb.storage_accounts = Read::failed(e);
     let all = evaluate::run(&s, &load());
     let subscription_findings: Vec<&Finding> = all

@@ -72,12 +72,16 @@ pub fn opt_f64_lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D
     .filter(|x| x.is_finite()))
 }
 
-/// Tags: `null` → empty; non-string values are dropped rather than failing the resource.
+/// Tags: `null` → empty; so is the empty string some lists send (`"tags": ""`, e.g.
+/// Application Insights components); non-string values are kept as their JSON text.
 pub fn tags<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<std::collections::BTreeMap<String, String>, D::Error> {
-    let v = Option::<serde_json::Map<String, serde_json::Value>>::deserialize(d)?;
-    Ok(v.unwrap_or_default()
+    let v = serde_json::Value::deserialize(d)?;
+    let serde_json::Value::Object(map) = v else {
+        return Ok(Default::default());
+    };
+    Ok(map
         .into_iter()
         .filter_map(|(k, v)| match v {
             serde_json::Value::String(s) => Some((k, s)),

@@ -7,7 +7,10 @@
 //! without spending more reads on it.
 
 pub mod alerts;
+pub mod app_insights;
+pub mod app_service;
 pub mod arm;
+pub mod databases;
 pub mod dcr;
 pub mod defender;
 pub mod diagnostics;
@@ -16,6 +19,7 @@ pub mod guard;
 pub mod identity;
 pub mod lenient;
 pub mod network;
+pub mod sql;
 pub mod storage;
 pub mod subscriptions;
 pub mod workspaces;
@@ -512,6 +516,21 @@ async fn collect_subscription(
     });
     let storage = read_list(sink, async |e| storage::accounts(client, sid, e).await);
     let action_groups = read_list(sink, async |e| alerts::action_groups(client, sid, e).await);
+    let web_apps = read_list(sink, async |e| app_service::sites(client, sid, e).await);
+    let app_insights = read_list(sink, async |e| {
+        app_insights::components(client, sid, e).await
+    });
+    // SQL and database servers come from the resource list: per-server reads only.
+    let sql_servers = async {
+        let (servers, errors) = sql::servers(client, inv.resources.items()).await;
+        sink.extend(errors);
+        from_resources(&inv.resources, servers)
+    };
+    let database_servers = async {
+        let (servers, errors) = databases::servers(client, inv.resources.items()).await;
+        sink.extend(errors);
+        from_resources(&inv.resources, servers)
+    };
     let resource_diags =
         resource_diagnostics(client, inv.resources.items(), categories, opts, sink);
 
@@ -529,6 +548,7 @@ async fn collect_subscription(
         storage,
         action_groups,
         diags,
+        (web_apps, app_insights, sql_servers, database_servers),
     ) = futures::join!(
         activity,
         network,
@@ -542,7 +562,8 @@ async fn collect_subscription(
         alerts,
         storage,
         action_groups,
-        resource_diags
+        resource_diags,
+        futures::future::join4(web_apps, app_insights, sql_servers, database_servers)
     );
     inv.activity_log_settings = activity;
     inv.network_watchers = watchers;
@@ -558,7 +579,19 @@ async fn collect_subscription(
     inv.storage_accounts = storage;
     inv.action_groups = action_groups;
     inv.resource_diagnostics = diags;
+    inv.web_apps = web_apps;
+    inv.app_insights = app_insights;
+    inv.sql_servers = sql_servers;
+    inv.database_servers = database_servers;
     inv
+}
+
+/// A list derived from the resource list is as complete as that list: its error carries over.
+fn from_resources<T>(resources: &Read<Vec<Resource>>, items: Vec<T>) -> Read<Vec<T>> {
+    match (&resources.value, &resources.error) {
+        (None, Some(e)) => Read::failed(e.clone()),
+        (_, e) => Read::partial(items, e.clone()),
+    }
 }
 
 /// The resources plus each storage account's service children (`{account}/blobServices/default`, ...).
@@ -653,6 +686,10 @@ fn mark_all_failed(inv: &mut SubscriptionInventory, err: ReadError) {
     inv.defender_plans = Read::failed(err.clone());
     inv.activity_log_alerts = Read::failed(err.clone());
     inv.action_groups = Read::failed(err.clone());
+    inv.web_apps = Read::failed(err.clone());
+    inv.app_insights = Read::failed(err.clone());
+    inv.sql_servers = Read::failed(err.clone());
+    inv.database_servers = Read::failed(err.clone());
     inv.storage_accounts = Read::failed(err);
 }
 

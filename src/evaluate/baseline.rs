@@ -58,6 +58,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         "checks/alerts.toml",
         include_str!("../../checks/alerts.toml"),
     ),
+    (
+        "checks/data-services.toml",
+        include_str!("../../checks/data-services.toml"),
+    ),
 ];
 
 /// One validated check.

@@ -3,6 +3,7 @@
 
 pub mod activity_log_alert;
 pub mod activity_log_export;
+pub mod app_insights;
 pub mod defender_plan;
 pub mod entra_logs;
 pub mod flow_logs;
@@ -12,6 +13,8 @@ pub mod property;
 pub mod resource_logs;
 pub mod retention;
 pub mod security_events;
+pub mod server_parameters;
+pub mod sql_auditing;
 
 use super::baseline::{parse_params, CheckDef};
 use super::EvalContext;
@@ -58,6 +61,11 @@ pub const KINDS: &[RuleKind] = &[
     log_storage::KIND,
     activity_log_alert::KIND,
     property::KIND,
+    sql_auditing::AUDITING,
+    sql_auditing::RETENTION,
+    server_parameters::PARAMETER,
+    server_parameters::RETIRED,
+    app_insights::KIND,
 ];
 
 pub fn find(name: &str) -> Option<&'static RuleKind> {

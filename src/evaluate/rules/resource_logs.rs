@@ -23,6 +23,19 @@ pub struct Params {
     pub coverage: String,
     /// Types for which the `audit` group is enough even under `coverage = "all"`.
     pub audit_sufficient_types: Vec<String>,
+    /// The categories that matter, instead of `coverage`: each entry is a list of
+    /// alternatives, one of which must be exported (`[["kube-audit", "kube-audit-admin"],
+    /// ["guard"]]`). An entry none of whose categories the type offers is left out, and said.
+    pub categories: Vec<Vec<String>>,
+    /// Resources whose `kind` contains one of these (e.g. `functionapp`) are left to other checks.
+    pub exclude_kinds: Vec<String>,
+    /// Only resources whose `kind` contains one of these (empty: any kind).
+    pub kinds: Vec<String>,
+    /// The cost model's `resource_log_mb_day` entry that prices this check's gap, when not the
+    /// resource type's own (e.g. an app's small audit logs rather than its HTTP logs).
+    pub cost_type: Option<String>,
+    /// Say so when the logs land in AzureDiagnostics rather than resource-specific tables.
+    pub prefer_dedicated: bool,
 }
 
 impl Default for Params {
@@ -32,6 +45,11 @@ impl Default for Params {
             exclude_types: vec![],
             coverage: "all".into(),
             audit_sufficient_types: vec![],
+            categories: vec![],
+            exclude_kinds: vec![],
+            kinds: vec![],
+            cost_type: None,
+            prefer_dedicated: false,
         }
     }
 }
@@ -39,6 +57,12 @@ impl Default for Params {
 /// Parses and checks the params once, at load.
 fn validate(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
     let p: Params = crate::evaluate::baseline::parse_params(t)?;
+    if p.categories
+        .iter()
+        .any(|alternatives| alternatives.is_empty())
+    {
+        return Err("params.categories: every entry needs at least one category".into());
+    }
     if p.coverage != "all" && p.coverage != "audit" {
         return Err(format!(
             "params.coverage must be \"all\" or \"audit\", not {:?}",
@@ -77,6 +101,7 @@ impl Rule for Params {
                 .iter()
                 .map(|r| (r.id.as_str(), r.location.as_str()))
                 .collect();
+            let kinds = resource_kinds(sub);
             for rd in &sub.resource_diagnostics {
                 let tkey = type_key(&rd.resource_type);
                 let in_scope = if p.resource_types.is_empty() {
@@ -85,6 +110,15 @@ impl Rule for Params {
                     matches(&p.resource_types, &tkey)
                 };
                 if !in_scope {
+                    continue;
+                }
+                let kind = kinds
+                    .get(&crate::inventory::id_key(&rd.resource_id))
+                    .map(|k| k.to_ascii_lowercase())
+                    .unwrap_or_default();
+                let kind_has =
+                    |list: &[String]| list.iter().any(|x| kind.contains(&x.to_ascii_lowercase()));
+                if kind_has(&p.exclude_kinds) || (!p.kinds.is_empty() && !kind_has(&p.kinds)) {
                     continue;
                 }
                 let offered = match cats.get(&tkey) {
@@ -119,37 +153,53 @@ impl Rule for Params {
                     }
                     (None, None) => continue,
                 };
-                let audit_only = p.coverage == "audit" || matches(&p.audit_sufficient_types, &tkey);
-                let audit_set: Vec<String> = offered
-                    .log_categories
-                    .iter()
-                    .filter(|c| c.groups.iter().any(|g| g.eq_ignore_ascii_case("audit")))
-                    .map(|c| c.name.clone())
-                    .collect();
-                let required: Vec<String> = if audit_only && !audit_set.is_empty() {
-                    audit_set
-                } else {
-                    offered
-                        .log_categories
-                        .iter()
-                        .map(|c| c.name.clone())
-                        .collect()
-                };
                 let covered =
                     super::covered_categories(settings, &offered.log_categories, |_| true);
-                let missing: Vec<String> = required
+                let Some(req) = requirement(p, &tkey, &offered) else {
+                    out.push(check.finding(
+                        Status::NotApplicable,
+                        &rd.resource_id,
+                        sid,
+                        format!(
+                            "{} {} does not offer the log categories this check asks for ({}).",
+                            rd.resource_type,
+                            display_name(&rd.resource_id),
+                            and_list(&p.categories.iter().map(|a| a.join(" or ")).collect::<Vec<_>>())
+                        ),
+                        json!({ "resource_type": rd.resource_type, "offered": offered.log_categories.iter().map(|c| c.name.clone()).collect::<Vec<_>>() }),
+                    ));
+                    continue;
+                };
+                let missing: Vec<String> = req
+                    .groups
                     .iter()
-                    .filter(|c| !covered.contains(&c.to_ascii_lowercase()))
-                    .cloned()
+                    .filter(|alternatives| {
+                        !alternatives
+                            .iter()
+                            .any(|c| covered.contains(&c.to_ascii_lowercase()))
+                    })
+                    .map(|alternatives| alternatives.join(" or "))
                     .collect();
+                let required: Vec<String> = req.groups.iter().map(|a| a.join(" or ")).collect();
                 let name = display_name(&rd.resource_id);
-                let evidence = json!({
+                let mut evidence = json!({
                     "resource_type": rd.resource_type,
                     "settings": settings_evidence(settings),
                     "required": required,
                     "missing": missing,
-                    "coverage": if audit_only { "audit" } else { "all" },
+                    "coverage": req.coverage,
                 });
+                if !req.not_offered.is_empty() {
+                    evidence["not_offered"] = json!(req.not_offered);
+                }
+                let not_offered_note = if req.not_offered.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " ({} not offered by this type, not asked)",
+                        and_list(&req.not_offered)
+                    )
+                };
                 let mut f = if settings
                     .iter()
                     .all(|s| !s.has_destination() || s.logs.iter().all(|l| !l.enabled))
@@ -165,14 +215,37 @@ impl Rule for Params {
                         evidence,
                     )
                 } else if missing.is_empty() {
+                    let table_note = if p.prefer_dedicated
+                        && !settings
+                            .iter()
+                            .any(|s| s.workspace_id.is_some() && s.is_dedicated())
+                    {
+                        " Its workspace export writes AzureDiagnostics, not the resource-specific tables Microsoft recommends (set the destination table to Resource specific)."
+                    } else {
+                        ""
+                    };
                     check.finding(
                         Status::Pass,
                         &rd.resource_id,
                         sid,
                         format!(
-                            "{} {name} exports {} log categories.",
+                            "{} {name} exports {}{not_offered_note}.{table_note}",
                             rd.resource_type,
-                            required.len()
+                            if req.named {
+                                // Name what is exported, not the alternatives.
+                                and_list(
+                                    &req.groups
+                                        .iter()
+                                        .filter_map(|a| {
+                                            a.iter()
+                                                .find(|c| covered.contains(&c.to_ascii_lowercase()))
+                                                .cloned()
+                                        })
+                                        .collect::<Vec<_>>(),
+                                )
+                            } else {
+                                format!("{} log categories", required.len())
+                            }
                         ),
                         evidence,
                     )
@@ -182,7 +255,7 @@ impl Rule for Params {
                         &rd.resource_id,
                         sid,
                         format!(
-                            "{} {name} does not export the log categories {}.",
+                            "{} {name} does not export the log categories {}{not_offered_note}.",
                             rd.resource_type,
                             and_list(&missing)
                         ),
@@ -190,7 +263,10 @@ impl Rule for Params {
                     )
                 };
                 f = f.gap_if_failed(|| Gap::ResourceLogs {
-                    resource_type: type_key(&rd.resource_type),
+                    resource_type: p
+                        .cost_type
+                        .clone()
+                        .unwrap_or_else(|| type_key(&rd.resource_type)),
                     required: required.len(),
                     missing: missing.len(),
                 });
@@ -205,6 +281,83 @@ impl Rule for Params {
         }
         out
     }
+}
+
+/// What a resource of this type must export under these params.
+struct Requirement {
+    /// Each entry: alternatives, one of which must be exported.
+    groups: Vec<Vec<String>>,
+    /// Named categories the type does not offer (left out).
+    not_offered: Vec<String>,
+    /// `all`, `audit` or `named`, for evidence.
+    coverage: &'static str,
+    /// Whether the message names the categories (named) or counts them.
+    named: bool,
+}
+
+/// None: the check names categories and the type offers none of them.
+fn requirement(p: &Params, tkey: &str, offered: &TypeCategories) -> Option<Requirement> {
+    if !p.categories.is_empty() {
+        let is_offered = |c: &String| {
+            offered
+                .log_categories
+                .iter()
+                .any(|o| o.name.eq_ignore_ascii_case(c))
+        };
+        let (groups, absent): (Vec<_>, Vec<_>) = p
+            .categories
+            .iter()
+            .cloned()
+            .partition(|alternatives| alternatives.iter().any(is_offered));
+        if groups.is_empty() {
+            return None;
+        }
+        return Some(Requirement {
+            groups,
+            not_offered: absent.iter().map(|a| a.join(" or ")).collect(),
+            coverage: "named",
+            named: true,
+        });
+    }
+    let audit_only = p.coverage == "audit" || matches(&p.audit_sufficient_types, tkey);
+    let audit_set: Vec<Vec<String>> = offered
+        .log_categories
+        .iter()
+        .filter(|c| c.groups.iter().any(|g| g.eq_ignore_ascii_case("audit")))
+        .map(|c| vec![c.name.clone()])
+        .collect();
+    let groups = if audit_only && !audit_set.is_empty() {
+        audit_set
+    } else {
+        offered
+            .log_categories
+            .iter()
+            .map(|c| vec![c.name.clone()])
+            .collect()
+    };
+    Some(Requirement {
+        groups,
+        not_offered: vec![],
+        coverage: if audit_only { "audit" } else { "all" },
+        named: false,
+    })
+}
+
+/// Resource kinds by id key: the App Service list's (authoritative for apps), else the
+/// resource list's.
+fn resource_kinds(
+    sub: &crate::inventory::SubscriptionInventory,
+) -> std::collections::HashMap<String, String> {
+    let mut kinds: std::collections::HashMap<String, String> = sub
+        .resources
+        .items()
+        .iter()
+        .filter_map(|r| Some((crate::inventory::id_key(&r.id), r.kind.clone()?)))
+        .collect();
+    for app in sub.web_apps.items().iter().filter(|a| !a.kind.is_empty()) {
+        kinds.insert(crate::inventory::id_key(&app.id), app.kind.clone());
+    }
+    kinds
 }
 
 /// `…/storageAccounts/st1/blobServices/default` → `st1/blobServices`; other ids → their name.

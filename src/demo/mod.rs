@@ -2,6 +2,8 @@
 //! passes and failures in every area, one subscription the identity may not read (403) and one
 //! disabled subscription. Built in code so it always matches the snapshot format.
 
+mod data_services;
+
 use crate::inventory::*;
 use std::collections::BTreeMap;
 
@@ -129,6 +131,8 @@ fn prod() -> SubscriptionInventory {
         res(&vm3, "Microsoft.Compute/virtualMachines", "westeurope"),
         res(&nw, "Microsoft.Network/networkWatchers", "westeurope"),
     ];
+    let data = data_services::prod(&g, &ws, &st);
+    resources.extend(data.resources);
     resources.sort_by_key(|r| id_key(&r.id));
     let diag = |rid: &str, t: &str, settings: Vec<DiagnosticSetting>| ResourceDiagnostics {
         resource_id: rid.into(),
@@ -152,7 +156,7 @@ fn prod() -> SubscriptionInventory {
             setting(&format!("/subscriptions/{PROD}/providers/microsoft.insights/diagnosticSettings/activity-to-law"), "activity-to-law", Some(&ws), None, vec![log("Administrative", true), log("Security", true), log("ServiceHealth", true), log("Alert", true), log("Recommendation", false)]),
             setting(&format!("/subscriptions/{PROD}/providers/microsoft.insights/diagnosticSettings/activity-archive"), "activity-archive", None, Some(&st), vec![log("Policy", true), log("Administrative", true)]),
         ]),
-        resource_diagnostics: vec![
+        resource_diagnostics: [vec![
             diag(&ws, "Microsoft.OperationalInsights/workspaces", vec![ds(&ws, "law-audit", vec![group("audit")])]),
             diag(&kv, "Microsoft.KeyVault/vaults", vec![ds(&kv, "kv-all", vec![group("allLogs")])]),
             diag(&kv2, "Microsoft.KeyVault/vaults", vec![ds(&kv2, "kv-audit", vec![group("audit")])]),
@@ -166,7 +170,7 @@ fn prod() -> SubscriptionInventory {
                 "Microsoft.Storage/storageAccounts/blobServices",
                 vec![ds(&format!("{st}/blobServices/default"), "blob-audit", vec![group("allLogs")])],
             ),
-        ],
+        ], data.diagnostics].concat(),
         network_watchers: Read::ok(vec![NetworkWatcher { id: nw.clone(), name: "NetworkWatcher_westeurope".into(), location: "westeurope".into(), provisioning_state: Some("Succeeded".into()) }]),
         flow_logs: Read::ok(vec![
             FlowLog {
@@ -309,6 +313,10 @@ fn prod() -> SubscriptionInventory {
                 receivers: 0,
             },
         ]),
+        sql_servers: Read::ok(data.sql_servers),
+        database_servers: Read::ok(data.database_servers),
+        web_apps: Read::ok(data.web_apps),
+        app_insights: Read::ok(data.app_insights),
         storage_accounts: Read::ok(vec![StorageAccount {
             id: st.clone(),
             name: "stprodlogarchive".into(),
@@ -523,6 +531,10 @@ fn dev() -> SubscriptionInventory {
         ]),
         activity_log_alerts: Read::ok(vec![]),
         action_groups: Read::ok(vec![]),
+        sql_servers: Read::ok(vec![]),
+        database_servers: Read::ok(data_services::dev_database_servers(&g)),
+        web_apps: Read::ok(vec![]),
+        app_insights: Read::ok(vec![]),
         storage_accounts: Read::ok(vec![StorageAccount {
             id: st,
             name: "stdevdiag".into(),
@@ -559,6 +571,10 @@ fn sandbox() -> SubscriptionInventory {
         defender_plans: Read::failed(err.clone()),
         activity_log_alerts: Read::failed(err.clone()),
         action_groups: Read::failed(err.clone()),
+        web_apps: Read::failed(err.clone()),
+        app_insights: Read::failed(err.clone()),
+        sql_servers: Read::failed(err.clone()),
+        database_servers: Read::failed(err.clone()),
         storage_accounts: Read::failed(err),
     }
 }
@@ -631,6 +647,7 @@ pub fn snapshot() -> Snapshot {
         "microsoft.network/virtualnetworks".to_string(),
         cats(&[("VMProtectionAlerts", &["allLogs"])]),
     );
+    data_services::categories(&mut categories);
     let errors = vec![
         forbidden(SANDBOX),
         dev().workspaces.items()[0]

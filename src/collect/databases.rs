@@ -1,0 +1,105 @@
+//! Azure Database for PostgreSQL and MySQL: the logging server parameters of each flexible
+//! server (`configurations`), and the retired single servers, which are listed but not read.
+//!
+//! A server reports a few hundred parameters over several pages; only the logging ones are kept
+//! in the snapshot (names starting with the prefixes below).
+
+use super::arm::ArmClient;
+use super::lenient::{require_properties, string_or_empty, Envelope};
+use crate::inventory::{type_key, DatabaseServer, Read, ReadError, Resource};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+const POSTGRES_API: &str = "2024-08-01";
+const MYSQL_API: &str = "2023-12-30";
+
+/// Parameters kept: what decides what a server logs and how long it keeps its log files.
+const LOGGING_PREFIXES: [&str; 6] = [
+    "log_",
+    "logfiles.",
+    "connection_throttle",
+    "audit_log_",
+    "pgaudit.",
+    "require_secure_transport",
+];
+
+#[derive(Debug, Default, Deserialize)]
+struct ConfigurationProps {
+    #[serde(default, deserialize_with = "string_or_empty")]
+    value: String,
+}
+
+/// (engine, deployment, api-version) of a resource type this file reads.
+fn kind_of(resource_type: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    match type_key(resource_type).as_str() {
+        "microsoft.dbforpostgresql/flexibleservers" => {
+            Some(("postgresql", "flexible", POSTGRES_API))
+        }
+        "microsoft.dbformysql/flexibleservers" => Some(("mysql", "flexible", MYSQL_API)),
+        "microsoft.dbforpostgresql/servers" => Some(("postgresql", "single", POSTGRES_API)),
+        "microsoft.dbformysql/servers" => Some(("mysql", "single", MYSQL_API)),
+        _ => None,
+    }
+}
+
+pub async fn servers(
+    client: &ArmClient,
+    resources: &[Resource],
+) -> (Vec<DatabaseServer>, Vec<ReadError>) {
+    let read = futures::future::join_all(resources.iter().filter_map(|r| {
+        let (engine, deployment, api) = kind_of(&r.resource_type)?;
+        Some(async move {
+            let mut server = DatabaseServer {
+                id: r.id.clone(),
+                name: r.name.clone(),
+                location: r.location.clone(),
+                engine: engine.into(),
+                deployment: deployment.into(),
+                parameters: Read::default(),
+            };
+            let mut errors = Vec::new();
+            if deployment == "flexible" {
+                let r = parameters(client, &r.id, api, &mut errors).await;
+                if let Err(e) = &r {
+                    errors.push(e.clone());
+                }
+                server.parameters = match (r, errors.first()) {
+                    (Ok(v), Some(e)) => Read::partial(v, Some(e.clone())),
+                    (r, _) => Read::from_result(r),
+                };
+            }
+            (server, errors)
+        })
+    }))
+    .await;
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (s, e) in read {
+        out.push(s);
+        errors.extend(e);
+    }
+    (out, errors)
+}
+
+async fn parameters(
+    client: &ArmClient,
+    server_id: &str,
+    api: &str,
+    errors: &mut Vec<ReadError>,
+) -> Result<BTreeMap<String, String>, ReadError> {
+    let op = "configurations.list";
+    let path = format!("{server_id}/configurations");
+    let items: Vec<Envelope<ConfigurationProps>> =
+        client.list(server_id, op, &path, api, &[], errors).await?;
+    let items = require_properties(items, op, errors);
+    Ok(items
+        .into_iter()
+        .filter_map(|c| {
+            let name = c.name.to_ascii_lowercase();
+            LOGGING_PREFIXES
+                .iter()
+                .any(|p| name.starts_with(p))
+                .then(|| (name, c.properties.map(|p| p.value).unwrap_or_default()))
+        })
+        .collect())
+}
