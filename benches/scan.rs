@@ -129,7 +129,7 @@ impl Tenant {
         let mut seen_types = std::collections::HashSet::new();
         per.insert("tenant".into(), 2); // subscriptions list, Entra settings
         for (s, list) in self.subs.iter().zip(&self.resources) {
-            let mut n = 12u64; // the subscription-level lists
+            let mut n = 14u64; // the subscription-level lists (sites and components included)
             for (id, t, supported) in list {
                 if seen_types.insert(*t) {
                     n += 1; // categories of this type

@@ -542,3 +542,227 @@ async fn eight_subscriptions_are_read_concurrently_under_latency() {
     collect(&emu, &["--no-usage", "--concurrency", "6"]).await;
     assert!(emu.peak_in_flight() <= 6, "{}", emu.peak_in_flight());
 }
+
+/// Data services: SQL auditing (server, master's settings, databases where the server's is
+/// off), flexible-server parameters over pages, App Service sites and Application Insights,
+/// each from fixtures modelled on Microsoft's published examples.
+#[tokio::test(flavor = "multi_thread")]
+async fn data_services_are_read_per_server_and_judged() {
+    use logposture::results::Status;
+    use serde_json::json;
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    let sub = format!("/subscriptions/{S1}");
+    let rg = format!("{sub}/resourceGroups/rg-sec/providers");
+    let ledger = format!("{rg}/Microsoft.Sql/servers/sql-ledger");
+    let legacy = format!("{rg}/Microsoft.Sql/servers/sql-legacy");
+    let pg = format!("{rg}/Microsoft.DBforPostgreSQL/flexibleServers/psql-pay");
+    let my = format!("{rg}/Microsoft.DBforMySQL/flexibleServers/mysql-cms");
+    let single = format!("{rg}/Microsoft.DBforPostgreSQL/servers/psql-old");
+    let item = |id: &str, t: &str| json!({ "id": id, "name": id.rsplit('/').next().unwrap(), "type": t, "location": "westeurope" });
+    let mut pages: Vec<Vec<serde_json::Value>> = support::load_fixture("arm/resources-pages.json")
+        ["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_array().cloned().unwrap())
+        .collect();
+    pages.push(vec![
+        item(&ledger, "Microsoft.Sql/servers"),
+        item(
+            &format!("{ledger}/databases/master"),
+            "Microsoft.Sql/servers/databases",
+        ),
+        item(&legacy, "Microsoft.Sql/servers"),
+        item(
+            &format!("{legacy}/databases/master"),
+            "Microsoft.Sql/servers/databases",
+        ),
+        item(
+            &format!("{legacy}/databases/billing"),
+            "Microsoft.Sql/servers/databases",
+        ),
+        item(
+            &format!("{legacy}/databases/reports"),
+            "Microsoft.Sql/servers/databases",
+        ),
+        item(&pg, "Microsoft.DBforPostgreSQL/flexibleServers"),
+        item(&my, "Microsoft.DBforMySQL/flexibleServers"),
+        item(&single, "Microsoft.DBforPostgreSQL/servers"),
+    ]);
+    emu.route(&format!("{sub}/resources"), Route::Pages(pages));
+    emu.fixture(
+        &format!("{ledger}/auditingSettings"),
+        "arm/sql-server-auditing.json",
+    );
+    emu.json(
+        &format!("{ledger}/databases/master/providers/Microsoft.Insights/diagnosticSettings"),
+        json!({ "value": [{
+            "id": format!("{ledger}/databases/master/providers/microsoft.insights/diagnosticSettings/audit"),
+            "name": "audit",
+            "properties": { "workspaceId": tenant::ws(), "logs": [{ "category": "SQLSecurityAuditEvents", "enabled": true }] }
+        }] }),
+    );
+    emu.fixture(
+        &format!("{legacy}/auditingSettings"),
+        "arm/sql-server-auditing-disabled.json",
+    );
+    emu.fixture(
+        &format!("{legacy}/databases/billing/auditingSettings"),
+        "arm/sql-database-auditing.json",
+    );
+    emu.route(
+        &format!("{legacy}/databases/reports/auditingSettings"),
+        Route::Error(403, "AuthorizationFailed", "no read on reports".into()),
+    );
+    let pg_pages: Vec<Vec<serde_json::Value>> =
+        support::load_fixture("arm/postgres-configurations-pages.json")["pages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_array().cloned().unwrap())
+            .collect();
+    emu.route(&format!("{pg}/configurations"), Route::Pages(pg_pages));
+    emu.fixture(
+        &format!("{my}/configurations"),
+        "arm/mysql-configurations.json",
+    );
+    emu.fixture(
+        &format!("{sub}/providers/Microsoft.Web/sites"),
+        "arm/sites.json",
+    );
+    emu.fixture(
+        &format!("{sub}/providers/Microsoft.Insights/components"),
+        "arm/app-insights-components.json",
+    );
+
+    let (_, snap, _) = collect(&emu, &[]).await;
+    let s1 = &snap.inventory.subscriptions[0];
+
+    // SQL: the enabled server's policy and master's settings; the disabled one's databases.
+    let sql = s1.sql_servers.complete().expect("SQL servers read");
+    assert_eq!(sql.len(), 2);
+    let l = sql.iter().find(|s| s.name == "sql-ledger").unwrap();
+    let policy = l.auditing.complete().unwrap();
+    assert_eq!(
+        (
+            policy.enabled(),
+            policy.retention_days,
+            policy.azure_monitor_target
+        ),
+        (Some(true), Some(120), Some(true))
+    );
+    assert_eq!(l.master_diagnostic_settings.items().len(), 1);
+    assert!(
+        l.databases.is_empty(),
+        "the server policy covers its databases: none read"
+    );
+    let g = sql.iter().find(|s| s.name == "sql-legacy").unwrap();
+    assert_eq!(g.auditing.complete().unwrap().enabled(), Some(false));
+    assert_eq!(
+        g.auditing.complete().unwrap().storage_endpoint,
+        None,
+        "empty string is no endpoint"
+    );
+    let names: Vec<&str> = g.databases.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["billing", "reports"],
+        "master is never read as a database"
+    );
+    assert!(g.databases[1]
+        .auditing
+        .error
+        .as_ref()
+        .unwrap()
+        .is_forbidden());
+    assert_eq!(
+        emu.count(|r| r
+            .path
+            .ends_with("sql-ledger/databases/master/auditingSettings")),
+        0
+    );
+
+    // Parameters: both pages, logging ones only; the single server is not read.
+    let dbs = s1.database_servers.complete().expect("database servers");
+    let p = dbs.iter().find(|s| s.name == "psql-pay").unwrap();
+    let params = p.parameters.complete().unwrap();
+    assert_eq!(
+        params.get("log_connections").map(String::as_str),
+        Some("off")
+    );
+    assert_eq!(
+        params.get("logfiles.retention_days").map(String::as_str),
+        Some("3")
+    );
+    assert!(!params.contains_key("allow_in_place_tablespaces"));
+    let m = dbs.iter().find(|s| s.name == "mysql-cms").unwrap();
+    assert_eq!(
+        m.parameters
+            .complete()
+            .unwrap()
+            .get("audit_log_events")
+            .map(String::as_str),
+        Some("CONNECTION,DDL")
+    );
+    let old = dbs.iter().find(|s| s.name == "psql-old").unwrap();
+    assert_eq!(
+        (old.deployment.as_str(), old.parameters.value.is_none()),
+        ("single", true)
+    );
+    assert_eq!(
+        emu.count(|r| r.path.contains("psql-old/configurations")),
+        0,
+        "a retired server's parameters are not read"
+    );
+
+    // Sites and components: kinds, the item without properties recorded, `tags: ""` accepted.
+    let apps = s1.web_apps.items();
+    assert_eq!(apps.len(), 2);
+    assert!(
+        s1.web_apps.error.is_some(),
+        "app-broken made the list partial"
+    );
+    let func = apps.iter().find(|a| a.name == "func-jobs").unwrap();
+    assert!(func.is_function_app());
+    assert_eq!(func.sku.as_deref(), Some("Dynamic"));
+    let portal = apps.iter().find(|a| a.name == "app-portal").unwrap();
+    assert_eq!(
+        (portal.location.as_str(), portal.http_logging_enabled),
+        ("East US", Some(false))
+    );
+    let ai = s1.app_insights.complete().expect("components");
+    assert_eq!(ai.len(), 1);
+    assert!(ai[0]
+        .workspace_id
+        .as_deref()
+        .unwrap()
+        .ends_with("/workspaces/law-sec"));
+
+    // And the verdicts on what was read.
+    let baseline =
+        logposture::evaluate::baseline::load(&[], logposture::evaluate::rules::validate).unwrap();
+    let findings = logposture::evaluate::run(&snap, &baseline);
+    let status = |check: &str, id: &str| {
+        findings
+            .iter()
+            .find(|f| f.check_id == check && f.resource_id.eq_ignore_ascii_case(id))
+            .map(|f| f.status)
+    };
+    assert_eq!(status("LP-SQL-001", &ledger), Some(Status::Pass));
+    assert_eq!(
+        status("LP-SQL-002", &ledger),
+        Some(Status::Pass),
+        "storage keeps 120 days"
+    );
+    assert_eq!(
+        status("LP-SQL-001", &legacy),
+        Some(Status::NotAssessed),
+        "one database unreadable"
+    );
+    assert_eq!(status("LP-DB-004", &pg), Some(Status::Fail));
+    assert_eq!(status("LP-DB-003", &pg), Some(Status::Fail));
+    assert_eq!(status("LP-DB-001", &pg), Some(Status::Pass));
+    assert_eq!(status("LP-DB-007", &my), Some(Status::Pass));
+    assert_eq!(status("LP-DB-008", &single), Some(Status::Fail));
+}
