@@ -586,6 +586,17 @@ async fn collect_subscription(
     inv
 }
 
+/// Per-item reads gathered: the items, and every item's errors in one list.
+fn with_all_errors<T>(read: Vec<(T, Vec<ReadError>)>) -> (Vec<T>, Vec<ReadError>) {
+    let mut items = Vec::with_capacity(read.len());
+    let mut errors = Vec::new();
+    for (item, e) in read {
+        items.push(item);
+        errors.extend(e);
+    }
+    (items, errors)
+}
+
 /// A list derived from the resource list is as complete as that list: its error carries over.
 fn from_resources<T>(resources: &Read<Vec<Resource>>, items: Vec<T>) -> Read<Vec<T>> {
     match (&resources.value, &resources.error) {

@@ -58,13 +58,7 @@ pub async fn servers(
         (server, errors)
     }))
     .await;
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for (s, e) in read {
-        out.push(s);
-        errors.extend(e);
-    }
-    (out, errors)
+    super::with_all_errors(read)
 }
 
 async fn server(
