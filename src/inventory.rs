@@ -27,6 +27,18 @@ pub struct ReadError {
 }
 
 impl ReadError {
+    /// What a finding cites when a value is unknown without a failed read (not collected, not
+    /// reported by ARM): no HTTP status.
+    pub fn unknown(scope: &str, operation: &str, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            scope: scope.to_string(),
+            operation: operation.to_string(),
+            status: None,
+            code: Some(code.to_string()),
+            message: message.into(),
+        }
+    }
+
     pub fn is_forbidden(&self) -> bool {
         self.status == Some(403) || self.code.as_deref() == Some("AuthorizationFailed")
     }

@@ -8,14 +8,6 @@ use serde::Deserialize;
 
 const WEB_API: &str = "2023-12-01";
 
-#[derive(Debug, Deserialize)]
-struct ArmSite {
-    #[serde(flatten)]
-    envelope: Envelope<SiteProps>,
-    #[serde(default, deserialize_with = "opt_nonempty")]
-    kind: Option<String>,
-}
-
 #[derive(Debug, Default, Deserialize)]
 struct SiteProps {
     #[serde(default, deserialize_with = "opt_nonempty")]
@@ -44,7 +36,7 @@ pub async fn sites(
     errors: &mut Vec<ReadError>,
 ) -> Result<Vec<WebApp>, ReadError> {
     let op = "sites.list";
-    let items: Vec<ArmSite> = client
+    let items: Vec<Envelope<SiteProps>> = client
         .list_in_subscription(
             subscription_id,
             "providers/Microsoft.Web/sites",
@@ -53,17 +45,14 @@ pub async fn sites(
             errors,
         )
         .await?;
-    let (kinds, envelopes): (Vec<_>, Vec<_>) =
-        items.into_iter().map(|s| (s.kind, s.envelope)).unzip();
-    let kinds: std::collections::HashMap<String, Option<String>> =
-        envelopes.iter().map(|e| e.id.clone()).zip(kinds).collect();
-    let envelopes = require_properties(envelopes, op, errors);
-    Ok(envelopes
+    let items = require_properties(items, op, errors);
+    Ok(items
         .into_iter()
         .map(|s| {
             let p = s.properties.unwrap_or_default();
             WebApp {
-                kind: kinds.get(&s.id).cloned().flatten().unwrap_or_default(),
+                // Unknown kind: judged as a web app (the HTTP-logs check), never skipped.
+                kind: s.kind.unwrap_or_default(),
                 id: arm_id(&s.id),
                 name: s.name,
                 location: s.location,

@@ -5,7 +5,7 @@
 //! in the snapshot (names starting with the prefixes below).
 
 use super::arm::ArmClient;
-use super::lenient::{require_properties, string_or_empty, Envelope};
+use super::lenient::{require_properties, Envelope};
 use crate::inventory::{type_key, DatabaseServer, Read, ReadError, Resource};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -25,8 +25,9 @@ const LOGGING_PREFIXES: [&str; 6] = [
 
 #[derive(Debug, Default, Deserialize)]
 struct ConfigurationProps {
-    #[serde(default, deserialize_with = "string_or_empty")]
-    value: String,
+    /// None when ARM sends no value: unknown, never read as an empty setting.
+    #[serde(default)]
+    value: Option<String>,
 }
 
 /// (engine, deployment, api-version) of a resource type this file reads.
@@ -63,10 +64,7 @@ pub async fn servers(
                 if let Err(e) = &r {
                     errors.push(e.clone());
                 }
-                server.parameters = match (r, errors.first()) {
-                    (Ok(v), Some(e)) => Read::partial(v, Some(e.clone())),
-                    (r, _) => Read::from_result(r),
-                };
+                server.parameters = super::with_item_errors(r, &errors);
             }
             (server, errors)
         })
@@ -86,14 +84,25 @@ async fn parameters(
     let items: Vec<Envelope<ConfigurationProps>> =
         client.list(server_id, op, &path, api, &[], errors).await?;
     let items = require_properties(items, op, errors);
-    Ok(items
-        .into_iter()
-        .filter_map(|c| {
-            let name = c.name.to_ascii_lowercase();
-            LOGGING_PREFIXES
-                .iter()
-                .any(|p| name.starts_with(p))
-                .then(|| (name, c.properties.map(|p| p.value).unwrap_or_default()))
-        })
-        .collect())
+    let mut out = BTreeMap::new();
+    for c in items {
+        let name = c.name.to_ascii_lowercase();
+        if !LOGGING_PREFIXES.iter().any(|p| name.starts_with(p)) {
+            continue;
+        }
+        match c.properties.and_then(|p| p.value) {
+            Some(v) => {
+                out.insert(name, v);
+            }
+            // Recorded (the parameters become partial): a check on it is not assessed.
+            None => errors.push(ReadError {
+                scope: super::lenient::arm_id(&c.id),
+                operation: op.to_string(),
+                status: Some(200),
+                code: Some("MalformedPayload".into()),
+                message: format!("parameter {name} has no value"),
+            }),
+        }
+    }
+    Ok(out)
 }

@@ -113,6 +113,9 @@ pub struct Envelope<P> {
     pub location: String,
     #[serde(default, deserialize_with = "tags")]
     pub tags: std::collections::BTreeMap<String, String>,
+    /// `kind` (App Service `app` / `functionapp,linux`, ...); None when absent or empty.
+    #[serde(default, deserialize_with = "opt_nonempty")]
+    pub kind: Option<String>,
     #[serde(default = "no_properties")]
     pub properties: Option<P>,
 }

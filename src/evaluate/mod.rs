@@ -190,12 +190,13 @@ pub fn gate<T>(
         ));
     }
     if read.value.is_none() {
-        let err = read.error.clone().unwrap_or_else(|| ReadError {
-            scope: scope.clone(),
-            operation: what.to_string(),
-            status: None,
-            code: Some("NotCollected".into()),
-            message: "this part of the inventory was not collected".into(),
+        let err = read.error.clone().unwrap_or_else(|| {
+            ReadError::unknown(
+                &scope,
+                what,
+                "NotCollected",
+                "this part of the inventory was not collected",
+            )
         });
         return Some(check.not_assessed(&scope, Some(&sub.subscription.id), what, &err));
     }

@@ -378,6 +378,23 @@ pub fn cases() -> Vec<Case> {
     ));
     v.push(case!(
         "LP-SQL-002",
+        "workspace tables unreadable: its 365 days may not hold for the audit table",
+        sql_id,
+        NotAssessed,
+        |s| {
+            let mut w = workspace(365, vec![]);
+            w.tables = Read::failed(forbidden());
+            sub(s).workspaces = Read::ok(vec![w]);
+            sql_server(
+                s,
+                Read::ok(audit_policy("Enabled", None, true)),
+                vec![to_ws("audit", vec![log("SQLSecurityAuditEvents")])],
+                vec![],
+            );
+        }
+    ));
+    v.push(case!(
+        "LP-SQL-002",
         "workspace not in this scan",
         sql_id,
         NotAssessed,

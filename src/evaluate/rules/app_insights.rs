@@ -77,12 +77,13 @@ impl Rule for Params {
                     json!({ "apps": 0 }),
                 )),
                 None if self.only_with_apps => {
-                    let e = sub.web_apps.error.clone().unwrap_or_else(|| ReadError {
-                        scope: scope.clone(),
-                        operation: "sites.list".into(),
-                        status: None,
-                        code: Some("NotCollected".into()),
-                        message: "the App Service apps were not collected".into(),
+                    let e = sub.web_apps.error.clone().unwrap_or_else(|| {
+                        ReadError::unknown(
+                            &scope,
+                            "sites.list",
+                            "NotCollected",
+                            "the App Service apps were not collected",
+                        )
                     });
                     out.push(check.not_assessed(&scope, sid, "whether the subscription runs App Service apps", &e));
                 }

@@ -85,16 +85,14 @@ impl Rule for Params {
                     .cloned()
                     .partition(|c| list.iter().any(|o| o.eq_ignore_ascii_case(c))),
                 None => {
-                    let e = offered
-                        .error
-                        .clone()
-                        .unwrap_or_else(|| crate::inventory::ReadError {
-                            scope: ENTRA_SCOPE.into(),
-                            operation: "aadiam.diagnosticSettingsCategories.list".into(),
-                            status: None,
-                            code: Some("NotCollected".into()),
-                            message: "the tenant's log categories were not collected".into(),
-                        });
+                    let e = offered.error.clone().unwrap_or_else(|| {
+                        crate::inventory::ReadError::unknown(
+                            ENTRA_SCOPE,
+                            "aadiam.diagnosticSettingsCategories.list",
+                            "NotCollected",
+                            "the tenant's log categories were not collected",
+                        )
+                    });
                     return vec![check.not_assessed(
                         ENTRA_SCOPE,
                         None,

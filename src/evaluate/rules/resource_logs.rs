@@ -101,7 +101,12 @@ impl Rule for Params {
                 .iter()
                 .map(|r| (r.id.as_str(), r.location.as_str()))
                 .collect();
-            let kinds = resource_kinds(sub);
+            // Only checks that filter on kind need the map (it spans every resource).
+            let kinds = if p.kinds.is_empty() && p.exclude_kinds.is_empty() {
+                Default::default()
+            } else {
+                resource_kinds(sub)
+            };
             for rd in &sub.resource_diagnostics {
                 let tkey = type_key(&rd.resource_type);
                 let in_scope = if p.resource_types.is_empty() {

@@ -142,13 +142,7 @@ impl ParameterParams {
 }
 
 fn not_reported(message: &str) -> ReadError {
-    ReadError {
-        scope: String::new(),
-        operation: "configurations.list".into(),
-        status: None,
-        code: Some("NotReported".into()),
-        message: message.into(),
-    }
+    ReadError::unknown("", "configurations.list", "NotReported", message)
 }
 
 impl Rule for ParameterParams {

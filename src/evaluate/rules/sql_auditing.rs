@@ -100,13 +100,7 @@ fn destinations(
 }
 
 fn synthetic(code: &str, message: &str) -> ReadError {
-    ReadError {
-        scope: String::new(),
-        operation: "evaluate".into(),
-        status: None,
-        code: Some(code.into()),
-        message: message.into(),
-    }
+    ReadError::unknown("", "evaluate", code, message)
 }
 
 fn gap() -> Gap {
@@ -349,14 +343,13 @@ impl RetentionParams {
                     for s in audit_exports(settings) {
                         if let Some(w) = &s.workspace_id {
                             match workspace_days(workspaces, w, s.is_dedicated()) {
-                                Some((days, basis)) => kept.push((
+                                Ok((days, basis)) => kept.push((
                                     format!("workspace {} ({basis})", last_segment(w)),
                                     Some(days),
                                 )),
-                                None => unknown.push(format!(
-                                    "workspace {} (not in this scan)",
-                                    last_segment(w)
-                                )),
+                                Err(why) => {
+                                    unknown.push(format!("workspace {} ({why})", last_segment(w)))
+                                }
                             }
                         }
                         if s.workspace_id.is_none()
@@ -438,35 +431,40 @@ impl RetentionParams {
     }
 }
 
-/// Days a workspace keeps SQL audit records: the table's total retention when set, else the
-/// workspace's.
-fn workspace_days(workspaces: &[&Workspace], id: &str, dedicated: bool) -> Option<(u32, String)> {
+/// Days a workspace keeps SQL audit records: the total retention in force for their table (its
+/// own, else the workspace's, as the table-retention check reads it), or why it is unknown.
+fn workspace_days(
+    workspaces: &[&Workspace],
+    id: &str,
+    dedicated: bool,
+) -> Result<(u32, String), &'static str> {
     let key = id_key(id);
-    let w = workspaces.iter().find(|w| id_key(&w.id) == key)?;
+    let w = workspaces
+        .iter()
+        .find(|w| id_key(&w.id) == key)
+        .ok_or("not in this scan")?;
     let table = if dedicated {
         "SQLSecurityAuditEvents"
     } else {
         "AzureDiagnostics"
     };
-    let t = w
+    match w
         .tables
         .items()
         .iter()
-        .find(|t| t.name.eq_ignore_ascii_case(table));
-    if let Some(days) = t.and_then(|t| {
-        (!t.total_retention_is_default)
-            .then_some(t.total_retention_in_days)
-            .flatten()
-    }) {
-        return Some((days, format!("table {table}, total retention")));
+        .find(|t| t.name.eq_ignore_ascii_case(table))
+    {
+        Some(t) => {
+            let (_, total) = super::retention::effective_retention(w, t);
+            total
+                .map(|d| (d, format!("table {table}, total retention")))
+                .ok_or("its table reports no retention")
+        }
+        // Not listed: the workspace's retention applies, if the list was complete.
+        None if w.tables.is_complete() => w
+            .retention_in_days
+            .map(|d| (d, "workspace retention".to_string()))
+            .ok_or("the workspace reports no retention"),
+        None => Err("its tables could not be read"),
     }
-    if let Some(days) = t.and_then(|t| {
-        (!t.retention_is_default)
-            .then_some(t.retention_in_days)
-            .flatten()
-    }) {
-        return Some((days, format!("table {table}")));
-    }
-    w.retention_in_days
-        .map(|d| (d, "workspace retention".to_string()))
 }
