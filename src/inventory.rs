@@ -269,6 +269,19 @@ pub struct SubscriptionInventory {
     /// Application Insights components of the subscription.
     #[serde(default)]
     pub app_insights: Read<Vec<AppInsightsComponent>>,
+    /// Public IP addresses with what they are bound to (flow-log attribution).
+    #[serde(default)]
+    pub public_ip_addresses: Read<Vec<PublicIpAddress>>,
+    #[serde(default)]
+    pub firewalls: Read<Vec<AzureFirewall>>,
+    #[serde(default)]
+    pub firewall_policies: Read<Vec<FirewallPolicy>>,
+    /// DNS security policies and their VNet links (DNS query logging).
+    #[serde(default)]
+    pub dns_security_policies: Read<Vec<DnsSecurityPolicy>>,
+    /// Just-in-time VM access policies.
+    #[serde(default)]
+    pub jit_policies: Read<Vec<JitPolicy>>,
 }
 
 impl Default for SubscriptionRef {
@@ -508,8 +521,103 @@ pub struct NetworkSecurityGroup {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NetworkInterface {
     pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub location: String,
     #[serde(default)]
     pub subnet_ids: Vec<String>,
+    /// Each IP configuration's addresses and subnet: what flow-log attribution maps an IP from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ip_configurations: Vec<NicIpConfiguration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_security_group_id: Option<String>,
+    /// The VM or scale-set instance (`.../virtualMachineScaleSets/s/virtualMachines/3`) using it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub virtual_machine_id: Option<String>,
+    /// The private endpoint that owns it, when it is a private endpoint's NIC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_endpoint_id: Option<String>,
+    /// The private link service that owns it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_link_service_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NicIpConfiguration {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_ip_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+}
+
+/// A public IP address and the IP configuration it is bound to (a NIC's, a load balancer's
+/// frontend, a gateway's, a firewall's, a Bastion host's...).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PublicIpAddress {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub location: String,
+    /// None while unallocated (dynamic, stopped) or unreadable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_configuration_id: Option<String>,
+}
+
+/// An Azure Firewall: its private addresses (what a VNet's DNS servers may point at) and whether
+/// its DNS proxy is on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AzureFirewall {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub location: String,
+    #[serde(default)]
+    pub private_ips: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firewall_policy_id: Option<String>,
+    /// `additionalProperties["Network.DNS.EnableProxy"]` (classic rules): false when not set,
+    /// None when unreadable. A firewall with a policy takes the policy's setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_proxy: Option<bool>,
+}
+
+/// A firewall policy's DNS settings (`dnsSettings.enableProxy`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FirewallPolicy {
+    pub id: String,
+    pub name: String,
+    /// None when ARM does not report it or it is unreadable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_proxy: Option<bool>,
+}
+
+/// A DNS security policy (`Microsoft.Network/dnsResolverPolicies`) and the VNets linked to it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DnsSecurityPolicy {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub location: String,
+    /// `virtualNetworkLinks`: the VNets whose queries the policy sees (may be in other subscriptions).
+    pub virtual_network_ids: Read<Vec<String>>,
+}
+
+/// A just-in-time VM access policy (`Microsoft.Security/locations/jitNetworkAccessPolicies`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JitPolicy {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub location: String,
+    /// The VMs the policy opens ports on.
+    #[serde(default)]
+    pub virtual_machine_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -519,6 +627,9 @@ pub struct VirtualNetwork {
     pub location: String,
     #[serde(default)]
     pub subnets: Vec<Subnet>,
+    /// `dhcpOptions.dnsServers`; empty means Azure-provided DNS (168.63.129.16).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns_servers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

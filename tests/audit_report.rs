@@ -279,6 +279,7 @@ fn the_fix_plan_is_a_script_per_subscription_that_a_hostile_name_cannot_subvert(
         .env("KEY_VAULT_URI", "https://kv")
         .env("KEY_NAME", "k")
         .env("DCR_ID", "dcr")
+        .env("DNS_RESOURCE_GROUP", "rg-dns")
         .status()
         .unwrap();
     assert!(status.success(), "the plan runs with every choice set");

@@ -155,6 +155,7 @@ fn vnet() -> VirtualNetwork {
             name: "a".into(),
             network_security_group_id: Some(nsg_id()),
         }],
+        dns_servers: vec![],
     }
 }
 
@@ -264,6 +265,11 @@ fn base() -> Snapshot {
         database_servers: Read::ok(vec![]),
         web_apps: Read::ok(vec![]),
         app_insights: Read::ok(vec![]),
+        public_ip_addresses: Read::ok(vec![]),
+        firewalls: Read::ok(vec![]),
+        firewall_policies: Read::ok(vec![]),
+        dns_security_policies: Read::ok(vec![]),
+        jit_policies: Read::ok(vec![]),
     };
     let mut categories = BTreeMap::new();
     categories.insert(
@@ -406,6 +412,8 @@ const CMN: [u32; 3] = [4624, 4625, 4688];
 
 #[path = "checks/data_services.rs"]
 mod data_services;
+#[path = "checks/trails.rs"]
+mod trails;
 
 fn cases() -> Vec<Case> {
     let mut v = vec![
@@ -793,6 +801,7 @@ fn cases() -> Vec<Case> {
                 sub(s).network_interfaces = Read::ok(vec![NetworkInterface {
                     id: nic,
                     subnet_ids: vec![format!("{}/subnets/a", vnet_id())],
+                    ..Default::default()
                 }]);
                 sub(s).flow_logs = Read::ok(vec![flow_log(&vnet_id(), true, 90, true)]);
             }
@@ -1337,6 +1346,7 @@ fn cases() -> Vec<Case> {
         expect: Status::NotAssessed,
     });
     v.extend(data_services::cases());
+    v.extend(trails::cases());
     v
 }
 
@@ -1541,6 +1551,8 @@ fn forbidden_subscription_is_never_a_pass() {
     sb.database_servers = Read::failed(e.clone());
     sb.web_apps = Read::failed(e.clone());
     sb.app_insights = Read::failed(e.clone());
+    sb.dns_security_policies = Read::failed(e.clone());
+    sb.jit_policies = Read::failed(e.clone());
     sb.storage_accounts = Read::failed(e);
     let all = evaluate::run(&s, &load());
     let subscription_findings: Vec<&Finding> = all

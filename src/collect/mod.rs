@@ -14,9 +14,11 @@ pub mod databases;
 pub mod dcr;
 pub mod defender;
 pub mod diagnostics;
+pub mod dns;
 pub mod entra;
 pub mod guard;
 pub mod identity;
+pub mod jit;
 pub mod lenient;
 pub mod network;
 pub mod sql;
@@ -452,9 +454,61 @@ async fn collect_subscription(
     let vnets = read_list(sink, async |e| {
         network::virtual_networks(client, sid, e).await
     });
-    let nics = read_list(sink, async |e| {
-        network::network_interfaces(client, sid, e).await
-    });
+    let nics = async {
+        let mut nics = read_list(sink, async |e| {
+            network::network_interfaces(client, sid, e).await
+        })
+        .await;
+        // Uniform scale sets' instance NICs are not in the subscription's NIC list.
+        let sets =
+            inv.resources.items().iter().filter(|r| {
+                type_key(&r.resource_type) == "microsoft.compute/virtualmachinescalesets"
+            });
+        let per_set = futures::future::join_all(sets.map(|r| async move {
+            let mut e = Vec::new();
+            let read = network::scale_set_interfaces(client, &r.id, &mut e).await;
+            (with_item_errors(read, &e), e)
+        }))
+        .await;
+        for (read, item_errors) in per_set {
+            sink.extend(item_errors);
+            if let Some(e) = &read.error {
+                sink.push(e.clone());
+                nics.error.get_or_insert(e.clone());
+            }
+            if let (Some(list), Some(more)) = (nics.value.as_mut(), read.value) {
+                list.extend(more);
+            }
+        }
+        nics
+    };
+    // Rare types are listed only where the resource list holds them: a read saved per subscription.
+    let public_ips = list_if_held(
+        sink,
+        &inv.resources,
+        "microsoft.network/publicipaddresses",
+        async |e| network::public_ip_addresses(client, sid, e).await,
+    );
+    let firewalls = list_if_held(
+        sink,
+        &inv.resources,
+        "microsoft.network/azurefirewalls",
+        async |e| network::firewalls(client, sid, e).await,
+    );
+    let firewall_policies = list_if_held(
+        sink,
+        &inv.resources,
+        "microsoft.network/firewallpolicies",
+        async |e| network::firewall_policies(client, sid, e).await,
+    );
+    let dns_policies = list_if_held(
+        sink,
+        &inv.resources,
+        "microsoft.network/dnsresolverpolicies",
+        async |e| dns::policies(client, sid, e).await,
+    );
+    // JIT policies are not ARM-tracked resources: not in the resource list, always listed.
+    let jit_policies = read_list(sink, async |e| jit::policies(client, sid, e).await);
     let workspaces = async {
         let mut ws = read_list(sink, async |e| workspaces::list(client, sid, e).await).await;
         if let Some(list) = ws.value.as_mut() {
@@ -549,6 +603,7 @@ async fn collect_subscription(
         action_groups,
         diags,
         (web_apps, app_insights, sql_servers, database_servers),
+        (public_ips, firewalls, firewall_policies, dns_policies, jit_policies),
     ) = futures::join!(
         activity,
         network,
@@ -563,7 +618,14 @@ async fn collect_subscription(
         storage,
         action_groups,
         resource_diags,
-        futures::future::join4(web_apps, app_insights, sql_servers, database_servers)
+        futures::future::join4(web_apps, app_insights, sql_servers, database_servers),
+        futures::future::join5(
+            public_ips,
+            firewalls,
+            firewall_policies,
+            dns_policies,
+            jit_policies
+        )
     );
     inv.activity_log_settings = activity;
     inv.network_watchers = watchers;
@@ -583,7 +645,34 @@ async fn collect_subscription(
     inv.app_insights = app_insights;
     inv.sql_servers = sql_servers;
     inv.database_servers = database_servers;
+    inv.public_ip_addresses = public_ips;
+    inv.firewalls = firewalls;
+    inv.firewall_policies = firewall_policies;
+    inv.dns_security_policies = dns_policies;
+    inv.jit_policies = jit_policies;
     inv
+}
+
+/// A subscription list read only when the resource list holds its type; otherwise empty, and as
+/// complete as the resource list (a partial resource list leaves it unknown).
+async fn list_if_held<T, F>(
+    sink: &ErrorSink,
+    resources: &Read<Vec<Resource>>,
+    resource_type: &str,
+    f: F,
+) -> Read<Vec<T>>
+where
+    F: AsyncFnOnce(&mut Vec<ReadError>) -> Result<Vec<T>, ReadError>,
+{
+    let held = resources
+        .items()
+        .iter()
+        .any(|r| type_key(&r.resource_type) == resource_type);
+    if held {
+        read_list(sink, f).await
+    } else {
+        from_resources(resources, Vec::new())
+    }
 }
 
 /// Per-item reads gathered: the items, and every item's errors in one list.
@@ -701,6 +790,11 @@ fn mark_all_failed(inv: &mut SubscriptionInventory, err: ReadError) {
     inv.app_insights = Read::failed(err.clone());
     inv.sql_servers = Read::failed(err.clone());
     inv.database_servers = Read::failed(err.clone());
+    inv.public_ip_addresses = Read::failed(err.clone());
+    inv.firewalls = Read::failed(err.clone());
+    inv.firewall_policies = Read::failed(err.clone());
+    inv.dns_security_policies = Read::failed(err.clone());
+    inv.jit_policies = Read::failed(err.clone());
     inv.storage_accounts = Read::failed(err);
 }
 

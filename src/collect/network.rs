@@ -7,12 +7,14 @@ use super::lenient::{
     require_properties, string_or_empty, Envelope,
 };
 use crate::inventory::{
-    FlowLog, NetworkInterface, NetworkSecurityGroup, NetworkWatcher, ReadError, Subnet,
-    VirtualNetwork,
+    AzureFirewall, FirewallPolicy, FlowLog, NetworkInterface, NetworkSecurityGroup, NetworkWatcher,
+    NicIpConfiguration, PublicIpAddress, ReadError, Subnet, VirtualNetwork,
 };
 use serde::Deserialize;
 
 const NETWORK_API: &str = "2024-05-01";
+/// The scale-set NIC list is only published at this version.
+const VMSS_NIC_API: &str = "2018-10-01";
 
 #[derive(Debug, Deserialize)]
 struct IdRef {
@@ -222,6 +224,15 @@ type ArmVnet = Envelope<VnetProps>;
 struct VnetProps {
     #[serde(default, deserialize_with = "null_vec")]
     subnets: Vec<ArmSubnet>,
+    #[serde(rename = "dhcpOptions", default)]
+    dhcp_options: Option<DhcpOptions>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DhcpOptions {
+    /// Not a list of strings: the VNet item is unreadable (its DNS is unknown, never "Azure DNS").
+    #[serde(rename = "dnsServers", default, deserialize_with = "null_vec")]
+    dns_servers: Vec<String>,
 }
 
 type ArmSubnet = Envelope<SubnetProps>;
@@ -249,25 +260,34 @@ pub async fn virtual_networks(
     let items = require_properties(items, "virtualNetworks.list", errors);
     Ok(items
         .into_iter()
-        .map(|v| VirtualNetwork {
-            id: arm_id(&v.id),
-            name: v.name,
-            location: v.location,
-            subnets: v
-                .properties
-                .unwrap_or_default()
-                .subnets
-                .into_iter()
-                .map(|s| Subnet {
-                    id: arm_id(&s.id),
-                    name: s.name,
-                    network_security_group_id: s
-                        .properties
-                        .and_then(|p| p.network_security_group)
-                        .map(|n| arm_id(&n.id))
-                        .filter(|i| !i.is_empty()),
-                })
-                .collect(),
+        .map(|v| {
+            let p = v.properties.unwrap_or_default();
+            VirtualNetwork {
+                id: arm_id(&v.id),
+                name: v.name,
+                location: v.location,
+                dns_servers: p
+                    .dhcp_options
+                    .map(|d| d.dns_servers)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+                subnets: p
+                    .subnets
+                    .into_iter()
+                    .map(|s| Subnet {
+                        id: arm_id(&s.id),
+                        name: s.name,
+                        network_security_group_id: s
+                            .properties
+                            .and_then(|p| p.network_security_group)
+                            .map(|n| arm_id(&n.id))
+                            .filter(|i| !i.is_empty()),
+                    })
+                    .collect(),
+            }
         })
         .collect())
 }
@@ -278,10 +298,20 @@ type ArmNic = Envelope<NicProps>;
 struct NicProps {
     #[serde(rename = "ipConfigurations", default, deserialize_with = "null_vec")]
     ip_configurations: Vec<IpConfiguration>,
+    #[serde(rename = "networkSecurityGroup", default)]
+    network_security_group: Option<IdRef>,
+    #[serde(rename = "virtualMachine", default)]
+    virtual_machine: Option<IdRef>,
+    #[serde(rename = "privateEndpoint", default)]
+    private_endpoint: Option<IdRef>,
+    #[serde(rename = "privateLinkService", default)]
+    private_link_service: Option<IdRef>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 struct IpConfiguration {
+    #[serde(default, deserialize_with = "string_or_empty")]
+    name: String,
     #[serde(default)]
     properties: Option<IpConfigurationProps>,
 }
@@ -290,6 +320,51 @@ struct IpConfiguration {
 struct IpConfigurationProps {
     #[serde(default)]
     subnet: Option<IdRef>,
+    #[serde(
+        rename = "privateIPAddress",
+        default,
+        deserialize_with = "opt_nonempty"
+    )]
+    private_ip: Option<String>,
+    #[serde(rename = "publicIPAddress", default)]
+    public_ip: Option<IdRef>,
+}
+
+fn present_id(r: Option<IdRef>) -> Option<String> {
+    r.map(|r| arm_id(&r.id)).filter(|i| !i.is_empty())
+}
+
+fn to_nic(n: ArmNic) -> NetworkInterface {
+    let p = n.properties.unwrap_or_default();
+    let ip_configurations: Vec<NicIpConfiguration> = p
+        .ip_configurations
+        .into_iter()
+        .map(|c| {
+            let cp = c.properties.unwrap_or_default();
+            NicIpConfiguration {
+                name: c.name,
+                private_ip: cp.private_ip,
+                public_ip_id: present_id(cp.public_ip),
+                subnet_id: present_id(cp.subnet),
+            }
+        })
+        .collect();
+    let mut subnet_ids: Vec<String> = ip_configurations
+        .iter()
+        .filter_map(|c| c.subnet_id.clone())
+        .collect();
+    subnet_ids.dedup();
+    NetworkInterface {
+        id: arm_id(&n.id),
+        name: n.name,
+        location: n.location,
+        subnet_ids,
+        ip_configurations,
+        network_security_group_id: present_id(p.network_security_group),
+        virtual_machine_id: present_id(p.virtual_machine),
+        private_endpoint_id: present_id(p.private_endpoint),
+        private_link_service_id: present_id(p.private_link_service),
+    }
 }
 
 pub async fn network_interfaces(
@@ -307,21 +382,182 @@ pub async fn network_interfaces(
         )
         .await?;
     let items = require_properties(items, "networkInterfaces.list", errors);
+    Ok(items.into_iter().map(to_nic).collect())
+}
+
+/// NICs of a Uniform scale set's instances: not in the subscription's NIC list, one list per
+/// scale set (`virtualMachineScaleSets/{name}/networkInterfaces`, served by Microsoft.Network).
+pub async fn scale_set_interfaces(
+    client: &ArmClient,
+    scale_set_id: &str,
+    errors: &mut Vec<ReadError>,
+) -> Result<Vec<NetworkInterface>, ReadError> {
+    let path = format!("{scale_set_id}/networkInterfaces");
+    let items: Vec<ArmNic> = client
+        .list(
+            scale_set_id,
+            "virtualMachineScaleSets.networkInterfaces.list",
+            &path,
+            VMSS_NIC_API,
+            &[],
+            errors,
+        )
+        .await?;
+    let items = require_properties(
+        items,
+        "virtualMachineScaleSets.networkInterfaces.list",
+        errors,
+    );
+    Ok(items.into_iter().map(to_nic).collect())
+}
+
+type ArmPublicIp = Envelope<PublicIpProps>;
+
+#[derive(Debug, Default, Deserialize)]
+struct PublicIpProps {
+    #[serde(rename = "ipAddress", default, deserialize_with = "opt_nonempty")]
+    ip_address: Option<String>,
+    #[serde(rename = "ipConfiguration", default)]
+    ip_configuration: Option<IdRef>,
+}
+
+pub async fn public_ip_addresses(
+    client: &ArmClient,
+    subscription_id: &str,
+    errors: &mut Vec<ReadError>,
+) -> Result<Vec<PublicIpAddress>, ReadError> {
+    let items: Vec<ArmPublicIp> = client
+        .list_in_subscription(
+            subscription_id,
+            "providers/Microsoft.Network/publicIPAddresses",
+            "publicIPAddresses.list",
+            NETWORK_API,
+            errors,
+        )
+        .await?;
+    let items = require_properties(items, "publicIPAddresses.list", errors);
     Ok(items
         .into_iter()
-        .map(|n| {
-            let mut subnet_ids: Vec<String> = n
-                .properties
-                .unwrap_or_default()
-                .ip_configurations
-                .into_iter()
-                .filter_map(|c| c.properties.and_then(|p| p.subnet).map(|s| arm_id(&s.id)))
-                .filter(|s| !s.is_empty())
-                .collect();
-            subnet_ids.dedup();
-            NetworkInterface {
-                id: arm_id(&n.id),
-                subnet_ids,
+        .map(|ip| {
+            let p = ip.properties.unwrap_or_default();
+            PublicIpAddress {
+                id: arm_id(&ip.id),
+                name: ip.name,
+                location: ip.location,
+                ip_address: p.ip_address,
+                ip_configuration_id: present_id(p.ip_configuration),
+            }
+        })
+        .collect())
+}
+
+type ArmFirewall = Envelope<FirewallProps>;
+
+#[derive(Debug, Default, Deserialize)]
+struct FirewallProps {
+    #[serde(rename = "ipConfigurations", default, deserialize_with = "null_vec")]
+    ip_configurations: Vec<IpConfiguration>,
+    #[serde(rename = "firewallPolicy", default)]
+    firewall_policy: Option<IdRef>,
+    /// String values (`"true"`, `"True"`); other keys are ignored.
+    #[serde(rename = "additionalProperties", default)]
+    additional_properties: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// `"true"` / `"false"` in any case, or a JSON boolean; anything else is unknown.
+fn text_bool(v: &serde_json::Value) -> Option<bool> {
+    match v {
+        serde_json::Value::Bool(b) => Some(*b),
+        serde_json::Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Some(true),
+        serde_json::Value::String(s) if s.trim().eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+pub async fn firewalls(
+    client: &ArmClient,
+    subscription_id: &str,
+    errors: &mut Vec<ReadError>,
+) -> Result<Vec<AzureFirewall>, ReadError> {
+    let items: Vec<ArmFirewall> = client
+        .list_in_subscription(
+            subscription_id,
+            "providers/Microsoft.Network/azureFirewalls",
+            "azureFirewalls.list",
+            NETWORK_API,
+            errors,
+        )
+        .await?;
+    let items = require_properties(items, "azureFirewalls.list", errors);
+    Ok(items
+        .into_iter()
+        .map(|f| {
+            let p = f.properties.unwrap_or_default();
+            // Absent: the proxy is off (Azure's default); present but unreadable: unknown.
+            let dns_proxy = match p.additional_properties.as_ref().and_then(|m| {
+                m.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("Network.DNS.EnableProxy"))
+            }) {
+                None => Some(false),
+                Some((_, v)) => text_bool(v),
+            };
+            AzureFirewall {
+                id: arm_id(&f.id),
+                name: f.name,
+                location: f.location,
+                private_ips: p
+                    .ip_configurations
+                    .into_iter()
+                    .filter_map(|c| c.properties.and_then(|cp| cp.private_ip))
+                    .collect(),
+                firewall_policy_id: present_id(p.firewall_policy),
+                dns_proxy,
+            }
+        })
+        .collect())
+}
+
+type ArmFirewallPolicy = Envelope<FirewallPolicyProps>;
+
+#[derive(Debug, Default, Deserialize)]
+struct FirewallPolicyProps {
+    #[serde(rename = "dnsSettings", default)]
+    dns_settings: Option<FirewallDnsSettings>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct FirewallDnsSettings {
+    #[serde(rename = "enableProxy", default, deserialize_with = "opt_bool_lenient")]
+    enable_proxy: Option<bool>,
+}
+
+pub async fn firewall_policies(
+    client: &ArmClient,
+    subscription_id: &str,
+    errors: &mut Vec<ReadError>,
+) -> Result<Vec<FirewallPolicy>, ReadError> {
+    let items: Vec<ArmFirewallPolicy> = client
+        .list_in_subscription(
+            subscription_id,
+            "providers/Microsoft.Network/firewallPolicies",
+            "firewallPolicies.list",
+            NETWORK_API,
+            errors,
+        )
+        .await?;
+    let items = require_properties(items, "firewallPolicies.list", errors);
+    Ok(items
+        .into_iter()
+        .map(|f| {
+            let p = f.properties.unwrap_or_default();
+            FirewallPolicy {
+                id: arm_id(&f.id),
+                name: f.name,
+                // A policy without dnsSettings has the proxy off (Azure's default).
+                dns_proxy: match p.dns_settings {
+                    None => Some(false),
+                    Some(d) => d.enable_proxy,
+                },
             }
         })
         .collect())

@@ -3,6 +3,7 @@
 //! disabled subscription. Built in code so it always matches the snapshot format.
 
 mod data_services;
+mod trails;
 
 use crate::inventory::*;
 use std::collections::BTreeMap;
@@ -133,6 +134,8 @@ fn prod() -> SubscriptionInventory {
     ];
     let data = data_services::prod(&g, &ws, &st);
     resources.extend(data.resources);
+    let trail = trails::prod(&g, &ws, &vnet, &vnet_neu, [&vm1, &vm2, &vm3]);
+    resources.extend(trail.resources);
     resources.sort_by_key(|r| id_key(&r.id));
     let diag = |rid: &str, t: &str, settings: Vec<DiagnosticSetting>| ResourceDiagnostics {
         resource_id: rid.into(),
@@ -170,7 +173,7 @@ fn prod() -> SubscriptionInventory {
                 "Microsoft.Storage/storageAccounts/blobServices",
                 vec![ds(&format!("{st}/blobServices/default"), "blob-audit", vec![group("allLogs")])],
             ),
-        ], data.diagnostics].concat(),
+        ], data.diagnostics, trail.diagnostics].concat(),
         network_watchers: Read::ok(vec![NetworkWatcher { id: nw.clone(), name: "NetworkWatcher_westeurope".into(), location: "westeurope".into(), provisioning_state: Some("Succeeded".into()) }]),
         flow_logs: Read::ok(vec![
             FlowLog {
@@ -218,15 +221,22 @@ fn prod() -> SubscriptionInventory {
                     Subnet { id: format!("{vnet}/subnets/web"), name: "web".into(), network_security_group_id: Some(nsg_web.clone()) },
                     Subnet { id: format!("{vnet}/subnets/data"), name: "data".into(), network_security_group_id: Some(nsg_data.clone()) },
                 ],
+                dns_servers: vec![],
             },
             VirtualNetwork {
                 id: vnet_neu.clone(),
                 name: "vnet-prod-neu".into(),
                 location: "northeurope".into(),
                 subnets: vec![Subnet { id: format!("{vnet_neu}/subnets/dr"), name: "dr".into(), network_security_group_id: Some(nsg_neu.clone()) }],
+                dns_servers: vec![],
             },
         ]),
-        network_interfaces: Read::ok(vec![]),
+        network_interfaces: Read::ok(trail.network_interfaces),
+        public_ip_addresses: Read::ok(trail.public_ip_addresses),
+        firewalls: Read::ok(vec![]),
+        firewall_policies: Read::ok(vec![]),
+        dns_security_policies: Read::ok(trail.dns_security_policies),
+        jit_policies: Read::ok(trail.jit_policies),
         workspaces: Read::ok(vec![Workspace {
             id: ws.clone(),
             name: "law-prod-weu".into(),
@@ -463,11 +473,24 @@ fn dev() -> SubscriptionInventory {
                 name: "build".into(),
                 network_security_group_id: None,
             }],
+            // Domain controllers elsewhere resolve for dev: their query logs are theirs.
+            dns_servers: vec!["10.50.0.4".into(), "10.50.0.5".into()],
         }]),
         network_interfaces: Read::ok(vec![NetworkInterface {
-            id: nic,
-            subnet_ids: vec![format!("{vnet}/subnets/build")],
+            network_security_group_id: Some(nsg.clone()),
+            ..trails::nic(
+                &nic,
+                "10.60.1.4",
+                &format!("{vnet}/subnets/build"),
+                None,
+                Some(&vm),
+            )
         }]),
+        public_ip_addresses: Read::ok(vec![]),
+        firewalls: Read::ok(vec![]),
+        firewall_policies: Read::ok(vec![]),
+        dns_security_policies: Read::ok(vec![]),
+        jit_policies: Read::ok(vec![]),
         workspaces: Read::ok(vec![Workspace {
             id: ws.clone(),
             name: "law-dev".into(),
@@ -575,6 +598,11 @@ fn sandbox() -> SubscriptionInventory {
         app_insights: Read::failed(err.clone()),
         sql_servers: Read::failed(err.clone()),
         database_servers: Read::failed(err.clone()),
+        public_ip_addresses: Read::failed(err.clone()),
+        firewalls: Read::failed(err.clone()),
+        firewall_policies: Read::failed(err.clone()),
+        dns_security_policies: Read::failed(err.clone()),
+        jit_policies: Read::failed(err.clone()),
         storage_accounts: Read::failed(err),
     }
 }
@@ -582,6 +610,10 @@ fn sandbox() -> SubscriptionInventory {
 /// The demo snapshot, with fixed timestamps so reports are reproducible.
 pub fn snapshot() -> Snapshot {
     let mut categories = BTreeMap::new();
+    categories.insert(
+        "microsoft.network/dnsresolverpolicies".to_string(),
+        cats(&[("DnsResponse", &["allLogs"])]),
+    );
     categories.insert(
         "microsoft.keyvault/vaults".to_string(),
         cats(&[

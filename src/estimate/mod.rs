@@ -392,6 +392,17 @@ pub fn for_gap(f: &Finding, gap: &Gap, ctx: &Context) -> CostEstimate {
             let p = m.price("flow_log_collection_gb") + m.price("blob_cool_gb_month");
             estimate(per, per * DAYS_PER_MONTH * p, "model", format!("{per} GB/day of raw flow records per NSG or VNet (model default: raw volume is not in any workspace to measure); collection {} per GB plus cool storage {} per GB-month", m.money(m.price("flow_log_collection_gb")), m.money(m.price("blob_cool_gb_month"))))
         }
+        Gap::DnsQueryLogs { vms } => {
+            let (q, bytes) = (m.value("dns_queries_per_vm_day"), m.value("dns_query_record_bytes"));
+            let gb = f64::from(*vms) * q * bytes / 1e9;
+            let basis = format!("{vms} VM(s) with a NIC in the VNet × {q} queries/VM/day × {bytes} bytes per DNSQueryLogs record (model defaults, low confidence: no official rate; other resolvers in the VNet are not counted; the DNS security policy's own charge is not priced)");
+            let tables = vec!["DNSQueryLogs".to_string()];
+            if m.table_plans.basic_allowed("DNSQueryLogs") {
+                ingest(gb, "model", basis, gb, tables)
+            } else {
+                ingest(gb, "model", basis, 0.0, Vec::new())
+            }
+        }
         Gap::FlowLogRetention { current_days, minimum_days } => {
             // Steady state: the blobs of (minimum - current) more days stay in the account.
             let gb_day = m.value("flow_log_gb_per_target_day");

@@ -35,6 +35,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../checks/flow-logs.toml"),
     ),
     (
+        "checks/trails.toml",
+        include_str!("../../checks/trails.toml"),
+    ),
+    (
         "checks/network-watcher.toml",
         include_str!("../../checks/network-watcher.toml"),
     ),

@@ -29,6 +29,8 @@ pub enum Gap {
     },
     /// An NSG or VNet that no enabled flow log covers.
     FlowLogCoverage,
+    /// A VNet whose DNS queries nobody logs, with the VMs that resolve through it.
+    DnsQueryLogs { vms: u32 },
     /// A flow log that does not feed traffic analytics (or too rarely).
     TrafficAnalytics,
     /// Security events collected below the wanted tier.

@@ -31,6 +31,10 @@ const CHOICES: &[(&str, &str)] = &[
     ),
     ("KEY_NAME", "name of the customer-managed key"),
     (
+        "DNS_RESOURCE_GROUP",
+        "resource group to create DNS security policies in (one per region)",
+    ),
+    (
         "DCR_ID",
         "resource id of the data collection rule that collects Windows security events",
     ),

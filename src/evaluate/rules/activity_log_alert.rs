@@ -20,6 +20,15 @@ pub struct Params {
     /// Or the event category it must fire on (`ServiceHealth`), for alerts that are not about
     /// one operation.
     pub category: Option<String>,
+    /// Judge only subscriptions that have this (others are not applicable): `jit_policies`.
+    pub only_with: Option<OnlyWith>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnlyWith {
+    /// Just-in-time VM access policies.
+    JitPolicies,
 }
 
 /// Exactly one of operation and category.
@@ -176,6 +185,24 @@ impl Rule for Params {
             }
             let scope = subscription_scope(sub);
             let sid = Some(sub.subscription.id.as_str());
+            let mut jit_vms = None;
+            if p.only_with == Some(OnlyWith::JitPolicies) {
+                if let Some(f) = gate(check, sub, &sub.jit_policies, "the JIT VM access policies") {
+                    out.push(f);
+                    continue;
+                }
+                if sub.jit_policies.items().is_empty() {
+                    out.push(check.finding(
+                        Status::NotApplicable,
+                        &scope,
+                        sid,
+                        "No just-in-time VM access policy in this subscription.",
+                        json!({"jit_policies": 0}),
+                    ));
+                    continue;
+                }
+                jit_vms = Some(super::jit_trail::jit_vms(sub));
+            }
             // Every alert on the target for this subscription, with why it does or does not count.
             let mut counted = None;
             let mut problems = Vec::new();
@@ -223,6 +250,10 @@ impl Rule for Params {
                 "alerts_that_do_not_count": problems,
                 "alerts_with_unknown_action_groups": unknown,
             });
+            let mut evidence = evidence;
+            if let Some(vms) = &jit_vms {
+                evidence["vms_under_jit"] = json!(vms);
+            }
             let f = if let Some(a) = counted {
                 check.finding(
                     Status::Pass,

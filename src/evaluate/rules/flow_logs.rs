@@ -89,6 +89,18 @@ pub struct RetirementParams {
     pub retirement_date: String,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VmCoverageParams {}
+
+pub const VM_COVERAGE: RuleKind = RuleKind {
+    name: "vm_flow_log_coverage",
+    file: file!(),
+    prepare: prepare::<VmCoverageParams>,
+    describes: "every VM's network interfaces are covered by an enabled flow log (on the NIC, its NSG, its subnet, the subnet's NSG or the VNet), so a flow record's IP can be tied to the VM",
+    cost_basis: Some("priced once per VNet on the VNet coverage check (LP-FLOW-002), not per VM"),
+};
+
 pub const NSG_RETIREMENT: RuleKind = RuleKind {
     name: "nsg_flow_log_retirement",
     file: file!(),
@@ -106,7 +118,7 @@ fn enabled_targets(sub_logs: &[FlowLog]) -> HashMap<String, &FlowLog> {
 }
 
 /// `/subscriptions/../virtualNetworks/v/subnets/s` → the VNet's id key.
-fn vnet_of_subnet(subnet_id: &str) -> String {
+pub(crate) fn vnet_of_subnet(subnet_id: &str) -> String {
     let k = id_key(subnet_id);
     match k.find("/subnets/") {
         Some(i) => k[..i].to_string(),
@@ -445,5 +457,117 @@ impl Rule for RetirementParams {
                 )
             }
         })
+    }
+}
+
+/// What covers one NIC: the enabled flow logs on it, its NSG, its subnets, their NSGs or VNets.
+fn nic_coverage(
+    nic: &crate::inventory::NetworkInterface,
+    subnet_nsg: &HashMap<String, String>,
+    by_target: &HashMap<String, &FlowLog>,
+) -> Vec<String> {
+    let mut covered = Vec::new();
+    let mut look = |id: &str, what: &str| {
+        if let Some(f) = by_target.get(&id_key(id)) {
+            covered.push(format!(
+                "{what} flow log {} on {}",
+                f.name,
+                crate::inventory::last_segment(id)
+            ));
+        }
+    };
+    look(&nic.id, "NIC");
+    if let Some(n) = &nic.network_security_group_id {
+        look(n, "NSG");
+    }
+    for s in &nic.subnet_ids {
+        look(s, "subnet");
+        if let Some(n) = subnet_nsg.get(&id_key(s)) {
+            look(n, "NSG");
+        }
+        look(&vnet_of_subnet(s), "VNet");
+    }
+    covered.sort();
+    covered.dedup();
+    covered
+}
+
+impl Rule for VmCoverageParams {
+    fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+        let all_logs: Vec<FlowLog> = ctx
+            .subscriptions()
+            .iter()
+            .flat_map(|s| s.flow_logs.items().iter().cloned())
+            .collect();
+        let by_target = enabled_targets(&all_logs);
+        // Subnet → its NSG, from every VNet read (a NIC's subnet may be in a hub subscription).
+        let subnet_nsg: HashMap<String, String> = ctx
+            .subscriptions()
+            .iter()
+            .flat_map(|s| s.virtual_networks.items())
+            .flat_map(|v| v.subnets.iter())
+            .filter_map(|s| {
+                s.network_security_group_id
+                    .as_ref()
+                    .map(|n| (id_key(&s.id), n.clone()))
+            })
+            .collect();
+        let mut out = Vec::new();
+        for sub in ctx.subscriptions() {
+            if let Some(f) = gate(check, sub, &sub.virtual_machines, "the virtual machines") {
+                out.push(f);
+                continue;
+            }
+            let sid = Some(sub.subscription.id.as_str());
+            let mut nics_of: HashMap<String, Vec<&crate::inventory::NetworkInterface>> =
+                HashMap::new();
+            for n in sub.network_interfaces.items() {
+                if let Some(vm) = &n.virtual_machine_id {
+                    nics_of.entry(id_key(vm)).or_default().push(n);
+                }
+            }
+            for vm in sub.virtual_machines.items() {
+                let nics = nics_of.get(&id_key(&vm.id)).cloned().unwrap_or_default();
+                let per_nic: Vec<(String, Vec<String>)> = nics
+                    .iter()
+                    .map(|n| (n.name.clone(), nic_coverage(n, &subnet_nsg, &by_target)))
+                    .collect();
+                let uncovered: Vec<String> = per_nic
+                    .iter()
+                    .filter(|(_, c)| c.is_empty())
+                    .map(|(n, _)| n.clone())
+                    .collect();
+                let evidence = json!({
+                    "network_interfaces": per_nic.iter().map(|(n, c)| json!({"name": n, "covered_by": c})).collect::<Vec<_>>(),
+                    "uncovered": uncovered,
+                });
+                let mut f = if nics.is_empty() {
+                    let e = sub.network_interfaces.error.clone().unwrap_or_else(|| {
+                        crate::inventory::ReadError::unknown(
+                            &vm.id,
+                            "networkInterfaces.list",
+                            "NotReported",
+                            "no network interface names this VM",
+                        )
+                    });
+                    check.not_assessed(&vm.id, sid, "the network interfaces of this VM", &e)
+                } else if uncovered.is_empty() {
+                    let all: Vec<String> = per_nic.iter().flat_map(|(_, c)| c.clone()).collect();
+                    check.finding(Status::Pass, &vm.id, sid, format!("Every network interface of VM {} is covered by an enabled flow log ({}).", vm.name, super::and_list(&all)), evidence)
+                } else if let Some(err) = &sub.flow_logs.error {
+                    check.not_assessed(
+                        &vm.id,
+                        sid,
+                        "the flow logs of at least one Network Watcher",
+                        err,
+                    )
+                } else {
+                    check.finding(Status::Fail, &vm.id, sid, format!("VM {}: no enabled flow log covers its network interface{} {}, so its traffic cannot be tied to it after an incident.", vm.name, if uncovered.len() == 1 { "" } else { "s" }, super::and_list(&uncovered)), evidence)
+                };
+                f.location = Some(vm.location.clone()).filter(|l| !l.is_empty());
+                out.push(f.gap_if_failed(|| Gap::NoNewCost { reason: "no cost: the VNet flow log that covers this VM is priced once, on the VNet's LP-FLOW-002 finding" }));
+            }
+        }
+        out
     }
 }

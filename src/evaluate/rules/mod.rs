@@ -5,8 +5,10 @@ pub mod activity_log_alert;
 pub mod activity_log_export;
 pub mod app_insights;
 pub mod defender_plan;
+pub mod dns_query_logs;
 pub mod entra_logs;
 pub mod flow_logs;
+pub mod jit_trail;
 pub mod log_storage;
 pub mod network_watcher_regions;
 pub mod property;
@@ -66,6 +68,9 @@ pub const KINDS: &[RuleKind] = &[
     server_parameters::PARAMETER,
     server_parameters::RETIRED,
     app_insights::KIND,
+    dns_query_logs::KIND,
+    jit_trail::KIND,
+    flow_logs::VM_COVERAGE,
 ];
 
 pub fn find(name: &str) -> Option<&'static RuleKind> {

@@ -220,3 +220,50 @@ impl Rule for TableParams {
         )
     }
 }
+
+/// How long workspace `id` keeps `table`: the total retention in force for the table (its own,
+/// else the workspace's, as the table-retention check reads it) with the interactive days and
+/// where they come from, or why it is unknown.
+pub fn table_days(
+    workspaces: &[&Workspace],
+    id: &str,
+    table: &str,
+) -> Result<TableDays, &'static str> {
+    let key = crate::inventory::id_key(id);
+    let w = workspaces
+        .iter()
+        .find(|w| crate::inventory::id_key(&w.id) == key)
+        .ok_or("not in this scan")?;
+    match w
+        .tables
+        .items()
+        .iter()
+        .find(|t| t.name.eq_ignore_ascii_case(table))
+    {
+        Some(t) => match effective_retention(w, t) {
+            (Some(interactive), Some(total)) => Ok(TableDays {
+                total,
+                interactive,
+                how: format!("table {table}, total retention"),
+            }),
+            _ => Err("its table reports no retention"),
+        },
+        // Not listed: the workspace's retention applies, if the list was complete.
+        None if w.tables.is_complete() => w
+            .retention_in_days
+            .map(|d| TableDays {
+                total: d,
+                interactive: d,
+                how: "workspace retention".to_string(),
+            })
+            .ok_or("the workspace reports no retention"),
+        None => Err("its tables could not be read"),
+    }
+}
+
+/// Days a workspace keeps one table.
+pub struct TableDays {
+    pub total: u32,
+    pub interactive: u32,
+    pub how: String,
+}

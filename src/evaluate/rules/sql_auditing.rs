@@ -9,7 +9,7 @@ use crate::evaluate::baseline::CheckDef;
 use crate::evaluate::gap::Gap;
 use crate::evaluate::{for_each_item, EvalContext};
 use crate::inventory::{
-    id_key, last_segment, DiagnosticSetting, Read, ReadError, SqlAuditing, SqlServer, Workspace,
+    last_segment, DiagnosticSetting, Read, ReadError, SqlAuditing, SqlServer, Workspace,
 };
 use crate::results::{Finding, Status};
 use serde::Deserialize;
@@ -431,40 +431,16 @@ impl RetentionParams {
     }
 }
 
-/// Days a workspace keeps SQL audit records: the total retention in force for their table (its
-/// own, else the workspace's, as the table-retention check reads it), or why it is unknown.
+/// Days a workspace keeps SQL audit records (their table's total retention in force).
 fn workspace_days(
     workspaces: &[&Workspace],
     id: &str,
     dedicated: bool,
 ) -> Result<(u32, String), &'static str> {
-    let key = id_key(id);
-    let w = workspaces
-        .iter()
-        .find(|w| id_key(&w.id) == key)
-        .ok_or("not in this scan")?;
     let table = if dedicated {
         "SQLSecurityAuditEvents"
     } else {
         "AzureDiagnostics"
     };
-    match w
-        .tables
-        .items()
-        .iter()
-        .find(|t| t.name.eq_ignore_ascii_case(table))
-    {
-        Some(t) => {
-            let (_, total) = super::retention::effective_retention(w, t);
-            total
-                .map(|d| (d, format!("table {table}, total retention")))
-                .ok_or("its table reports no retention")
-        }
-        // Not listed: the workspace's retention applies, if the list was complete.
-        None if w.tables.is_complete() => w
-            .retention_in_days
-            .map(|d| (d, "workspace retention".to_string()))
-            .ok_or("the workspace reports no retention"),
-        None => Err("its tables could not be read"),
-    }
+    super::retention::table_days(workspaces, id, table).map(|t| (t.total, t.how))
 }
