@@ -376,21 +376,66 @@ struct Reporter<'a> {
     out: &'a OutputArgs,
     formats: Vec<Format>,
     templates: Templates,
+    /// Earlier IP-NIC-owner sightings (`--attribution-history`, or beside `--compare`).
+    attribution_history: Vec<render::attribution::Sighting>,
 }
 
 impl<'a> Reporter<'a> {
-    fn load(out: &'a OutputArgs) -> anyhow::Result<Self> {
+    /// `compare`: the previous results.json, whose directory may hold its attribution.json.
+    fn load(out: &'a OutputArgs, compare: Option<&Path>) -> anyhow::Result<Self> {
         render::check_writable(&out.output).map_err(|e| config_err(format!("{e:#}")))?;
+        // A bad history file stops here, before any Azure read; a missing one is a first run.
+        let history_file = match (&out.attribution_history, compare) {
+            (Some(h), _) => Some(h.clone()),
+            (None, Some(c)) => Some(
+                c.parent()
+                    .unwrap_or_else(|| Path::new("."))
+                    .join(render::attribution::JSON_FILE),
+            ),
+            (None, None) => None,
+        };
+        let attribution_history = match history_file.filter(|h| h.exists()) {
+            Some(h) => render::attribution::read_history(&h).map_err(config_err)?,
+            None => Vec::new(),
+        };
         Ok(Self {
             out,
             formats: Format::parse_list(&out.format).map_err(config_err)?,
             templates: Templates::load(out.templates.as_deref()).map_err(config_err)?,
+            attribution_history,
         })
     }
 
-    fn write(&self, results: &mut Results, fail_on: FailOn) -> anyhow::Result<()> {
+    /// Writes the reports; the attribution files too when the inventory is at hand (a merge
+    /// of results files has none).
+    fn write(
+        &self,
+        results: &mut Results,
+        snapshot: Option<&Snapshot>,
+        fail_on: FailOn,
+    ) -> anyhow::Result<()> {
         results.statement.generated_at = crate::collect::now_rfc3339();
-        let written = render::write_all(results, &self.formats, &self.out.output, &self.templates)?;
+        let mut written = Vec::new();
+        if let (true, Some(snap)) = (self.formats.contains(&Format::Attribution), snapshot) {
+            let a = render::attribution::build(snap, &self.attribution_history);
+            written.extend(render::attribution::write(
+                &a,
+                &self.out.output,
+                self.out.attribution_history.as_deref(),
+            )?);
+        }
+        let reports: Vec<Format> = self
+            .formats
+            .iter()
+            .copied()
+            .filter(|f| *f != Format::Attribution)
+            .collect();
+        written.extend(render::write_all(
+            results,
+            &reports,
+            &self.out.output,
+            &self.templates,
+        )?);
         if !self.out.quiet {
             summary_line(results, &written, fail_on);
         }
@@ -424,7 +469,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Scan(args) => {
             let assessment = Assessment::load(&args.eval)?;
-            let reporter = Reporter::load(&args.output)?;
+            let reporter = Reporter::load(&args.output, args.eval.compare.as_deref())?;
             let snapshot = if args.demo {
                 demo_snapshot(&args.scope)?
             } else {
@@ -435,7 +480,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             }
             check_scope_not_empty(&snapshot, &args.scope)?;
             let mut results = assessment.assess(&snapshot, today());
-            reporter.write(&mut results, assessment.fail_on)?;
+            reporter.write(&mut results, Some(&snapshot), assessment.fail_on)?;
             Ok(results.exit_code(assessment.fail_on))
         }
         Command::Collect(args) => {
@@ -462,10 +507,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Evaluate(args) => {
             let assessment = Assessment::load(&args.eval)?;
-            let reporter = Reporter::load(&args.output)?;
+            let reporter = Reporter::load(&args.output, args.eval.compare.as_deref())?;
             let snapshot = Snapshot::load(&args.snapshot).map_err(config_err)?;
             let mut results = assessment.assess(&snapshot, today());
-            reporter.write(&mut results, assessment.fail_on)?;
+            reporter.write(&mut results, Some(&snapshot), assessment.fail_on)?;
             Ok(results.exit_code(assessment.fail_on))
         }
         Command::Checks(args) => checks(args),
@@ -498,12 +543,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(results.exit_code(crate::results::FailOn(None)))
         }
         Command::Merge(args) => {
-            let reporter = Reporter::load(&args.output)?;
+            let reporter = Reporter::load(&args.output, args.eval.compare.as_deref())?;
             let mut texts = Vec::new();
             for p in &args.inputs {
                 texts.push(read_file(p, "shard file")?);
             }
             let snapshots = merge_input_kind(&texts)? == InputKind::Snapshot;
+            let mut merged_snapshot = None;
             if !snapshots {
                 reject_ignored_merge_flags(&args)?;
             }
@@ -517,7 +563,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 if let Some(p) = &args.snapshot_out {
                     write_snapshot(p, &snapshot)?;
                 }
-                (assessment.assess(&snapshot, today()), assessment.fail_on)
+                let results = assessment.assess(&snapshot, today());
+                merged_snapshot = Some(snapshot);
+                (results, assessment.fail_on)
             } else {
                 let mut parts = Vec::new();
                 for (name, text) in &texts {
@@ -533,7 +581,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 }
                 (merged, args.eval.fail_on)
             };
-            reporter.write(&mut merged, fail_on)?;
+            reporter.write(&mut merged, merged_snapshot.as_ref(), fail_on)?;
             Ok(merged.exit_code(fail_on))
         }
     }

@@ -164,9 +164,15 @@ pub struct OutputArgs {
     /// Directory for the reports (fixed file names inside).
     #[arg(long, default_value = "./logposture-report", value_name = "DIR")]
     pub output: PathBuf,
-    /// Comma list of html, md, json, sarif, junit, csv (findings.csv), fix (remediation/*.sh).
-    #[arg(long, default_value = "html,md,json,csv,fix")]
+    /// Comma list of html, md, json, sarif, junit, csv (findings.csv), fix (remediation/*.sh),
+    /// attribution (attribution.json and attribution.csv: IP → NIC → owner → flow log).
+    #[arg(long, default_value = "html,md,json,csv,fix,attribution")]
     pub format: String,
+    /// Attribution history kept across scans: read if it exists, extended with this scan's
+    /// IP-NIC-owner sightings (first and last seen), written back. Without it, the
+    /// attribution.json beside a --compare results file is the history.
+    #[arg(long, value_name = "FILE")]
+    pub attribution_history: Option<PathBuf>,
     /// Directory with your own report.html.hbs / report.md.hbs.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,

@@ -449,3 +449,68 @@ fn cost_command_prints_the_cost_section_alone() {
     assert_eq!(v["gaps"], v2["gaps"]);
     assert_eq!(v["backtest"], v2["backtest"]);
 }
+
+#[test]
+fn scan_demo_writes_the_attribution_map_and_a_bad_history_file_stops_before_any_read() {
+    let out = tmp("attribution");
+    let o = out.display().to_string();
+    let (code, _, err) = run(&["scan", "--demo", "--output", &o]);
+    assert_eq!(code, 1, "{err}");
+    let a: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("attribution.json")).unwrap())
+            .unwrap();
+    let addr = |ip: &str| {
+        a["addresses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["ip"] == ip)
+            .cloned()
+            .unwrap_or_else(|| panic!("{ip} mapped"))
+    };
+    // A VM's public IP → its NIC → the VM, the VNet flow log with traffic analytics.
+    let app = addr("20.61.14.7");
+    assert!(app["owner_id"]
+        .as_str()
+        .unwrap()
+        .ends_with("/vm-prod-app01"));
+    assert!(app["flow_logs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["scope"] == "VNet" && f["traffic_analytics"] == true));
+    assert_eq!(addr("10.0.2.10")["owner_kind"], "private endpoint");
+    assert_eq!(addr("20.61.14.20")["owner_kind"], "load balancer");
+    assert_eq!(
+        addr("10.1.0.4")["flow_logs"],
+        serde_json::json!([]),
+        "lnx01 is not covered"
+    );
+    assert_eq!(a["scan_time"], "2026-11-02T06:00:00Z");
+    assert!(a["incomplete"][0].as_str().unwrap().contains("33333333"));
+    let csv = std::fs::read_to_string(out.join("attribution.csv")).unwrap();
+    assert!(csv.starts_with("\"ip\",\"kind\",\"current\",\"first_seen\""));
+    assert_eq!(
+        csv.lines().count(),
+        a["addresses"].as_array().unwrap().len() + 1
+    );
+
+    // A history that is not an attribution file: exit 2 naming it, before anything is read.
+    let bad = out.join("history.json");
+    std::fs::write(&bad, "{\n  \"history\": 42\n}\n").unwrap();
+    let b = bad.display().to_string();
+    let (code, _, err) = run(&[
+        "scan",
+        "--demo",
+        "--output",
+        &o,
+        "--attribution-history",
+        &b,
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("history.json:") && err.contains("not a logposture attribution.json"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(out);
+}

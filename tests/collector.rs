@@ -766,3 +766,405 @@ async fn data_services_are_read_per_server_and_judged() {
     assert_eq!(status("LP-DB-007", &my), Some(Status::Pass));
     assert_eq!(status("LP-DB-008", &single), Some(Status::Fail));
 }
+
+/// The resources of the trails tests: the tenant's, plus a DNS security policy, a firewall with
+/// its policy, public IPs and a scale set (rare types are listed only where they exist).
+fn serve_trails(emu: &ArmEmulator) {
+    use serde_json::json;
+    let sub = format!("/subscriptions/{S1}");
+    let net = |t: &str| tenant::rid(&format!("Microsoft.Network/{t}"));
+    let item = |id: &str, t: &str| json!({ "id": id, "name": id.rsplit('/').next().unwrap(), "type": t, "location": "westeurope" });
+    let mut pages: Vec<Vec<serde_json::Value>> = support::load_fixture("arm/resources-pages.json")
+        ["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_array().cloned().unwrap())
+        .collect();
+    pages.push(vec![
+        item(
+            &net("dnsResolverPolicies/dnspol-weu"),
+            "Microsoft.Network/dnsResolverPolicies",
+        ),
+        item(
+            &net("dnsResolverPolicies/dnspol-locked"),
+            "Microsoft.Network/dnsResolverPolicies",
+        ),
+        item(
+            &net("azureFirewalls/afw-hub"),
+            "Microsoft.Network/azureFirewalls",
+        ),
+        item(
+            &net("firewallPolicies/fwpol-hub"),
+            "Microsoft.Network/firewallPolicies",
+        ),
+        item(
+            &net("publicIPAddresses/pip-win01"),
+            "Microsoft.Network/publicIPAddresses",
+        ),
+        item(
+            &net("virtualNetworks/vnet-hub"),
+            "Microsoft.Network/virtualNetworks",
+        ),
+        item(
+            &tenant::rid("Microsoft.Compute/virtualMachineScaleSets/vmss-web"),
+            "Microsoft.Compute/virtualMachineScaleSets",
+        ),
+    ]);
+    emu.route(&format!("{sub}/resources"), Route::Pages(pages));
+    // vnet-main on Azure DNS (an empty list, as published), vnet-hub resolving through the firewall.
+    let mut vnets = support::load_fixture("arm/vnets.json");
+    let list = vnets["value"].as_array_mut().unwrap();
+    list[0]["properties"]["dhcpOptions"] = json!({ "dnsServers": [] });
+    list.push(json!({
+        "id": net("virtualNetworks/vnet-hub"), "name": "vnet-hub", "location": "westeurope",
+        "type": "Microsoft.Network/virtualNetworks",
+        "properties": { "subnets": [], "dhcpOptions": { "dnsServers": ["10.9.0.4"] } }
+    }));
+    emu.json(
+        &format!("{sub}/providers/Microsoft.Network/virtualNetworks"),
+        vnets,
+    );
+    emu.fixture(
+        &format!("{sub}/providers/Microsoft.Network/publicIPAddresses"),
+        "arm/public-ips.json",
+    );
+    emu.fixture(
+        &format!("{sub}/providers/Microsoft.Network/azureFirewalls"),
+        "arm/azure-firewalls.json",
+    );
+    emu.fixture(
+        &format!("{sub}/providers/Microsoft.Network/firewallPolicies"),
+        "arm/firewall-policies.json",
+    );
+    emu.fixture(
+        &format!("{sub}/providers/Microsoft.Network/dnsResolverPolicies"),
+        "arm/dns-resolver-policies.json",
+    );
+    emu.fixture(
+        &format!(
+            "{}/virtualNetworkLinks",
+            net("dnsResolverPolicies/dnspol-weu")
+        ),
+        "arm/dns-policy-vnet-links.json",
+    );
+    emu.route(
+        &format!(
+            "{}/virtualNetworkLinks",
+            net("dnsResolverPolicies/dnspol-locked")
+        ),
+        Route::Error(
+            403,
+            "AuthorizationFailed",
+            "no read on dnspol-locked".into(),
+        ),
+    );
+    emu.fixture(
+        &format!(
+            "{}/networkInterfaces",
+            tenant::rid("Microsoft.Compute/virtualMachineScaleSets/vmss-web")
+        ),
+        "arm/vmss-nics.json",
+    );
+    emu.fixture(
+        &format!("{sub}/providers/Microsoft.Security/jitNetworkAccessPolicies"),
+        "arm/jit-policies.json",
+    );
+    // What the policy and the firewall offer and export.
+    let cats = "/providers/Microsoft.Insights/diagnosticSettingsCategories";
+    let diag = "/providers/Microsoft.Insights/diagnosticSettings";
+    let category = |id: &str, c: &str| json!({ "id": format!("{id}{cats}/{c}"), "name": c, "properties": { "categoryType": "Logs", "categoryGroups": ["allLogs"] } });
+    for (id, offered, exported) in [
+        (
+            net("dnsResolverPolicies/dnspol-weu"),
+            vec!["DnsResponse"],
+            "DnsResponse",
+        ),
+        (
+            net("dnsResolverPolicies/dnspol-locked"),
+            vec!["DnsResponse"],
+            "DnsResponse",
+        ),
+        (
+            net("azureFirewalls/afw-hub"),
+            vec!["AZFWNetworkRule", "AZFWDnsQuery"],
+            "AZFWDnsQuery",
+        ),
+    ] {
+        emu.json(
+            &format!("{id}{cats}"),
+            json!({ "value": offered.iter().map(|c| category(&id, c)).collect::<Vec<_>>() }),
+        );
+        emu.json(
+            &format!("{id}{diag}"),
+            json!({ "value": [{
+                "id": format!("{id}/providers/microsoft.insights/diagnosticSettings/to-law"),
+                "name": "to-law",
+                "properties": { "workspaceId": tenant::ws(), "logAnalyticsDestinationType": "Dedicated",
+                                "logs": [{ "category": exported, "enabled": true }] }
+            }] }),
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn investigation_trails_are_read_from_their_lists() {
+    use logposture::results::Status;
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    serve_trails(&emu);
+    let (_, snap, _) = collect(&emu, &[]).await;
+    let s1 = &snap.inventory.subscriptions[0];
+
+    // NICs: addresses and owners; the scale set's instance NIC from its own list.
+    let nics = s1.network_interfaces.complete().expect("NICs read");
+    let vm_nic = nics.iter().find(|n| n.name == "vm-win01-nic").unwrap();
+    assert_eq!(
+        vm_nic.ip_configurations[0].private_ip.as_deref(),
+        Some("10.0.2.4")
+    );
+    assert!(vm_nic
+        .virtual_machine_id
+        .as_deref()
+        .unwrap()
+        .ends_with("/vm-win01"));
+    assert!(vm_nic.ip_configurations[0]
+        .public_ip_id
+        .as_deref()
+        .unwrap()
+        .ends_with("/pip-win01"));
+    let pe = nics
+        .iter()
+        .find(|n| n.private_endpoint_id.is_some())
+        .unwrap();
+    assert_eq!(
+        pe.ip_configurations[0].private_ip.as_deref(),
+        Some("10.0.2.10")
+    );
+    let vmss = nics
+        .iter()
+        .find(|n| n.name == "vmss-web-nic")
+        .expect("scale-set NIC");
+    assert!(vmss
+        .virtual_machine_id
+        .as_deref()
+        .unwrap()
+        .ends_with("vmss-web/virtualMachines/0"));
+
+    let pips = s1.public_ip_addresses.complete().expect("public IPs");
+    assert_eq!(pips.len(), 3);
+    assert_eq!(
+        pips.iter()
+            .find(|p| p.name == "pip-spare")
+            .unwrap()
+            .ip_address,
+        None
+    );
+
+    // The firewall's classic key says off, its policy says on: the policy decides.
+    let fw = &s1.firewalls.complete().expect("firewalls")[0];
+    assert_eq!(
+        (fw.private_ips.as_slice(), fw.dns_proxy),
+        (&["10.9.0.4".to_string()][..], Some(false))
+    );
+    assert_eq!(
+        s1.firewall_policies.complete().unwrap()[0].dns_proxy,
+        Some(true)
+    );
+
+    // DNS security policies: links of one read (one VNet in another subscription), the other's denied.
+    let policies = s1.dns_security_policies.items();
+    assert_eq!(policies.len(), 2);
+    let weu = policies.iter().find(|p| p.name == "dnspol-weu").unwrap();
+    assert_eq!(weu.virtual_network_ids.complete().unwrap().len(), 2);
+    let locked = policies.iter().find(|p| p.name == "dnspol-locked").unwrap();
+    assert!(locked
+        .virtual_network_ids
+        .error
+        .as_ref()
+        .unwrap()
+        .is_forbidden());
+    assert!(
+        s1.dns_security_policies.error.is_some(),
+        "a policy with unknown links makes the list partial"
+    );
+
+    let jit = s1.jit_policies.complete().expect("JIT policies");
+    assert!(jit[0].virtual_machine_ids[0].ends_with("/vm-win01"));
+    let hub = s1
+        .virtual_networks
+        .items()
+        .iter()
+        .find(|v| v.name == "vnet-hub")
+        .unwrap();
+    assert_eq!(hub.dns_servers, ["10.9.0.4"]);
+
+    // Verdicts on what was read.
+    let baseline =
+        logposture::evaluate::baseline::load(&[], logposture::evaluate::rules::validate).unwrap();
+    let findings = logposture::evaluate::run(&snap, &baseline);
+    let status = |check: &str, tail: &str| {
+        findings
+            .iter()
+            .find(|f| f.check_id == check && f.resource_id.ends_with(tail))
+            .map(|f| (f.status, f.message.clone()))
+    };
+    let (main, why) = status("LP-DNS-001", "/vnet-main").unwrap();
+    assert_eq!(main, Status::Pass, "{why}");
+    let (hub, why) = status("LP-DNS-001", "/vnet-hub").unwrap();
+    assert_eq!(
+        hub,
+        Status::Pass,
+        "firewall DNS proxy exporting AZFWDnsQuery: {why}"
+    );
+    let (jit_alert, why) = status("LP-JIT-002", S1).unwrap();
+    assert_eq!(jit_alert, Status::Fail, "{why}");
+    assert!(findings
+        .iter()
+        .any(|f| f.check_id == "LP-JIT-002" && f.evidence["vms_under_jit"][0] == "vm-win01"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rare_types_are_listed_only_where_the_resource_list_holds_them() {
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    let (_, snap, _) = collect(&emu, &[]).await;
+    let s1 = &snap.inventory.subscriptions[0];
+    for list in [
+        "/providers/Microsoft.Network/azureFirewalls",
+        "/providers/Microsoft.Network/firewallPolicies",
+        "/providers/Microsoft.Network/dnsResolverPolicies",
+        "/providers/Microsoft.Network/publicIPAddresses",
+    ] {
+        assert_eq!(
+            emu.count(|r| r.path.ends_with(list)),
+            0,
+            "{list} read without need"
+        );
+    }
+    assert!(s1.firewalls.is_complete() && s1.firewalls.items().is_empty());
+    // JIT policies are not in the resource list: always read.
+    assert_eq!(
+        emu.count(|r| r
+            .path
+            .ends_with("/providers/Microsoft.Security/jitNetworkAccessPolicies")),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn attribution_keeps_both_owners_of_a_nic_moved_between_vms() {
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    serve_trails(&emu);
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("attribution-history.json");
+    let scan = |out: std::path::PathBuf| {
+        let history = history.clone();
+        let emu = &emu;
+        async move {
+            let out_s = out.to_str().unwrap().to_string();
+            let h = history.to_str().unwrap().to_string();
+            let o = support::run_logposture(
+                emu,
+                &[
+                    "scan",
+                    "--output",
+                    &out_s,
+                    "--format",
+                    "json,attribution",
+                    "--attribution-history",
+                    &h,
+                    "--quiet",
+                ],
+            )
+            .await;
+            let text = std::fs::read_to_string(out.join("attribution.json")).unwrap_or_else(|e| {
+                panic!(
+                    "no attribution.json ({e}); stderr: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                )
+            });
+            let csv = std::fs::read_to_string(out.join("attribution.csv")).unwrap();
+            (
+                serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+                csv,
+            )
+        }
+    };
+    let (first, _) = scan(dir.path().join("first")).await;
+    let t1 = first["scan_time"].as_str().unwrap().to_string();
+    assert!(first["addresses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["ip"] == "20.61.14.20" && a["owner_kind"] == "load balancer"));
+
+    // Between scans the NIC (and its address 10.0.2.4) is detached and given to vm-win02.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let mut nics = support::load_fixture("arm/nics.json");
+    nics["value"][0]["properties"]["virtualMachine"]["id"] =
+        serde_json::json!(tenant::rid("Microsoft.Compute/virtualMachines/vm-win02"));
+    emu.json(
+        &format!("/subscriptions/{S1}/providers/Microsoft.Network/networkInterfaces"),
+        nics,
+    );
+    let (second, csv) = scan(dir.path().join("second")).await;
+    let t2 = second["scan_time"].as_str().unwrap().to_string();
+    assert!(t1 < t2, "{t1} then {t2}");
+
+    let owners: Vec<(String, String, String)> = second["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["ip"] == "10.0.2.4")
+        .map(|s| {
+            (
+                s["owner_id"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string(),
+                s["first_seen"].as_str().unwrap().to_string(),
+                s["last_seen"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        owners,
+        [
+            ("vm-win01".to_string(), t1.clone(), t1.clone()),
+            ("vm-win02".to_string(), t2.clone(), t2.clone())
+        ],
+        "both owners of the address, each with the time range it held it"
+    );
+    // Addresses nobody moved span both scans.
+    let pe = second["addresses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["ip"] == "10.0.2.10")
+        .unwrap();
+    assert_eq!(
+        (pe["first_seen"].as_str(), pe["last_seen"].as_str()),
+        (Some(t1.as_str()), Some(t2.as_str()))
+    );
+    // The CSV has both rows: the earlier owner no longer current.
+    let rows: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.starts_with("\"10.0.2.4\""))
+        .collect();
+    assert_eq!(rows.len(), 2, "{csv}");
+    assert!(rows
+        .iter()
+        .any(|r| r.contains("\"no\"") && r.contains("vm-win01")));
+    assert!(rows
+        .iter()
+        .any(|r| r.contains("\"yes\"") && r.contains("vm-win02")));
+    // The history file is the same document, ready for the next scan.
+    let kept: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&history).unwrap()).unwrap();
+    assert_eq!(kept["history"], second["history"]);
+}

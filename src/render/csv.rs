@@ -25,7 +25,7 @@ const HEADER: &[&str] = &[
     "references",
 ];
 
-fn field(s: &str) -> String {
+pub(crate) fn field(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {

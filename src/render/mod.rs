@@ -1,6 +1,7 @@
 //! Stage 5, render: the same [`Results`] as HTML, Markdown (handlebars templates in
 //! `report-templates/`), JSON, SARIF and JUnit. File names are fixed by the contract.
 
+pub mod attribution;
 pub mod cost_table;
 pub mod csv;
 pub mod fixplan;
@@ -25,6 +26,9 @@ pub enum Format {
     Csv,
     /// remediation/: one az CLI fix plan per subscription.
     Fix,
+    /// attribution.json and attribution.csv: IP → NIC → owner → flow log (needs the inventory,
+    /// so written by scan and evaluate, not by a merge of results files).
+    Attribution,
 }
 
 impl Format {
@@ -37,6 +41,7 @@ impl Format {
             Format::Junit => "junit.xml",
             Format::Csv => "findings.csv",
             Format::Fix => "remediation",
+            Format::Attribution => attribution::JSON_FILE,
         }
     }
 
@@ -52,9 +57,10 @@ impl Format {
                 "junit" | "xml" => Format::Junit,
                 "csv" => Format::Csv,
                 "fix" | "remediation" => Format::Fix,
+                "attribution" => Format::Attribution,
                 other => {
                     return Err(format!(
-                        "unknown format {other:?}: use html, md, json, sarif, junit, csv, fix"
+                        "unknown format {other:?}: use html, md, json, sarif, junit, csv, fix, attribution"
                     ))
                 }
             };
@@ -275,7 +281,7 @@ fn write_one(
         Format::Sarif => sarif::render_to(results, &mut w)?,
         Format::Junit => junit::render_to(results, &mut w)?,
         Format::Csv => csv::render_to(results, &mut w)?,
-        Format::Fix => {}
+        Format::Fix | Format::Attribution => {}
     }
     let file = w
         .into_inner()

@@ -1,0 +1,534 @@
+//! Flow-log attribution: `attribution.json` and `attribution.csv`, written beside the reports.
+//!
+//! Flow records carry IP addresses, not VM names, and addresses are reused as VMs come and go.
+//! Each scan maps every private and public IP it saw to its network interface, the owner of
+//! that interface (a VM, a scale-set instance, a private endpoint...) or of the public IP (a
+//! load balancer, a gateway, a firewall...), its subnet, VNet and NSGs, and the enabled flow
+//! logs that record it (with whether traffic analytics enriches them), stamped with the scan
+//! time. With a history (`--attribution-history FILE`, or the attribution.json beside a
+//! `--compare` results file) every IP-NIC-owner sighting keeps its first and last scan time, so
+//! a flow record can be attributed to whoever held the address at that moment.
+
+use crate::inventory::{id_key, last_segment, FlowLog, NetworkInterface, Snapshot};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::net::IpAddr;
+use std::path::Path;
+
+pub const JSON_FILE: &str = "attribution.json";
+pub const CSV_FILE: &str = "attribution.csv";
+/// Bumped when a field changes meaning; older files are read, newer ones refused.
+pub const ATTRIBUTION_FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attribution {
+    pub attribution_format: u32,
+    /// When the scan that produced `addresses` started (RFC 3339, UTC).
+    pub scan_time: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    /// Reads that failed: addresses they would have shown are missing from this map.
+    #[serde(default)]
+    pub incomplete: Vec<String>,
+    /// Every address this scan saw.
+    pub addresses: Vec<Address>,
+    /// Every IP-NIC-owner sighting of this and earlier scans, oldest first per IP.
+    #[serde(default)]
+    pub history: Vec<Sighting>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Address {
+    pub ip: String,
+    /// `private` or `public`.
+    pub kind: String,
+    pub subscription_id: String,
+    /// `virtual machine`, `scale-set instance`, `private endpoint`, `private link service`,
+    /// `load balancer`, `virtual network gateway`, `application gateway`, `Azure Firewall`,
+    /// `Bastion host`, `unattached network interface`, `unattached public IP`, or the ARM type.
+    pub owner_kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_interface_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_ip_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vnet_id: Option<String>,
+    #[serde(default)]
+    pub nsg_ids: Vec<String>,
+    /// Enabled flow logs that record this address's traffic.
+    #[serde(default)]
+    pub flow_logs: Vec<CoveringFlowLog>,
+    pub first_seen: String,
+    pub last_seen: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoveringFlowLog {
+    pub id: String,
+    /// What the flow log targets: `NIC`, `NSG`, `subnet` or `VNet`.
+    pub scope: String,
+    pub traffic_analytics: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic_analytics_workspace_id: Option<String>,
+}
+
+/// One IP held by one NIC (or none) of one owner, from the first scan that saw it to the last.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sighting {
+    pub ip: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_interface_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    pub owner_kind: String,
+    pub first_seen: String,
+    pub last_seen: String,
+}
+
+impl Sighting {
+    fn key(&self) -> (String, String, String) {
+        (
+            self.ip.clone(),
+            self.network_interface_id
+                .as_deref()
+                .map(id_key)
+                .unwrap_or_default(),
+            self.owner_id.as_deref().map(id_key).unwrap_or_default(),
+        )
+    }
+}
+
+/// Reads a previous attribution.json for its history; errors name the file, line and column.
+pub fn read_history(path: &Path) -> Result<Vec<Sighting>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read attribution history {}: {e}", path.display()))?;
+    let prev: Attribution = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{}:{}:{}: not a logposture attribution.json: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    if prev.attribution_format > ATTRIBUTION_FORMAT {
+        return Err(format!(
+            "{}: attribution format {} is newer than this logposture reads ({ATTRIBUTION_FORMAT})",
+            path.display(),
+            prev.attribution_format
+        ));
+    }
+    Ok(prev.history)
+}
+
+/// What owns an ARM id that an IP configuration hangs off: the resource, its kind.
+fn owner_of_ip_configuration(ip_config_id: &str) -> (String, String) {
+    // `/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/loadBalancers/lb/frontendIPConfigurations/fe`
+    let parts: Vec<&str> = ip_config_id.trim_end_matches('/').split('/').collect();
+    let Some(p) = parts
+        .iter()
+        .position(|s| s.eq_ignore_ascii_case("providers"))
+    else {
+        return ("unknown".into(), ip_config_id.to_string());
+    };
+    // providers / namespace / type / name: the owning resource ends at its name.
+    let end = (p + 4).min(parts.len());
+    let owner = parts[..end].join("/");
+    let kind = match parts.get(p + 2).map(|t| t.to_ascii_lowercase()).as_deref() {
+        Some("loadbalancers") => "load balancer".to_string(),
+        Some("virtualnetworkgateways") => "virtual network gateway".to_string(),
+        Some("applicationgateways") => "application gateway".to_string(),
+        Some("azurefirewalls") => "Azure Firewall".to_string(),
+        Some("bastionhosts") => "Bastion host".to_string(),
+        Some("networkinterfaces") => "network interface".to_string(),
+        Some("virtualmachinescalesets") => "scale-set instance".to_string(),
+        Some(other) => other.to_string(),
+        None => "unknown".to_string(),
+    };
+    (kind, owner)
+}
+
+fn nic_owner(nic: &NetworkInterface) -> (String, Option<String>) {
+    if let Some(vm) = &nic.virtual_machine_id {
+        let kind = if id_key(vm).contains("/virtualmachinescalesets/") {
+            "scale-set instance"
+        } else {
+            "virtual machine"
+        };
+        return (kind.into(), Some(vm.clone()));
+    }
+    if let Some(pe) = &nic.private_endpoint_id {
+        return ("private endpoint".into(), Some(pe.clone()));
+    }
+    if let Some(pls) = &nic.private_link_service_id {
+        return ("private link service".into(), Some(pls.clone()));
+    }
+    // A scale-set NIC without `virtualMachine`: its id names the instance.
+    let key = id_key(&nic.id);
+    if let Some(i) = key.find("/networkinterfaces/") {
+        if key[..i].contains("/virtualmachinescalesets/") {
+            return ("scale-set instance".into(), Some(nic.id[..i].to_string()));
+        }
+    }
+    ("unattached network interface".into(), None)
+}
+
+/// Numeric order (10.0.0.9 before 10.0.0.10); text order for anything unparsable.
+fn ip_order(s: &str) -> (Option<IpAddr>, &str) {
+    (s.parse().ok(), s)
+}
+
+/// A syntactically valid IP from Azure, normalised; anything else is not an address.
+fn ip(s: &str) -> Option<String> {
+    s.trim().parse::<IpAddr>().ok().map(|a| a.to_string())
+}
+
+/// The attribution map of `snapshot`, its history merged with `previous`.
+pub fn build(snapshot: &Snapshot, previous: &[Sighting]) -> Attribution {
+    let scan_time = snapshot.started_at.clone();
+    let subs = &snapshot.inventory.subscriptions;
+    let logs: Vec<&FlowLog> = subs
+        .iter()
+        .flat_map(|s| s.flow_logs.items())
+        .filter(|f| f.enabled)
+        .collect();
+    let by_target: HashMap<String, &FlowLog> = logs
+        .iter()
+        .map(|f| (id_key(&f.target_resource_id), *f))
+        .collect();
+    let subnet_nsg: HashMap<String, String> = subs
+        .iter()
+        .flat_map(|s| s.virtual_networks.items())
+        .flat_map(|v| v.subnets.iter())
+        .filter_map(|s| {
+            s.network_security_group_id
+                .as_ref()
+                .map(|n| (id_key(&s.id), n.clone()))
+        })
+        .collect();
+    let public_ips: HashMap<String, &crate::inventory::PublicIpAddress> = subs
+        .iter()
+        .flat_map(|s| s.public_ip_addresses.items())
+        .map(|p| (id_key(&p.id), p))
+        .collect();
+    let covering = |ids: &[(&str, &str)]| -> Vec<CoveringFlowLog> {
+        let mut out: Vec<CoveringFlowLog> = ids
+            .iter()
+            .filter_map(|(id, scope)| {
+                by_target.get(&id_key(id)).map(|f| CoveringFlowLog {
+                    id: f.id.clone(),
+                    scope: scope.to_string(),
+                    traffic_analytics: f.traffic_analytics_enabled,
+                    traffic_analytics_workspace_id: f.traffic_analytics_workspace_id.clone(),
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out.dedup_by(|a, b| a.id == b.id);
+        out
+    };
+    let mut incomplete = Vec::new();
+    let mut addresses = Vec::new();
+    let mut bound_public_ips = std::collections::HashSet::new();
+    for sub in subs.iter().filter(|s| s.scanned) {
+        let parts = [
+            ("network interfaces", &sub.network_interfaces.error),
+            ("public IP addresses", &sub.public_ip_addresses.error),
+            ("virtual networks", &sub.virtual_networks.error),
+            ("flow logs", &sub.flow_logs.error),
+        ];
+        let failed: Vec<String> = parts
+            .iter()
+            .filter(|(_, e)| e.is_some())
+            .map(|(w, _)| w.to_string())
+            .collect();
+        if let Some(e) = parts.iter().find_map(|(_, e)| e.as_ref()) {
+            incomplete.push(format!(
+                "subscription {}: {} not (fully) read, first error {} {} on {}",
+                sub.subscription.id,
+                crate::evaluate::rules::and_list(&failed),
+                e.status
+                    .map(|s| format!("HTTP {s}"))
+                    .unwrap_or_else(|| "no response".into()),
+                e.code.as_deref().unwrap_or("-"),
+                e.operation
+            ));
+        }
+        for nic in sub.network_interfaces.items() {
+            let (owner_kind, owner_id) = nic_owner(nic);
+            for c in &nic.ip_configurations {
+                let subnet = c.subnet_id.clone();
+                let vnet = subnet
+                    .as_deref()
+                    .map(crate::evaluate::rules::flow_logs::vnet_of_subnet);
+                let mut nsgs: Vec<String> = nic.network_security_group_id.iter().cloned().collect();
+                if let Some(n) = subnet.as_deref().and_then(|s| subnet_nsg.get(&id_key(s))) {
+                    nsgs.push(n.clone());
+                }
+                let mut targets: Vec<(&str, &str)> = vec![(nic.id.as_str(), "NIC")];
+                targets.extend(nsgs.iter().map(|n| (n.as_str(), "NSG")));
+                if let Some(s) = subnet.as_deref() {
+                    targets.push((s, "subnet"));
+                }
+                if let Some(v) = vnet.as_deref() {
+                    targets.push((v, "VNet"));
+                }
+                let flow_logs = covering(&targets);
+                let address = |ip: String, kind: &str, public_ip_id: Option<String>| Address {
+                    ip,
+                    kind: kind.into(),
+                    subscription_id: sub.subscription.id.clone(),
+                    owner_kind: owner_kind.clone(),
+                    owner_id: owner_id.clone(),
+                    network_interface_id: Some(nic.id.clone()),
+                    public_ip_id,
+                    subnet_id: subnet.clone(),
+                    // The VNet as ARM spells it (the subnet id up to `/subnets/`).
+                    vnet_id: subnet.as_deref().and_then(|s| {
+                        s.to_ascii_lowercase()
+                            .find("/subnets/")
+                            .map(|i| s[..i].to_string())
+                    }),
+                    nsg_ids: nsgs.clone(),
+                    flow_logs: flow_logs.clone(),
+                    first_seen: scan_time.clone(),
+                    last_seen: scan_time.clone(),
+                };
+                if let Some(p) = c.private_ip.as_deref().and_then(ip) {
+                    addresses.push(address(p, "private", None));
+                }
+                if let Some(pid) = &c.public_ip_id {
+                    bound_public_ips.insert(id_key(pid));
+                    if let Some(p) = public_ips
+                        .get(&id_key(pid))
+                        .and_then(|p| p.ip_address.as_deref())
+                        .and_then(ip)
+                    {
+                        addresses.push(address(p, "public", Some(pid.clone())));
+                    }
+                }
+            }
+        }
+        // Public IPs of load balancers, gateways, firewalls...: owner from the IP configuration.
+        for p in sub.public_ip_addresses.items() {
+            if bound_public_ips.contains(&id_key(&p.id)) {
+                continue;
+            }
+            let Some(addr) = p.ip_address.as_deref().and_then(ip) else {
+                continue;
+            };
+            let (owner_kind, owner_id) = match &p.ip_configuration_id {
+                Some(c) => {
+                    let (k, o) = owner_of_ip_configuration(c);
+                    (k, Some(o))
+                }
+                None => ("unattached public IP".to_string(), None),
+            };
+            addresses.push(Address {
+                ip: addr,
+                kind: "public".into(),
+                subscription_id: sub.subscription.id.clone(),
+                owner_kind,
+                owner_id,
+                network_interface_id: None,
+                public_ip_id: Some(p.id.clone()),
+                subnet_id: None,
+                vnet_id: None,
+                nsg_ids: vec![],
+                flow_logs: vec![],
+                first_seen: scan_time.clone(),
+                last_seen: scan_time.clone(),
+            });
+        }
+    }
+    addresses.sort_by(|a, b| {
+        (ip_order(&a.ip), &a.network_interface_id).cmp(&(ip_order(&b.ip), &b.network_interface_id))
+    });
+    let history = merge_history(previous, &addresses, &scan_time);
+    let seen: HashMap<(String, String, String), &Sighting> =
+        history.iter().map(|s| (s.key(), s)).collect();
+    for a in &mut addresses {
+        if let Some(s) = seen.get(&sighting_of(a, &scan_time).key()) {
+            a.first_seen = s.first_seen.clone();
+            a.last_seen = s.last_seen.clone();
+        }
+    }
+    Attribution {
+        attribution_format: ATTRIBUTION_FORMAT,
+        scan_time,
+        tenant_id: snapshot.tenant_id.clone(),
+        incomplete,
+        addresses,
+        history,
+    }
+}
+
+fn sighting_of(a: &Address, scan_time: &str) -> Sighting {
+    Sighting {
+        ip: a.ip.clone(),
+        network_interface_id: a.network_interface_id.clone(),
+        owner_id: a.owner_id.clone(),
+        owner_kind: a.owner_kind.clone(),
+        first_seen: scan_time.to_string(),
+        last_seen: scan_time.to_string(),
+    }
+}
+
+/// Earlier sightings, extended by this scan's: a pair seen again keeps its first time and takes
+/// this scan's as its last; a pair not seen keeps its times (the address moved on).
+fn merge_history(previous: &[Sighting], current: &[Address], scan_time: &str) -> Vec<Sighting> {
+    let mut by_key: BTreeMap<(String, String, String), Sighting> = BTreeMap::new();
+    for s in previous {
+        let e = by_key.entry(s.key()).or_insert_with(|| s.clone());
+        // The same pair twice in a hand-edited file: widest range wins.
+        if s.first_seen < e.first_seen {
+            e.first_seen = s.first_seen.clone();
+        }
+        if s.last_seen > e.last_seen {
+            e.last_seen = s.last_seen.clone();
+        }
+    }
+    for a in current {
+        let now = sighting_of(a, scan_time);
+        by_key
+            .entry(now.key())
+            .and_modify(|e| {
+                if scan_time > e.last_seen.as_str() {
+                    e.last_seen = scan_time.to_string();
+                }
+                if scan_time < e.first_seen.as_str() {
+                    e.first_seen = scan_time.to_string();
+                }
+                e.owner_kind = now.owner_kind.clone();
+            })
+            .or_insert(now);
+    }
+    let mut out: Vec<Sighting> = by_key.into_values().collect();
+    out.sort_by(|a, b| (ip_order(&a.ip), &a.first_seen).cmp(&(ip_order(&b.ip), &b.first_seen)));
+    out
+}
+
+const CSV_HEADER: &[&str] = &[
+    "ip",
+    "kind",
+    "current",
+    "first_seen",
+    "last_seen",
+    "owner_kind",
+    "owner_name",
+    "owner_id",
+    "network_interface_id",
+    "subnet_id",
+    "vnet_id",
+    "nsg_ids",
+    "flow_logs",
+    "traffic_analytics",
+    "subscription_id",
+    "scan_time",
+];
+
+/// attribution.csv: one row per sighting (current addresses with their full mapping, earlier
+/// owners with their time range), every field quoted, formula-leading values neutralised.
+pub fn csv_to(a: &Attribution, mut w: impl Write) -> anyhow::Result<()> {
+    let row = |cells: Vec<String>| -> String {
+        cells
+            .iter()
+            .map(|c| super::csv::field(c))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    writeln!(
+        w,
+        "{}",
+        row(CSV_HEADER.iter().map(|h| h.to_string()).collect())
+    )?;
+    let current: HashMap<(String, String, String), &Address> = a
+        .addresses
+        .iter()
+        .map(|x| (sighting_of(x, &a.scan_time).key(), x))
+        .collect();
+    for s in &a.history {
+        let now = current.get(&s.key());
+        let owner = s.owner_id.as_deref().map(last_segment).unwrap_or_default();
+        let cells = match now {
+            Some(x) => vec![
+                s.ip.clone(),
+                x.kind.clone(),
+                "yes".into(),
+                s.first_seen.clone(),
+                s.last_seen.clone(),
+                s.owner_kind.clone(),
+                owner,
+                s.owner_id.clone().unwrap_or_default(),
+                s.network_interface_id.clone().unwrap_or_default(),
+                x.subnet_id.clone().unwrap_or_default(),
+                x.vnet_id.clone().unwrap_or_default(),
+                x.nsg_ids.join(" "),
+                x.flow_logs
+                    .iter()
+                    .map(|f| format!("{} ({})", f.id, f.scope))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                if x.flow_logs.iter().any(|f| f.traffic_analytics) {
+                    "yes".into()
+                } else {
+                    "no".into()
+                },
+                x.subscription_id.clone(),
+                a.scan_time.clone(),
+            ],
+            None => vec![
+                s.ip.clone(),
+                String::new(),
+                "no".into(),
+                s.first_seen.clone(),
+                s.last_seen.clone(),
+                s.owner_kind.clone(),
+                owner,
+                s.owner_id.clone().unwrap_or_default(),
+                s.network_interface_id.clone().unwrap_or_default(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                a.scan_time.clone(),
+            ],
+        };
+        writeln!(w, "{}", row(cells))?;
+    }
+    Ok(())
+}
+
+/// Writes attribution.json and attribution.csv into `dir` (each via a temporary file renamed
+/// into place), and the JSON to `history_file` too when given.
+pub fn write(
+    a: &Attribution,
+    dir: &Path,
+    history_file: Option<&Path>,
+) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    use anyhow::Context;
+    let json = serde_json::to_string_pretty(a)? + "\n";
+    let mut csv = Vec::new();
+    csv_to(a, &mut csv)?;
+    let mut written = Vec::new();
+    let mut targets: Vec<(std::path::PathBuf, &[u8])> = vec![
+        (dir.join(JSON_FILE), json.as_bytes()),
+        (dir.join(CSV_FILE), &csv),
+    ];
+    if let Some(h) = history_file {
+        targets.push((h.to_path_buf(), json.as_bytes()));
+    }
+    for (path, bytes) in targets {
+        let tmp = path.with_extension(format!("partial-{}", std::process::id()));
+        std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
