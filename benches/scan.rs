@@ -129,7 +129,15 @@ impl Tenant {
         let mut seen_types = std::collections::HashSet::new();
         per.insert("tenant".into(), 2); // subscriptions list, Entra settings
         for (s, list) in self.subs.iter().zip(&self.resources) {
-            let mut n = 14u64; // the subscription-level lists (sites and components included)
+            // The subscription-level lists (sites, components and JIT policies included; firewalls,
+            // firewall policies and DNS security policies only where held: this tenant has none).
+            let mut n = 15u64;
+            if list
+                .iter()
+                .any(|(_, t, _)| *t == "Microsoft.Network/publicIPAddresses")
+            {
+                n += 1; // the public IP list, for attribution
+            }
             for (id, t, supported) in list {
                 if seen_types.insert(*t) {
                     n += 1; // categories of this type
