@@ -260,6 +260,16 @@ pub fn cases() -> Vec<Case> {
         ),
         case!(
             "LP-DNS-001",
+            "a DNS server entry that is not an IP address",
+            vnet_id,
+            NotAssessed,
+            |s| {
+                with_vnet(s, &["<script>alert(1)</script>"]);
+                with_policy(s, Some(vec![group("allLogs")]));
+            }
+        ),
+        case!(
+            "LP-DNS-001",
             "VNets unreadable",
             sub_scope,
             NotAssessed,

@@ -262,6 +262,19 @@ impl Params {
             .iter()
             .filter(|s| s.trim() != AZURE_DNS)
             .collect();
+        // A DNS server must be an IP address; anything else is an unreadable answer.
+        if servers
+            .iter()
+            .any(|s| s.trim().parse::<std::net::IpAddr>().is_err())
+        {
+            let e = ReadError::unknown(
+                &vnet.id,
+                "virtualNetworks.list",
+                "MalformedPayload",
+                "dhcpOptions.dnsServers holds an entry that is not an IP address",
+            );
+            return check.not_assessed(&vnet.id, sid, "the VNet's DNS servers", &e);
+        }
         let linked = ix
             .policies_by_vnet
             .get(&id_key(&vnet.id))
