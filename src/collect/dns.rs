@@ -3,7 +3,7 @@
 //! Their diagnostic settings are read with every other resource's.
 
 use super::arm::ArmClient;
-use super::lenient::{arm_id, require_properties, string_or_empty, Envelope};
+use super::lenient::{arm_id, require_properties, Envelope, IdRef};
 use crate::inventory::{DnsSecurityPolicy, ReadError};
 use serde::Deserialize;
 
@@ -16,12 +16,6 @@ struct PolicyProps {}
 struct LinkProps {
     #[serde(rename = "virtualNetwork", default)]
     virtual_network: Option<IdRef>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct IdRef {
-    #[serde(default, deserialize_with = "string_or_empty")]
-    id: String,
 }
 
 /// The subscription's policies, each with its VNet links read (one list per policy).

@@ -2,7 +2,7 @@
 //! open management ports on request. The requests themselves live only in the activity log.
 
 use super::arm::ArmClient;
-use super::lenient::{arm_id, null_vec, require_properties, string_or_empty, Envelope};
+use super::lenient::{arm_id, null_vec, require_properties, Envelope, IdRef};
 use crate::inventory::{JitPolicy, ReadError};
 use serde::Deserialize;
 
@@ -11,13 +11,7 @@ const JIT_API: &str = "2020-01-01";
 #[derive(Debug, Default, Deserialize)]
 struct JitProps {
     #[serde(rename = "virtualMachines", default, deserialize_with = "null_vec")]
-    virtual_machines: Vec<JitVm>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct JitVm {
-    #[serde(default, deserialize_with = "string_or_empty")]
-    id: String,
+    virtual_machines: Vec<IdRef>,
 }
 
 pub async fn policies(

@@ -101,6 +101,13 @@ pub fn arm_id(id: &str) -> String {
     }
 }
 
+/// A reference to another resource (`{"id": "..."}`); an unreadable id is empty.
+#[derive(Debug, Default, Deserialize)]
+pub struct IdRef {
+    #[serde(default, deserialize_with = "string_or_empty")]
+    pub id: String,
+}
+
 /// The ARM resource envelope every list item shares: id, name, location, tags, and the type's
 /// own `properties` (None when ARM sends none).
 #[derive(Debug, Deserialize)]

@@ -4,7 +4,7 @@
 use super::arm::ArmClient;
 use super::lenient::{
     arm_id, bool_lenient, null_vec, opt_bool_lenient, opt_nonempty, opt_u32_lenient,
-    require_properties, string_or_empty, Envelope,
+    require_properties, string_or_empty, Envelope, IdRef,
 };
 use crate::inventory::{
     AzureFirewall, FirewallPolicy, FlowLog, NetworkInterface, NetworkSecurityGroup, NetworkWatcher,
@@ -15,12 +15,6 @@ use serde::Deserialize;
 const NETWORK_API: &str = "2024-05-01";
 /// The scale-set NIC list is only published at this version.
 const VMSS_NIC_API: &str = "2018-10-01";
-
-#[derive(Debug, Deserialize)]
-struct IdRef {
-    #[serde(default, deserialize_with = "string_or_empty")]
-    id: String,
-}
 
 type ArmWatcher = Envelope<WatcherProps>;
 

@@ -9,7 +9,7 @@
 //! `--compare` results file) every IP-NIC-owner sighting keeps its first and last scan time, so
 //! a flow record can be attributed to whoever held the address at that moment.
 
-use crate::inventory::{id_key, last_segment, FlowLog, NetworkInterface, Snapshot};
+use crate::inventory::{id_key, last_segment, NetworkInterface, Snapshot};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
@@ -191,46 +191,12 @@ fn ip(s: &str) -> Option<String> {
 pub fn build(snapshot: &Snapshot, previous: &[Sighting]) -> Attribution {
     let scan_time = snapshot.started_at.clone();
     let subs = &snapshot.inventory.subscriptions;
-    let logs: Vec<&FlowLog> = subs
-        .iter()
-        .flat_map(|s| s.flow_logs.items())
-        .filter(|f| f.enabled)
-        .collect();
-    let by_target: HashMap<String, &FlowLog> = logs
-        .iter()
-        .map(|f| (id_key(&f.target_resource_id), *f))
-        .collect();
-    let subnet_nsg: HashMap<String, String> = subs
-        .iter()
-        .flat_map(|s| s.virtual_networks.items())
-        .flat_map(|v| v.subnets.iter())
-        .filter_map(|s| {
-            s.network_security_group_id
-                .as_ref()
-                .map(|n| (id_key(&s.id), n.clone()))
-        })
-        .collect();
+    let index = crate::evaluate::rules::flow_logs::FlowLogIndex::new(subs);
     let public_ips: HashMap<String, &crate::inventory::PublicIpAddress> = subs
         .iter()
         .flat_map(|s| s.public_ip_addresses.items())
         .map(|p| (id_key(&p.id), p))
         .collect();
-    let covering = |ids: &[(&str, &str)]| -> Vec<CoveringFlowLog> {
-        let mut out: Vec<CoveringFlowLog> = ids
-            .iter()
-            .filter_map(|(id, scope)| {
-                by_target.get(&id_key(id)).map(|f| CoveringFlowLog {
-                    id: f.id.clone(),
-                    scope: scope.to_string(),
-                    traffic_analytics: f.traffic_analytics_enabled,
-                    traffic_analytics_workspace_id: f.traffic_analytics_workspace_id.clone(),
-                })
-            })
-            .collect();
-        out.sort_by(|a, b| a.id.cmp(&b.id));
-        out.dedup_by(|a, b| a.id == b.id);
-        out
-    };
     let mut incomplete = Vec::new();
     let mut addresses = Vec::new();
     let mut bound_public_ips = std::collections::HashSet::new();
@@ -260,24 +226,22 @@ pub fn build(snapshot: &Snapshot, previous: &[Sighting]) -> Attribution {
         }
         for nic in sub.network_interfaces.items() {
             let (owner_kind, owner_id) = nic_owner(nic);
+            let flow_logs: Vec<CoveringFlowLog> = index
+                .covering(nic)
+                .into_iter()
+                .map(|(f, scope, _)| CoveringFlowLog {
+                    id: f.id.clone(),
+                    scope: scope.to_string(),
+                    traffic_analytics: f.traffic_analytics_enabled,
+                    traffic_analytics_workspace_id: f.traffic_analytics_workspace_id.clone(),
+                })
+                .collect();
             for c in &nic.ip_configurations {
                 let subnet = c.subnet_id.clone();
-                let vnet = subnet
-                    .as_deref()
-                    .map(crate::evaluate::rules::flow_logs::vnet_of_subnet);
                 let mut nsgs: Vec<String> = nic.network_security_group_id.iter().cloned().collect();
-                if let Some(n) = subnet.as_deref().and_then(|s| subnet_nsg.get(&id_key(s))) {
-                    nsgs.push(n.clone());
+                if let Some(n) = subnet.as_deref().and_then(|s| index.subnet_nsg(s)) {
+                    nsgs.push(n.to_string());
                 }
-                let mut targets: Vec<(&str, &str)> = vec![(nic.id.as_str(), "NIC")];
-                targets.extend(nsgs.iter().map(|n| (n.as_str(), "NSG")));
-                if let Some(s) = subnet.as_deref() {
-                    targets.push((s, "subnet"));
-                }
-                if let Some(v) = vnet.as_deref() {
-                    targets.push((v, "VNet"));
-                }
-                let flow_logs = covering(&targets);
                 let address = |ip: String, kind: &str, public_ip_id: Option<String>| Address {
                     ip,
                     kind: kind.into(),

@@ -187,21 +187,13 @@ impl Rule for Params {
             let sid = Some(sub.subscription.id.as_str());
             let mut jit_vms = None;
             if p.only_with == Some(OnlyWith::JitPolicies) {
-                if let Some(f) = gate(check, sub, &sub.jit_policies, "the JIT VM access policies") {
-                    out.push(f);
-                    continue;
+                match super::jit_trail::jit_gate(check, sub) {
+                    Ok(vms) => jit_vms = Some(vms),
+                    Err(f) => {
+                        out.push(*f);
+                        continue;
+                    }
                 }
-                if sub.jit_policies.items().is_empty() {
-                    out.push(check.finding(
-                        Status::NotApplicable,
-                        &scope,
-                        sid,
-                        "No just-in-time VM access policy in this subscription.",
-                        json!({"jit_policies": 0}),
-                    ));
-                    continue;
-                }
-                jit_vms = Some(super::jit_trail::jit_vms(sub));
             }
             // Every alert on the target for this subscription, with why it does or does not count.
             let mut counted = None;

@@ -10,7 +10,7 @@ use super::{prepare, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
 use crate::evaluate::gap::Gap;
 use crate::evaluate::{gate, EvalContext};
-use crate::inventory::{id_key, FlowLog, SubscriptionInventory};
+use crate::inventory::{id_key, FlowLog, NetworkInterface, SubscriptionInventory};
 use crate::results::{Finding, Status};
 use serde::Deserialize;
 use serde_json::json;
@@ -460,58 +460,72 @@ impl Rule for RetirementParams {
     }
 }
 
-/// What covers one NIC: the enabled flow logs on it, its NSG, its subnets, their NSGs or VNets.
-fn nic_coverage(
-    nic: &crate::inventory::NetworkInterface,
-    subnet_nsg: &HashMap<String, String>,
-    by_target: &HashMap<String, &FlowLog>,
-) -> Vec<String> {
-    let mut covered = Vec::new();
-    let mut look = |id: &str, what: &str| {
-        if let Some(f) = by_target.get(&id_key(id)) {
-            covered.push(format!(
-                "{what} flow log {} on {}",
-                f.name,
-                crate::inventory::last_segment(id)
-            ));
-        }
-    };
-    look(&nic.id, "NIC");
-    if let Some(n) = &nic.network_security_group_id {
-        look(n, "NSG");
-    }
-    for s in &nic.subnet_ids {
-        look(s, "subnet");
-        if let Some(n) = subnet_nsg.get(&id_key(s)) {
-            look(n, "NSG");
-        }
-        look(&vnet_of_subnet(s), "VNet");
-    }
-    covered.sort();
-    covered.dedup();
-    covered
+/// Where enabled flow logs record traffic, indexed once for a whole inventory (a NIC's subnet
+/// or flow log may sit in another subscription).
+pub struct FlowLogIndex<'a> {
+    by_target: HashMap<String, &'a FlowLog>,
+    subnet_nsg: HashMap<String, &'a str>,
 }
 
-impl Rule for VmCoverageParams {
-    fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
-        let all_logs: Vec<FlowLog> = ctx
-            .subscriptions()
+impl<'a> FlowLogIndex<'a> {
+    pub fn new(subs: &'a [SubscriptionInventory]) -> Self {
+        let by_target = subs
             .iter()
-            .flat_map(|s| s.flow_logs.items().iter().cloned())
+            .flat_map(|s| s.flow_logs.items())
+            .filter(|f| f.enabled)
+            .map(|f| (id_key(&f.target_resource_id), f))
             .collect();
-        let by_target = enabled_targets(&all_logs);
-        // Subnet → its NSG, from every VNet read (a NIC's subnet may be in a hub subscription).
-        let subnet_nsg: HashMap<String, String> = ctx
-            .subscriptions()
+        let subnet_nsg = subs
             .iter()
             .flat_map(|s| s.virtual_networks.items())
             .flat_map(|v| v.subnets.iter())
             .filter_map(|s| {
                 s.network_security_group_id
-                    .as_ref()
-                    .map(|n| (id_key(&s.id), n.clone()))
+                    .as_deref()
+                    .map(|n| (id_key(&s.id), n))
             })
             .collect();
+        Self {
+            by_target,
+            subnet_nsg,
+        }
+    }
+
+    /// The NSG of a subnet, if it has one.
+    pub fn subnet_nsg(&self, subnet_id: &str) -> Option<&'a str> {
+        self.subnet_nsg.get(&id_key(subnet_id)).copied()
+    }
+
+    /// The enabled flow logs recording a NIC's traffic, each with what it targets (`NIC`, `NSG`,
+    /// `subnet` or `VNet`) and the target's id: on the NIC, its NSG, its subnets, their NSGs or
+    /// their VNets.
+    pub fn covering(&self, nic: &NetworkInterface) -> Vec<(&'a FlowLog, &'static str, String)> {
+        let mut targets: Vec<(String, &'static str)> = vec![(nic.id.clone(), "NIC")];
+        targets.extend(
+            nic.network_security_group_id
+                .iter()
+                .map(|n| (n.clone(), "NSG")),
+        );
+        for s in &nic.subnet_ids {
+            targets.push((s.clone(), "subnet"));
+            if let Some(n) = self.subnet_nsg(s) {
+                targets.push((n.to_string(), "NSG"));
+            }
+            targets.push((vnet_of_subnet(s), "VNet"));
+        }
+        let mut out: Vec<(&'a FlowLog, &'static str, String)> = targets
+            .into_iter()
+            .filter_map(|(t, scope)| self.by_target.get(&id_key(&t)).map(|f| (*f, scope, t)))
+            .collect();
+        out.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+        out.dedup_by(|a, b| a.0.id == b.0.id);
+        out
+    }
+}
+
+impl Rule for VmCoverageParams {
+    fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+        let index = FlowLogIndex::new(ctx.subscriptions());
         let mut out = Vec::new();
         for sub in ctx.subscriptions() {
             if let Some(f) = gate(check, sub, &sub.virtual_machines, "the virtual machines") {
@@ -530,7 +544,20 @@ impl Rule for VmCoverageParams {
                 let nics = nics_of.get(&id_key(&vm.id)).cloned().unwrap_or_default();
                 let per_nic: Vec<(String, Vec<String>)> = nics
                     .iter()
-                    .map(|n| (n.name.clone(), nic_coverage(n, &subnet_nsg, &by_target)))
+                    .map(|n| {
+                        let covered = index
+                            .covering(n)
+                            .into_iter()
+                            .map(|(f, scope, target)| {
+                                format!(
+                                    "{scope} flow log {} on {}",
+                                    f.name,
+                                    crate::inventory::last_segment(&target)
+                                )
+                            })
+                            .collect::<Vec<_>>();
+                        (n.name.clone(), covered)
+                    })
                     .collect();
                 let uncovered: Vec<String> = per_nic
                     .iter()

@@ -45,8 +45,29 @@ pub const KIND: RuleKind = RuleKind {
     cost_basis: Some("AzureActivity ingestion is free; a short AzureActivity table is priced as its table retention"),
 };
 
+/// The JIT gate both JIT checks share: a subscription without JIT policies is not applicable,
+/// an unreadable policy list not assessed; otherwise the names of the VMs under JIT.
+pub fn jit_gate(
+    check: &CheckDef,
+    sub: &SubscriptionInventory,
+) -> Result<Vec<String>, Box<Finding>> {
+    if let Some(f) = gate(check, sub, &sub.jit_policies, "the JIT VM access policies") {
+        return Err(Box::new(f));
+    }
+    if sub.jit_policies.items().is_empty() {
+        return Err(Box::new(check.finding(
+            Status::NotApplicable,
+            &subscription_scope(sub),
+            Some(&sub.subscription.id),
+            "No just-in-time VM access policy in this subscription.",
+            json!({"jit_policies": 0}),
+        )));
+    }
+    Ok(jit_vms(sub))
+}
+
 /// Names of the VMs under JIT in a subscription, for evidence.
-pub fn jit_vms(sub: &SubscriptionInventory) -> Vec<String> {
+fn jit_vms(sub: &SubscriptionInventory) -> Vec<String> {
     let mut vms: Vec<String> = sub
         .jit_policies
         .items()
@@ -100,23 +121,15 @@ impl Rule for Params {
             .collect();
         let mut out = Vec::new();
         for sub in ctx.subscriptions() {
-            if let Some(f) = gate(check, sub, &sub.jit_policies, "the JIT VM access policies") {
-                out.push(f);
-                continue;
-            }
+            let vms = match jit_gate(check, sub) {
+                Ok(vms) => vms,
+                Err(f) => {
+                    out.push(*f);
+                    continue;
+                }
+            };
             let scope = subscription_scope(sub);
             let sid = Some(sub.subscription.id.as_str());
-            let vms = jit_vms(sub);
-            if sub.jit_policies.items().is_empty() {
-                out.push(check.finding(
-                    Status::NotApplicable,
-                    &scope,
-                    sid,
-                    "No just-in-time VM access policy in this subscription.",
-                    json!({"jit_policies": 0}),
-                ));
-                continue;
-            }
             if let Some(f) = gate(
                 check,
                 sub,
