@@ -560,13 +560,7 @@ async fn data_services_are_read_per_server_and_judged() {
     let my = format!("{rg}/Microsoft.DBforMySQL/flexibleServers/mysql-cms");
     let single = format!("{rg}/Microsoft.DBforPostgreSQL/servers/psql-old");
     let item = |id: &str, t: &str| json!({ "id": id, "name": id.rsplit('/').next().unwrap(), "type": t, "location": "westeurope" });
-    let mut pages: Vec<Vec<serde_json::Value>> = support::load_fixture("arm/resources-pages.json")
-        ["pages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p.as_array().cloned().unwrap())
-        .collect();
+    let mut pages = tenant::resource_pages();
     pages.push(vec![
         item(&ledger, "Microsoft.Sql/servers"),
         item(
@@ -774,13 +768,7 @@ fn serve_trails(emu: &ArmEmulator) {
     let sub = format!("/subscriptions/{S1}");
     let net = |t: &str| tenant::rid(&format!("Microsoft.Network/{t}"));
     let item = |id: &str, t: &str| json!({ "id": id, "name": id.rsplit('/').next().unwrap(), "type": t, "location": "westeurope" });
-    let mut pages: Vec<Vec<serde_json::Value>> = support::load_fixture("arm/resources-pages.json")
-        ["pages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p.as_array().cloned().unwrap())
-        .collect();
+    let mut pages = tenant::resource_pages();
     pages.push(vec![
         item(
             &net("dnsResolverPolicies/dnspol-weu"),

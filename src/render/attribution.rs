@@ -416,54 +416,39 @@ pub fn csv_to(a: &Attribution, mut w: impl Write) -> anyhow::Result<()> {
         .map(|x| (sighting_of(x, &a.scan_time).key(), x))
         .collect();
     for s in &a.history {
+        // Current sightings carry the full mapping; earlier owners only their time range.
         let now = current.get(&s.key());
-        let owner = s.owner_id.as_deref().map(last_segment).unwrap_or_default();
-        let cells = match now {
-            Some(x) => vec![
-                s.ip.clone(),
-                x.kind.clone(),
-                "yes".into(),
-                s.first_seen.clone(),
-                s.last_seen.clone(),
-                s.owner_kind.clone(),
-                owner,
-                s.owner_id.clone().unwrap_or_default(),
-                s.network_interface_id.clone().unwrap_or_default(),
-                x.subnet_id.clone().unwrap_or_default(),
-                x.vnet_id.clone().unwrap_or_default(),
-                x.nsg_ids.join(" "),
+        let detail = |f: &dyn Fn(&Address) -> String| now.map(|x| f(x)).unwrap_or_default();
+        let cells = vec![
+            s.ip.clone(),
+            detail(&|x| x.kind.clone()),
+            if now.is_some() { "yes" } else { "no" }.to_string(),
+            s.first_seen.clone(),
+            s.last_seen.clone(),
+            s.owner_kind.clone(),
+            s.owner_id.as_deref().map(last_segment).unwrap_or_default(),
+            s.owner_id.clone().unwrap_or_default(),
+            s.network_interface_id.clone().unwrap_or_default(),
+            detail(&|x| x.subnet_id.clone().unwrap_or_default()),
+            detail(&|x| x.vnet_id.clone().unwrap_or_default()),
+            detail(&|x| x.nsg_ids.join(" ")),
+            detail(&|x| {
                 x.flow_logs
                     .iter()
                     .map(|f| format!("{} ({})", f.id, f.scope))
                     .collect::<Vec<_>>()
-                    .join(" "),
+                    .join(" ")
+            }),
+            detail(&|x| {
                 if x.flow_logs.iter().any(|f| f.traffic_analytics) {
                     "yes".into()
                 } else {
                     "no".into()
-                },
-                x.subscription_id.clone(),
-                a.scan_time.clone(),
-            ],
-            None => vec![
-                s.ip.clone(),
-                String::new(),
-                "no".into(),
-                s.first_seen.clone(),
-                s.last_seen.clone(),
-                s.owner_kind.clone(),
-                owner,
-                s.owner_id.clone().unwrap_or_default(),
-                s.network_interface_id.clone().unwrap_or_default(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                a.scan_time.clone(),
-            ],
-        };
+                }
+            }),
+            detail(&|x| x.subscription_id.clone()),
+            a.scan_time.clone(),
+        ];
         writeln!(w, "{}", row(cells))?;
     }
     Ok(())

@@ -39,17 +39,21 @@ pub fn vm() -> String {
 const CATS: &str = "/providers/Microsoft.Insights/diagnosticSettingsCategories";
 const DIAG: &str = "/providers/Microsoft.Insights/diagnosticSettings";
 
-/// Serve the whole tenant. Tests may override routes afterwards.
-pub fn serve(emu: &ArmEmulator) {
-    let sub = format!("/subscriptions/{S1}");
-    emu.fixture("/subscriptions", "arm/subscriptions.json");
-    let pages: Vec<Vec<Value>> = load_fixture("arm/resources-pages.json")["pages"]
+/// S1's resource list, page by page (tests add a page of their own resources).
+pub fn resource_pages() -> Vec<Vec<Value>> {
+    load_fixture("arm/resources-pages.json")["pages"]
         .as_array()
         .expect("pages")
         .iter()
         .map(|p| p.as_array().cloned().unwrap_or_default())
-        .collect();
-    emu.route(&format!("{sub}/resources"), Route::Pages(pages));
+        .collect()
+}
+
+/// Serve the whole tenant. Tests may override routes afterwards.
+pub fn serve(emu: &ArmEmulator) {
+    let sub = format!("/subscriptions/{S1}");
+    emu.fixture("/subscriptions", "arm/subscriptions.json");
+    emu.route(&format!("{sub}/resources"), Route::Pages(resource_pages()));
     emu.route(
         &format!("/subscriptions/{S2}/resources"),
         Route::Error(
