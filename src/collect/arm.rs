@@ -104,6 +104,13 @@ struct Bucket {
     samples: VecDeque<(Instant, f64)>,
     /// Smoothed seconds from sending a request to its answer.
     latency: f64,
+    /// Highest refill the estimate may take: the configured (documented) rate, lowered to just
+    /// under the estimate in force at each 429 and recovering slowly from there.
+    ceiling: f64,
+    /// When `ceiling` was last lowered or recovered.
+    ceiling_at: Instant,
+    /// Send time of the request whose remaining count the estimate last took.
+    last_count_sent: Option<Instant>,
 }
 
 /// In flight per subscription at least, and what a fresh bucket's tokens may add: a burst may
@@ -177,6 +184,9 @@ impl Pacer {
             capacity: self.size,
             samples: VecDeque::new(),
             latency: INITIAL_LATENCY,
+            ceiling: self.refill,
+            ceiling_at: now,
+            last_count_sent: None,
         });
         if let Some(until) = b.blocked_until {
             if until > now {
@@ -208,7 +218,7 @@ impl Pacer {
     }
 
     /// A response arrived with ARM's remaining count: correct the model and learn the refill.
-    fn observe_remaining(&self, key: &str, remaining: f64) {
+    fn observe_remaining(&self, key: &str, remaining: f64, sent: Instant) {
         let now = Instant::now();
         let mut buckets = self.lock();
         let Some(b) = buckets.get_mut(key) else {
@@ -218,8 +228,18 @@ impl Pacer {
         if remaining + 1.0 > b.capacity {
             b.capacity = remaining + 1.0;
         }
-        // Requests still in flight were counted locally but not yet by ARM.
-        b.tokens = (remaining - f64::from(b.in_flight)).min(b.capacity);
+        // Requests still in flight were counted locally but not yet by ARM. Answers arrive out
+        // of the order ARM counted them: a request sent before the one whose count we last took
+        // carries an older, higher count, which may only lower the estimate (refill raises it).
+        let told = (remaining - f64::from(b.in_flight)).min(b.capacity);
+        let elapsed = now.saturating_duration_since(b.last_refill).as_secs_f64();
+        let local = (b.tokens + elapsed * b.refill).min(b.capacity);
+        b.tokens = if b.last_count_sent.is_some_and(|last| sent < last) {
+            told.min(local)
+        } else {
+            b.last_count_sent = Some(sent);
+            told
+        };
         b.last_refill = now;
         if remaining + 1.0 >= b.capacity {
             b.samples.clear(); // a full bucket says nothing about the refill rate
@@ -240,20 +260,36 @@ impl Pacer {
                 let spent = (b.samples.len() - 1) as f64;
                 let rate = (r1 - r0 + spent) / dt;
                 if rate.is_finite() && rate > 0.0 {
-                    b.refill = (0.7 * b.refill + 0.3 * rate).clamp(0.5, 10_000.0);
+                    // The ceiling creeps back to the configured rate (1 % a second), so one
+                    // 429 from a busy provider does not slow the subscription for good.
+                    let since = now.saturating_duration_since(b.ceiling_at).as_secs_f64();
+                    b.ceiling = (b.ceiling * (1.0 + 0.01 * since)).min(self.refill);
+                    b.ceiling_at = now;
+                    // Learnt refill stays under the ceiling: ARM documents its rate (25/s), and a
+                    // noisy estimate above the true one ends in a 429 and a lost Retry-After.
+                    b.refill = (0.7 * b.refill + 0.3 * rate).clamp(0.5, b.ceiling.max(0.5));
                 }
             }
         }
     }
 
     fn throttled(&self, key: &str, wait: Duration) {
+        let now = Instant::now();
         let mut buckets = self.lock();
         if let Some(b) = buckets.get_mut(key) {
             b.tokens = 0.0;
-            // We were too optimistic about the refill: back off multiplicatively.
-            b.refill = (b.refill * 0.85).max(0.5);
-            b.last_refill = Instant::now() + wait;
-            b.blocked_until = Some(Instant::now() + wait);
+            // The other reads in flight when ARM ran dry answer 429 too: one event, one
+            // correction.
+            if b.blocked_until.is_some_and(|u| u > now) {
+                return;
+            }
+            // We sent faster than ARM refills: the rate in force was too high, and the estimate
+            // may not climb back above just under it.
+            b.ceiling = (b.refill * 0.97).max(0.5);
+            b.ceiling_at = now;
+            b.refill = (b.refill * 0.9).max(0.5);
+            b.last_refill = now + wait;
+            b.blocked_until = Some(now + wait);
         }
     }
 }
@@ -524,7 +560,7 @@ impl Policy for ArmTransport {
                     _ => None,
                 };
                 match remaining {
-                    Some(r) => self.pacer.observe_remaining(&key, r),
+                    Some(r) => self.pacer.observe_remaining(&key, r, sent),
                     None => self.pacer.finished(&key),
                 }
             }
@@ -1166,8 +1202,25 @@ mod tests {
             wait > Duration::from_millis(900) && wait <= Duration::from_secs(1),
             "{wait:?}"
         );
-        p.observe_remaining("s", 0.0);
+        p.observe_remaining("s", 0.0, Instant::now());
         assert!(!p.try_take("s").is_zero());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_older_answer_never_raises_the_count() {
+        // Three reads out; the newest answers first with ARM's bucket empty, then the oldest
+        // arrives carrying the count from before: it must not refill the estimate.
+        let p = Pacer::new(3.0, 1.0, false);
+        let first = Instant::now();
+        assert!(p.try_take("s").is_zero());
+        tokio::time::advance(Duration::from_millis(10)).await;
+        assert!(p.try_take("s").is_zero());
+        tokio::time::advance(Duration::from_millis(10)).await;
+        let last = Instant::now();
+        assert!(p.try_take("s").is_zero());
+        p.observe_remaining("s", 0.0, last);
+        p.observe_remaining("s", 2.0, first);
+        assert!(!p.try_take("s").is_zero(), "the stale count of 2 was taken");
     }
 
     #[tokio::test(start_paused = true)]
