@@ -111,6 +111,8 @@ struct Bucket {
     ceiling_at: Instant,
     /// Send time of the request whose remaining count the estimate last took.
     last_count_sent: Option<Instant>,
+    /// Reads sent on this bucket (retries included), for the ETA.
+    sent: u64,
 }
 
 /// In flight per subscription at least, and what a fresh bucket's tokens may add: a burst may
@@ -187,6 +189,7 @@ impl Pacer {
             ceiling: self.refill,
             ceiling_at: now,
             last_count_sent: None,
+            sent: 0,
         });
         if let Some(until) = b.blocked_until {
             if until > now {
@@ -204,6 +207,7 @@ impl Pacer {
         if b.tokens >= 1.0 {
             b.tokens -= 1.0;
             b.in_flight += 1;
+            b.sent += 1;
             Duration::ZERO
         } else {
             Duration::from_secs_f64(((1.0 - b.tokens) / b.refill).max(0.001))
@@ -273,6 +277,27 @@ impl Pacer {
         }
     }
 
+    /// How long the reads still expected need at the throttle floor: per bucket, what the
+    /// tokens left do not cover at the learnt refill rate, plus one answer; the slowest bucket.
+    fn floor_eta(&self, expected: &HashMap<String, u64>) -> Option<Duration> {
+        let buckets = self.lock();
+        expected
+            .iter()
+            .map(|(key, &want)| {
+                let (sent, tokens, refill, latency) = buckets
+                    .get(key)
+                    .map(|b| (b.sent, b.tokens, b.refill, b.latency))
+                    .unwrap_or((0, self.size, self.refill, INITIAL_LATENCY));
+                let left = want.saturating_sub(sent) as f64;
+                if left == 0.0 {
+                    return 0.0;
+                }
+                (left - tokens.max(0.0)).max(0.0) / refill.max(0.001) + latency
+            })
+            .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))))
+            .map(|t| Duration::from_secs_f64(t.min(86_400.0)))
+    }
+
     fn throttled(&self, key: &str, wait: Duration) {
         let now = Instant::now();
         let mut buckets = self.lock();
@@ -331,6 +356,8 @@ pub struct ArmTransport {
     /// Where requests may go (ARM and Log Analytics): the bearer token goes with every one.
     allowed_origins: Vec<url::Origin>,
     pacer: Pacer,
+    /// Reads each subscription is expected to need, as the collector learns it (for the ETA).
+    expected: Mutex<HashMap<String, u64>>,
     in_flight: Semaphore,
     pub stats: TransportStats,
 }
@@ -340,6 +367,7 @@ impl ArmTransport {
         Self {
             http: pooled_http_client(),
             allowed_origins: allowed.iter().map(|u| u.origin()).collect(),
+            expected: Mutex::new(HashMap::new()),
             pacer: Pacer::new(
                 settings.bucket_size,
                 settings.refill_per_second,
@@ -836,6 +864,27 @@ impl ArmClient {
         &self.transport.stats
     }
 
+    /// The collector's estimate of the reads a subscription needs in all (replaces the last).
+    pub fn expect_reads(&self, subscription_id: &str, reads: u64) {
+        let mut e = match self.transport.expected.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        e.insert(subscription_id.to_ascii_lowercase(), reads);
+    }
+
+    /// Time left at the throttle floor for the reads expected so far; None before any estimate.
+    pub fn floor_eta(&self) -> Option<Duration> {
+        let e = match self.transport.expected.lock() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        };
+        if e.is_empty() {
+            return None;
+        }
+        self.transport.pacer.floor_eta(&e)
+    }
+
     /// The tokens and secrets of this run, for redacting what is recorded.
     pub fn secrets(&self) -> &Secrets {
         &self.secrets
@@ -1204,6 +1253,23 @@ mod tests {
         );
         p.observe_remaining("s", 0.0, Instant::now());
         assert!(!p.try_take("s").is_zero());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn eta_is_the_slowest_subscription_at_its_refill() {
+        let p = Pacer::new(10.0, 25.0, false);
+        for _ in 0..10 {
+            assert!(p.try_take("a").is_zero());
+        }
+        let mut expected = HashMap::new();
+        // a: 760 more reads, no tokens left: 30.4 s at 25/s; b: 100 reads, 10 tokens: 3.6 s.
+        expected.insert("a".to_string(), 770);
+        expected.insert("b".to_string(), 100);
+        let eta = p.floor_eta(&expected).unwrap().as_secs_f64();
+        assert!((30.4..31.0).contains(&eta), "{eta}");
+        expected.insert("a".to_string(), 10);
+        let eta = p.floor_eta(&expected).unwrap().as_secs_f64();
+        assert!((3.6..4.0).contains(&eta), "{eta}");
     }
 
     #[tokio::test(start_paused = true)]

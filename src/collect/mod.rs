@@ -161,8 +161,14 @@ pub async fn collect(client: &ArmClient, cloud: &str, opts: &CollectOptions) -> 
         tokio::spawn(async move {
             loop {
                 let s = stats_client.stats();
+                // The ETA is the throttle floor of what is left, not subscriptions per second:
+                // one large subscription decides when the scan ends.
+                let eta = match stats_client.floor_eta() {
+                    Some(d) => format!("about {} left at ARM's read limit", human_duration(d)),
+                    None => "estimating".to_string(),
+                };
                 pb.set_message(format!(
-                    "{} reads, {} throttled waits",
+                    "{} reads, {} throttled; {eta}",
                     s.requests.load(Ordering::Relaxed),
                     s.throttled.load(Ordering::Relaxed)
                 ));
@@ -281,6 +287,16 @@ fn redact_value(v: &mut serde_json::Value, secrets: &guard::Secrets) {
     }
 }
 
+/// `1h02m`, `3m05s`, `42s`.
+fn human_duration(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    match (s / 3600, (s % 3600) / 60, s % 60) {
+        (0, 0, sec) => format!("{sec}s"),
+        (0, m, sec) => format!("{m}m{sec:02}s"),
+        (h, m, _) => format!("{h}h{m:02}m"),
+    }
+}
+
 fn progress_bar(enabled: bool, len: u64) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
     if !enabled || !std::io::stderr().is_terminal() {
@@ -288,7 +304,7 @@ fn progress_bar(enabled: bool, len: u64) -> Option<indicatif::ProgressBar> {
     }
     let pb = indicatif::ProgressBar::new(len);
     let style = indicatif::ProgressStyle::with_template(
-        "{spinner} subscriptions {pos}/{len} [{bar:30}] {msg} (elapsed {elapsed}, eta {eta})",
+        "{spinner} subscriptions {pos}/{len} [{bar:30}] {msg} (elapsed {elapsed})",
     )
     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
     .progress_chars("=> ");
@@ -417,6 +433,14 @@ async fn collect_subscription(
         mark_all_failed(&mut inv, err);
         return inv;
     }
+
+    // A first estimate for the progress ETA: every resource may need a settings read.
+    client.expect_reads(
+        sid,
+        SUBSCRIPTION_READS
+            + per_parent_reads(inv.resources.items())
+            + inv.resources.items().len() as u64,
+    );
 
     let activity = async { sink.record(diagnostics::activity_log_settings(client, sid).await) };
     let network = async {
@@ -586,7 +610,7 @@ async fn collect_subscription(
         from_resources(&inv.resources, servers)
     };
     let resource_diags =
-        resource_diagnostics(client, inv.resources.items(), categories, opts, sink);
+        resource_diagnostics(client, sid, inv.resources.items(), categories, opts, sink);
 
     let (
         activity,
@@ -715,9 +739,35 @@ fn with_storage_services(resources: &[Resource]) -> Vec<Resource> {
     out
 }
 
+/// Reads every scanned subscription costs whatever it holds: the resource list and the
+/// subscription-level lists (activity-log settings, watchers, NSGs, VNets, NICs, workspaces,
+/// DCRs, VMs, Defender plans, alerts, action groups, storage accounts, sites, components, JIT).
+const SUBSCRIPTION_READS: u64 = 16;
+
+/// Reads made per parent resource beyond its diagnostic settings (an estimate for the ETA:
+/// flow logs per watcher, workspace details, DCR associations, SQL auditing, server
+/// parameters, scale-set NICs, DNS policy links, lists of rare types).
+fn per_parent_reads(resources: &[Resource]) -> u64 {
+    resources
+        .iter()
+        .map(|r| match type_key(&r.resource_type).as_str() {
+            "microsoft.network/networkwatchers" => 1,
+            "microsoft.operationalinsights/workspaces" => 5,
+            "microsoft.compute/virtualmachines" => 1,
+            "microsoft.sql/servers" => 2,
+            "microsoft.dbforpostgresql/flexibleservers"
+            | "microsoft.dbformysql/flexibleservers" => 1,
+            "microsoft.compute/virtualmachinescalesets" => 1,
+            "microsoft.network/dnsresolverpolicies" => 1,
+            _ => 0,
+        })
+        .sum()
+}
+
 /// Settings of every resource whose type supports diagnostic settings; categories once per type.
 async fn resource_diagnostics(
     client: &ArmClient,
+    subscription_id: &str,
     resources: &[Resource],
     categories: &CategoryCache,
     opts: &CollectOptions,
@@ -738,6 +788,20 @@ async fn resource_diagnostics(
         .await
         .into_iter()
         .collect();
+
+    // Now the settings reads are known exactly: refine the ETA's estimate.
+    let supported = resources
+        .iter()
+        .filter(|r| {
+            learnt
+                .get(&type_key(&r.resource_type))
+                .is_some_and(|c| c.value.as_ref().is_some_and(|c| c.supported))
+        })
+        .count() as u64;
+    client.expect_reads(
+        subscription_id,
+        SUBSCRIPTION_READS + per_parent_reads(resources) + learnt.len() as u64 + supported,
+    );
 
     let parallel = opts.per_subscription_parallelism.max(1);
     let mut out: Vec<ResourceDiagnostics> = stream::iter(resources.iter())
@@ -837,4 +901,17 @@ pub async fn connect(
         .await
         .map_err(|e| ConnectError::Authentication(client.secrets().redact(&e.to_string())))?;
     Ok(client)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_a_clock() {
+        let d = std::time::Duration::from_secs;
+        assert_eq!(human_duration(d(42)), "42s");
+        assert_eq!(human_duration(d(185)), "3m05s");
+        assert_eq!(human_duration(d(3720)), "1h02m");
+    }
 }
