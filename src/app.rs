@@ -65,6 +65,24 @@ fn read_file(p: &Path, what: &str) -> anyhow::Result<(String, String)> {
     Ok((p.display().to_string(), text))
 }
 
+/// `--ca-cert`: a PEM certificate; anything else is exit 2 naming the file.
+fn read_ca_cert(p: &Path) -> anyhow::Result<reqwest::Certificate> {
+    let pem = std::fs::read(p)
+        .map_err(|e| config_err(format!("cannot read --ca-cert {}: {e}", p.display())))?;
+    if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+        return Err(config_err(format!(
+            "--ca-cert {}: no PEM certificate (-----BEGIN CERTIFICATE-----) in the file",
+            p.display()
+        )));
+    }
+    reqwest::Certificate::from_pem(&pem).map_err(|e| {
+        config_err(format!(
+            "--ca-cert {}: not a PEM certificate: {e}",
+            p.display()
+        ))
+    })
+}
+
 /// A results.json read back (`--compare`, `merge`); errors name file, line and column.
 fn parse_results(name: &str, text: &str) -> anyhow::Result<Results> {
     serde_json::from_str(text).map_err(|e| {
@@ -288,6 +306,10 @@ async fn collect_live(
         ),
         bucket_size: azure.arm_bucket,
         refill_per_second: azure.arm_refill,
+        extra_roots: match &azure.ca_cert {
+            Some(p) => vec![read_ca_cert(p)?],
+            None => Vec::new(),
+        },
         ..TransportSettings::default()
     };
     let client = collect::connect(&cloud, settings)

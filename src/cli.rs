@@ -90,6 +90,10 @@ pub struct AzureArgs {
     /// Override the Log Analytics query endpoint.
     #[arg(long, value_name = "URL", env = "LOGPOSTURE_LOGS_ENDPOINT")]
     pub logs_endpoint: Option<url::Url>,
+    /// PEM file of a CA to trust, besides the built-in roots, for Resource Manager and Log
+    /// Analytics (Azure Stack Hub, a TLS-inspecting proxy). Certificates are still verified.
+    #[arg(long, value_name = "PEM_FILE")]
+    pub ca_cert: Option<PathBuf>,
     /// Requests in flight at most. Default: each subscription keeps ARM's refill rate × the
     /// measured latency in flight (up to 512 in all), which reaches the throttle floor.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]

@@ -1156,3 +1156,87 @@ async fn attribution_keeps_both_owners_of_a_nic_moved_between_vms() {
         serde_json::from_str(&std::fs::read_to_string(&history).unwrap()).unwrap();
     assert_eq!(kept["history"], second["history"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn arm_over_tls_speaks_http2_on_a_few_reused_connections() {
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    let dir = tempfile::tempdir().unwrap();
+    let front = support::tls_front::start(emu.url(), dir.path()).await;
+    let snap = dir.path().join("snapshot.json");
+    let ca = front.ca_pem.to_str().unwrap().to_string();
+    // ARM and Log Analytics behind TLS with the test CA; the token endpoint stays on the emulator.
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_logposture"))
+        .args(["collect", "--quiet", "--snapshot-out"])
+        .arg(&snap)
+        .args([
+            "--arm-endpoint",
+            &front.url,
+            "--logs-endpoint",
+            &front.url,
+            "--ca-cert",
+            &ca,
+        ])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::temp_dir())
+        .env("AZURE_TENANT_ID", support::TENANT)
+        .env("AZURE_CLIENT_ID", "00000000-0000-4000-8000-0000000000c1")
+        .env("AZURE_CLIENT_SECRET", CLIENT_SECRET)
+        .env("AZURE_AUTHORITY_HOST", emu.url())
+        .output()
+        .await
+        .unwrap();
+    let text = std::fs::read_to_string(&snap).unwrap_or_else(|e| {
+        panic!(
+            "no snapshot ({e}): {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    let snap = Snapshot::from_json("snapshot.json", &text).unwrap();
+    assert!(
+        snap.inventory.subscriptions[0].resources.is_complete(),
+        "S1 read over TLS (paged resource list included)"
+    );
+    let c = &front.counts;
+    let (h2, h1, conns) = (
+        c.http2.load(std::sync::atomic::Ordering::SeqCst),
+        c.http1.load(std::sync::atomic::Ordering::SeqCst),
+        c.connections.load(std::sync::atomic::Ordering::SeqCst),
+    );
+    assert!(
+        h2 > 40 && h1 == 0,
+        "every read over HTTP/2: {h2} h2, {h1} http/1.1"
+    );
+    assert!(
+        conns <= 2,
+        "{h2} reads multiplexed over {conns} TLS connection(s)"
+    );
+
+    // Without the CA the same endpoint fails verification: nothing is read, nothing trusted.
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_logposture"))
+        .args(["collect", "--quiet", "--snapshot-out"])
+        .arg(dir.path().join("untrusted.json"))
+        .args(["--arm-endpoint", &front.url, "--logs-endpoint", &front.url])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::temp_dir())
+        .env("AZURE_TENANT_ID", support::TENANT)
+        .env("AZURE_CLIENT_ID", "00000000-0000-4000-8000-0000000000c1")
+        .env("AZURE_CLIENT_SECRET", CLIENT_SECRET)
+        .env("AZURE_AUTHORITY_HOST", emu.url())
+        .output()
+        .await
+        .unwrap();
+    assert_ne!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("certificate"),
+        "the reason is said: {stderr}"
+    );
+    assert_eq!(
+        c.http2.load(std::sync::atomic::Ordering::SeqCst),
+        h2,
+        "no request got through an unverified connection"
+    );
+}

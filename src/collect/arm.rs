@@ -57,6 +57,8 @@ pub struct TransportSettings {
     pub deadline: Option<Instant>,
     /// Largest response body accepted; a larger one is a failed read, not an allocation.
     pub max_body_bytes: usize,
+    /// CAs trusted besides the built-in roots (`--ca-cert`); verification is never off.
+    pub extra_roots: Vec<reqwest::Certificate>,
 }
 
 impl Default for TransportSettings {
@@ -76,6 +78,7 @@ impl Default for TransportSettings {
             throttle_budget: Duration::from_secs(300),
             deadline: None,
             max_body_bytes: 256 << 20,
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -337,12 +340,14 @@ pub fn bucket_key(path: &str) -> String {
 /// keeps connections for reuse and speaks HTTP/2 where ARM offers it (ALPN). Stale pooled
 /// connections are bounded by the idle timeout; a read that still hits one is retried as a
 /// network error. TLS verification stays on.
-fn pooled_http_client() -> Arc<dyn HttpClient> {
-    match reqwest::Client::builder()
+fn pooled_http_client(extra_roots: &[reqwest::Certificate]) -> Arc<dyn HttpClient> {
+    let mut builder = reqwest::Client::builder()
         .pool_idle_timeout(Duration::from_secs(50))
-        .connect_timeout(Duration::from_secs(20))
-        .build()
-    {
+        .connect_timeout(Duration::from_secs(20));
+    for root in extra_roots {
+        builder = builder.add_root_certificate(root.clone());
+    }
+    match builder.build() {
         Ok(c) => Arc::new(c),
         Err(_) => azure_core::new_http_client(),
     }
@@ -365,7 +370,7 @@ pub struct ArmTransport {
 impl ArmTransport {
     pub fn new(settings: TransportSettings, allowed: &[&Url]) -> Self {
         Self {
-            http: pooled_http_client(),
+            http: pooled_http_client(&settings.extra_roots),
             allowed_origins: allowed.iter().map(|u| u.origin()).collect(),
             expected: Mutex::new(HashMap::new()),
             pacer: Pacer::new(
@@ -651,8 +656,10 @@ impl Policy for ArmTransport {
                     return Ok(response);
                 }
                 Some(Err(error)) => {
+                    // An untrusted certificate will not become trusted by asking again.
                     if attempt < self.settings.max_retries
                         && matches!(error.kind(), azure_core::error::ErrorKind::Io)
+                        && !is_certificate_error(&error)
                     {
                         attempt += 1;
                         self.stats.retries.fetch_add(1, Ordering::Relaxed);
@@ -675,6 +682,18 @@ impl Policy for ArmTransport {
             }
         }
     }
+}
+
+/// Whether a transport error is a failed TLS certificate verification (anywhere in its chain).
+fn is_certificate_error(error: &azure_core::Error) -> bool {
+    let mut e: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(x) = e {
+        if x.to_string().to_ascii_lowercase().contains("certificate") {
+            return true;
+        }
+        e = x.source();
+    }
+    false
 }
 
 /// Endpoints and token audiences of one Azure cloud.
@@ -1208,13 +1227,34 @@ pub fn read_error(scope: &str, operation: &str, e: &azure_core::Error) -> ReadEr
         ErrorKind::Credential => (None, Some("CredentialError".to_string())),
         _ => (None, None),
     };
+    let code = if is_certificate_error(e) {
+        Some("CertificateNotTrusted".to_string())
+    } else {
+        code
+    };
     ReadError {
         scope: scope.to_string(),
         operation: operation.to_string(),
         status,
         code,
-        message: truncate(&e.to_string(), 500),
+        message: truncate(&error_chain(e), 500),
     }
+}
+
+/// An error with its causes (`failed to execute request: ... : invalid peer certificate:
+/// UnknownIssuer`): the top line alone often hides why.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    out
 }
 
 #[cfg(test)]
