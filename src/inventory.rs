@@ -541,6 +541,9 @@ pub struct NetworkInterface {
     /// The private link service that owns it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_link_service_id: Option<String>,
+    /// `dnsSettings.dnsServers`: when set, this NIC resolves through them, not its VNet's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns_servers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

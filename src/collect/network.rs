@@ -300,6 +300,8 @@ struct NicProps {
     private_endpoint: Option<IdRef>,
     #[serde(rename = "privateLinkService", default)]
     private_link_service: Option<IdRef>,
+    #[serde(rename = "dnsSettings", default)]
+    dns_settings: Option<DhcpOptions>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -358,6 +360,14 @@ fn to_nic(n: ArmNic) -> NetworkInterface {
         virtual_machine_id: present_id(p.virtual_machine),
         private_endpoint_id: present_id(p.private_endpoint),
         private_link_service_id: present_id(p.private_link_service),
+        dns_servers: p
+            .dns_settings
+            .map(|d| d.dns_servers)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
     }
 }
 

@@ -38,6 +38,7 @@ pub fn nic(
         virtual_machine_id: vm.map(String::from),
         private_endpoint_id: None,
         private_link_service_id: None,
+        dns_servers: vec![],
     }
 }
 

@@ -443,3 +443,33 @@ pub fn cases() -> Vec<Case> {
         ),
     ]
 }
+
+#[test]
+fn a_nic_with_its_own_dns_servers_is_named_on_its_vnet() {
+    let mut s = base();
+    with_vnet(&mut s, &[]);
+    with_policy(&mut s, Some(vec![group("allLogs")]));
+    sub(&mut s).network_interfaces = Read::ok(vec![NetworkInterface {
+        id: nic_id(),
+        name: "vm-nic".into(),
+        subnet_ids: vec![format!("{}/subnets/a", vnet_id())],
+        dns_servers: vec!["10.50.0.4".into()],
+        ..Default::default()
+    }]);
+    let f = findings(&s, "LP-DNS-001");
+    let v = f.iter().find(|f| f.resource_id == vnet_id()).unwrap();
+    assert_eq!(
+        v.status,
+        Status::Pass,
+        "the VNet's own resolution is logged"
+    );
+    assert!(
+        v.message.contains("1 network interface(s)"),
+        "{}",
+        v.message
+    );
+    assert_eq!(
+        v.evidence["network_interfaces_with_own_dns_servers"][0]["dns_servers"][0],
+        "10.50.0.4"
+    );
+}

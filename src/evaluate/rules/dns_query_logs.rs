@@ -71,6 +71,8 @@ struct Index<'a> {
     diagnostics: HashMap<String, &'a ResourceDiagnostics>,
     /// VMs with a NIC in each VNet (id key), for the gap's price.
     vms_by_vnet: HashMap<String, u32>,
+    /// NICs that resolve through their own DNS servers, by VNet (id key): (NIC name, servers).
+    nic_overrides: HashMap<String, Vec<(String, Vec<String>)>>,
 }
 
 fn first_error(slot: &mut Option<ReadError>, e: Option<&ReadError>) {
@@ -90,6 +92,7 @@ impl<'a> Index<'a> {
             firewall_policies_incomplete: None,
             diagnostics: HashMap::new(),
             vms_by_vnet: HashMap::new(),
+            nic_overrides: HashMap::new(),
         };
         for sub in ctx.subscriptions().iter().filter(|s| s.scanned) {
             let mut failed = sub.dns_security_policies.error.clone();
@@ -121,6 +124,20 @@ impl<'a> Index<'a> {
             }
             let mut vms_seen: HashMap<String, std::collections::BTreeSet<String>> = HashMap::new();
             for nic in sub.network_interfaces.items() {
+                let own: Vec<String> = nic
+                    .dns_servers
+                    .iter()
+                    .filter(|d| d.trim() != AZURE_DNS)
+                    .cloned()
+                    .collect();
+                if !own.is_empty() {
+                    for s in &nic.subnet_ids {
+                        ix.nic_overrides
+                            .entry(super::flow_logs::vnet_of_subnet(s))
+                            .or_default()
+                            .push((nic.name.clone(), own.clone()));
+                    }
+                }
                 let Some(vm) = &nic.virtual_machine_id else {
                     continue;
                 };
@@ -239,6 +256,18 @@ impl Rule for Params {
             let sid = Some(sub.subscription.id.as_str());
             for vnet in sub.virtual_networks.items() {
                 let mut f = self.judge(check, ctx, &ix, vnet, sid);
+                // NICs with their own DNS servers bypass the VNet's: said, never hidden.
+                if let Some(nics) = ix.nic_overrides.get(&id_key(&vnet.id)) {
+                    f.evidence["network_interfaces_with_own_dns_servers"] = json!(nics
+                        .iter()
+                        .map(|(n, d)| json!({"network_interface": n, "dns_servers": d}))
+                        .collect::<Vec<_>>());
+                    f.message = format!(
+                        "{} {} network interface(s) in it resolve through their own DNS servers instead (see evidence); their queries are logged, or not, there.",
+                        f.message,
+                        nics.len()
+                    );
+                }
                 f.location = Some(vnet.location.clone()).filter(|l| !l.is_empty());
                 let vms = ix.vms_by_vnet.get(&id_key(&vnet.id)).copied().unwrap_or(0);
                 out.push(f.gap_if_failed(|| Gap::DnsQueryLogs { vms }));
