@@ -31,6 +31,8 @@ pub struct EvalContext<'a> {
     pub dcr_by_id: HashMap<String, &'a DataCollectionRule>,
     /// True when some subscription's DCR list could not be read: an unknown rule is then unknown, not absent.
     pub dcr_list_incomplete: Option<ReadError>,
+    /// Every resource's location by its id as listed (built once: per-resource checks need it).
+    pub resource_locations: HashMap<&'a str, &'a str>,
 }
 
 impl<'a> EvalContext<'a> {
@@ -87,12 +89,19 @@ impl<'a> EvalContext<'a> {
                 }
             }
         }
+        let resource_locations = inv
+            .subscriptions
+            .iter()
+            .flat_map(|s| s.resources.items())
+            .map(|r| (r.id.as_str(), r.location.as_str()))
+            .collect();
         Self {
             snapshot,
             log_destinations,
             storage_by_id,
             dcr_by_id,
             dcr_list_incomplete,
+            resource_locations,
         }
     }
 

@@ -87,6 +87,7 @@ impl Rule for Params {
     fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
         let p = self;
         let cats = &ctx.snapshot.inventory.diagnostic_categories;
+        let no_categories = TypeCategories::default();
         let mut out = Vec::new();
         for sub in ctx.subscriptions() {
             let sid = Some(sub.subscription.id.as_str());
@@ -95,12 +96,7 @@ impl Rule for Params {
                 out.push(f);
                 continue;
             }
-            let locations: std::collections::HashMap<&str, &str> = sub
-                .resources
-                .items()
-                .iter()
-                .map(|r| (r.id.as_str(), r.location.as_str()))
-                .collect();
+            let locations = &ctx.resource_locations;
             // Only checks that filter on kind need the map (it spans every resource).
             let kinds = if p.kinds.is_empty() && p.exclude_kinds.is_empty() {
                 Default::default()
@@ -130,7 +126,7 @@ impl Rule for Params {
                     Some(Read {
                         value: Some(c),
                         error: None,
-                    }) => c.clone(),
+                    }) => c,
                     Some(Read { error: Some(e), .. }) => {
                         out.push(check.not_assessed(
                             &rd.resource_id,
@@ -140,7 +136,7 @@ impl Rule for Params {
                         ));
                         continue;
                     }
-                    _ => TypeCategories::default(),
+                    _ => &no_categories,
                 };
                 if offered.log_categories.is_empty() {
                     continue; // metrics only: no log to export
@@ -160,7 +156,7 @@ impl Rule for Params {
                 };
                 let covered =
                     super::covered_categories(settings, &offered.log_categories, |_| true);
-                let Some(req) = requirement(p, &tkey, &offered) else {
+                let Some(req) = requirement(p, &tkey, offered) else {
                     out.push(check.finding(
                         Status::NotApplicable,
                         &rd.resource_id,
