@@ -198,6 +198,8 @@ pub fn build(snapshot: &Snapshot, previous: &[Sighting]) -> Attribution {
         .map(|p| (id_key(&p.id), p))
         .collect();
     let mut incomplete = Vec::new();
+    // Resources whose address is not an IP: named, never mapped as if it were one.
+    let mut unreadable: Vec<String> = Vec::new();
     let mut addresses = Vec::new();
     let mut bound_public_ips = std::collections::HashSet::new();
     for sub in subs.iter().filter(|s| s.scanned) {
@@ -262,8 +264,10 @@ pub fn build(snapshot: &Snapshot, previous: &[Sighting]) -> Attribution {
                     first_seen: scan_time.clone(),
                     last_seen: scan_time.clone(),
                 };
-                if let Some(p) = c.private_ip.as_deref().and_then(ip) {
-                    addresses.push(address(p, "private", None));
+                match c.private_ip.as_deref().map(|p| (p, ip(p))) {
+                    Some((_, Some(p))) => addresses.push(address(p, "private", None)),
+                    Some((_, None)) => unreadable.push(nic.id.clone()),
+                    None => {}
                 }
                 if let Some(pid) = &c.public_ip_id {
                     bound_public_ips.insert(id_key(pid));
@@ -283,6 +287,9 @@ pub fn build(snapshot: &Snapshot, previous: &[Sighting]) -> Attribution {
                 continue;
             }
             let Some(addr) = p.ip_address.as_deref().and_then(ip) else {
+                if p.ip_address.is_some() {
+                    unreadable.push(p.id.clone());
+                }
                 continue;
             };
             let (owner_kind, owner_id) = match &p.ip_configuration_id {
@@ -308,6 +315,13 @@ pub fn build(snapshot: &Snapshot, previous: &[Sighting]) -> Attribution {
                 last_seen: scan_time.clone(),
             });
         }
+    }
+    if !unreadable.is_empty() {
+        incomplete.push(format!(
+            "{} address(es) that are not IP addresses were left out: {}",
+            unreadable.len(),
+            unreadable.join(", ")
+        ));
     }
     addresses.sort_by(|a, b| {
         (ip_order(&a.ip), &a.network_interface_id).cmp(&(ip_order(&b.ip), &b.network_interface_id))
@@ -480,4 +494,54 @@ pub fn write(
         written.push(path);
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_that_is_not_an_ip_is_left_out_and_said() {
+        let mut snap = crate::demo::snapshot();
+        let nics = snap.inventory.subscriptions[0]
+            .network_interfaces
+            .value
+            .as_mut()
+            .unwrap();
+        nics[0].ip_configurations[0].private_ip = Some("<script>x</script>".into());
+        let a = build(&snap, &[]);
+        assert!(a.addresses.iter().all(|x| !x.ip.contains('<')));
+        assert!(a.incomplete.iter().any(|i| i.contains("not IP addresses")));
+    }
+
+    #[test]
+    fn csv_cells_cannot_become_formulas() {
+        let mut snap = crate::demo::snapshot();
+        let nics = snap.inventory.subscriptions[0]
+            .network_interfaces
+            .value
+            .as_mut()
+            .unwrap();
+        nics[0].virtual_machine_id = Some("=HYPERLINK(\"http://x\")".into());
+        let a = build(&snap, &[]);
+        let mut out = Vec::new();
+        csv_to(&a, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{text}");
+        assert!(!text.contains(",\"=HYPERLINK"));
+    }
+
+    #[test]
+    fn history_keeps_the_first_and_last_time_of_each_owner() {
+        let snap = crate::demo::snapshot();
+        let first = build(&snap, &[]);
+        let mut later = snap.clone();
+        later.started_at = "2026-12-01T00:00:00Z".into();
+        let second = build(&later, &first.history);
+        let dc = second.history.iter().find(|s| s.ip == "10.0.1.4").unwrap();
+        assert_eq!(
+            (dc.first_seen.as_str(), dc.last_seen.as_str()),
+            ("2026-11-02T06:00:00Z", "2026-12-01T00:00:00Z")
+        );
+    }
 }
