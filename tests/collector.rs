@@ -1166,7 +1166,7 @@ async fn arm_over_tls_speaks_http2_on_a_few_reused_connections() {
     let snap = dir.path().join("snapshot.json");
     let ca = front.ca_pem.to_str().unwrap().to_string();
     // ARM and Log Analytics behind TLS with the test CA; the token endpoint stays on the emulator.
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_logposture"))
+    let output = support::logposture_cmd(&emu.url())
         .args(["collect", "--quiet", "--snapshot-out"])
         .arg(&snap)
         .args([
@@ -1177,13 +1177,6 @@ async fn arm_over_tls_speaks_http2_on_a_few_reused_connections() {
             "--ca-cert",
             &ca,
         ])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::temp_dir())
-        .env("AZURE_TENANT_ID", support::TENANT)
-        .env("AZURE_CLIENT_ID", "00000000-0000-4000-8000-0000000000c1")
-        .env("AZURE_CLIENT_SECRET", CLIENT_SECRET)
-        .env("AZURE_AUTHORITY_HOST", emu.url())
         .output()
         .await
         .unwrap();
@@ -1214,17 +1207,10 @@ async fn arm_over_tls_speaks_http2_on_a_few_reused_connections() {
     );
 
     // Without the CA the same endpoint fails verification: nothing is read, nothing trusted.
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_logposture"))
+    let output = support::logposture_cmd(&emu.url())
         .args(["collect", "--quiet", "--snapshot-out"])
         .arg(dir.path().join("untrusted.json"))
         .args(["--arm-endpoint", &front.url, "--logs-endpoint", &front.url])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::temp_dir())
-        .env("AZURE_TENANT_ID", support::TENANT)
-        .env("AZURE_CLIENT_ID", "00000000-0000-4000-8000-0000000000c1")
-        .env("AZURE_CLIENT_SECRET", CLIENT_SECRET)
-        .env("AZURE_AUTHORITY_HOST", emu.url())
         .output()
         .await
         .unwrap();

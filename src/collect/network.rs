@@ -260,14 +260,7 @@ pub async fn virtual_networks(
                 id: arm_id(&v.id),
                 name: v.name,
                 location: v.location,
-                dns_servers: p
-                    .dhcp_options
-                    .map(|d| d.dns_servers)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect(),
+                dns_servers: dns_servers(p.dhcp_options),
                 subnets: p
                     .subnets
                     .into_iter()
@@ -284,6 +277,17 @@ pub async fn virtual_networks(
             }
         })
         .collect())
+}
+
+/// A VNet's `dhcpOptions` or a NIC's `dnsSettings`: the servers listed, blanks dropped (none:
+/// the VNet's DNS, or Azure-provided DNS).
+fn dns_servers(d: Option<DhcpOptions>) -> Vec<String> {
+    d.map(|d| d.dns_servers)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 type ArmNic = Envelope<NicProps>;
@@ -360,14 +364,7 @@ fn to_nic(n: ArmNic) -> NetworkInterface {
         virtual_machine_id: present_id(p.virtual_machine),
         private_endpoint_id: present_id(p.private_endpoint),
         private_link_service_id: present_id(p.private_link_service),
-        dns_servers: p
-            .dns_settings
-            .map(|d| d.dns_servers)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect(),
+        dns_servers: dns_servers(p.dns_settings),
     }
 }
 

@@ -429,22 +429,28 @@ pub fn load_fixture(name: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("fixture {}: {e}", p.display()))
 }
 
-/// Run the real binary against the emulator, with client-secret credentials in the environment.
-pub async fn run_logposture(emu: &ArmEmulator, args: &[&str]) -> std::process::Output {
-    let bin = env!("CARGO_BIN_EXE_logposture");
-    let mut cmd = tokio::process::Command::new(bin);
-    cmd.args(args)
-        .arg("--arm-endpoint")
-        .arg(emu.url())
-        .arg("--logs-endpoint")
-        .arg(emu.url())
-        .env_clear()
+/// The real binary with client-secret credentials whose token comes from `authority`, and
+/// nothing else from the environment.
+pub fn logposture_cmd(authority: &str) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_logposture"));
+    cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", std::env::temp_dir())
         .env("AZURE_TENANT_ID", TENANT)
         .env("AZURE_CLIENT_ID", "00000000-0000-4000-8000-0000000000c1")
         .env("AZURE_CLIENT_SECRET", CLIENT_SECRET)
-        .env("AZURE_AUTHORITY_HOST", emu.url());
+        .env("AZURE_AUTHORITY_HOST", authority);
+    cmd
+}
+
+/// Run the real binary against the emulator, with client-secret credentials in the environment.
+pub async fn run_logposture(emu: &ArmEmulator, args: &[&str]) -> std::process::Output {
+    let mut cmd = logposture_cmd(&emu.url());
+    cmd.args(args)
+        .arg("--arm-endpoint")
+        .arg(emu.url())
+        .arg("--logs-endpoint")
+        .arg(emu.url());
     tokio::time::timeout(Duration::from_secs(120), cmd.output())
         .await
         .expect("logposture finished within 120 s")
