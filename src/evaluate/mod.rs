@@ -33,6 +33,8 @@ pub struct EvalContext<'a> {
     pub dcr_list_incomplete: Option<ReadError>,
     /// Every resource's location by its id as listed (built once: per-resource checks need it).
     pub resource_locations: HashMap<&'a str, &'a str>,
+    /// Every workspace in scope by id key (a destination may be in another subscription).
+    pub workspace_by_id: HashMap<String, &'a crate::inventory::Workspace>,
 }
 
 impl<'a> EvalContext<'a> {
@@ -95,6 +97,12 @@ impl<'a> EvalContext<'a> {
             .flat_map(|s| s.resources.items())
             .map(|r| (r.id.as_str(), r.location.as_str()))
             .collect();
+        let workspace_by_id = inv
+            .subscriptions
+            .iter()
+            .flat_map(|s| s.workspaces.items())
+            .map(|w| (id_key(&w.id), w))
+            .collect();
         Self {
             snapshot,
             log_destinations,
@@ -102,6 +110,7 @@ impl<'a> EvalContext<'a> {
             dcr_by_id,
             dcr_list_incomplete,
             resource_locations,
+            workspace_by_id,
         }
     }
 

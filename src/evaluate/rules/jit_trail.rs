@@ -7,13 +7,12 @@
 //! or storage / event hub / partner, whose retention this scan cannot read (not assessed, unless
 //! another destination passes).
 
+use super::retention::WorkspaceIndex;
 use super::{and_list, prepare, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
 use crate::evaluate::gap::Gap;
 use crate::evaluate::{gate, subscription_scope, EvalContext};
-use crate::inventory::{
-    last_segment, DiagnosticSetting, ReadError, SubscriptionInventory, Workspace,
-};
+use crate::inventory::{last_segment, DiagnosticSetting, ReadError, SubscriptionInventory};
 use crate::results::{Finding, Status};
 use serde::Deserialize;
 use serde_json::json;
@@ -85,7 +84,7 @@ enum Kept {
     Unknown(String),
 }
 
-fn kept(s: &DiagnosticSetting, workspaces: &[&Workspace]) -> Vec<Kept> {
+fn kept(s: &DiagnosticSetting, workspaces: &WorkspaceIndex) -> Vec<Kept> {
     let mut out = Vec::new();
     if let Some(w) = &s.workspace_id {
         out.push(
@@ -114,11 +113,7 @@ fn kept(s: &DiagnosticSetting, workspaces: &[&Workspace]) -> Vec<Kept> {
 
 impl Rule for Params {
     fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
-        let workspaces: Vec<&Workspace> = ctx
-            .subscriptions()
-            .iter()
-            .flat_map(|s| s.workspaces.items())
-            .collect();
+        let workspaces = &ctx.workspace_by_id;
         let mut out = Vec::new();
         for sub in ctx.subscriptions() {
             let vms = match jit_gate(check, sub) {
@@ -139,7 +134,7 @@ impl Rule for Params {
                 out.push(f);
                 continue;
             }
-            out.push(self.judge(check, sub, &workspaces, &vms, &scope, sid));
+            out.push(self.judge(check, sub, workspaces, &vms, &scope, sid));
         }
         out
     }
@@ -150,7 +145,7 @@ impl Params {
         &self,
         check: &CheckDef,
         sub: &SubscriptionInventory,
-        workspaces: &[&Workspace],
+        workspaces: &WorkspaceIndex,
         vms: &[String],
         scope: &str,
         sid: Option<&str>,

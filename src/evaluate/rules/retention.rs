@@ -225,14 +225,12 @@ impl Rule for TableParams {
 /// else the workspace's, as the table-retention check reads it) with the interactive days and
 /// where they come from, or why it is unknown.
 pub fn table_days(
-    workspaces: &[&Workspace],
+    workspaces: &WorkspaceIndex,
     id: &str,
     table: &str,
 ) -> Result<TableDays, &'static str> {
-    let key = crate::inventory::id_key(id);
     let w = workspaces
-        .iter()
-        .find(|w| crate::inventory::id_key(&w.id) == key)
+        .get(&crate::inventory::id_key(id))
         .ok_or("not in this scan")?;
     match w
         .tables
@@ -260,6 +258,9 @@ pub fn table_days(
         None => Err("its tables could not be read"),
     }
 }
+
+/// Workspaces by id key: `EvalContext::workspace_by_id`.
+pub type WorkspaceIndex<'a> = std::collections::HashMap<String, &'a Workspace>;
 
 /// Days a workspace keeps one table.
 pub struct TableDays {

@@ -4,13 +4,12 @@
 //! (`retentionDays`, 0 = forever), or the Log Analytics workspace that the `master` database's
 //! diagnostic setting sends SQLSecurityAuditEvents to (table retention, else the workspace's).
 
+use super::retention::WorkspaceIndex;
 use super::{and_list, prepare, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
 use crate::evaluate::gap::Gap;
 use crate::evaluate::{for_each_item, EvalContext};
-use crate::inventory::{
-    last_segment, DiagnosticSetting, Read, ReadError, SqlAuditing, SqlServer, Workspace,
-};
+use crate::inventory::{last_segment, DiagnosticSetting, Read, ReadError, SqlAuditing, SqlServer};
 use crate::results::{Finding, Status};
 use serde::Deserialize;
 use serde_json::json;
@@ -244,11 +243,7 @@ fn judge_databases(
 
 impl Rule for RetentionParams {
     fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
-        let workspaces: Vec<&Workspace> = ctx
-            .subscriptions()
-            .iter()
-            .flat_map(|s| s.workspaces.items())
-            .collect();
+        let workspaces = &ctx.workspace_by_id;
         for_each_item(
             check,
             ctx,
@@ -273,7 +268,7 @@ impl Rule for RetentionParams {
                         &server.name,
                         policy,
                         &server.master_diagnostic_settings,
-                        &workspaces,
+                        workspaces,
                         sid,
                     ));
                     return;
@@ -302,7 +297,7 @@ impl Rule for RetentionParams {
                         &db.name,
                         a,
                         &Read::ok(vec![]),
-                        &workspaces,
+                        workspaces,
                         sid,
                     ));
                 }
@@ -320,7 +315,7 @@ impl RetentionParams {
         name: &str,
         policy: &SqlAuditing,
         master: &Read<Vec<DiagnosticSetting>>,
-        workspaces: &[&Workspace],
+        workspaces: &WorkspaceIndex,
         sid: Option<&str>,
     ) -> Finding {
         let want = self.more_than_days;
@@ -433,7 +428,7 @@ impl RetentionParams {
 
 /// Days a workspace keeps SQL audit records (their table's total retention in force).
 fn workspace_days(
-    workspaces: &[&Workspace],
+    workspaces: &WorkspaceIndex,
     id: &str,
     dedicated: bool,
 ) -> Result<(u32, String), &'static str> {
