@@ -272,6 +272,9 @@ pub struct SubscriptionInventory {
     /// Public IP addresses with what they are bound to (flow-log attribution).
     #[serde(default)]
     pub public_ip_addresses: Read<Vec<PublicIpAddress>>,
+    /// Load balancers (internal frontends' private IPs, for attribution).
+    #[serde(default)]
+    pub load_balancers: Read<Vec<LoadBalancer>>,
     #[serde(default)]
     pub firewalls: Read<Vec<AzureFirewall>>,
     #[serde(default)]
@@ -570,6 +573,26 @@ pub struct PublicIpAddress {
     pub ip_address: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_configuration_id: Option<String>,
+}
+
+/// A load balancer's frontends: an internal one's private addresses are flow-log endpoints too.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LoadBalancer {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub location: String,
+    #[serde(default)]
+    pub frontends: Vec<LoadBalancerFrontend>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LoadBalancerFrontend {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
 }
 
 /// An Azure Firewall: its private addresses (what a VNet's DNS servers may point at) and whether

@@ -266,6 +266,7 @@ fn base() -> Snapshot {
         web_apps: Read::ok(vec![]),
         app_insights: Read::ok(vec![]),
         public_ip_addresses: Read::ok(vec![]),
+        load_balancers: Read::ok(vec![]),
         firewalls: Read::ok(vec![]),
         firewall_policies: Read::ok(vec![]),
         dns_security_policies: Read::ok(vec![]),

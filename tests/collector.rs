@@ -791,6 +791,10 @@ fn serve_trails(emu: &ArmEmulator) {
             "Microsoft.Network/publicIPAddresses",
         ),
         item(
+            &net("loadBalancers/lbi-sql"),
+            "Microsoft.Network/loadBalancers",
+        ),
+        item(
             &net("virtualNetworks/vnet-hub"),
             "Microsoft.Network/virtualNetworks",
         ),
@@ -816,6 +820,10 @@ fn serve_trails(emu: &ArmEmulator) {
     emu.fixture(
         &format!("{sub}/providers/Microsoft.Network/publicIPAddresses"),
         "arm/public-ips.json",
+    );
+    emu.fixture(
+        &format!("{sub}/providers/Microsoft.Network/loadBalancers"),
+        "arm/load-balancers.json",
     );
     emu.fixture(
         &format!("{sub}/providers/Microsoft.Network/azureFirewalls"),
@@ -939,6 +947,8 @@ async fn investigation_trails_are_read_from_their_lists() {
         .unwrap()
         .ends_with("vmss-web/virtualMachines/0"));
 
+    let lb = &s1.load_balancers.complete().expect("load balancers")[0];
+    assert_eq!(lb.frontends[0].private_ip.as_deref(), Some("10.0.2.20"));
     let pips = s1.public_ip_addresses.complete().expect("public IPs");
     assert_eq!(pips.len(), 3);
     assert_eq!(
@@ -1082,11 +1092,16 @@ async fn attribution_keeps_both_owners_of_a_nic_moved_between_vms() {
     };
     let (first, _) = scan(dir.path().join("first")).await;
     let t1 = first["scan_time"].as_str().unwrap().to_string();
-    assert!(first["addresses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|a| a["ip"] == "20.61.14.20" && a["owner_kind"] == "load balancer"));
+    for ip in ["20.61.14.20", "10.0.2.20"] {
+        assert!(
+            first["addresses"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["ip"] == ip && a["owner_kind"] == "load balancer"),
+            "{ip}: a load balancer's frontend"
+        );
+    }
 
     // Between scans the NIC (and its address 10.0.2.4) is detached and given to vm-win02.
     tokio::time::sleep(Duration::from_millis(1100)).await;

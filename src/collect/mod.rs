@@ -513,6 +513,12 @@ async fn collect_subscription(
         "microsoft.network/publicipaddresses",
         async |e| network::public_ip_addresses(client, sid, e).await,
     );
+    let load_balancers = list_if_held(
+        sink,
+        &inv.resources,
+        "microsoft.network/loadbalancers",
+        async |e| network::load_balancers(client, sid, e).await,
+    );
     let firewalls = list_if_held(
         sink,
         &inv.resources,
@@ -628,6 +634,7 @@ async fn collect_subscription(
         diags,
         (web_apps, app_insights, sql_servers, database_servers),
         (public_ips, firewalls, firewall_policies, dns_policies, jit_policies),
+        load_balancers,
     ) = futures::join!(
         activity,
         network,
@@ -649,7 +656,8 @@ async fn collect_subscription(
             firewall_policies,
             dns_policies,
             jit_policies
-        )
+        ),
+        load_balancers
     );
     inv.activity_log_settings = activity;
     inv.network_watchers = watchers;
@@ -671,6 +679,7 @@ async fn collect_subscription(
     inv.database_servers = database_servers;
     inv.public_ip_addresses = public_ips;
     inv.firewalls = firewalls;
+    inv.load_balancers = load_balancers;
     inv.firewall_policies = firewall_policies;
     inv.dns_security_policies = dns_policies;
     inv.jit_policies = jit_policies;
@@ -856,6 +865,7 @@ fn mark_all_failed(inv: &mut SubscriptionInventory, err: ReadError) {
     inv.database_servers = Read::failed(err.clone());
     inv.public_ip_addresses = Read::failed(err.clone());
     inv.firewalls = Read::failed(err.clone());
+    inv.load_balancers = Read::failed(err.clone());
     inv.firewall_policies = Read::failed(err.clone());
     inv.dns_security_policies = Read::failed(err.clone());
     inv.jit_policies = Read::failed(err.clone());

@@ -7,8 +7,9 @@ use super::lenient::{
     require_properties, string_or_empty, Envelope, IdRef,
 };
 use crate::inventory::{
-    AzureFirewall, FirewallPolicy, FlowLog, NetworkInterface, NetworkSecurityGroup, NetworkWatcher,
-    NicIpConfiguration, PublicIpAddress, ReadError, Subnet, VirtualNetwork,
+    AzureFirewall, FirewallPolicy, FlowLog, LoadBalancer, LoadBalancerFrontend, NetworkInterface,
+    NetworkSecurityGroup, NetworkWatcher, NicIpConfiguration, PublicIpAddress, ReadError, Subnet,
+    VirtualNetwork,
 };
 use serde::Deserialize;
 
@@ -448,6 +449,57 @@ pub async fn public_ip_addresses(
                 ip_address: p.ip_address,
                 ip_configuration_id: present_id(p.ip_configuration),
             }
+        })
+        .collect())
+}
+
+type ArmLoadBalancer = Envelope<LoadBalancerProps>;
+
+#[derive(Debug, Default, Deserialize)]
+struct LoadBalancerProps {
+    #[serde(
+        rename = "frontendIPConfigurations",
+        default,
+        deserialize_with = "null_vec"
+    )]
+    frontends: Vec<IpConfiguration>,
+}
+
+pub async fn load_balancers(
+    client: &ArmClient,
+    subscription_id: &str,
+    errors: &mut Vec<ReadError>,
+) -> Result<Vec<LoadBalancer>, ReadError> {
+    let items: Vec<ArmLoadBalancer> = client
+        .list_in_subscription(
+            subscription_id,
+            "providers/Microsoft.Network/loadBalancers",
+            "loadBalancers.list",
+            NETWORK_API,
+            errors,
+        )
+        .await?;
+    let items = require_properties(items, "loadBalancers.list", errors);
+    Ok(items
+        .into_iter()
+        .map(|lb| LoadBalancer {
+            id: arm_id(&lb.id),
+            name: lb.name,
+            location: lb.location,
+            frontends: lb
+                .properties
+                .unwrap_or_default()
+                .frontends
+                .into_iter()
+                .map(|f| {
+                    let p = f.properties.unwrap_or_default();
+                    LoadBalancerFrontend {
+                        name: f.name,
+                        private_ip: p.private_ip,
+                        subnet_id: present_id(p.subnet),
+                    }
+                })
+                .collect(),
         })
         .collect())
 }

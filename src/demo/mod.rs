@@ -233,6 +233,7 @@ fn prod() -> SubscriptionInventory {
         ]),
         network_interfaces: Read::ok(trail.network_interfaces),
         public_ip_addresses: Read::ok(trail.public_ip_addresses),
+        load_balancers: Read::ok(trail.load_balancers),
         firewalls: Read::ok(vec![]),
         firewall_policies: Read::ok(vec![]),
         dns_security_policies: Read::ok(trail.dns_security_policies),
@@ -487,6 +488,7 @@ fn dev() -> SubscriptionInventory {
             )
         }]),
         public_ip_addresses: Read::ok(vec![]),
+        load_balancers: Read::ok(vec![]),
         firewalls: Read::ok(vec![]),
         firewall_policies: Read::ok(vec![]),
         dns_security_policies: Read::ok(vec![]),
@@ -599,6 +601,7 @@ fn sandbox() -> SubscriptionInventory {
         sql_servers: Read::failed(err.clone()),
         database_servers: Read::failed(err.clone()),
         public_ip_addresses: Read::failed(err.clone()),
+        load_balancers: Read::failed(err.clone()),
         firewalls: Read::failed(err.clone()),
         firewall_policies: Read::failed(err.clone()),
         dns_security_policies: Read::failed(err.clone()),

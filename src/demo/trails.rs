@@ -11,6 +11,7 @@ pub struct Trails {
     pub diagnostics: Vec<ResourceDiagnostics>,
     pub network_interfaces: Vec<NetworkInterface>,
     pub public_ip_addresses: Vec<PublicIpAddress>,
+    pub load_balancers: Vec<LoadBalancer>,
     pub dns_security_policies: Vec<DnsSecurityPolicy>,
     pub jit_policies: Vec<JitPolicy>,
 }
@@ -117,6 +118,16 @@ pub fn prod(g: &str, ws: &str, vnet: &str, vnet_neu: &str, vms: [&str; 3]) -> Tr
                 )),
             },
         ],
+        load_balancers: vec![LoadBalancer {
+            id: format!("{net}/loadBalancers/lbi-prod-data"),
+            name: "lbi-prod-data".into(),
+            location: "westeurope".into(),
+            frontends: vec![LoadBalancerFrontend {
+                name: "fe-sql-listener".into(),
+                private_ip: Some("10.0.2.20".into()),
+                subnet_id: Some(format!("{vnet}/subnets/data")),
+            }],
+        }],
         dns_security_policies: vec![DnsSecurityPolicy {
             id: policy,
             name: "dnspol-prod-weu".into(),

@@ -228,16 +228,7 @@ pub fn build(snapshot: &Snapshot, previous: &[Sighting]) -> Attribution {
         }
         for nic in sub.network_interfaces.items() {
             let (owner_kind, owner_id) = nic_owner(nic);
-            let flow_logs: Vec<CoveringFlowLog> = index
-                .covering(nic)
-                .into_iter()
-                .map(|(f, scope, _)| CoveringFlowLog {
-                    id: f.id.clone(),
-                    scope: scope.to_string(),
-                    traffic_analytics: f.traffic_analytics_enabled,
-                    traffic_analytics_workspace_id: f.traffic_analytics_workspace_id.clone(),
-                })
-                .collect();
+            let flow_logs = covering_logs(&index, nic);
             for c in &nic.ip_configurations {
                 let subnet = c.subnet_id.clone();
                 let mut nsgs: Vec<String> = nic.network_security_group_id.iter().cloned().collect();
@@ -254,11 +245,7 @@ pub fn build(snapshot: &Snapshot, previous: &[Sighting]) -> Attribution {
                     public_ip_id,
                     subnet_id: subnet.clone(),
                     // The VNet as ARM spells it (the subnet id up to `/subnets/`).
-                    vnet_id: subnet.as_deref().and_then(|s| {
-                        s.to_ascii_lowercase()
-                            .find("/subnets/")
-                            .map(|i| s[..i].to_string())
-                    }),
+                    vnet_id: subnet.as_deref().and_then(vnet_id_of),
                     nsg_ids: nsgs.clone(),
                     flow_logs: flow_logs.clone(),
                     first_seen: scan_time.clone(),
@@ -279,6 +266,44 @@ pub fn build(snapshot: &Snapshot, previous: &[Sighting]) -> Attribution {
                         addresses.push(address(p, "public", Some(pid.clone())));
                     }
                 }
+            }
+        }
+        // Internal load balancers' frontends: private addresses that flows go to.
+        for lb in sub.load_balancers.items() {
+            for fe in &lb.frontends {
+                let Some(raw) = fe.private_ip.as_deref() else {
+                    continue;
+                };
+                let Some(addr) = ip(raw) else {
+                    unreadable.push(lb.id.clone());
+                    continue;
+                };
+                let subnet = fe.subnet_id.clone();
+                let vnet = subnet.as_deref().and_then(vnet_id_of);
+                // No NIC: the subnet, its NSG and the VNet are what a flow log can target.
+                let pseudo = NetworkInterface {
+                    subnet_ids: subnet.iter().cloned().collect(),
+                    ..Default::default()
+                };
+                addresses.push(Address {
+                    ip: addr,
+                    kind: "private".into(),
+                    subscription_id: sub.subscription.id.clone(),
+                    owner_kind: "load balancer".into(),
+                    owner_id: Some(lb.id.clone()),
+                    network_interface_id: None,
+                    public_ip_id: None,
+                    nsg_ids: subnet
+                        .as_deref()
+                        .and_then(|s| index.subnet_nsg(s))
+                        .map(|n| vec![n.to_string()])
+                        .unwrap_or_default(),
+                    flow_logs: covering_logs(&index, &pseudo),
+                    subnet_id: subnet,
+                    vnet_id: vnet,
+                    first_seen: scan_time.clone(),
+                    last_seen: scan_time.clone(),
+                });
             }
         }
         // Public IPs of load balancers, gateways, firewalls...: owner from the IP configuration.
@@ -343,6 +368,31 @@ pub fn build(snapshot: &Snapshot, previous: &[Sighting]) -> Attribution {
         addresses,
         history,
     }
+}
+
+/// The VNet of a subnet id, as ARM spells it (the id up to `/subnets/`).
+fn vnet_id_of(subnet: &str) -> Option<String> {
+    subnet
+        .to_ascii_lowercase()
+        .find("/subnets/")
+        .map(|i| subnet[..i].to_string())
+}
+
+/// The enabled flow logs recording a NIC's (or a subnet's, for a NIC-less address) traffic.
+fn covering_logs(
+    index: &crate::evaluate::rules::flow_logs::FlowLogIndex,
+    nic: &NetworkInterface,
+) -> Vec<CoveringFlowLog> {
+    index
+        .covering(nic)
+        .into_iter()
+        .map(|(f, scope, _)| CoveringFlowLog {
+            id: f.id.clone(),
+            scope: scope.to_string(),
+            traffic_analytics: f.traffic_analytics_enabled,
+            traffic_analytics_workspace_id: f.traffic_analytics_workspace_id.clone(),
+        })
+        .collect()
 }
 
 fn sighting_of(a: &Address, scan_time: &str) -> Sighting {
