@@ -208,6 +208,7 @@ pub fn build(snapshot: &Snapshot, previous: &[Sighting]) -> Attribution {
             ("public IP addresses", &sub.public_ip_addresses.error),
             ("virtual networks", &sub.virtual_networks.error),
             ("flow logs", &sub.flow_logs.error),
+            ("load balancers", &sub.load_balancers.error),
         ];
         let failed: Vec<String> = parts
             .iter()
@@ -251,9 +252,9 @@ pub fn build(snapshot: &Snapshot, previous: &[Sighting]) -> Attribution {
                     first_seen: scan_time.clone(),
                     last_seen: scan_time.clone(),
                 };
-                match c.private_ip.as_deref().map(|p| (p, ip(p))) {
-                    Some((_, Some(p))) => addresses.push(address(p, "private", None)),
-                    Some((_, None)) => unreadable.push(nic.id.clone()),
+                match c.private_ip.as_deref().map(ip) {
+                    Some(Some(p)) => addresses.push(address(p, "private", None)),
+                    Some(None) => unreadable.push(nic.id.clone()),
                     None => {}
                 }
                 if let Some(pid) = &c.public_ip_id {
