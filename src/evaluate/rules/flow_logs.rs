@@ -109,14 +109,6 @@ pub const NSG_RETIREMENT: RuleKind = RuleKind {
     cost_basis: None,
 };
 
-fn enabled_targets(sub_logs: &[FlowLog]) -> HashMap<String, &FlowLog> {
-    sub_logs
-        .iter()
-        .filter(|f| f.enabled)
-        .map(|f| (id_key(&f.target_resource_id), f))
-        .collect()
-}
-
 /// `/subscriptions/../virtualNetworks/v/subnets/s` → the VNet's id key.
 pub(crate) fn vnet_of_subnet(subnet_id: &str) -> String {
     let k = id_key(subnet_id);
@@ -132,18 +124,14 @@ impl Rule for CoverageParams {
         let mut out = Vec::new();
         // Index every flow log read; a flow log lives in the watcher of its target's subscription,
         // so only that subscription's failed flow-log reads make an uncovered target unknown.
-        let all_logs: Vec<FlowLog> = ctx
-            .subscriptions()
-            .iter()
-            .flat_map(|s| s.flow_logs.items().iter().cloned())
-            .collect();
-        let by_target = enabled_targets(&all_logs);
+        let index = FlowLogIndex::new(ctx.subscriptions());
+        let by_target = &index.by_target;
         for sub in ctx.subscriptions() {
             let logs_incomplete = sub.flow_logs.error.as_ref();
             if p.target == "nsg" {
-                nsg_coverage(check, sub, &by_target, logs_incomplete, &mut out);
+                nsg_coverage(check, sub, by_target, logs_incomplete, &mut out);
             } else {
-                vnet_coverage(check, sub, &by_target, logs_incomplete, &mut out);
+                vnet_coverage(check, sub, by_target, logs_incomplete, &mut out);
             }
         }
         out
@@ -463,6 +451,7 @@ impl Rule for RetirementParams {
 /// Where enabled flow logs record traffic, indexed once for a whole inventory (a NIC's subnet
 /// or flow log may sit in another subscription).
 pub struct FlowLogIndex<'a> {
+    /// Enabled flow logs by their target's id key.
     by_target: HashMap<String, &'a FlowLog>,
     subnet_nsg: HashMap<String, &'a str>,
 }

@@ -80,7 +80,8 @@ fn jit_vms(sub: &SubscriptionInventory) -> Vec<String> {
 
 /// How long one destination keeps a category.
 enum Kept {
-    Days(u32, String),
+    /// A workspace: its id, the AzureActivity table's days, and how they were found.
+    Workspace(String, super::retention::TableDays, String),
     Unknown(String),
 }
 
@@ -89,10 +90,10 @@ fn kept(s: &DiagnosticSetting, workspaces: &WorkspaceIndex) -> Vec<Kept> {
     if let Some(w) = &s.workspace_id {
         out.push(
             match super::retention::table_days(workspaces, w, "AzureActivity") {
-                Ok(t) => Kept::Days(
-                    t.total,
-                    format!("workspace {} ({})", last_segment(w), t.how),
-                ),
+                Ok(t) => {
+                    let how = format!("workspace {} ({})", last_segment(w), t.how);
+                    Kept::Workspace(w.clone(), t, how)
+                }
                 Err(why) => Kept::Unknown(format!("workspace {}: {why}", last_segment(w))),
             },
         );
@@ -163,24 +164,23 @@ impl Params {
                 let covered = super::covered_categories(std::slice::from_ref(s), &[], |_| true);
                 if covered.contains("*") || covered.contains(&cat.to_ascii_lowercase()) {
                     kept_by.extend(kept(s, workspaces));
-                    if let Some(w) = &s.workspace_id {
-                        if let Ok(t) = super::retention::table_days(workspaces, w, "AzureActivity")
-                        {
-                            if t.total < self.min_days
-                                && short_workspace
-                                    .as_ref()
-                                    .is_none_or(|(_, x)| t.total < x.total)
-                            {
-                                short_workspace = Some((w.clone(), t));
-                            }
-                        }
+                }
+            }
+            for k in &kept_by {
+                if let Kept::Workspace(w, t, _) = k {
+                    if t.total < self.min_days
+                        && short_workspace
+                            .as_ref()
+                            .is_none_or(|(_, x)| t.total < x.total)
+                    {
+                        short_workspace = Some((w.clone(), t.clone()));
                     }
                 }
             }
             let best = kept_by
                 .iter()
                 .filter_map(|k| match k {
-                    Kept::Days(d, how) => Some((*d, how.clone())),
+                    Kept::Workspace(_, t, how) => Some((t.total, how.clone())),
                     Kept::Unknown(_) => None,
                 })
                 .max_by_key(|(d, _)| *d);
@@ -188,7 +188,7 @@ impl Params {
                 .iter()
                 .filter_map(|k| match k {
                     Kept::Unknown(w) => Some(w.clone()),
-                    Kept::Days(..) => None,
+                    Kept::Workspace(..) => None,
                 })
                 .collect();
             per_category.push(json!({

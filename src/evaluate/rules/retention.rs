@@ -263,6 +263,7 @@ pub fn table_days(
 pub type WorkspaceIndex<'a> = std::collections::HashMap<String, &'a Workspace>;
 
 /// Days a workspace keeps one table.
+#[derive(Debug, Clone)]
 pub struct TableDays {
     pub total: u32,
     pub interactive: u32,
