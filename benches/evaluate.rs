@@ -151,7 +151,7 @@ fn main() {
         render::Format::Sarif,
         render::Format::Junit,
     ];
-    render::write_all(&results, &formats, &dir, &templates).expect("reports written");
+    render::write_all(&results, &formats, &dir, &templates, None).expect("reports written");
     let total = start.elapsed().as_secs_f64();
     let sizes: Vec<String> = formats
         .iter()

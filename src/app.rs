@@ -59,6 +59,15 @@ pub fn error_exit_code(e: &anyhow::Error) -> i32 {
         .map_or(ExitCode::Error, AppError::exit_code) as i32
 }
 
+/// The reader of our standard output went away (`logposture checks list | head -1`): not an
+/// error of the run, so it ends quietly.
+pub fn is_closed_stdout(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 fn read_file(p: &Path, what: &str) -> anyhow::Result<(String, String)> {
     let text = std::fs::read_to_string(p)
         .map_err(|e| config_err(format!("cannot read {what} {}: {e}", p.display())))?;
@@ -83,15 +92,51 @@ fn read_ca_cert(p: &Path) -> anyhow::Result<reqwest::Certificate> {
     })
 }
 
-/// A results.json read back (`--compare`, `merge`); errors name file, line and column.
+/// A results.json read back (`--compare`, `merge`, `cost --results`); errors name file, line
+/// and column. A schema version this build does not write is refused before its fields are
+/// read: a newer file's fields may mean something else.
 fn parse_results(name: &str, text: &str) -> anyhow::Result<Results> {
-    serde_json::from_str(text).map_err(|e| {
+    #[derive(serde::Deserialize)]
+    struct Version {
+        schema_version: Option<serde_json::Value>,
+    }
+    let version: Version = serde_json::from_str(text).map_err(|e| {
         config_err(format!(
             "{name}:{}:{}: not a logposture results.json: {e}",
             e.line(),
             e.column()
         ))
-    })
+    })?;
+    let expected = crate::results::RESULTS_SCHEMA_VERSION;
+    match version.schema_version {
+        Some(v) if v.as_u64() == Some(u64::from(expected)) => {}
+        Some(v) => {
+            return Err(config_err(format!(
+                "{name}: results.json schema_version {v} is not one this logposture reads ({expected}); re-run the scan with this version or use the logposture that wrote it"
+            )))
+        }
+        None => {
+            return Err(config_err(format!(
+                "{name}: not a logposture results.json (no schema_version)"
+            )))
+        }
+    }
+    let mut results: Results = serde_json::from_str(text).map_err(|e| {
+        config_err(format!(
+            "{name}:{}:{}: not a logposture results.json: {e}",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    // Canonical times: merged windows and drift compare them as strings.
+    for (field, t) in [
+        ("started_at", &mut results.started_at),
+        ("finished_at", &mut results.finished_at),
+    ] {
+        *t = crate::timestamp::canonical(t)
+            .ok_or_else(|| config_err(format!("{name}: {field} {t:?} is not an RFC 3339 time")))?;
+    }
+    Ok(results)
 }
 
 pub fn load_baseline(files: &[PathBuf]) -> anyhow::Result<Baseline> {
@@ -330,7 +375,7 @@ async fn collect_live(
         },
         subscription_parallelism: if azure.sequential { 1 } else { 0 },
     };
-    Ok(collect::collect(&client, &cloud.name, &opts).await)
+    Ok(collect::collect(&client, &cloud.name, &opts).await?)
 }
 
 /// The demo tenant with the scope flags applied (a management group cannot be: the demo has
@@ -384,13 +429,53 @@ fn check_scope_not_empty(snapshot: &Snapshot, scope: &ScopeArgs) -> anyhow::Resu
     )))
 }
 
-fn write_snapshot(path: &Path, snap: &Snapshot) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+/// `--snapshot-out`: checked before any Azure read (a directory there, or a folder that
+/// cannot be created or written, would lose the scan at its end).
+fn check_snapshot_out(path: &Path) -> anyhow::Result<()> {
+    if path.is_dir() {
+        return Err(config_err(format!(
+            "--snapshot-out {} is a directory",
+            path.display()
+        )));
     }
-    let text = serde_json::to_string_pretty(snap)?;
-    std::fs::write(path, text + "\n")
-        .with_context(|| format!("cannot write snapshot {}", path.display()))
+    let dir = snapshot_dir(path);
+    std::fs::create_dir_all(&dir)
+        .and_then(|_| tempfile::tempfile_in(&dir).map(drop))
+        .map_err(|e| {
+            config_err(format!(
+                "--snapshot-out {}: cannot write there: {e}",
+                path.display()
+            ))
+        })
+}
+
+fn snapshot_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The snapshot, through a temporary file renamed into place (never a half-written evidence
+/// file under the final name).
+fn write_snapshot(path: &Path, snap: &Snapshot) -> anyhow::Result<()> {
+    let dir = snapshot_dir(path);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "snapshot.json".into());
+    let tmp = render::staging_file(&dir, &name)?;
+    let mut w = std::io::BufWriter::new(tmp);
+    serde_json::to_writer_pretty(&mut w, snap)?;
+    w.write_all(b"\n")?;
+    let tmp = w
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot write snapshot {}: {}", path.display(), e.error()))?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)
+        .map_err(|e| anyhow::anyhow!("cannot write snapshot {}: {}", path.display(), e.error))?;
+    Ok(())
 }
 
 /// Where and how reports are written: checked before any Azure read.
@@ -398,38 +483,51 @@ struct Reporter<'a> {
     out: &'a OutputArgs,
     formats: Vec<Format>,
     templates: Templates,
-    /// Earlier IP-NIC-owner sightings (`--attribution-history`, or beside `--compare`).
-    attribution_history: Vec<render::attribution::Sighting>,
+    /// Earlier IP-NIC-owner sightings from the attribution.json beside `--compare` (read
+    /// only; `--attribution-history` is re-read under its lock when the reports are written).
+    compare_history: Vec<render::attribution::Sighting>,
 }
 
 impl<'a> Reporter<'a> {
     /// `compare`: the previous results.json, whose directory may hold its attribution.json.
+    /// Every precondition on the output is checked here, before any Azure read, and a refusal
+    /// changes nothing in the output folder.
     fn load(out: &'a OutputArgs, compare: Option<&Path>) -> anyhow::Result<Self> {
-        render::check_writable(&out.output).map_err(|e| config_err(format!("{e:#}")))?;
-        // A bad history file stops here, before any Azure read; a missing one is a first run.
-        let history_file = match (&out.attribution_history, compare) {
-            (Some(h), _) => Some(h.clone()),
-            (None, Some(c)) => Some(
-                c.parent()
-                    .unwrap_or_else(|| Path::new("."))
-                    .join(render::attribution::JSON_FILE),
-            ),
-            (None, None) => None,
-        };
-        let attribution_history = match history_file.filter(|h| h.exists()) {
-            Some(h) => render::attribution::read_history(&h).map_err(config_err)?,
-            None => Vec::new(),
-        };
+        let formats = Format::parse_list(&out.format).map_err(config_err)?;
+        let templates = Templates::load(out.templates.as_deref()).map_err(config_err)?;
+        // A bad history file stops here; a missing one is a first run.
+        let mut compare_history = Vec::new();
+        if let Some(h) = &out.attribution_history {
+            if h.is_dir() {
+                return Err(config_err(format!(
+                    "--attribution-history {} is a directory",
+                    h.display()
+                )));
+            }
+            if h.exists() {
+                render::attribution::read_history(h).map_err(config_err)?;
+            }
+        } else if let Some(c) = compare {
+            let beside = c
+                .parent()
+                .unwrap_or_else(|| Path::new("."))
+                .join(render::attribution::JSON_FILE);
+            if beside.exists() {
+                compare_history = render::attribution::read_history(&beside).map_err(config_err)?;
+            }
+        }
+        render::check_output(&out.output, &formats).map_err(|e| config_err(format!("{e:#}")))?;
         Ok(Self {
             out,
-            formats: Format::parse_list(&out.format).map_err(config_err)?,
-            templates: Templates::load(out.templates.as_deref()).map_err(config_err)?,
-            attribution_history,
+            formats,
+            templates,
+            compare_history,
         })
     }
 
     /// Writes the reports; the attribution files too when the inventory is at hand (a merge
-    /// of results files has none).
+    /// of results files has none). The attribution history stays locked from its re-read
+    /// until the reports are in place and it is written back.
     fn write(
         &self,
         results: &mut Results,
@@ -437,27 +535,33 @@ impl<'a> Reporter<'a> {
         fail_on: FailOn,
     ) -> anyhow::Result<()> {
         results.statement.generated_at = crate::collect::now_rfc3339();
-        let mut written = Vec::new();
-        if let (true, Some(snap)) = (self.formats.contains(&Format::Attribution), snapshot) {
-            let a = render::attribution::build(snap, &self.attribution_history);
-            written.extend(render::attribution::write(
-                &a,
-                &self.out.output,
-                self.out.attribution_history.as_deref(),
-            )?);
-        }
-        let reports: Vec<Format> = self
-            .formats
-            .iter()
-            .copied()
-            .filter(|f| *f != Format::Attribution)
-            .collect();
-        written.extend(render::write_all(
+        let mut history = None;
+        let attribution = match (self.formats.contains(&Format::Attribution), snapshot) {
+            (true, Some(snap)) => {
+                let previous = match &self.out.attribution_history {
+                    Some(h) => {
+                        let file =
+                            render::attribution::HistoryFile::open_locked(h).map_err(config_err)?;
+                        let prev = file.previous.clone();
+                        history = Some(file);
+                        prev
+                    }
+                    None => self.compare_history.clone(),
+                };
+                Some(render::attribution::build(snap, &previous))
+            }
+            _ => None,
+        };
+        let mut written = render::write_all(
             results,
-            &reports,
+            &self.formats,
             &self.out.output,
             &self.templates,
-        )?);
+            attribution.as_ref(),
+        )?;
+        if let (Some(file), Some(a)) = (history, &attribution) {
+            written.push(file.commit(a)?);
+        }
         if !self.out.quiet {
             summary_line(results, &written, fail_on);
         }
@@ -492,6 +596,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Scan(args) => {
             let assessment = Assessment::load(&args.eval)?;
             let reporter = Reporter::load(&args.output, args.eval.compare.as_deref())?;
+            if let Some(p) = &args.snapshot_out {
+                check_snapshot_out(p)?;
+            }
             let snapshot = if args.demo {
                 demo_snapshot(&args.scope)?
             } else {
@@ -506,6 +613,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(results.exit_code(assessment.fail_on))
         }
         Command::Collect(args) => {
+            check_snapshot_out(&args.snapshot_out)?;
             let snapshot = if args.demo {
                 demo_snapshot(&args.scope)?
             } else {
@@ -543,7 +651,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                     parse_results(&name, &text)?
                 }
                 None => {
-                    let assessment = Assessment::load(&args.eval)?;
+                    let assessment = Assessment::load(&args.eval.to_eval())?;
                     let snapshot = match (&args.snapshot, args.demo) {
                         (Some(p), _) => Snapshot::load(p).map_err(config_err)?,
                         (None, true) => demo_snapshot(&args.scope)?,
@@ -566,6 +674,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Merge(args) => {
             let reporter = Reporter::load(&args.output, args.eval.compare.as_deref())?;
+            if let Some(p) = &args.snapshot_out {
+                check_snapshot_out(p)?;
+            }
             let mut texts = Vec::new();
             for p in &args.inputs {
                 texts.push(read_file(p, "shard file")?);
@@ -575,12 +686,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             if !snapshots {
                 reject_ignored_merge_flags(&args)?;
             }
+            let shard_warning;
             let (mut merged, fail_on) = if snapshots {
                 let assessment = Assessment::load(&args.eval)?;
                 let parts = texts
                     .iter()
                     .map(|(name, text)| Snapshot::from_json(name, text).map_err(config_err))
                     .collect::<anyhow::Result<Vec<_>>>()?;
+                shard_warning = crate::merge::window_warning(
+                    &parts
+                        .iter()
+                        .zip(&texts)
+                        .map(|(p, (name, _))| crate::merge::ShardWindow {
+                            name,
+                            started_at: &p.started_at,
+                            finished_at: &p.finished_at,
+                        })
+                        .collect::<Vec<_>>(),
+                    args.max_shard_age,
+                );
                 let snapshot = crate::merge::merge_snapshots(parts).map_err(config_err)?;
                 if let Some(p) = &args.snapshot_out {
                     write_snapshot(p, &snapshot)?;
@@ -593,6 +717,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 for (name, text) in &texts {
                     parts.push(parse_results(name, text)?);
                 }
+                shard_warning = crate::merge::window_warning(
+                    &parts
+                        .iter()
+                        .zip(&texts)
+                        .map(|(p, (name, _))| crate::merge::ShardWindow {
+                            name,
+                            started_at: &p.started_at,
+                            finished_at: &p.finished_at,
+                        })
+                        .collect::<Vec<_>>(),
+                    args.max_shard_age,
+                );
                 let assessment = Assessment::load(&args.eval)?;
                 let mut merged =
                     crate::merge::merge(parts, &assessment.cost_model).map_err(config_err)?;
@@ -603,6 +739,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 }
                 (merged, args.eval.fail_on)
             };
+            if let Some(w) = shard_warning {
+                let _ = writeln!(std::io::stderr(), "logposture: warning: {w}");
+                merged.statement.warnings.push(w);
+            }
             reporter.write(&mut merged, merged_snapshot.as_ref(), fail_on)?;
             Ok(merged.exit_code(fail_on))
         }

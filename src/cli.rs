@@ -43,8 +43,12 @@ pub struct CostArgs {
     /// Evaluate and price a saved snapshot instead of scanning.
     #[arg(long, value_name = "FILE", conflicts_with = "results")]
     pub snapshot: Option<PathBuf>,
-    /// Print the cost section of an existing results.json (no scan, no evaluation).
-    #[arg(long, value_name = "RESULTS_JSON")]
+    /// Print the cost section of an existing results.json (no scan, no evaluation: the
+    /// scope and evaluation options are refused with it).
+    #[arg(long, value_name = "RESULTS_JSON", conflicts_with_all = [
+        "baselines", "suppressions", "pricing", "entra_users",
+        "subscriptions", "management_group", "exclude_subscriptions", "shard",
+    ])]
     pub results: Option<PathBuf>,
     /// Print the cost section as JSON (the `cost` object of results.json) instead of a table.
     #[arg(long)]
@@ -54,11 +58,47 @@ pub struct CostArgs {
     #[command(flatten)]
     pub azure: AzureArgs,
     #[command(flatten)]
-    pub eval: EvalArgs,
+    pub eval: CostEvalArgs,
     /// No progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,
 }
+
+/// What `cost` evaluates with: the evaluation inputs without `--fail-on` and `--compare`,
+/// which a budget question does not use (so they are refused, not silently ignored).
+#[derive(Debug, Args)]
+pub struct CostEvalArgs {
+    /// Baseline TOML file overriding or extending the built-in checks (repeatable).
+    #[arg(long = "baseline", value_name = "FILE")]
+    pub baselines: Vec<PathBuf>,
+    /// Accepted risks: TOML with check, resource, reason, owner, expires.
+    #[arg(long, value_name = "FILE")]
+    pub suppressions: Option<PathBuf>,
+    /// Cost figures overriding checks/cost-model.toml (repeatable).
+    #[arg(long = "pricing", value_name = "FILE")]
+    pub pricing: Vec<PathBuf>,
+    /// Entra ID user count for sign-in volume estimates.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_ENTRA_USERS))]
+    pub entra_users: Option<u64>,
+}
+
+impl CostEvalArgs {
+    /// As evaluation arguments: no gate, no comparison.
+    pub fn to_eval(&self) -> EvalArgs {
+        EvalArgs {
+            baselines: self.baselines.clone(),
+            suppressions: self.suppressions.clone(),
+            fail_on: FailOn(None),
+            pricing: self.pricing.clone(),
+            entra_users: self.entra_users,
+            compare: None,
+        }
+    }
+}
+
+/// More users than any Entra tenant holds: a larger `--entra-users` is a typo, and would
+/// price sign-in volume beyond any sane figure.
+pub const MAX_ENTRA_USERS: u64 = 100_000_000;
 
 #[derive(Debug, Args)]
 pub struct ScopeArgs {
@@ -126,7 +166,8 @@ pub struct AzureArgs {
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Baseline file overriding or extending the built-in checks (repeatable).
+    /// Baseline TOML file overriding or extending the built-in checks (repeatable): change a
+    /// check's severity or parameters, disable it, or add checks (README "Baseline").
     #[arg(long = "baseline", value_name = "FILE")]
     pub baselines: Vec<PathBuf>,
     /// Accepted risks: TOML with check, resource, reason, owner, expires.
@@ -142,7 +183,7 @@ pub struct EvalArgs {
     pub pricing: Vec<PathBuf>,
     /// Entra ID user count for sign-in volume estimates (default: the model's assumption,
     /// calibrated by the back-test against measured sign-in volume).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_ENTRA_USERS))]
     pub entra_users: Option<u64>,
     /// A previous results.json: report new, resolved and still-failing findings.
     #[arg(long, value_name = "RESULTS_JSON")]
@@ -215,6 +256,7 @@ pub struct CollectArgs {
     /// Where to write the snapshot.
     #[arg(long, value_name = "FILE", required = true)]
     pub snapshot_out: PathBuf,
+    /// No progress bar or summary on stderr.
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -233,6 +275,8 @@ pub struct EvaluateArgs {
 pub struct ChecksArgs {
     #[command(subcommand)]
     pub action: ChecksAction,
+    /// Baseline TOML file overriding or extending the built-in checks (repeatable): the
+    /// checks are shown as that baseline makes them.
     #[arg(long = "baseline", value_name = "FILE", global = true)]
     pub baselines: Vec<PathBuf>,
 }
@@ -242,12 +286,16 @@ pub enum ChecksAction {
     /// Every check: id, severity, area, title; with --framework, every control of that
     /// framework with the checks that cover it (uncovered controls marked).
     List {
-        /// cis-5.0, mcsb, pci-dss-4.0 or iso-27001-2022.
+        /// A framework id from checks/frameworks.toml: cis-5.0, cis-3.0-data, mcsb,
+        /// pci-dss-4.0 or iso-27001-2022.
         #[arg(long, value_name = "ID")]
         framework: Option<String>,
     },
     /// One check in full: rationale, parameters, remediation, references, cost basis.
-    Explain { check_id: String },
+    Explain {
+        /// The check's id, as `checks list` shows it (e.g. LP-ACT-001).
+        check_id: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -262,6 +310,10 @@ pub struct MergeArgs {
     /// When merging snapshots: save the merged snapshot.
     #[arg(long, value_name = "FILE")]
     pub snapshot_out: Option<PathBuf>,
+    /// Warn (stderr and the statement of assessment) when the shards' scan windows lie more
+    /// than this many days apart: one report then describes the estate at different times.
+    #[arg(long, default_value_t = 7, value_name = "DAYS")]
+    pub max_shard_age: u32,
 }
 
 fn parse_fail_on(s: &str) -> Result<FailOn, String> {

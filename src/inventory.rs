@@ -1024,6 +1024,8 @@ pub enum SnapshotError {
     },
     #[error("snapshot {path} has format {found}; this logposture reads format {SNAPSHOT_FORMAT_VERSION} or older")]
     TooNew { path: String, found: u32 },
+    #[error("snapshot {path} is not valid: {message}")]
+    Invalid { path: String, message: String },
 }
 
 impl Snapshot {
@@ -1040,6 +1042,9 @@ impl Snapshot {
                 found: snap.snapshot_format,
             });
         }
+        let mut snap = snap;
+        snap.canonical_times(path)?;
+        snap.enforce_bounds();
         Ok(snap)
     }
 
@@ -1050,6 +1055,120 @@ impl Snapshot {
             source,
         })?;
         Self::from_json(&shown, &text)
+    }
+}
+
+/// Sane bounds for numbers Azure reports. Beyond them a value cannot be real (a hostile or
+/// corrupted answer, or a unit mix-up): it is unreadable, never a figure that prices or passes.
+pub mod bounds {
+    /// Retention in days. Azure's longest is 4,383 (12 years of Log Analytics total
+    /// retention); a century is room for any future limit and far from overflow.
+    pub const MAX_DAYS: u32 = 36_500;
+    /// Billable GB of one data type in one workspace over 30 days: the largest commitment tier
+    /// (50,000 GB/day) for 30 days, ten times over.
+    pub const MAX_GB_30D: f64 = 15_000_000.0;
+
+    pub fn days(v: u32) -> bool {
+        v <= MAX_DAYS
+    }
+
+    pub fn gb_30d(v: f64) -> bool {
+        v.is_finite() && (0.0..=MAX_GB_30D).contains(&v)
+    }
+}
+
+impl Snapshot {
+    /// The scan window in the canonical form (UTC, whole seconds), or an error naming the
+    /// field: string order is time order from here on.
+    fn canonical_times(&mut self, path: &str) -> Result<(), SnapshotError> {
+        for (field, t) in [
+            ("started_at", &mut self.started_at),
+            ("finished_at", &mut self.finished_at),
+        ] {
+            *t = crate::timestamp::canonical(t).ok_or_else(|| SnapshotError::Invalid {
+                path: path.to_string(),
+                message: format!("{field} {t:?} is not an RFC 3339 time"),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Every number beyond [`bounds`] becomes unknown, with a read error naming the resource,
+    /// the field and the value. Applied to what the collector read and to every snapshot
+    /// loaded from a file.
+    pub fn enforce_bounds(&mut self) {
+        let mut day_errors = Vec::new();
+        let mut usage_errors = Vec::new();
+        let mut days = |scope: &str, field: &str, d: &mut Option<u32>| {
+            if let Some(v) = d.filter(|v| !bounds::days(*v)) {
+                day_errors.push(ReadError::unknown(
+                    scope,
+                    "bounds",
+                    "ValueOutOfRange",
+                    format!("{field} {v} days is beyond any real retention; treated as unreadable"),
+                ));
+                *d = None;
+            }
+        };
+        for sub in &mut self.inventory.subscriptions {
+            if let Some(logs) = sub.flow_logs.value.as_mut() {
+                for f in logs {
+                    days(&f.id, "retentionPolicy.days", &mut f.retention_days);
+                }
+            }
+            if let Some(servers) = sub.sql_servers.value.as_mut() {
+                for s in servers {
+                    if let Some(a) = s.auditing.value.as_mut() {
+                        days(&s.id, "auditing retentionDays", &mut a.retention_days);
+                    }
+                    for d in &mut s.databases {
+                        if let Some(a) = d.auditing.value.as_mut() {
+                            days(&d.id, "auditing retentionDays", &mut a.retention_days);
+                        }
+                    }
+                }
+            }
+            if let Some(wss) = sub.workspaces.value.as_mut() {
+                for ws in wss {
+                    days(&ws.id, "retentionInDays", &mut ws.retention_in_days);
+                    if let Some(tables) = ws.tables.value.as_mut() {
+                        for t in tables {
+                            let scope = format!("{}/tables/{}", ws.id, t.name);
+                            days(&scope, "retentionInDays", &mut t.retention_in_days);
+                            days(
+                                &scope,
+                                "totalRetentionInDays",
+                                &mut t.total_retention_in_days,
+                            );
+                        }
+                    }
+                    if ws.daily_quota_gb.is_some_and(|q| !q.is_finite()) {
+                        ws.daily_quota_gb = None;
+                    }
+                    let bad = ws
+                        .usage
+                        .value
+                        .as_ref()
+                        .and_then(|rows| rows.iter().find(|u| !bounds::gb_30d(u.gb_30d)));
+                    if let Some(u) = bad {
+                        let e = ReadError {
+                            scope: ws.id.clone(),
+                            operation: "logAnalytics.query".into(),
+                            status: Some(200),
+                            code: Some("UsageNotReadable".into()),
+                            message: format!(
+                                "the Usage query answered {} GB for {} in 30 days, beyond any real volume; volume is not measured",
+                                u.gb_30d, u.data_type
+                            ),
+                        };
+                        usage_errors.push(e.clone());
+                        ws.usage = Read::failed(e);
+                    }
+                }
+            }
+        }
+        self.errors.extend(day_errors);
+        self.errors.extend(usage_errors);
     }
 }
 

@@ -15,3 +15,4 @@ pub mod inventory;
 pub mod merge;
 pub mod render;
 pub mod results;
+pub mod timestamp;

@@ -23,6 +23,7 @@ fn main() {
     };
     let code = match runtime.block_on(app::run(cli)) {
         Ok(code) => code,
+        Err(e) if app::is_closed_stdout(&e) => 0,
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "error: {e:#}");
             app::error_exit_code(&e)

@@ -30,6 +30,41 @@ fn reject_overlap<'a>(
     Ok(())
 }
 
+/// One shard's scan window, for [`window_warning`].
+pub struct ShardWindow<'a> {
+    pub name: &'a str,
+    pub started_at: &'a str,
+    pub finished_at: &'a str,
+}
+
+/// Shards scanned far apart describe the estate at different times: a merged report would
+/// show a scan window of months as if it were one scan. Past `max_days` between the latest
+/// start and the earliest finish, the warning to print and state (None within it). Times are
+/// canonical RFC 3339 (checked when the inputs were read).
+pub fn window_warning(windows: &[ShardWindow<'_>], max_days: u32) -> Option<String> {
+    use crate::timestamp::parse;
+    let latest = windows
+        .iter()
+        .filter_map(|w| parse(w.started_at).map(|t| (t, w.name)))
+        .max_by_key(|(t, _)| *t)?;
+    let earliest = windows
+        .iter()
+        .filter_map(|w| parse(w.finished_at).map(|t| (t, w.name)))
+        .min_by_key(|(t, _)| *t)?;
+    let apart = latest.0 - earliest.0;
+    if apart <= time::Duration::days(i64::from(max_days)) {
+        return None;
+    }
+    Some(format!(
+        "the shards were scanned {} day(s) apart ({} finished {}, {} started {}), more than --max-shard-age {max_days}: the merged report describes the estate at different times",
+        apart.whole_days(),
+        earliest.1,
+        crate::timestamp::format(earliest.0),
+        latest.1,
+        crate::timestamp::format(latest.0),
+    ))
+}
+
 /// `m` prices the merged volume's commitment tier (the same model the shards used).
 pub fn merge(mut parts: Vec<Results>, m: &CostModel) -> anyhow::Result<Results> {
     if parts.is_empty() {
@@ -155,6 +190,11 @@ fn merge_statement(into: &mut crate::results::Statement, other: crate::results::
     a.subscriptions_incomplete += b.subscriptions_incomplete;
     if into.identity.is_none() {
         into.identity = other.identity;
+    }
+    for w in other.warnings {
+        if !into.warnings.contains(&w) {
+            into.warnings.push(w);
+        }
     }
     for s in other.suppressions {
         match into.suppressions.iter_mut().find(|x| x.source == s.source) {

@@ -304,6 +304,9 @@ pub struct Statement {
     /// Every suppression in force or configured, with owner, expiry and state.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub suppressions: Vec<SuppressionListed>,
+    /// What a reader must know before relying on the report (shards scanned far apart).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -429,6 +432,11 @@ pub fn drift(prev: &Results, now: &Results) -> Drift {
         .filter(|f| f.status == Status::Fail)
         .map(key)
         .collect();
+    let unreadable: BTreeSet<String> = now
+        .subscriptions_not_assessed()
+        .iter()
+        .map(|s| format!("/subscriptions/{}", s.id).to_ascii_lowercase())
+        .collect();
     let mut d = Drift {
         previous_finished_at: prev.finished_at.clone(),
         ..Drift::default()
@@ -442,10 +450,13 @@ pub fn drift(prev: &Results, now: &Results) -> Drift {
             _ if disabled.contains(k.0.as_str()) || !checks_now.contains(k.0.as_str()) => {
                 d.check_removed.push(item(k))
             }
-            // The resource is gone from the results because its whole subscription could
-            // not be read: not assessed, not out of scope.
-            None if subscription_of(&k.1)
-                .is_some_and(|s| statuses.get(&(k.0.clone(), s)) == Some(&Status::NotAssessed)) =>
+            // The resource is gone from the results because its subscription could not be
+            // read (a 403, say): it is still in scope, its evidence is lost, not assessed.
+            None | Some(Status::NotApplicable)
+                if subscription_of(&k.1).is_some_and(|s| {
+                    unreadable.contains(&s)
+                        || statuses.get(&(k.0.clone(), s)) == Some(&Status::NotAssessed)
+                }) =>
             {
                 d.no_longer_assessed.push(item(k))
             }
@@ -550,6 +561,7 @@ impl Results {
             frameworks: Vec::new(),
             checks: Vec::new(),
             statement: Statement {
+                warnings: Vec::new(),
                 generated_at: String::new(),
                 cloud: snapshot.cloud.clone(),
                 identity: snapshot.identity.clone(),

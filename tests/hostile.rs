@@ -592,3 +592,163 @@ async fn merging_the_same_shard_twice_is_refused() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains(S1) && err.contains("overlap"), "{err}");
 }
+
+/// Every output file as text, for "no absurd number printed" checks.
+fn every_text(dir: &Path) -> String {
+    every_file(dir)
+        .into_iter()
+        .map(|(name, bytes)| format!("== {name}\n{}", String::from_utf8_lossy(&bytes)))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn usage_beyond_any_real_volume_is_not_measured() {
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    for gb in [json!(1e306), json!("1e308"), json!(f64::MAX)] {
+        let mut usage = load_fixture("arm/usage-query.json");
+        usage["tables"][0]["rows"][0][1] = gb.clone();
+        emu.json(
+            &format!("/v1/workspaces/{}/query", tenant::CUSTOMER_ID),
+            usage,
+        );
+        let s = scan(&emu, &[]).await;
+        let r = s.results.as_ref().expect("results.json written");
+        let e = r
+            .errors
+            .iter()
+            .find(|e| e.code.as_deref() == Some("UsageNotReadable"))
+            .unwrap_or_else(|| panic!("{gb}: {:?} {}", r.errors, s.stderr));
+        assert!(e.message.contains("SigninLogs"), "{}", e.message);
+        assert_eq!(r.cost.measured.workspaces_measured, 0, "{gb}");
+        let text = every_text(&s.dir.path().join("out"));
+        for absurd in ["inf GB", "inf\"", "NaN", "9,223,372,036,854,775,807", "e30"] {
+            assert!(!text.contains(absurd), "{gb}: {absurd:?} printed");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retention_beyond_any_real_value_is_not_assessed() {
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    let mut flow_logs = load_fixture("arm/flow-logs.json");
+    flow_logs["value"][1]["properties"]["retentionPolicy"]["days"] = json!(4_000_000_000u64);
+    emu.json(&format!("{NW}/flowLogs"), flow_logs);
+    let r = scan(&emu, &[]).await.results.unwrap();
+    assert_eq!(
+        status_of(&r, "LP-FLOW-003", "fl-vnet-main"),
+        Some(Status::NotAssessed)
+    );
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.code.as_deref() == Some("ValueOutOfRange")
+                && e.scope.ends_with("fl-vnet-main")
+                && e.message.contains("4000000000")),
+        "{:?}",
+        r.errors
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_diagnostic_setting_without_properties_is_not_assessed() {
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    let before = scan(&emu, &[]).await.results.unwrap();
+    assert_eq!(
+        status_of(&before, "LP-RES-002", "kv-payments"),
+        Some(Status::Pass)
+    );
+    let mut settings = load_fixture("arm/kv1-diagnostic-settings.json");
+    settings["value"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("properties");
+    emu.json(
+        &format!(
+            "{}/providers/Microsoft.Insights/diagnosticSettings",
+            tenant::kv1()
+        ),
+        settings,
+    );
+    let mut activity = load_fixture("arm/activity-log-settings.json");
+    activity["value"][0].as_object_mut().unwrap().remove("id");
+    emu.json(
+        &format!("{SUB}/providers/Microsoft.Insights/diagnosticSettings"),
+        activity,
+    );
+    let r = scan(&emu, &[]).await.results.unwrap();
+    assert_eq!(
+        status_of(&r, "LP-RES-002", "kv-payments"),
+        Some(Status::NotAssessed),
+        "a setting without properties is unreadable, not 'sends nowhere': {:?}",
+        r.errors
+    );
+    assert_eq!(status_of(&r, "LP-ACT-001", S1), Some(Status::NotAssessed));
+    let malformed: Vec<_> = r
+        .errors
+        .iter()
+        .filter(|e| e.code.as_deref() == Some("MalformedPayload"))
+        .map(|e| e.operation.as_str())
+        .collect();
+    assert!(
+        malformed.contains(&"diagnosticSettings.list")
+            && malformed.contains(&"subscriptionDiagnosticSettings.list"),
+        "{malformed:?}"
+    );
+}
+
+/// Names and contents of every entry in `dir`, recursively, symlinks as their targets' names.
+fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        let meta = std::fs::symlink_metadata(&p).unwrap();
+        if meta.is_dir() {
+            for (n, b) in listing(&p) {
+                out.push((format!("{name}/{n}"), b));
+            }
+        } else if meta.file_type().is_symlink() {
+            out.push((
+                name,
+                std::fs::read_link(&p)
+                    .unwrap()
+                    .into_os_string()
+                    .into_encoded_bytes(),
+            ));
+        } else {
+            out.push((name, std::fs::read(&p).unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_foreign_remediation_folder_is_refused_before_any_azure_read() {
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(out.join("remediation")).unwrap();
+    std::fs::write(out.join("remediation/my-own-plan.sh"), "echo mine\n").unwrap();
+    std::fs::write(out.join("report.md"), "last week's report\n").unwrap();
+    std::fs::write(out.join("results.json"), "{}\n").unwrap();
+    let before = listing(&out);
+    let o = support::run_logposture(
+        &emu,
+        &["scan", "--quiet", "--output", out.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("was not written by logposture"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(emu.requests().len(), 0, "ARM was read before the refusal");
+    assert_eq!(listing(&out), before, "the refused folder changed");
+}

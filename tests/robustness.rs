@@ -140,7 +140,9 @@ async fn collect_against(emu: &ArmEmulator) -> Snapshot {
         per_subscription_parallelism: 8,
         ..Default::default()
     };
-    collect::collect(&client, "public", &opts).await
+    collect::collect(&client, "public", &opts)
+        .await
+        .expect("the snapshot redacts")
 }
 
 proptest! {

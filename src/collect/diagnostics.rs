@@ -9,33 +9,64 @@ use crate::inventory::{DiagnosticSetting, LogCategory, LogSetting, ReadError, Ty
 use azure_mgmt_monitor::package_2021_05_preview_diagnostics::models;
 
 /// The generated subscription-level and resource-level setting types have the same fields but
-/// are different types: one conversion for both.
+/// are different types: one conversion for both. A setting without `properties` or without an
+/// id cannot be judged (no properties would read as "sends nowhere", a fail): it is an item
+/// error, which makes the list partial and its checks not assessed.
 macro_rules! from_model {
-    ($r:expr, $dest:expr) => {{
+    ($r:expr, $dest:expr, $scope:expr, $op:expr, $errors:expr) => {{
         let r = $r;
-        let p = r.properties.unwrap_or_default();
-        let destination_type: fn(&_) -> Option<String> = $dest;
-        let destination_type = destination_type(&p);
-        DiagnosticSetting {
-            id: arm_id(r.resource.id.as_deref().unwrap_or_default()),
-            name: r.resource.name.unwrap_or_default(),
-            workspace_id: none_if_blank(p.workspace_id),
-            storage_account_id: none_if_blank(p.storage_account_id),
-            event_hub_authorization_rule_id: none_if_blank(p.event_hub_authorization_rule_id),
-            event_hub_name: none_if_blank(p.event_hub_name),
-            marketplace_partner_id: none_if_blank(p.marketplace_partner_id),
-            destination_type,
-            logs: p
-                .logs
-                .into_iter()
-                .map(|l| LogSetting {
-                    category: none_if_blank(l.category),
-                    category_group: none_if_blank(l.category_group),
-                    enabled: l.enabled,
+        let id = arm_id(r.resource.id.as_deref().unwrap_or_default());
+        let name = r.resource.name.unwrap_or_default();
+        match r.properties {
+            None => {
+                $errors.push(malformed($scope, $op, &id, &name, "`properties`"));
+                None
+            }
+            Some(_) if id.is_empty() => {
+                $errors.push(malformed($scope, $op, &id, &name, "id"));
+                None
+            }
+            Some(p) => {
+                let destination_type: fn(&_) -> Option<String> = $dest;
+                let destination_type = destination_type(&p);
+                Some(DiagnosticSetting {
+                    id,
+                    name,
+                    workspace_id: none_if_blank(p.workspace_id),
+                    storage_account_id: none_if_blank(p.storage_account_id),
+                    event_hub_authorization_rule_id: none_if_blank(
+                        p.event_hub_authorization_rule_id,
+                    ),
+                    event_hub_name: none_if_blank(p.event_hub_name),
+                    marketplace_partner_id: none_if_blank(p.marketplace_partner_id),
+                    destination_type,
+                    logs: p
+                        .logs
+                        .into_iter()
+                        .map(|l| LogSetting {
+                            category: none_if_blank(l.category),
+                            category_group: none_if_blank(l.category_group),
+                            enabled: l.enabled,
+                        })
+                        .collect(),
                 })
-                .collect(),
+            }
         }
     }};
+}
+
+fn malformed(scope: &str, op: &str, id: &str, name: &str, missing: &str) -> ReadError {
+    ReadError {
+        scope: if id.is_empty() {
+            format!("{scope} (a setting without id named {name:?})")
+        } else {
+            id.to_string()
+        },
+        operation: op.to_string(),
+        status: Some(200),
+        code: Some("MalformedPayload".into()),
+        message: format!("the diagnostic setting has no readable {missing}; it cannot be judged"),
+    }
 }
 
 fn none_if_blank(s: Option<String>) -> Option<String> {
@@ -47,6 +78,7 @@ fn none_if_blank(s: Option<String>) -> Option<String> {
 pub async fn activity_log_settings(
     client: &ArmClient,
     subscription_id: &str,
+    item_errors: &mut Vec<ReadError>,
 ) -> Result<Vec<DiagnosticSetting>, ReadError> {
     let scope = format!("/subscriptions/{subscription_id}");
     let op = "subscriptionDiagnosticSettings.list";
@@ -70,7 +102,15 @@ pub async fn activity_log_settings(
     Ok(body
         .value
         .into_iter()
-        .map(|r| from_model!(r, |_: &models::SubscriptionDiagnosticSettings| None))
+        .filter_map(|r| {
+            from_model!(
+                r,
+                |_: &models::SubscriptionDiagnosticSettings| None,
+                &scope,
+                op,
+                item_errors
+            )
+        })
         .collect())
 }
 
@@ -101,6 +141,7 @@ macro_rules! monitor_list_body {
 pub async fn resource_settings(
     client: &ArmClient,
     resource_id: &str,
+    item_errors: &mut Vec<ReadError>,
 ) -> Result<Vec<DiagnosticSetting>, ReadError> {
     let op = "diagnosticSettings.list";
     let uri = resource_uri(resource_id, op)?;
@@ -109,13 +150,21 @@ pub async fn resource_settings(
         .map_err(|e| read_error(resource_id, op, &e))?;
     let body: models::DiagnosticSettingsResourceCollection =
         parse_list_body(resource_id, op, &bytes)?;
-    Ok(body.value.into_iter().map(from_model).collect())
-}
-
-fn from_model(r: models::DiagnosticSettingsResource) -> DiagnosticSetting {
-    from_model!(r, |p: &models::DiagnosticSettings| none_if_blank(
-        p.log_analytics_destination_type.clone()
-    ))
+    Ok(body
+        .value
+        .into_iter()
+        .filter_map(|r| {
+            from_model!(
+                r,
+                |p: &models::DiagnosticSettings| none_if_blank(
+                    p.log_analytics_destination_type.clone()
+                ),
+                resource_id,
+                op,
+                item_errors
+            )
+        })
+        .collect())
 }
 
 /// What a resource type offers. `ResourceTypeNotSupported` (400) and an empty list both mean

@@ -142,14 +142,24 @@ impl CategoryCache {
     }
 }
 
+/// Now, RFC 3339 in UTC to the second (see [`crate::timestamp`]).
 pub fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+    crate::timestamp::now()
 }
 
-/// Read the estate. Never fails: every problem is an entry in `errors`.
-pub async fn collect(client: &ArmClient, cloud: &str, opts: &CollectOptions) -> Snapshot {
+/// The scan's answers could not be checked for echoed secrets: nothing is written rather than
+/// something that may hold a token.
+#[derive(Debug, thiserror::Error)]
+#[error("the scan's answers could not be checked for echoed secrets ({0}); nothing is written rather than a snapshot that may hold a token")]
+pub struct RedactionFailed(String);
+
+/// Read the estate. Every problem reading Azure is an entry in `errors`; the one failure is a
+/// snapshot that cannot be redacted (fail closed).
+pub async fn collect(
+    client: &ArmClient,
+    cloud: &str,
+    opts: &CollectOptions,
+) -> Result<Snapshot, RedactionFailed> {
     let started = std::time::Instant::now();
     let started_at = now_rfc3339();
     let sink = ErrorSink::default();
@@ -249,25 +259,26 @@ pub async fn collect(client: &ArmClient, cloud: &str, opts: &CollectOptions) -> 
         },
         errors,
     };
+    let mut snapshot = snapshot;
+    snapshot.enforce_bounds();
     redact_snapshot(snapshot, client.secrets())
 }
 
 /// The snapshot without any token or secret an ARM answer echoed back (in an error message,
 /// a name, anywhere): it is written to disk and its values reach every report.
-pub fn redact_snapshot(snapshot: Snapshot, secrets: &guard::Secrets) -> Snapshot {
-    let Ok(text) = serde_json::to_string(&snapshot) else {
-        return snapshot;
-    };
+/// Fails closed: a snapshot that cannot be serialised, searched or read back after
+/// redaction is an error, never the unredacted original.
+pub fn redact_snapshot(
+    snapshot: Snapshot,
+    secrets: &guard::Secrets,
+) -> Result<Snapshot, RedactionFailed> {
+    let text = serde_json::to_string(&snapshot).map_err(|e| RedactionFailed(e.to_string()))?;
     if !secrets.needs_redaction(&text) {
-        return snapshot;
+        return Ok(snapshot);
     }
-    let Ok(mut value) = serde_json::to_value(&snapshot) else {
-        return snapshot;
-    };
+    let mut value = serde_json::from_str(&text).map_err(|e| RedactionFailed(e.to_string()))?;
     redact_value(&mut value, secrets);
-    // The shape is unchanged (only string contents), so this cannot fail; keep the original
-    // rather than lose the scan if it somehow does.
-    serde_json::from_value(value).unwrap_or(snapshot)
+    serde_json::from_value(value).map_err(|e| RedactionFailed(e.to_string()))
 }
 
 fn redact_value(v: &mut serde_json::Value, secrets: &guard::Secrets) {
@@ -442,7 +453,9 @@ async fn collect_subscription(
             + inv.resources.items().len() as u64,
     );
 
-    let activity = async { sink.record(diagnostics::activity_log_settings(client, sid).await) };
+    let activity = read_list(sink, async |e| {
+        diagnostics::activity_log_settings(client, sid, e).await
+    });
     let network = async {
         let watchers = read_list(sink, async |e| network::watchers(client, sid, e).await).await;
         let mut flow_logs = Vec::new();
@@ -831,7 +844,12 @@ async fn resource_diagnostics(
             let settings = match category_error {
                 // Support unknown: the settings are not assessed; the one failed read is already recorded.
                 Some(e) => Read::failed(e),
-                None => sink.record(diagnostics::resource_settings(client, &r.id).await),
+                None => {
+                    read_list(sink, async |e| {
+                        diagnostics::resource_settings(client, &r.id, e).await
+                    })
+                    .await
+                }
             };
             ResourceDiagnostics {
                 resource_id: r.id.clone(),

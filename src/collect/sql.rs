@@ -82,10 +82,13 @@ async fn server(
     if policy.azure_monitor_target == Some(true) {
         // Audit records for Log Analytics and event hubs leave through master's settings.
         let master = format!("{}/databases/master", s.id);
-        out.master_diagnostic_settings = record(
-            diagnostics::resource_settings(client, &master).await,
-            errors,
-        );
+        let mut item_errors = Vec::new();
+        let settings = diagnostics::resource_settings(client, &master, &mut item_errors).await;
+        if let Err(e) = &settings {
+            errors.push(e.clone());
+        }
+        errors.extend(item_errors.iter().cloned());
+        out.master_diagnostic_settings = super::with_item_errors(settings, &item_errors);
     }
     if policy.enabled() == Some(false) {
         let prefix = format!("{}/databases/", id_key(&s.id));

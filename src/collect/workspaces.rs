@@ -326,10 +326,15 @@ async fn measure(client: &ArmClient, ws: &Workspace) -> Result<Vec<UsageByType>,
                     .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
             });
             match (name.is_empty(), value) {
-                (false, Some(v)) if v.is_finite() && v >= 0.0 => out.push(UsageByType {
+                (false, Some(v)) if crate::inventory::bounds::gb_30d(v) => out.push(UsageByType {
                     data_type: name,
                     gb_30d: v,
                 }),
+                (false, Some(v)) => {
+                    return Err(not_measured(&format!(
+                        "{v} GB for {name} in 30 days, beyond any real volume"
+                    )))
+                }
                 // One unreadable row makes every total unreliable.
                 _ => {
                     return Err(not_measured(

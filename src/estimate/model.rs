@@ -1,6 +1,10 @@
 //! The cost and volume model: `checks/cost-model.toml`, built in, with `--pricing FILE` merged
 //! over it figure by figure. Every figure must carry a source.
 
+/// No price, size or count in the cost model comes near this; a larger one is a typo that
+/// would print absurd costs.
+pub const MAX_FIGURE: f64 = 1e9;
+
 use crate::evaluate::baseline::{line_of, toml_error};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -239,9 +243,9 @@ impl CostModel {
                 if v.source.trim().is_empty() {
                     problems.push(format!("{file}:{line}: figure {k} needs a source"));
                 }
-                if !(v.value.is_finite() && v.value >= 0.0) {
+                if !(v.value.is_finite() && (0.0..=MAX_FIGURE).contains(&v.value)) {
                     problems.push(format!(
-                        "{file}:{line}: figure {k} must be a non-negative number"
+                        "{file}:{line}: figure {k} must be a number from 0 to {MAX_FIGURE:e}"
                     ));
                 }
                 m.figures.insert(k, v);

@@ -221,6 +221,27 @@ pub fn gate<T>(
     None
 }
 
+/// [`gate`] for a list judged as a whole (a setting anywhere in it may satisfy the check): a
+/// list with unreadable items is not assessed too, since the unreadable one may be the one
+/// that passes.
+pub fn gate_complete<T>(
+    check: &CheckDef,
+    sub: &SubscriptionInventory,
+    read: &Read<T>,
+    what: &str,
+) -> Option<Finding> {
+    if let Some(f) = gate(check, sub, read, what) {
+        return Some(f);
+    }
+    let e = read.error.as_ref()?;
+    Some(check.not_assessed(
+        &subscription_scope(sub),
+        Some(&sub.subscription.id),
+        what,
+        e,
+    ))
+}
+
 fn evaluate_check(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
     let mut f = check.rule.evaluate(check, ctx);
     f.sort_by_cached_key(|a| id_key(&a.resource_id));

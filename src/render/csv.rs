@@ -46,8 +46,54 @@ pub fn render_to(r: &Results, mut w: impl Write) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(",")
     )?;
+    // A subscription that was listed but not read (Disabled, Deleted) has one not-applicable
+    // finding per check, all saying the same: one row says it.
+    let skipped: std::collections::BTreeMap<String, &str> = r
+        .scope
+        .subscriptions
+        .iter()
+        .filter(|s| !s.is_readable_state() && s.state != "Unknown")
+        .map(|s| {
+            (
+                format!("/subscriptions/{}", s.id).to_ascii_lowercase(),
+                s.id.as_str(),
+            )
+        })
+        .collect();
+    let mut said: std::collections::BTreeSet<String> = Default::default();
     for f in &r.findings {
         let sub = f.subscription_id.as_deref().unwrap_or("");
+        let key = f.resource_id.to_ascii_lowercase();
+        if f.status == crate::results::Status::NotApplicable && skipped.contains_key(&key) {
+            if said.insert(key.clone()) {
+                let name = names.get(&sub.to_ascii_lowercase()).copied().unwrap_or("");
+                let row = [
+                    "*",
+                    "Subscription not scanned",
+                    "info",
+                    "not_applicable",
+                    "",
+                    sub,
+                    name,
+                    "",
+                    sub,
+                    f.resource_id.as_str(),
+                    "",
+                    f.message.as_str(),
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ];
+                writeln!(
+                    w,
+                    "{}",
+                    row.iter().map(|v| field(v)).collect::<Vec<_>>().join(",")
+                )?;
+            }
+            continue;
+        }
         let (cost, method) = match &f.cost {
             Some(c) if c.method == "not_measured" => (String::new(), "unknown (not measured)"),
             Some(c) => (format!("{:.2}", c.usd_per_month), c.method.as_str()),

@@ -12,7 +12,6 @@ pub mod view;
 use crate::results::Results;
 use anyhow::Context as _;
 use handlebars::Handlebars;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -253,53 +252,122 @@ pub fn json_to(results: &Results, mut w: impl std::io::Write) -> anyhow::Result<
     Ok(())
 }
 
-/// Where a format is written before it is complete: renamed into place only when every
-/// format has been written, so an interrupted or failed run never leaves a complete-looking
-/// report beside a truncated results.json.
-fn temp_path(dir: &Path, f: Format) -> PathBuf {
-    dir.join(format!(".{}.partial-{}", f.file_name(), std::process::id()))
+/// The files a format writes, by name inside the output directory.
+fn outputs_of(f: Format) -> &'static [&'static str] {
+    match f {
+        Format::Attribution => &[attribution::JSON_FILE, attribution::CSV_FILE],
+        Format::Html => &["report.html"],
+        Format::Markdown => &["report.md"],
+        Format::Json => &["results.json"],
+        Format::Sarif => &["results.sarif"],
+        Format::Junit => &["junit.xml"],
+        Format::Csv => &["findings.csv"],
+        Format::Fix => &["remediation"],
+    }
 }
 
-fn write_one(
+/// A finished output not yet in place: a temporary file or directory created exclusively,
+/// under an unpredictable name, in the output directory itself (so the rename is atomic and
+/// nothing planted at a guessable name is followed).
+enum Staged {
+    File(tempfile::NamedTempFile),
+    Dir(tempfile::TempDir),
+}
+
+/// A new temporary file in `dir` named after `name` (`.report.html.XXXXXX.partial`), readable
+/// as the reports always were (0644; a temporary file is 0600).
+pub fn staging_file(dir: &Path, name: &str) -> anyhow::Result<tempfile::NamedTempFile> {
+    let prefix = format!(".{name}.");
+    let mut b = tempfile::Builder::new();
+    b.prefix(&prefix).suffix(".partial");
+    #[cfg(unix)]
+    b.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    b.tempfile_in(dir)
+        .with_context(|| format!("cannot write {} in {}", name, dir.display()))
+}
+
+/// Writes `write`'s bytes to a staging file for `name` in `dir`, flushed to disk.
+fn stage_file(
+    dir: &Path,
+    name: &str,
+    write: impl FnOnce(&mut dyn std::io::Write) -> anyhow::Result<()>,
+) -> anyhow::Result<Staged> {
+    let tmp = staging_file(dir, name)?;
+    // Streamed: a 100,000-resource estate never holds a whole report in memory.
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp);
+    write(&mut w)?;
+    let tmp = w
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot write {name}: {}", e.error()))?;
+    tmp.as_file()
+        .sync_all()
+        .with_context(|| format!("cannot write {name}"))?;
+    Ok(Staged::File(tmp))
+}
+
+fn stage(
     results: &Results,
     f: Format,
     dir: &Path,
     templates: &Templates,
-) -> anyhow::Result<PathBuf> {
-    let path = temp_path(dir, f);
-    if f == Format::Fix {
-        return write_fix_plan(results, &path);
-    }
-    let file =
-        std::fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
-    // Streamed: a 100,000-resource estate never holds a whole report in memory.
-    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+    attribution: Option<&attribution::Attribution>,
+) -> anyhow::Result<Vec<(Staged, &'static str)>> {
+    let name = outputs_of(f)[0];
+    let one = |s: Staged| Ok(vec![(s, name)]);
     match f {
-        Format::Html => templates.html_to(results, &mut w)?,
-        Format::Markdown => w.write_all(templates.markdown(results)?.as_bytes())?,
-        Format::Json => json_to(results, &mut w)?,
-        Format::Sarif => sarif::render_to(results, &mut w)?,
-        Format::Junit => junit::render_to(results, &mut w)?,
-        Format::Csv => csv::render_to(results, &mut w)?,
-        Format::Fix | Format::Attribution => {}
+        Format::Html => one(stage_file(dir, name, |w| templates.html_to(results, w))?),
+        Format::Markdown => one(stage_file(dir, name, |w| {
+            Ok(w.write_all(templates.markdown(results)?.as_bytes())?)
+        })?),
+        Format::Json => one(stage_file(dir, name, |w| json_to(results, w))?),
+        Format::Sarif => one(stage_file(dir, name, |mut w| {
+            sarif::render_to(results, &mut w)
+        })?),
+        Format::Junit => one(stage_file(dir, name, |mut w| {
+            Ok(junit::render_to(results, &mut w)?)
+        })?),
+        Format::Csv => one(stage_file(dir, name, |w| csv::render_to(results, w))?),
+        Format::Fix => one(write_fix_plan(results, dir)?),
+        Format::Attribution => {
+            let Some(a) = attribution else {
+                return Ok(Vec::new());
+            };
+            Ok(vec![
+                (
+                    stage_file(dir, attribution::JSON_FILE, |w| attribution::json_to(a, w))?,
+                    attribution::JSON_FILE,
+                ),
+                (
+                    stage_file(dir, attribution::CSV_FILE, |w| attribution::csv_to(a, w))?,
+                    attribution::CSV_FILE,
+                ),
+            ])
+        }
     }
-    let file = w
-        .into_inner()
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error()))?;
-    file.sync_all()
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(path)
 }
 
 /// Marks a `remediation/` directory as logposture's, so a later run may replace it.
 const FIX_PLAN_MARKER: &str = ".written-by-logposture";
 
 /// The fix plan into a temporary directory (renamed into place with the other reports).
-fn write_fix_plan(results: &Results, tmp: &Path) -> anyhow::Result<PathBuf> {
-    let _ = std::fs::remove_dir_all(tmp);
-    std::fs::create_dir_all(tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    std::fs::write(tmp.join(FIX_PLAN_MARKER), b"")
-        .with_context(|| format!("cannot write into {}", tmp.display()))?;
+fn write_fix_plan(results: &Results, dir: &Path) -> anyhow::Result<Staged> {
+    let tmp = tempfile::Builder::new()
+        .prefix(".remediation.")
+        .suffix(".partial")
+        .tempdir_in(dir)
+        .with_context(|| format!("cannot write remediation in {}", dir.display()))?;
+    #[cfg(unix)]
+    std::fs::set_permissions(
+        tmp.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .with_context(|| format!("cannot write into {}", tmp.path().display()))?;
+    // Inside a fresh directory only logposture can have named: plain writes are safe here.
+    let put = |name: &str, bytes: &[u8]| {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, bytes).with_context(|| format!("cannot write {}", p.display()))
+    };
+    put(FIX_PLAN_MARKER, b"")?;
     let plans = fixplan::plans(results);
     let mut readme = String::from(
         "Fix plans written by logposture: one az CLI script per subscription with failing findings
@@ -313,60 +381,106 @@ No failing finding: nothing to fix.
 ",
         );
     }
-    std::fs::write(tmp.join("README.txt"), readme)
-        .with_context(|| format!("cannot write into {}", tmp.display()))?;
+    put("README.txt", readme.as_bytes())?;
     for (name, text) in plans {
-        let p = tmp.join(&name);
-        std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?;
+        put(&name, text.as_bytes())?;
     }
-    Ok(tmp.to_path_buf())
+    Ok(Staged::Dir(tmp))
 }
 
-/// Moves a finished format into place. A previous `remediation/` is replaced only if
-/// logposture wrote it (it holds the marker): never a directory of the user's.
-fn put_in_place(tmp: &Path, final_path: &Path) -> anyhow::Result<()> {
-    if tmp.is_dir() && final_path.exists() {
-        if final_path.join(FIX_PLAN_MARKER).exists() {
-            std::fs::remove_dir_all(final_path)
-                .with_context(|| format!("cannot replace {}", final_path.display()))?;
-        } else {
-            let _ = std::fs::remove_dir_all(tmp);
-            anyhow::bail!(
-                "{} exists and was not written by logposture: move it away or choose another --output",
-                final_path.display()
-            );
+/// Moves a finished output into place. A previous `remediation/` is replaced only if
+/// logposture wrote it (checked before any read by [`check_output`], and again here).
+fn put_in_place(staged: Staged, final_path: &Path) -> anyhow::Result<()> {
+    match staged {
+        Staged::File(f) => f
+            .persist(final_path)
+            .map(|_| ())
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {}", final_path.display(), e.error)),
+        Staged::Dir(d) => {
+            if final_path.symlink_metadata().is_ok() {
+                refuse_foreign_dir(final_path)?;
+                std::fs::remove_dir_all(final_path)
+                    .with_context(|| format!("cannot replace {}", final_path.display()))?;
+            }
+            let tmp = d.keep();
+            std::fs::rename(&tmp, final_path).map_err(|e| {
+                let _ = std::fs::remove_dir_all(&tmp);
+                anyhow::anyhow!("cannot write {}: {e}", final_path.display())
+            })
         }
     }
-    std::fs::rename(tmp, final_path)
-        .with_context(|| format!("cannot write {}", final_path.display()))
 }
 
-/// Checks that reports can be written into `dir` (created if needed): run before any Azure
-/// read, so an unwritable `--output` costs nothing.
-pub fn check_writable(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create output directory {}", dir.display()))?;
-    let probe = dir.join(format!(".logposture-write-check-{}", std::process::id()));
-    std::fs::write(&probe, b"")
-        .with_context(|| format!("cannot write into output directory {}", dir.display()))?;
-    let _ = std::fs::remove_file(&probe);
+/// `remediation/` may be replaced only when it is a directory logposture wrote.
+fn refuse_foreign_dir(p: &Path) -> anyhow::Result<()> {
+    let meta = p
+        .symlink_metadata()
+        .with_context(|| format!("cannot read {}", p.display()))?;
+    if !meta.is_dir() {
+        anyhow::bail!(
+            "{} exists and is not a directory logposture wrote: move it away or choose another --output",
+            p.display()
+        );
+    }
+    if !p.join(FIX_PLAN_MARKER).exists() {
+        anyhow::bail!(
+            "{} exists and was not written by logposture: move it away or choose another --output",
+            p.display()
+        );
+    }
     Ok(())
 }
 
-/// Write every requested format into `dir`; returns the paths written.
+/// Checks that every requested report can be written into `dir` (created if needed): run
+/// before any Azure read, so a refused `--output` costs nothing, and it changes nothing in an
+/// existing folder (the write probe is an unnamed temporary file).
+pub fn check_output(dir: &Path, formats: &[Format]) -> anyhow::Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        anyhow::bail!(
+            "output directory {} exists and is not a directory",
+            dir.display()
+        );
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create output directory {}", dir.display()))?;
+    for f in formats {
+        for name in outputs_of(*f) {
+            let p = dir.join(name);
+            if *f == Format::Fix {
+                if p.symlink_metadata().is_ok() {
+                    refuse_foreign_dir(&p)?;
+                }
+            } else if p.is_dir() {
+                anyhow::bail!(
+                    "{} is a directory: move it away or choose another --output",
+                    p.display()
+                );
+            }
+        }
+    }
+    tempfile::tempfile_in(dir)
+        .with_context(|| format!("cannot write into output directory {}", dir.display()))?;
+    Ok(())
+}
+
+/// Write every requested format into `dir`; returns the paths written. Every format is
+/// finished in a temporary file first and only then moved into place, results.json last, so
+/// an interrupted or failed run never leaves a complete-looking report beside a truncated
+/// results.json. `attribution` is the map for [`Format::Attribution`] (None: a merge of
+/// results files, which has no inventory to map).
 pub fn write_all(
     results: &Results,
     formats: &[Format],
     dir: &Path,
     templates: &Templates,
+    attribution: Option<&attribution::Attribution>,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create output directory {}", dir.display()))?;
+    check_output(dir, formats)?;
     // Formats are independent: write them in parallel (large estates produce hundreds of MB).
-    let outcomes: Vec<anyhow::Result<PathBuf>> = std::thread::scope(|scope| {
+    let outcomes: Vec<anyhow::Result<Vec<(Staged, &'static str)>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = formats
             .iter()
-            .map(|f| scope.spawn(move || write_one(results, *f, dir, templates)))
+            .map(|f| scope.spawn(move || stage(results, *f, dir, templates, attribution)))
             .collect();
         handles
             .into_iter()
@@ -376,21 +490,18 @@ pub fn write_all(
             })
             .collect()
     });
-    if let Some(pos) = outcomes.iter().position(|o| o.is_err()) {
-        for f in formats {
-            let _ = std::fs::remove_file(temp_path(dir, *f));
-            let _ = std::fs::remove_dir_all(temp_path(dir, *f));
-        }
-        return match outcomes.into_iter().nth(pos) {
-            Some(Err(e)) => Err(e),
-            _ => Err(anyhow::anyhow!("a report could not be written")),
-        };
+    // Any failure: the staged files are removed as they drop, nothing is moved into place.
+    let mut staged = Vec::new();
+    for o in outcomes {
+        staged.extend(o?);
     }
     // results.json last: whoever sees it can trust the other reports are complete too.
-    let mut order: Vec<Format> = formats.to_vec();
-    order.sort_by_key(|f| *f == Format::Json);
-    for f in order {
-        put_in_place(&temp_path(dir, f), &dir.join(f.file_name()))?;
+    staged.sort_by_key(|(_, name)| *name == "results.json");
+    let mut written = Vec::new();
+    for (s, name) in staged {
+        let p = dir.join(name);
+        put_in_place(s, &p)?;
+        written.push(p);
     }
-    Ok(formats.iter().map(|f| dir.join(f.file_name())).collect())
+    Ok(written)
 }

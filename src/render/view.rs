@@ -39,6 +39,69 @@ pub struct View {
     pub findings_shown: usize,
     pub truncated: bool,
     pub gating_note: String,
+    /// The few gaps to close first, beside the summary.
+    pub fix_first: Vec<FixFirstView>,
+}
+
+/// One line of "fix these first".
+#[derive(Debug, Serialize)]
+pub struct FixFirstView {
+    pub severity: &'static str,
+    pub check_id: String,
+    pub title: String,
+    pub resource_name: String,
+    pub subscription_name: String,
+    /// Monthly cost to close, or why there is none.
+    pub cost: String,
+}
+
+/// How many gaps "fix these first" lists.
+pub const FIX_FIRST: usize = 5;
+
+/// Failing findings, most severe first; within a severity the cheapest to close first (the
+/// most posture for the money), a finding without a known cost after those with one.
+fn fix_first(r: &Results, names: &BTreeMap<String, &str>, currency: &str) -> Vec<FixFirstView> {
+    let mut fails: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .collect();
+    let cost_key = |f: &Finding| -> (bool, i64) {
+        match f.cost.as_ref().filter(|c| c.method != "not_measured") {
+            Some(c) => (false, (c.usd_per_month * 100.0).round() as i64),
+            None => (true, 0),
+        }
+    };
+    fails.sort_by_cached_key(|f| {
+        (
+            f.severity,
+            cost_key(f),
+            f.check_id.clone(),
+            f.resource_id.to_ascii_lowercase(),
+        )
+    });
+    fails
+        .into_iter()
+        .take(FIX_FIRST)
+        .map(|f| FixFirstView {
+            severity: f.severity.as_str(),
+            check_id: f.check_id.clone(),
+            title: f.title.clone(),
+            resource_name: crate::inventory::last_segment(&f.resource_id),
+            subscription_name: f
+                .subscription_id
+                .as_deref()
+                .and_then(|s| names.get(&s.to_ascii_lowercase()))
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            cost: match f.cost.as_ref() {
+                Some(c) if c.method == "not_measured" => "cost unknown".into(),
+                Some(c) if c.usd_per_month == 0.0 => "no added cost".into(),
+                Some(c) => format!("{}/month", money(currency, c.usd_per_month)),
+                None => "no ingestion cost".into(),
+            },
+        })
+        .collect()
 }
 
 /// The statement of assessment, formatted for the first page.
@@ -57,6 +120,7 @@ pub struct StatementView {
     pub coverage: String,
     pub scan_window: String,
     pub generated_at: String,
+    pub warnings: Vec<String>,
 }
 
 /// Checks × subscriptions: one cell per pair with the counts behind its status.
@@ -312,6 +376,11 @@ pub fn cost_phrase(c: &crate::results::CostEstimate, currency: &str) -> String {
 }
 
 pub fn money(currency: &str, x: f64) -> String {
+    // Inputs are bounded where they are read; a figure past this is still never printed as a
+    // saturated integer.
+    if !x.is_finite() || x.abs() >= 1e15 {
+        return "unknown (beyond any real figure)".into();
+    }
     // Small amounts keep their cents: "$0" would read as "free".
     if x != 0.0 && x.abs() < 10.0 {
         return if currency == "USD" {
@@ -324,7 +393,7 @@ pub fn money(currency: &str, x: f64) -> String {
     let digits = whole.abs().to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -670,6 +739,7 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
             })
             .collect(),
         statement: statement_view(r),
+        fix_first: fix_first(r, &names, currency),
         matrix: matrix_view(r),
         page_header: css_safe(&format!(
             "logposture — tenant {}",
@@ -775,6 +845,7 @@ fn statement_view(r: &Results) -> StatementView {
         coverage,
         scan_window: format!("{} – {}", r.started_at, r.finished_at),
         generated_at: st.generated_at.clone(),
+        warnings: st.warnings.clone(),
     }
 }
 

@@ -4,7 +4,7 @@
 use super::{and_list, prepare, settings_evidence, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
 use crate::evaluate::gap::Gap;
-use crate::evaluate::{gate, subscription_scope, EvalContext};
+use crate::evaluate::{gate_complete, subscription_scope, EvalContext};
 use crate::inventory::DiagnosticSetting;
 use crate::results::{Finding, Status};
 use serde::Deserialize;
@@ -77,7 +77,7 @@ impl Rule for Params {
         let p = self;
         let mut out = Vec::new();
         for sub in ctx.subscriptions() {
-            if let Some(f) = gate(
+            if let Some(f) = gate_complete(
                 check,
                 sub,
                 &sub.activity_log_settings,

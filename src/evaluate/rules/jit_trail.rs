@@ -126,7 +126,7 @@ impl Rule for Params {
             };
             let scope = subscription_scope(sub);
             let sid = Some(sub.subscription.id.as_str());
-            if let Some(f) = gate(
+            if let Some(f) = crate::evaluate::gate_complete(
                 check,
                 sub,
                 &sub.activity_log_settings,
