@@ -95,7 +95,7 @@ fn read_ca_cert(p: &Path) -> anyhow::Result<reqwest::Certificate> {
 /// A results.json read back (`--compare`, `merge`, `cost --results`); errors name file, line
 /// and column. A schema version this build does not write is refused before its fields are
 /// read: a newer file's fields may mean something else.
-fn parse_results(name: &str, text: &str) -> anyhow::Result<Results> {
+pub fn parse_results(name: &str, text: &str) -> anyhow::Result<Results> {
     #[derive(serde::Deserialize)]
     struct Version {
         schema_version: Option<serde_json::Value>,

@@ -744,4 +744,76 @@ mod tests {
         assert!(Severity::High.at_least(Severity::High));
         assert!(!Severity::Medium.at_least(Severity::High));
     }
+
+    fn demo_results(snap: &crate::inventory::Snapshot) -> Results {
+        let a = crate::app::Assessment::load(&crate::cli::EvalArgs::builtin()).unwrap();
+        a.assess(snap, time::macros::date!(2026 - 11 - 02))
+    }
+
+    #[test]
+    fn a_subscription_that_answers_403_keeps_its_failures_as_no_longer_assessed() {
+        let snap = crate::demo::snapshot();
+        let before = demo_results(&snap);
+        let dev = format!("/subscriptions/{}", crate::demo::DEV);
+        let dev_failures = before
+            .findings
+            .iter()
+            .filter(|f| {
+                f.status == Status::Fail && f.resource_id.to_ascii_lowercase().starts_with(&dev)
+            })
+            .count();
+        assert!(dev_failures > 0);
+        // The same estate, but dev now answers 403 to every read.
+        // (the demo's sandbox subscription is the one answering 403: dev takes its shape).
+        let mut later = snap.clone();
+        let forbidden = later
+            .inventory
+            .subscriptions
+            .iter()
+            .find(|s| s.subscription.id == crate::demo::SANDBOX)
+            .unwrap()
+            .clone();
+        let sub = later
+            .inventory
+            .subscriptions
+            .iter_mut()
+            .find(|s| s.subscription.id == crate::demo::DEV)
+            .unwrap();
+        *sub = crate::inventory::SubscriptionInventory {
+            subscription: sub.subscription.clone(),
+            ..forbidden
+        };
+        let now = demo_results(&later);
+        let d = drift(&before, &now);
+        let lost: Vec<&DriftItem> = d
+            .no_longer_in_scope
+            .iter()
+            .filter(|i| i.resource_id.starts_with(&dev))
+            .collect();
+        assert!(
+            lost.is_empty(),
+            "still in scope, not 'no longer in scope': {lost:?}"
+        );
+        assert_eq!(
+            d.no_longer_assessed
+                .iter()
+                .filter(|i| i.resource_id.starts_with(&dev))
+                .count(),
+            dev_failures,
+            "{d:?}"
+        );
+        // A subscription that left the scan is out of scope.
+        let mut gone = snap.clone();
+        gone.inventory
+            .subscriptions
+            .retain(|s| s.subscription.id != crate::demo::DEV);
+        gone.scope
+            .subscriptions
+            .retain(|s| s.id != crate::demo::DEV);
+        let d = drift(&before, &demo_results(&gone));
+        assert!(d
+            .no_longer_in_scope
+            .iter()
+            .any(|i| i.resource_id.starts_with(&dev)));
+    }
 }

@@ -1,7 +1,8 @@
-//! The HTML report read on a phone: at a 390 px viewport the page is no wider than 390 px
-//! (wide tables scroll inside their own box; names and operations wrap). Measured in headless
-//! Chromium: the report is loaded into a 390 px iframe (Chromium's own window has a larger
-//! minimum width) and the frame's document width is read back from the DOM.
+//! The HTML report as people see it, in headless Chromium: on a phone (at a 390 px viewport the
+//! page is no wider than 390 px: wide tables scroll inside their own box, names and operations
+//! wrap; the report is loaded into a 390 px iframe, since Chromium's own window has a larger
+//! minimum width, and the frame's document width is read back from the DOM), and printed (the
+//! page count the README states is the one Chromium prints).
 //!
 //! Chromium comes from Debian (`apt-get install chromium`); `.ci/run` installs it and sets
 //! LOGPOSTURE_REQUIRE_CHROMIUM=1, so in CI a missing browser fails instead of skipping.
@@ -37,6 +38,62 @@ fn escape_attr(s: &str) -> String {
 
 /// The width of `html` laid out in a `VIEWPORT`-wide frame, and the elements past its edge
 /// that do not sit inside a scrolling box (for the failure message).
+/// Runs `browser` headless with `args` on `page`, standard output to `stdout`, within 120 s.
+fn headless(browser: &str, profile: &std::path::Path, args: &[String], stdout: std::fs::File) {
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        // To a file: a DOM is larger than a pipe's buffer, and nothing reads a pipe while
+        // waiting.
+        .stdout(stdout)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("{browser} did not finish within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn demo_html() -> String {
+    let a = Assessment::load(&EvalArgs::builtin()).unwrap();
+    let r = a.assess(
+        &logposture::demo::snapshot(),
+        time::macros::date!(2026 - 11 - 02),
+    );
+    logposture::render::Templates::load(None)
+        .unwrap()
+        .html(&r)
+        .unwrap()
+}
+
+/// The browser, or None (the test skips) unless CI requires it.
+fn browser_or_skip() -> Option<&'static str> {
+    let b = chromium();
+    if b.is_none() {
+        assert!(
+            std::env::var_os("LOGPOSTURE_REQUIRE_CHROMIUM").is_none(),
+            "LOGPOSTURE_REQUIRE_CHROMIUM is set but no chromium is installed"
+        );
+        eprintln!("skipped: no chromium on PATH (apt-get install chromium)");
+    }
+    b
+}
+
 fn page_width(browser: &str, html: &str) -> (u32, String) {
     let dir = tempfile::tempdir().unwrap();
     let probe = format!(
@@ -62,38 +119,16 @@ function probe() {{
     );
     let page = dir.path().join("probe.html");
     std::fs::write(&page, probe).unwrap();
-    let mut child = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=10000",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            dir.path().join("profile").display()
-        ))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
-        // To a file: the DOM is larger than a pipe's buffer, and nothing reads the pipe
-        // while waiting.
-        .stdout(std::fs::File::create(dir.path().join("dom.html")).unwrap())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(120) {
-            let _ = child.kill();
-            panic!("{browser} did not finish within 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    headless(
+        browser,
+        &dir.path().join("profile"),
+        &[
+            "--virtual-time-budget=10000".into(),
+            "--dump-dom".into(),
+            format!("file://{}", page.display()),
+        ],
+        std::fs::File::create(dir.path().join("dom.html")).unwrap(),
+    );
     let dom = std::fs::read_to_string(dir.path().join("dom.html")).unwrap();
     let attr = |name: &str| -> String {
         let key = format!("{name}=\"");
@@ -112,26 +147,59 @@ function probe() {{
 
 #[test]
 fn the_demo_report_fits_a_390_px_phone() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("LOGPOSTURE_REQUIRE_CHROMIUM").is_none(),
-            "LOGPOSTURE_REQUIRE_CHROMIUM is set but no chromium is installed"
-        );
-        eprintln!("skipped: no chromium on PATH (apt-get install chromium)");
+    let Some(browser) = browser_or_skip() else {
         return;
     };
-    let a = Assessment::load(&EvalArgs::builtin()).unwrap();
-    let r = a.assess(
-        &logposture::demo::snapshot(),
-        time::macros::date!(2026 - 11 - 02),
-    );
-    let html = logposture::render::Templates::load(None)
-        .unwrap()
-        .html(&r)
-        .unwrap();
-    let (width, over) = page_width(browser, &html);
+    let (width, over) = page_width(browser, &demo_html());
     assert!(
         width <= VIEWPORT,
         "the report is {width} px wide at a {VIEWPORT} px viewport; past the edge: {over}"
+    );
+}
+
+/// "prints on **N A4 pages**" in the README.
+fn readme_pages() -> usize {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let (_, rest) = readme
+        .split_once("prints on **")
+        .expect("the README states the printed page count");
+    rest.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn the_demo_prints_on_the_pages_the_readme_states() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("report.html");
+    std::fs::write(&html, demo_html()).unwrap();
+    let pdf = dir.path().join("report.pdf");
+    headless(
+        browser,
+        &dir.path().join("profile"),
+        &[
+            "--no-pdf-header-footer".into(),
+            format!("--print-to-pdf={}", pdf.display()),
+            format!("file://{}", html.display()),
+        ],
+        std::fs::File::create(dir.path().join("out.txt")).unwrap(),
+    );
+    let bytes = std::fs::read(&pdf).unwrap();
+    // Page objects: `/Type /Page` (not `/Pages`, the tree's root).
+    let text = String::from_utf8_lossy(&bytes);
+    let pages = text
+        .match_indices("/Type")
+        .filter(|(i, _)| {
+            let rest = text[i + 5..].trim_start();
+            rest.starts_with("/Page") && !rest.starts_with("/Pages")
+        })
+        .count();
+    assert_eq!(
+        pages,
+        readme_pages(),
+        "the demo prints on {pages} A4 pages: update README.md"
     );
 }

@@ -942,4 +942,37 @@ mod tests {
         assert_eq!(human_duration(d(185)), "3m05s");
         assert_eq!(human_duration(d(3720)), "1h02m");
     }
+
+    fn with_secret_in_an_error() -> (Snapshot, guard::Secrets) {
+        let secrets = guard::Secrets::default();
+        secrets.add("s3cr3t-value-echoed");
+        let mut snap = crate::demo::snapshot();
+        snap.errors[0].message = "ARM echoed s3cr3t-value-echoed".into();
+        (snap, secrets)
+    }
+
+    #[test]
+    fn redaction_removes_an_echoed_secret() {
+        let (snap, secrets) = with_secret_in_an_error();
+        let clean = redact_snapshot(snap, &secrets).unwrap();
+        let text = serde_json::to_string(&clean).unwrap();
+        assert!(!text.contains("s3cr3t-value-echoed"));
+    }
+
+    #[test]
+    fn redaction_fails_closed_when_the_snapshot_does_not_read_back() {
+        let (mut snap, secrets) = with_secret_in_an_error();
+        // A value JSON cannot hold (written as null, which does not read back as a number).
+        let ws = snap.inventory.subscriptions[0]
+            .workspaces
+            .value
+            .as_mut()
+            .and_then(|w| w.first_mut())
+            .unwrap();
+        ws.usage = Read::ok(vec![crate::inventory::UsageByType {
+            data_type: "SigninLogs".into(),
+            gb_30d: f64::NAN,
+        }]);
+        assert!(redact_snapshot(snap, &secrets).is_err());
+    }
 }
