@@ -83,23 +83,40 @@ fn fix_first(r: &Results, names: &BTreeMap<String, &str>, currency: &str) -> Vec
     fails
         .into_iter()
         .take(FIX_FIRST)
-        .map(|f| FixFirstView {
-            severity: f.severity.as_str(),
-            check_id: f.check_id.clone(),
-            title: f.title.clone(),
-            resource_name: crate::inventory::last_segment(&f.resource_id),
-            subscription_name: f
+        .map(|f| {
+            let sub_name = f
                 .subscription_id
                 .as_deref()
                 .and_then(|s| names.get(&s.to_ascii_lowercase()))
                 .map(|n| n.to_string())
-                .unwrap_or_default(),
-            cost: match f.cost.as_ref() {
-                Some(c) if c.method == "not_measured" => "cost unknown".into(),
-                Some(c) if c.usd_per_month == 0.0 => "no added cost".into(),
-                Some(c) => format!("{}/month", money(currency, c.usd_per_month)),
-                None => "no ingestion cost".into(),
-            },
+                .unwrap_or_default();
+            let id = f.resource_id.to_ascii_lowercase();
+            // Whole-scope findings read better by what they are than by an id's last segment.
+            let (resource_name, subscription_name) = if id == "/providers/microsoft.aadiam" {
+                ("Entra ID tenant".to_string(), String::new())
+            } else if f
+                .subscription_id
+                .as_deref()
+                .is_some_and(|s| id == format!("/subscriptions/{}", s.to_ascii_lowercase()))
+                && !sub_name.is_empty()
+            {
+                (format!("subscription {sub_name}"), String::new())
+            } else {
+                (crate::inventory::last_segment(&f.resource_id), sub_name)
+            };
+            FixFirstView {
+                severity: f.severity.as_str(),
+                check_id: f.check_id.clone(),
+                title: f.title.clone(),
+                resource_name,
+                subscription_name,
+                cost: match f.cost.as_ref() {
+                    Some(c) if c.method == "not_measured" => "cost unknown".into(),
+                    Some(c) if c.usd_per_month == 0.0 => "no added cost".into(),
+                    Some(c) => format!("{}/month", money(currency, c.usd_per_month)),
+                    None => "no ingestion cost".into(),
+                },
+            }
         })
         .collect()
 }
