@@ -694,15 +694,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                     .map(|(name, text)| Snapshot::from_json(name, text).map_err(config_err))
                     .collect::<anyhow::Result<Vec<_>>>()?;
                 shard_warning = crate::merge::window_warning(
-                    &parts
+                    texts
                         .iter()
-                        .zip(&texts)
-                        .map(|(p, (name, _))| crate::merge::ShardWindow {
-                            name,
-                            started_at: &p.started_at,
-                            finished_at: &p.finished_at,
-                        })
-                        .collect::<Vec<_>>(),
+                        .zip(&parts)
+                        .map(|((n, _), p)| (n, &p.started_at, &p.finished_at)),
                     args.max_shard_age,
                 );
                 let snapshot = crate::merge::merge_snapshots(parts).map_err(config_err)?;
@@ -718,15 +713,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                     parts.push(parse_results(name, text)?);
                 }
                 shard_warning = crate::merge::window_warning(
-                    &parts
+                    texts
                         .iter()
-                        .zip(&texts)
-                        .map(|(p, (name, _))| crate::merge::ShardWindow {
-                            name,
-                            started_at: &p.started_at,
-                            finished_at: &p.finished_at,
-                        })
-                        .collect::<Vec<_>>(),
+                        .zip(&parts)
+                        .map(|((n, _), p)| (n, &p.started_at, &p.finished_at)),
                     args.max_shard_age,
                 );
                 let assessment = Assessment::load(&args.eval)?;

@@ -30,26 +30,24 @@ fn reject_overlap<'a>(
     Ok(())
 }
 
-/// One shard's scan window, for [`window_warning`].
-pub struct ShardWindow<'a> {
-    pub name: &'a str,
-    pub started_at: &'a str,
-    pub finished_at: &'a str,
-}
-
 /// Shards scanned far apart describe the estate at different times: a merged report would
-/// show a scan window of months as if it were one scan. Past `max_days` between the latest
-/// start and the earliest finish, the warning to print and state (None within it). Times are
-/// canonical RFC 3339 (checked when the inputs were read).
-pub fn window_warning(windows: &[ShardWindow<'_>], max_days: u32) -> Option<String> {
+/// show a scan window of months as if it were one scan. `windows` are (input name, started_at,
+/// finished_at); past `max_days` between the latest start and the earliest finish, the warning
+/// to print and state (None within it). Times are canonical RFC 3339 (checked when the inputs
+/// were read).
+pub fn window_warning<'a>(
+    windows: impl IntoIterator<Item = (&'a String, &'a String, &'a String)>,
+    max_days: u32,
+) -> Option<String> {
     use crate::timestamp::parse;
+    let windows: Vec<_> = windows.into_iter().collect();
     let latest = windows
         .iter()
-        .filter_map(|w| parse(w.started_at).map(|t| (t, w.name)))
+        .filter_map(|(name, start, _)| parse(start).map(|t| (t, name)))
         .max_by_key(|(t, _)| *t)?;
     let earliest = windows
         .iter()
-        .filter_map(|w| parse(w.finished_at).map(|t| (t, w.name)))
+        .filter_map(|(name, _, finish)| parse(finish).map(|t| (t, name)))
         .min_by_key(|(t, _)| *t)?;
     let apart = latest.0 - earliest.0;
     if apart <= time::Duration::days(i64::from(max_days)) {
