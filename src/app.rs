@@ -10,8 +10,8 @@ use crate::collect::{self, CollectOptions};
 use crate::estimate::{self, model::CostModel};
 use crate::evaluate::{self, baseline::Baseline, suppressions};
 use crate::inventory::Snapshot;
+use crate::model::{BaselineInfo, FailOn, Results};
 use crate::render::{self, Format, Templates};
-use crate::results::{BaselineInfo, FailOn, Results};
 use anyhow::{bail, Context as _};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -107,7 +107,7 @@ pub fn parse_results(name: &str, text: &str) -> anyhow::Result<Results> {
             e.column()
         ))
     })?;
-    let expected = crate::results::RESULTS_SCHEMA_VERSION;
+    let expected = crate::model::RESULTS_SCHEMA_VERSION;
     match version.schema_version {
         Some(v) if v.as_u64() == Some(u64::from(expected)) => {}
         Some(v) => {
@@ -133,7 +133,7 @@ pub fn parse_results(name: &str, text: &str) -> anyhow::Result<Results> {
         ("started_at", &mut results.started_at),
         ("finished_at", &mut results.finished_at),
     ] {
-        *t = crate::timestamp::canonical(t)
+        *t = crate::support::timestamp::canonical(t)
             .ok_or_else(|| config_err(format!("{name}: {field} {t:?} is not an RFC 3339 time")))?;
     }
     Ok(results)
@@ -211,7 +211,7 @@ impl Assessment {
             .baseline
             .checks
             .iter()
-            .map(|c| crate::results::CheckInfo {
+            .map(|c| crate::model::CheckInfo {
                 id: c.id.clone(),
                 title: c.title.clone(),
                 severity: c.severity,
@@ -232,7 +232,7 @@ impl Assessment {
             .collect();
         results.frameworks = evaluate::frameworks::judge(&self.frameworks, &results.findings);
         if let Some(prev) = &self.previous {
-            results.drift = Some(crate::results::drift(prev, &results));
+            results.drift = Some(crate::model::drift(prev, &results));
         }
         results
     }
@@ -242,7 +242,7 @@ impl Assessment {
     /// Every configured suppression with how many findings it covers and its state.
     /// The state (expired, unmatched) is the one `suppressions::apply` noted; any other
     /// suppression is active.
-    fn suppressions_listed(&self, results: &Results) -> Vec<crate::results::SuppressionListed> {
+    fn suppressions_listed(&self, results: &Results) -> Vec<crate::model::SuppressionListed> {
         self.suppressions
             .iter()
             .map(|s| {
@@ -256,7 +256,7 @@ impl Assessment {
                     .iter()
                     .find(|n| n.source == s.source)
                     .map_or("active", |n| n.state.as_str());
-                crate::results::SuppressionListed {
+                crate::model::SuppressionListed {
                     check_id: s.check.clone(),
                     resource: s.resource.clone(),
                     reason: s.reason.clone(),
@@ -284,7 +284,7 @@ pub fn baseline_info(b: &Baseline) -> BaselineInfo {
             .checks
             .iter()
             .flat_map(|c| {
-                c.changes.iter().map(|ch| crate::results::BaselineChange {
+                c.changes.iter().map(|ch| crate::model::BaselineChange {
                     check_id: c.id.clone(),
                     change: ch.clone(),
                 })
@@ -465,7 +465,7 @@ fn write_snapshot(path: &Path, snap: &Snapshot) -> anyhow::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "snapshot.json".into());
-    let tmp = render::staging_file(&dir, &name)?;
+    let tmp = crate::support::atomic::staging_file(&dir, &name)?;
     let mut w = std::io::BufWriter::new(tmp);
     serde_json::to_writer_pretty(&mut w, snap)?;
     w.write_all(b"\n")?;
@@ -485,7 +485,7 @@ struct Reporter<'a> {
     templates: Templates,
     /// Earlier IP-NIC-owner sightings from the attribution.json beside `--compare` (read
     /// only; `--attribution-history` is re-read under its lock when the reports are written).
-    compare_history: Vec<render::attribution::Sighting>,
+    compare_history: Vec<crate::model::attribution::Sighting>,
 }
 
 impl<'a> Reporter<'a> {
@@ -505,7 +505,7 @@ impl<'a> Reporter<'a> {
                 )));
             }
             if h.exists() {
-                render::attribution::read_history(h).map_err(config_err)?;
+                crate::attribute::read_history(h).map_err(config_err)?;
             }
         } else if let Some(c) = compare {
             let beside = c
@@ -513,7 +513,7 @@ impl<'a> Reporter<'a> {
                 .unwrap_or_else(|| Path::new("."))
                 .join(render::attribution::JSON_FILE);
             if beside.exists() {
-                compare_history = render::attribution::read_history(&beside).map_err(config_err)?;
+                compare_history = crate::attribute::read_history(&beside).map_err(config_err)?;
             }
         }
         render::check_output(&out.output, &formats).map_err(|e| config_err(format!("{e:#}")))?;
@@ -541,14 +541,14 @@ impl<'a> Reporter<'a> {
                 let previous = match &self.out.attribution_history {
                     Some(h) => {
                         let file =
-                            render::attribution::HistoryFile::open_locked(h).map_err(config_err)?;
+                            crate::attribute::HistoryFile::open_locked(h).map_err(config_err)?;
                         let prev = file.previous.clone();
                         history = Some(file);
                         prev
                     }
                     None => self.compare_history.clone(),
                 };
-                Some(render::attribution::build(snap, &previous))
+                Some(crate::attribute::build(snap, &previous))
             }
             _ => None,
         };
@@ -670,7 +670,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             };
             let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
             // Incomplete evidence is still said (3); failures do not gate a budget question.
-            Ok(results.exit_code(crate::results::FailOn(None)))
+            Ok(results.exit_code(crate::model::FailOn(None)))
         }
         Command::Merge(args) => {
             let reporter = Reporter::load(&args.output, args.eval.compare.as_deref())?;
@@ -725,7 +725,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 merged.frameworks =
                     evaluate::frameworks::judge(&assessment.frameworks, &merged.findings);
                 if let Some(prev) = &assessment.previous {
-                    merged.drift = Some(crate::results::drift(prev, &merged));
+                    merged.drift = Some(crate::model::drift(prev, &merged));
                 }
                 (merged, args.eval.fail_on)
             };

@@ -1,7 +1,7 @@
 //! Command-line interface (the contract in README "Usage"): scan, collect, evaluate, checks, merge.
 
 use crate::inventory::Shard;
-use crate::results::{FailOn, Severity};
+use crate::model::{FailOn, Severity};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 

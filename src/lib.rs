@@ -6,6 +6,7 @@
 //! → [`estimate`] (volume and cost of each gap) → [`render`] (HTML, Markdown, JSON, SARIF, JUnit).
 
 pub mod app;
+pub mod attribute;
 pub mod cli;
 pub mod collect;
 pub mod demo;
@@ -13,6 +14,7 @@ pub mod estimate;
 pub mod evaluate;
 pub mod inventory;
 pub mod merge;
+pub mod model;
 pub mod render;
-pub mod results;
-pub mod timestamp;
+
+pub mod support;

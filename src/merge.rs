@@ -4,7 +4,7 @@
 
 use crate::estimate::{model::CostModel, CostSummary};
 use crate::inventory::{id_key, Snapshot};
-use crate::results::{Results, Summary};
+use crate::model::{Results, Summary};
 use std::collections::BTreeSet;
 
 /// Shards cover disjoint subscriptions. The same subscription in two inputs (the same shard
@@ -39,7 +39,7 @@ pub fn window_warning<'a>(
     windows: impl IntoIterator<Item = (&'a String, &'a String, &'a String)>,
     max_days: u32,
 ) -> Option<String> {
-    use crate::timestamp::parse;
+    use crate::support::timestamp::parse;
     let windows: Vec<_> = windows.into_iter().collect();
     let latest = windows
         .iter()
@@ -57,9 +57,9 @@ pub fn window_warning<'a>(
         "the shards were scanned {} day(s) apart ({} finished {}, {} started {}), more than --max-shard-age {max_days}: the merged report describes the estate at different times",
         apart.whole_days(),
         earliest.1,
-        crate::timestamp::format(earliest.0),
+        crate::support::timestamp::format(earliest.0),
         latest.1,
-        crate::timestamp::format(latest.0),
+        crate::support::timestamp::format(latest.0),
     ))
 }
 
@@ -176,7 +176,7 @@ pub fn merge(mut parts: Vec<Results>, m: &CostModel) -> anyhow::Result<Results> 
 
 /// Read coverage adds up over shards; a suppression file given to every shard is listed once
 /// with the findings it covers in all of them.
-fn merge_statement(into: &mut crate::results::Statement, other: crate::results::Statement) {
+fn merge_statement(into: &mut crate::model::Statement, other: crate::model::Statement) {
     let (a, b) = (&mut into.coverage, other.coverage);
     a.requests += b.requests;
     a.retries += b.retries;
@@ -208,7 +208,7 @@ fn merge_statement(into: &mut crate::results::Statement, other: crate::results::
 }
 
 /// Check ids in the order they first appear.
-fn distinct_checks(findings: &[crate::results::Finding]) -> Vec<String> {
+fn distinct_checks(findings: &[crate::model::Finding]) -> Vec<String> {
     let mut seen = BTreeSet::new();
     findings
         .iter()
@@ -220,7 +220,7 @@ fn distinct_checks(findings: &[crate::results::Finding]) -> Vec<String> {
 /// One order of checks consistent with every shard's (each is in baseline order, but a check
 /// may have findings in some shards only): a topological merge, ties by first appearance.
 fn check_order(
-    findings: &[crate::results::Finding],
+    findings: &[crate::model::Finding],
     hints: &[Vec<String>],
 ) -> std::collections::HashMap<String, usize> {
     use std::collections::{BTreeMap, HashMap};

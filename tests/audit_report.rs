@@ -10,8 +10,8 @@ use cli::run;
 
 use logposture::app::Assessment;
 use logposture::cli::EvalArgs;
+use logposture::model::{Results, Status};
 use logposture::render::view;
-use logposture::results::{Results, Status};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -5,7 +5,7 @@
 
 use logposture::evaluate::{self, baseline};
 use logposture::inventory::*;
-use logposture::results::{Finding, Status};
+use logposture::model::{Finding, Status};
 use std::collections::{BTreeMap, BTreeSet};
 
 const SUB: &str = "99999999-0000-4000-8000-000000000001";
@@ -1592,7 +1592,8 @@ fn defender_for_servers_plan_1_is_reported_as_plan_1() {
 
 #[test]
 fn applocker_channel_queries_count_towards_the_minimal_set() {
-    use logposture::evaluate::rules::security_events::{classify, Tier};
+    use logposture::evaluate::rules::security_events::classify;
+    use logposture::model::gap::Tier;
     let b = load();
     let params = &b.get("LP-SEC-001").unwrap().params;
     let ids = |k: &str| -> Vec<u32> {

@@ -548,7 +548,7 @@ async fn eight_subscriptions_are_read_concurrently_under_latency() {
 /// each from fixtures modelled on Microsoft's published examples.
 #[tokio::test(flavor = "multi_thread")]
 async fn data_services_are_read_per_server_and_judged() {
-    use logposture::results::Status;
+    use logposture::model::Status;
     use serde_json::json;
     let emu = ArmEmulator::start().await;
     tenant::serve(&emu);
@@ -905,7 +905,7 @@ fn serve_trails(emu: &ArmEmulator) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn investigation_trails_are_read_from_their_lists() {
-    use logposture::results::Status;
+    use logposture::model::Status;
     let emu = ArmEmulator::start().await;
     tenant::serve(&emu);
     serve_trails(&emu);

@@ -9,7 +9,7 @@ use cli::run;
 
 use logposture::app::Assessment;
 use logposture::cli::EvalArgs;
-use logposture::results::{Severity, Status};
+use logposture::model::{Severity, Status};
 use std::path::PathBuf;
 
 fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {

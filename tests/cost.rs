@@ -6,7 +6,7 @@
 use logposture::estimate::{self, model::CostModel};
 use logposture::evaluate;
 use logposture::inventory::{Read, Snapshot, UsageByType};
-use logposture::results::{Finding, Status};
+use logposture::model::{Finding, Status};
 
 fn model() -> CostModel {
     CostModel::load(&[]).expect("built-in cost model")

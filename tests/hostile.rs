@@ -6,7 +6,7 @@
 
 mod support;
 
-use logposture::results::{Results, Status};
+use logposture::model::{Results, Status};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -9,7 +9,7 @@
 mod cli;
 
 use cli::run;
-use logposture::results::Results;
+use logposture::model::Results;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -174,7 +174,7 @@ fn shards(dir: &Path, days_apart: i64) -> (PathBuf, PathBuf) {
             )
             .unwrap()
                 + time::Duration::days(shift);
-            v[field] = Value::from(logposture::timestamp::format(t));
+            v[field] = Value::from(logposture::support::timestamp::format(t));
         }
         std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
         paths.push(path);
@@ -201,7 +201,7 @@ fn merging_shards_scanned_far_apart_warns_and_states_it() {
     // Whole seconds everywhere the tool stamps a time.
     for t in [&r.started_at, &r.finished_at, &r.statement.generated_at] {
         assert!(!t.contains('.'), "{t}");
-        assert!(logposture::timestamp::canonical(t).as_deref() == Some(t.as_str()));
+        assert!(logposture::support::timestamp::canonical(t).as_deref() == Some(t.as_str()));
     }
     // Within the allowed age: no warning.
     let (_, _, err) = run(&[
@@ -521,7 +521,7 @@ proptest::proptest! {
         let back = logposture::app::parse_results("results.json", &json).unwrap();
         let model = logposture::estimate::model::CostModel::load(&[]).unwrap();
         let merged = logposture::merge::merge(vec![back.clone()], &model).unwrap();
-        logposture::results::drift(&back, &merged);
+        logposture::model::drift(&back, &merged);
         let md = logposture::render::Templates::load(None).unwrap().markdown(&r).unwrap();
         let mut csv = Vec::new();
         logposture::render::csv::render_to(&r, &mut csv).unwrap();

@@ -6,8 +6,8 @@
 use logposture::app::Assessment;
 use logposture::cli::EvalArgs;
 use logposture::inventory::{Read, Resource, ResourceDiagnostics};
+use logposture::model::{Results, Severity, Status};
 use logposture::render::{self, Format, Templates};
-use logposture::results::{Results, Severity, Status};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -41,7 +41,7 @@ fn small_results() -> Results {
         pick("LP-ACT-001", Status::NotAssessed),
         pick("LP-RET-001", Status::Pass),
     ];
-    r.summary = logposture::results::Summary::of(&findings);
+    r.summary = logposture::model::Summary::of(&findings);
     r.findings = findings;
     r.errors.truncate(1);
     r
@@ -109,7 +109,7 @@ fn demo_results_follow_the_contract() {
             && statuses.contains(&Status::Fail)
             && statuses.contains(&Status::NotAssessed)
     );
-    for area in logposture::results::AREAS {
+    for area in logposture::model::AREAS {
         let c = r
             .summary
             .by_area
@@ -342,7 +342,7 @@ fn markdown_stays_under_githubs_comment_limit() {
         f.resource_id = format!("{}-{i}", f.resource_id);
         r.findings.push(f);
     }
-    r.summary = logposture::results::Summary::of(&r.findings);
+    r.summary = logposture::model::Summary::of(&r.findings);
     let md = templates().markdown(&r).unwrap();
     assert!(
         md.len() <= render::MARKDOWN_LIMIT,
@@ -370,8 +370,8 @@ fn compare_reports_new_resolved_and_still_failing() {
     let after = Assessment::load(&eval_args())
         .unwrap()
         .assess(&snap, time::macros::date!(2026 - 11 - 02));
-    let d = logposture::results::drift(&before, &after);
-    let names = |items: &[logposture::results::DriftItem]| {
+    let d = logposture::model::drift(&before, &after);
+    let names = |items: &[logposture::model::DriftItem]| {
         items
             .iter()
             .map(|i| {
@@ -398,7 +398,7 @@ fn compare_reports_new_resolved_and_still_failing() {
     assert!(d.new_failures >= 1 && d.resolved >= 1);
     assert!(d.still_failing > 10);
     // Against itself: nothing new, nothing resolved.
-    let same = logposture::results::drift(&before, &before);
+    let same = logposture::model::drift(&before, &before);
     assert_eq!((same.new_failures, same.resolved), (0, 0));
     assert_eq!(same.still_failing, before.summary.fail);
 }
@@ -443,7 +443,7 @@ fn drift_never_counts_lost_evidence_as_a_fix() {
     let after = Assessment::load(&eval_args())
         .unwrap()
         .assess(&snap, time::macros::date!(2026 - 11 - 02));
-    let d = logposture::results::drift(&before, &after);
+    let d = logposture::model::drift(&before, &after);
     assert_eq!(d.resolved, 0, "{:?}", d.resolved_items);
     assert!(
         d.no_longer_assessed
@@ -523,7 +523,7 @@ fn scan_demo_writes_all_five_files() {
         &logposture::demo::snapshot(),
         time::macros::date!(2026 - 11 - 02),
     );
-    r2.drift = Some(logposture::results::drift(&demo_results(), &r2));
+    r2.drift = Some(logposture::model::drift(&demo_results(), &r2));
     let sarif: serde_json::Value =
         serde_json::from_str(&render::sarif::render(&r2).unwrap()).unwrap();
     assert_eq!(sarif["runs"][0]["properties"]["drift"]["newFailures"], 0);

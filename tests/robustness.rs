@@ -330,8 +330,8 @@ fn degrade_at(v: &mut Value, path: &[usize], with: Option<Value>) {
 }
 
 fn statuses(
-    r: &logposture::results::Results,
-) -> std::collections::BTreeMap<(String, String), logposture::results::Status> {
+    r: &logposture::model::Results,
+) -> std::collections::BTreeMap<(String, String), logposture::model::Status> {
     r.findings
         .iter()
         .map(|f| {
@@ -346,7 +346,7 @@ fn statuses(
         .collect()
 }
 
-async fn assess_tenant(change: Option<(String, Route)>) -> logposture::results::Results {
+async fn assess_tenant(change: Option<(String, Route)>) -> logposture::model::Results {
     let emu = ArmEmulator::start().await;
     support::tenant::serve(&emu);
     // No 1-second throttle in property cases.
@@ -391,7 +391,7 @@ proptest! {
             };
             let before = statuses(&assess_tenant(None).await);
             let after = statuses(&assess_tenant(Some((route_path.clone(), Route::Json(body.clone())))).await);
-            use logposture::results::Status::{Fail, NotAssessed, Pass};
+            use logposture::model::Status::{Fail, NotAssessed, Pass};
             for (key, was) in &before {
                 if matches!(was, Fail | NotAssessed) {
                     prop_assert_ne!(

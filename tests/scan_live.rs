@@ -5,7 +5,7 @@
 
 mod support;
 
-use logposture::results::{Results, Status};
+use logposture::model::{Results, Status};
 use support::tenant::{self, S1, S2, S3};
 use support::{ArmEmulator, Route};
 

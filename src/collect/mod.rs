@@ -142,9 +142,9 @@ impl CategoryCache {
     }
 }
 
-/// Now, RFC 3339 in UTC to the second (see [`crate::timestamp`]).
+/// Now, RFC 3339 in UTC to the second (see [`crate::support::timestamp`]).
 pub fn now_rfc3339() -> String {
-    crate::timestamp::now()
+    crate::support::timestamp::now()
 }
 
 /// The scan's answers could not be checked for echoed secrets: nothing is written rather than

@@ -5,125 +5,18 @@
 //! estimates of the same kind are calibrated by the estate's own ratio (`Backtest::factor`).
 
 use super::model::CostModel;
-use super::{round3, EntraUsers};
-use crate::evaluate::gap::Collects;
-use crate::evaluate::rules::security_events::Tier;
+use super::EntraUsers;
 use crate::inventory::{id_key, type_key, Snapshot, UsageByType, Workspace};
-use crate::results::Finding;
-use serde::{Deserialize, Serialize};
+use crate::model::gap::Collects;
+use crate::model::gap::Tier;
+use crate::model::Finding;
+use crate::support::numbers::round3;
 use std::collections::BTreeMap;
 
 /// A model within this fraction of the measurement is left as it is.
 pub const TOLERANCE: f64 = 0.10;
 
-/// What a prediction scales with: gap estimates of one kind share the estate's ratio.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Kind {
-    /// Entra tables that scale with users (sign-ins, audit, provisioning, risk).
-    EntraPerUser,
-    /// Entra service-principal and managed-identity sign-ins (scale with workloads).
-    EntraWorkload,
-    SecurityEvents,
-    TrafficAnalytics,
-    ResourceLogs,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 5] = [
-        Kind::EntraPerUser,
-        Kind::EntraWorkload,
-        Kind::SecurityEvents,
-        Kind::TrafficAnalytics,
-        Kind::ResourceLogs,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::EntraPerUser => "entra_per_user",
-            Kind::EntraWorkload => "entra_workload",
-            Kind::SecurityEvents => "security_events",
-            Kind::TrafficAnalytics => "traffic_analytics",
-            Kind::ResourceLogs => "resource_logs",
-        }
-    }
-    /// The label of a kind by its results.json name.
-    pub fn label_of(name: &str) -> &'static str {
-        Kind::ALL
-            .into_iter()
-            .find(|k| k.name() == name)
-            .map(Kind::label)
-            .unwrap_or("other")
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::EntraPerUser => "Entra ID logs per user",
-            Kind::EntraWorkload => "Entra ID workload sign-ins",
-            Kind::SecurityEvents => "Windows security events per server",
-            Kind::TrafficAnalytics => "Traffic analytics per flow log",
-            Kind::ResourceLogs => "Resource logs per resource",
-        }
-    }
-}
-
-/// One data type in one workspace: predicted from the inventory, measured from `Usage`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct BacktestRow {
-    /// The table (or tables, joined with " + ") compared.
-    pub data_type: String,
-    pub kind: String,
-    pub workspace_id: String,
-    pub workspace: String,
-    pub predicted_gb_per_day: f64,
-    pub measured_gb_per_day: f64,
-    /// measured / predicted; absent when nothing was predicted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ratio: Option<f64>,
-    /// What the prediction counted (sources and figures).
-    pub basis: String,
-    /// A tenant-wide source (Entra): every shard predicts it, `merge` counts it once.
-    #[serde(default)]
-    pub tenant_level: bool,
-}
-
-/// The estate's ratio for one kind of source, and whether gap estimates use it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct KindCalibration {
-    pub kind: String,
-    pub label: String,
-    pub predicted_gb_per_day: f64,
-    pub measured_gb_per_day: f64,
-    pub factor: f64,
-    /// True when the model is off by more than the tolerance, so gap estimates of this kind
-    /// are multiplied by `factor`.
-    pub applied: bool,
-}
-
-/// The `cost.backtest` section of results.json.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Backtest {
-    pub rows: Vec<BacktestRow>,
-    /// Median over data types (with something measured) of |predicted − measured| / measured.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub median_abs_error_percent: Option<f64>,
-    pub calibration: Vec<KindCalibration>,
-    /// What the back-test could not compare, and why.
-    #[serde(default)]
-    pub not_compared: Vec<String>,
-    pub tolerance_percent: f64,
-}
-
-/// One data type aggregated over workspaces, for display.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct DataTypeLine {
-    pub data_type: String,
-    pub kind: String,
-    pub workspaces: usize,
-    pub predicted_gb_per_day: f64,
-    pub measured_gb_per_day: f64,
-    pub ratio: Option<f64>,
-    pub basis: String,
-}
+pub use crate::model::cost::{Backtest, BacktestRow, DataTypeLine, Kind, KindCalibration};
 
 /// An Entra category's table and modelled volume.
 pub struct EntraVolume {

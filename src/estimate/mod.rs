@@ -11,9 +11,10 @@ pub mod summary;
 
 pub use summary::CostSummary;
 
-use crate::evaluate::gap::Gap;
 use crate::inventory::{id_key, Snapshot, Workspace};
-use crate::results::{CostEstimate, Finding, PlanOption, Status};
+use crate::model::gap::Gap;
+use crate::model::{CostEstimate, Finding, PlanOption, Status};
+use crate::support::numbers::{round2, round3};
 use backtest::{Backtest, Kind};
 use model::CostModel;
 use std::collections::BTreeMap;
@@ -117,14 +118,6 @@ pub fn measure(snapshot: &Snapshot, m: &CostModel) -> Measured {
         }
     }
     out
-}
-
-/// Rounded to cents; never -0.0 (an empty f64 sum is -0.0, which JSON would show).
-pub fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0 + 0.0
-}
-pub fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0 + 0.0
 }
 
 /// Entra user count: the flag, else the model's assumption (the back-test then calibrates).

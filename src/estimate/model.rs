@@ -5,7 +5,7 @@
 /// would print absurd costs.
 pub const MAX_FIGURE: f64 = 1e9;
 
-use crate::evaluate::baseline::{line_of, toml_error};
+use crate::support::toml_diag::{line_of, toml_error};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 

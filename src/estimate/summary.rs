@@ -1,61 +1,14 @@
 //! The `cost` section of results.json, typed: what every renderer, `merge` and the summary
 //! line read. Field names are the results.json contract (schema_version 1).
 
-use super::backtest::Backtest;
+use super::best_commitment;
 use super::model::CostModel;
-use super::{best_commitment, round2, round3};
 use crate::inventory::id_key;
-use crate::results::{Finding, Status};
-use serde::{Deserialize, Serialize};
+use crate::model::{Finding, Status};
+use crate::support::numbers::{round2, round3};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CostSummary {
-    pub commitment: Commitment,
-    pub currency: String,
-    pub entra_users: EntraUserCount,
-    pub gaps: GapTotals,
-    pub measured: MeasuredTotals,
-    pub model_date: String,
-    pub priced_region: String,
-    pub region_factor: f64,
-    /// Today's cost, plus each area's gaps, to the cost with every gap closed and the best
-    /// pricing for it: lines that add up, each with what it rests on.
-    #[serde(default)]
-    pub waterfall: Vec<WaterfallStep>,
-    /// How good the volume model is on this estate: predicted against measured.
-    #[serde(default)]
-    pub backtest: Backtest,
-    /// Per workspace: today's volume, what the gaps add to it, and the cheapest pricing.
-    #[serde(default)]
-    pub workspace_tiers: Vec<WorkspaceTier>,
-    /// Where the cheaper table plans come from and what they give up.
-    #[serde(default)]
-    pub plans: PlansNote,
-}
-
-/// One workspace's volume with and without the gaps it would receive, and its best pricing.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct WorkspaceTier {
-    pub id: String,
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sentinel: Option<bool>,
-    /// Measured today (0 when not measured).
-    pub measured_gb_per_day: f64,
-    pub measured: bool,
-    pub gaps_gb_per_day: f64,
-    pub current: TierChoice,
-    pub with_gaps_closed: TierChoice,
-}
-
-/// The sources behind the Basic/Auxiliary comparison.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct PlansNote {
-    pub source: String,
-    pub basic_gives_up: String,
-    pub auxiliary: String,
-}
+pub use crate::model::cost::*;
 
 impl PlansNote {
     pub fn of(m: &CostModel) -> Self {
@@ -66,115 +19,6 @@ impl PlansNote {
         }
     }
 }
-
-/// One line of the cost waterfall.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct WaterfallStep {
-    /// `start`, `add`, `total` or `saving`.
-    pub kind: String,
-    pub label: String,
-    /// The area an `add` line is about.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub area: Option<String>,
-    /// The line's amount: a running total for `start` and `total`, a change otherwise.
-    pub usd_per_month: f64,
-    /// How the figure was reached (measured, calibrated from your estate, model).
-    pub basis: String,
-}
-
-/// The cheapest way to pay for today's volume, and for the volume with every gap closed.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Commitment {
-    pub current: TierChoice,
-    pub note: String,
-    pub with_gaps_closed: TierChoice,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TierChoice {
-    pub saving_usd_per_month: f64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
-    /// `pay-as-you-go` or `N GB/day commitment`.
-    pub tier: String,
-    pub usd_per_month: f64,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct EntraUserCount {
-    pub count: f64,
-    /// `flag`, `inferred` (from measured SigninLogs) or `assumed`.
-    pub source: String,
-}
-
-impl EntraUserCount {
-    /// How much the count can be trusted: a flag over an inference over an assumption.
-    pub fn rank(&self) -> u8 {
-        match self.source.as_str() {
-            "flag" => 2,
-            "inferred" => 1,
-            _ => 0,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct GapTotals {
-    /// The part of `gb_per_day` ingested into Log Analytics.
-    #[serde(default)]
-    pub analytics_gb_per_day: f64,
-    /// Monthly cost of the failing findings, per area.
-    pub by_area: BTreeMap<String, f64>,
-    /// How each area's figures were reached (measured, calibrated, model).
-    #[serde(default)]
-    pub methods_by_area: BTreeMap<String, Vec<String>>,
-    pub findings_costed: usize,
-    pub gb_per_day: f64,
-    pub usd_per_month: f64,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct MeasuredTotals {
-    pub gb_per_day: f64,
-    pub usd_per_month: f64,
-    pub workspaces: Vec<WorkspaceCost>,
-    pub workspaces_measured: usize,
-    pub workspaces_not_measured: usize,
-}
-
-/// One workspace's measured billable volume, or why it was not measured.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct WorkspaceCost {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub by_type: Option<Vec<TypeVolume>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gb_per_day: Option<f64>,
-    pub id: String,
-    pub name: String,
-    /// `measured` or `not_measured`.
-    pub status: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub usd_per_month: Option<f64>,
-    /// Onboarded to Microsoft Sentinel (None: could not be read).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sentinel: Option<bool>,
-}
-
-impl WorkspaceCost {
-    pub fn is_measured(&self) -> bool {
-        self.status == "measured"
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TypeVolume {
-    pub data_type: String,
-    pub gb_per_day: f64,
-}
-
-pub const COMMITMENT_NOTE: &str = "Commitment tiers apply per workspace or dedicated cluster: this line assumes the whole volume lands in one; the per-workspace table shows the tier each workspace would take. Discounts apply to the Log Analytics part; Microsoft Sentinel's own commitment tiers are not modelled.";
 
 impl GapTotals {
     /// Totals of the failing findings' costs (suppressed findings carry a cost but are not a gap).
@@ -347,7 +191,7 @@ impl CostSummary {
             },
         }];
         let mut total = round2(self.measured.usd_per_month);
-        for area in crate::results::AREAS {
+        for area in crate::model::AREAS {
             let Some(usd) = self.gaps.by_area.get(area) else {
                 continue;
             };

@@ -6,7 +6,9 @@
 //! reported with its file and line, all of them at once.
 
 use super::rules::Rule;
-use crate::results::{Severity, AREAS};
+use crate::model::policy::AzurePolicy;
+use crate::model::{Severity, AREAS};
+use crate::support::toml_diag::{toml_error, Lines};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -94,15 +96,6 @@ pub struct CheckDef {
     pub changes: Vec<String>,
 }
 
-/// A built-in Azure Policy definition or initiative (policy set).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct AzurePolicy {
-    pub name: String,
-    /// `/providers/Microsoft.Authorization/policy(Set)Definitions/{guid}`.
-    pub id: String,
-}
-
 #[derive(Debug, Clone)]
 pub struct Baseline {
     pub name: String,
@@ -162,34 +155,6 @@ struct RawCheck {
 #[error("baseline is not valid:\n{}", .problems.join("\n"))]
 pub struct BaselineError {
     pub problems: Vec<String>,
-}
-
-/// 1-based line of a byte offset.
-pub fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset.min(text.len()))
-        .map(|t| t.matches('\n').count() + 1)
-        .unwrap_or(1)
-}
-
-/// Line numbers of one file, computed once: looking each check's line up from the start of
-/// the file made loading quadratic in the number of checks.
-pub struct Lines(Vec<usize>);
-
-impl Lines {
-    pub fn new(text: &str) -> Self {
-        Self(text.match_indices('\n').map(|(i, _)| i).collect())
-    }
-    /// 1-based line of a byte offset.
-    pub fn line(&self, offset: usize) -> usize {
-        self.0.partition_point(|&nl| nl < offset) + 1
-    }
-}
-
-/// A TOML parse error as `file:line: message`.
-pub fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> String {
-    let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
-    let msg = e.message().trim().replace('\n', " ");
-    format!("{file}:{line}: {msg}")
 }
 
 /// Validates a check's parameters against its kind.

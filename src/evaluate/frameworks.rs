@@ -2,8 +2,10 @@
 //! Microsoft Azure Foundations 5.0, the Microsoft cloud security benchmark, PCI DSS 4.0
 //! requirement 10 and ISO/IEC 27001:2022, and each control's verdict from a scan's findings.
 
-use super::baseline::{toml_error, Baseline};
-use crate::results::{Finding, Status};
+use super::baseline::Baseline;
+use crate::model::frameworks::{ControlResult, ControlStatus, FrameworkResult};
+use crate::model::{Finding, Status};
+use crate::support::toml_diag::toml_error;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -61,58 +63,6 @@ pub fn load(baseline: &Baseline) -> Result<Vec<Framework>, String> {
     } else {
         Err(problems.join("\n"))
     }
-}
-
-/// A control's verdict over a scan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ControlStatus {
-    /// A check of the control failed (or its failure is suppressed: accepted, not met).
-    NotMet,
-    /// No failure, but a check could not be judged somewhere.
-    NotAssessed,
-    /// Every finding of its checks passes (or is not applicable).
-    Met,
-    /// Its checks found nothing to judge (disabled, or nothing of that kind in scope).
-    NotApplicable,
-    /// No logposture check covers it.
-    NotCovered,
-}
-
-impl ControlStatus {
-    pub fn label(self) -> &'static str {
-        match self {
-            ControlStatus::NotMet => "not met",
-            ControlStatus::NotAssessed => "not assessed",
-            ControlStatus::Met => "met",
-            ControlStatus::NotApplicable => "not applicable",
-            ControlStatus::NotCovered => "not covered",
-        }
-    }
-}
-
-/// One control's verdict with the counts behind it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ControlResult {
-    pub id: String,
-    pub title: String,
-    pub checks: Vec<String>,
-    pub status: ControlStatus,
-    pub fail: usize,
-    pub not_assessed: usize,
-    pub pass: usize,
-}
-
-/// A framework's controls judged over a scan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FrameworkResult {
-    pub id: String,
-    pub name: String,
-    pub met: usize,
-    pub not_met: usize,
-    pub not_assessed: usize,
-    pub not_covered: usize,
-    pub controls: Vec<ControlResult>,
 }
 
 pub fn judge(frameworks: &[Framework], findings: &[Finding]) -> Vec<FrameworkResult> {
@@ -183,7 +133,7 @@ pub fn judge(frameworks: &[Framework], findings: &[Finding]) -> Vec<FrameworkRes
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::Severity;
+    use crate::model::Severity;
 
     fn finding(check: &str, status: Status) -> Finding {
         Finding {

@@ -7,117 +7,17 @@
 
 pub mod baseline;
 pub mod frameworks;
-pub mod gap;
+pub mod index;
 pub mod placeholders;
 pub mod rules;
 pub mod suppressions;
 
-use crate::inventory::{
-    id_key, DataCollectionRule, Read, ReadError, Snapshot, StorageAccount, SubscriptionInventory,
-};
-use crate::results::{Finding, Status};
+use crate::inventory::{id_key, Read, ReadError, Snapshot, SubscriptionInventory};
+use crate::model::{Finding, Status};
 use baseline::{Baseline, CheckDef};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashMap};
 
-/// The snapshot plus indexes that several rules need.
-pub struct EvalContext<'a> {
-    pub snapshot: &'a Snapshot,
-    /// Storage accounts that receive logs: id key → what sends to them.
-    pub log_destinations: BTreeMap<String, Vec<String>>,
-    /// Every storage account in scope by id key.
-    pub storage_by_id: HashMap<String, (&'a SubscriptionInventory, &'a StorageAccount)>,
-    /// Every data collection rule in scope by id key (a VM's rule may live in another subscription).
-    pub dcr_by_id: HashMap<String, &'a DataCollectionRule>,
-    /// True when some subscription's DCR list could not be read: an unknown rule is then unknown, not absent.
-    pub dcr_list_incomplete: Option<ReadError>,
-    /// Every resource's location by its id as listed (built once: per-resource checks need it).
-    pub resource_locations: HashMap<&'a str, &'a str>,
-    /// Every workspace in scope by id key (a destination may be in another subscription).
-    pub workspace_by_id: HashMap<String, &'a crate::inventory::Workspace>,
-}
-
-impl<'a> EvalContext<'a> {
-    pub fn new(snapshot: &'a Snapshot) -> Self {
-        let inv = &snapshot.inventory;
-        let mut log_destinations: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut add = |id: &Option<String>, what: String| {
-            if let Some(id) = id {
-                log_destinations.entry(id_key(id)).or_default().push(what);
-            }
-        };
-        for s in inv.entra_diagnostic_settings.items() {
-            add(
-                &s.storage_account_id,
-                format!("Entra ID diagnostic setting {}", s.name),
-            );
-        }
-        for sub in &inv.subscriptions {
-            for s in sub.activity_log_settings.items() {
-                add(
-                    &s.storage_account_id,
-                    format!("activity log setting {} of {}", s.name, sub.subscription.id),
-                );
-            }
-            for rd in &sub.resource_diagnostics {
-                for s in rd.settings.items() {
-                    add(
-                        &s.storage_account_id,
-                        format!("diagnostic setting {} of {}", s.name, rd.resource_id),
-                    );
-                }
-            }
-            for f in sub.flow_logs.items() {
-                add(&f.storage_id, format!("flow log {}", f.name));
-            }
-        }
-        for v in log_destinations.values_mut() {
-            v.sort();
-            v.dedup();
-        }
-        let mut storage_by_id = HashMap::new();
-        let mut dcr_by_id = HashMap::new();
-        let mut dcr_list_incomplete = None;
-        for sub in &inv.subscriptions {
-            for a in sub.storage_accounts.items() {
-                storage_by_id.insert(id_key(&a.id), (sub, a));
-            }
-            for d in sub.data_collection_rules.items() {
-                dcr_by_id.insert(id_key(&d.id), d);
-            }
-            if sub.scanned {
-                if let Some(e) = &sub.data_collection_rules.error {
-                    dcr_list_incomplete.get_or_insert(e.clone());
-                }
-            }
-        }
-        let resource_locations = inv
-            .subscriptions
-            .iter()
-            .flat_map(|s| s.resources.items())
-            .map(|r| (r.id.as_str(), r.location.as_str()))
-            .collect();
-        let workspace_by_id = inv
-            .subscriptions
-            .iter()
-            .flat_map(|s| s.workspaces.items())
-            .map(|w| (id_key(&w.id), w))
-            .collect();
-        Self {
-            snapshot,
-            log_destinations,
-            storage_by_id,
-            dcr_by_id,
-            dcr_list_incomplete,
-            resource_locations,
-            workspace_by_id,
-        }
-    }
-
-    pub fn subscriptions(&self) -> &'a [SubscriptionInventory] {
-        &self.snapshot.inventory.subscriptions
-    }
-}
+pub use index::EvalContext;
 
 impl CheckDef {
     /// A finding of this check about one resource.

@@ -10,7 +10,8 @@
 //! Only `{` followed by a lower-case word is a placeholder, so JSON in a command
 //! (`'[{"category":"Audit"}]'`) is left alone.
 
-use crate::results::Finding;
+use crate::model::Finding;
+use crate::support::ids::{parent_name, resource_group, shell_word};
 use serde_json::Value;
 
 /// Placeholders that describe the finding's resource.
@@ -101,27 +102,6 @@ pub fn fill_title(title: &str, params: &toml::Table) -> String {
     })
 }
 
-/// `s` as one shell word. Values come from Azure and are untrusted: anything beyond the
-/// characters of a plain ARM id is single-quoted, so a hostile name cannot run a command in
-/// a script built from the remediation.
-pub fn shell_word(s: &str) -> String {
-    // No ARM name holds a control character; one here is hostile. A newline inside quotes
-    // would also split the command across lines of a script.
-    let s: String = s
-        .chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect();
-    let s = s.as_str();
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-:@,=+".contains(c));
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
 fn evidence_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
@@ -133,32 +113,6 @@ fn evidence_text(v: &Value) -> Option<String> {
         }
         _ => None,
     }
-}
-
-/// The resource group of an ARM id, when it has one.
-pub fn resource_group(id: &str) -> Option<&str> {
-    let mut parts = id.split('/');
-    while let Some(p) = parts.next() {
-        if p.eq_ignore_ascii_case("resourceGroups") {
-            return parts.next().filter(|s| !s.is_empty());
-        }
-    }
-    None
-}
-
-/// The name of a child resource's parent: `law` in `.../workspaces/law/tables/T`.
-pub fn parent_name(id: &str) -> Option<&str> {
-    let parts: Vec<&str> = id.trim_end_matches('/').rsplit('/').collect();
-    // [name, type, parent name, parent type, ...]; "providers" means there is no parent.
-    parts
-        .get(2)
-        .filter(|_| {
-            parts
-                .get(3)
-                .is_some_and(|t| !t.eq_ignore_ascii_case("providers"))
-        })
-        .copied()
-        .filter(|p| !p.is_empty())
 }
 
 /// Remediation text with the finding's ids and evidence filled in, each as one shell word.

@@ -11,9 +11,10 @@
 //! Expired suppressions stop applying and are reported; unknown check ids are an error that
 //! names the line.
 
-use super::baseline::{line_of, toml_error, Baseline};
+use super::baseline::Baseline;
 use crate::inventory::id_key;
-use crate::results::{Finding, Status, SuppressionInfo, SuppressionNote};
+use crate::model::{Finding, Status, SuppressionInfo, SuppressionNote};
+use crate::support::toml_diag::{line_of, toml_error};
 use serde::Deserialize;
 use toml::Spanned;
 

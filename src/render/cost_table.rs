@@ -2,7 +2,7 @@
 //! the budget figure. Built from the same view as the HTML and Markdown reports.
 
 use super::view::{cost_view, CostView};
-use crate::results::Results;
+use crate::model::Results;
 use std::fmt::Write;
 
 /// Columns padded to their widest cell; the last column is left unpadded.

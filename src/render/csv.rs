@@ -2,7 +2,7 @@
 //! from Azure that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first)
 //! are prefixed with `'`: a resource name must not become a formula in an analyst's sheet.
 
-use crate::results::Results;
+use crate::model::Results;
 use std::io::Write;
 
 const HEADER: &[&str] = &[
@@ -64,7 +64,7 @@ pub fn render_to(r: &Results, mut w: impl Write) -> anyhow::Result<()> {
     for f in &r.findings {
         let sub = f.subscription_id.as_deref().unwrap_or("");
         let key = f.resource_id.to_ascii_lowercase();
-        if f.status == crate::results::Status::NotApplicable && skipped.contains_key(&key) {
+        if f.status == crate::model::Status::NotApplicable && skipped.contains_key(&key) {
             if said.insert(key.clone()) {
                 let name = names.get(&sub.to_ascii_lowercase()).copied().unwrap_or("");
                 let row = [
@@ -107,7 +107,7 @@ pub fn render_to(r: &Results, mut w: impl Write) -> anyhow::Result<()> {
             f.area.as_str(),
             sub,
             names.get(&sub.to_ascii_lowercase()).copied().unwrap_or(""),
-            crate::evaluate::placeholders::resource_group(&f.resource_id).unwrap_or(""),
+            crate::support::ids::resource_group(&f.resource_id).unwrap_or(""),
             &crate::inventory::last_segment(&f.resource_id),
             f.resource_id.as_str(),
             f.location.as_deref().unwrap_or(""),

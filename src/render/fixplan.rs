@@ -4,7 +4,7 @@
 //! (see `evaluate::placeholders::shell_word`) and in comments with control characters removed,
 //! so a hostile resource name can neither run a command nor end a comment line.
 
-use crate::results::{Finding, Results, Status};
+use crate::model::{Finding, Results, Status};
 use std::collections::BTreeMap;
 
 /// What the user must choose before running a plan, by the variable the commands read.
@@ -178,7 +178,7 @@ fn script(results: &Results, title: &str, sub: &str, findings: &[&Finding]) -> S
     if !sub.is_empty() {
         head.push_str(&format!(
             "az account set --subscription {}\n",
-            crate::evaluate::placeholders::shell_word(sub)
+            crate::support::ids::shell_word(sub)
         ));
     }
     head + &body

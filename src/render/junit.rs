@@ -1,7 +1,7 @@
 //! JUnit XML for CI test views: one test suite per area, one test case per check × resource.
 //! Failures are `<failure>`, not-assessed and suppressed findings are `<skipped>` with the reason.
 
-use crate::results::{Results, Status, AREAS};
+use crate::model::{Results, Status, AREAS};
 
 pub fn xml_escape(s: &str) -> std::borrow::Cow<'_, str> {
     // Most values need nothing: no copy for them (a 100,000-resource report escapes millions).

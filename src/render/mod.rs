@@ -9,7 +9,7 @@ pub mod junit;
 pub mod sarif;
 pub mod view;
 
-use crate::results::Results;
+use crate::model::Results;
 use anyhow::Context as _;
 use handlebars::Handlebars;
 use std::path::{Path, PathBuf};
@@ -274,25 +274,13 @@ enum Staged {
     Dir(tempfile::TempDir),
 }
 
-/// A new temporary file in `dir` named after `name` (`.report.html.XXXXXX.partial`), readable
-/// as the reports always were (0644; a temporary file is 0600).
-pub fn staging_file(dir: &Path, name: &str) -> anyhow::Result<tempfile::NamedTempFile> {
-    let prefix = format!(".{name}.");
-    let mut b = tempfile::Builder::new();
-    b.prefix(&prefix).suffix(".partial");
-    #[cfg(unix)]
-    b.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    b.tempfile_in(dir)
-        .with_context(|| format!("cannot write {} in {}", name, dir.display()))
-}
-
 /// Writes `write`'s bytes to a staging file for `name` in `dir`, flushed to disk.
 fn stage_file(
     dir: &Path,
     name: &str,
     write: impl FnOnce(&mut dyn std::io::Write) -> anyhow::Result<()>,
 ) -> anyhow::Result<Staged> {
-    let tmp = staging_file(dir, name)?;
+    let tmp = crate::support::atomic::staging_file(dir, name)?;
     // Streamed: a 100,000-resource estate never holds a whole report in memory.
     let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp);
     write(&mut w)?;
@@ -310,7 +298,7 @@ fn stage(
     f: Format,
     dir: &Path,
     templates: &Templates,
-    attribution: Option<&attribution::Attribution>,
+    attribution: Option<&crate::model::attribution::Attribution>,
 ) -> anyhow::Result<Vec<(Staged, &'static str)>> {
     let name = outputs_of(f)[0];
     let one = |s: Staged| Ok(vec![(s, name)]);
@@ -473,7 +461,7 @@ pub fn write_all(
     formats: &[Format],
     dir: &Path,
     templates: &Templates,
-    attribution: Option<&attribution::Attribution>,
+    attribution: Option<&crate::model::attribution::Attribution>,
 ) -> anyhow::Result<Vec<PathBuf>> {
     check_output(dir, formats)?;
     // Formats are independent: write them in parallel (large estates produce hundreds of MB).

@@ -3,7 +3,7 @@
 //! points at `azure/<resource id>`; the resource id is also the logical location. Fingerprints
 //! hash check id and lower-cased resource id, so alerts track across runs.
 
-use crate::results::{Results, Severity, Status};
+use crate::model::{Results, Severity, Status};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -101,7 +101,7 @@ struct Run<'a> {
     properties: Option<Value>,
 }
 
-fn result(f: &crate::results::Finding, rule_index: usize, currency: &str) -> Value {
+fn result(f: &crate::model::Finding, rule_index: usize, currency: &str) -> Value {
     let mut text = f.message.clone();
     if let Some(c) = &f.cost {
         text.push_str(&format!(
@@ -146,7 +146,7 @@ fn help_uri(source: &str, version: &str) -> Option<String> {
 pub fn render_to(r: &Results, w: &mut impl std::io::Write) -> anyhow::Result<()> {
     // Rules: every check that produced a finding, in id order.
     let mut rules: BTreeMap<String, Value> = BTreeMap::new();
-    let defs: BTreeMap<&str, &crate::results::CheckInfo> =
+    let defs: BTreeMap<&str, &crate::model::CheckInfo> =
         r.checks.iter().map(|c| (c.id.as_str(), c)).collect();
     for f in &r.findings {
         rules.entry(f.check_id.clone()).or_insert_with(|| {

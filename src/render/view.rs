@@ -2,9 +2,9 @@
 //! and chart geometry are decided here so templates stay declarative. Values are raw strings:
 //! handlebars escapes them (HTML escaping for the HTML report, Markdown escaping for report.md).
 
-use crate::estimate::round2;
-use crate::estimate::summary::{TierChoice, WorkspaceCost};
-use crate::results::{Finding, Results, Severity, Status, AREAS};
+use crate::model::cost::{TierChoice, WorkspaceCost};
+use crate::model::{Finding, Results, Severity, Status, AREAS};
+use crate::support::numbers::round2;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -126,14 +126,14 @@ fn fix_first(r: &Results, names: &BTreeMap<String, &str>, currency: &str) -> Vec
 pub struct StatementView {
     pub scope: String,
     pub identity: String,
-    pub roles: Vec<crate::results::RoleNeeded>,
+    pub roles: Vec<crate::model::RoleNeeded>,
     pub tool: String,
     pub baseline: String,
     pub baseline_sha256: String,
     pub baseline_modified: bool,
-    pub baseline_changes: Vec<crate::results::BaselineChange>,
+    pub baseline_changes: Vec<crate::model::BaselineChange>,
     pub disabled: String,
-    pub suppressions: Vec<crate::results::SuppressionListed>,
+    pub suppressions: Vec<crate::model::SuppressionListed>,
     pub coverage: String,
     pub scan_window: String,
     pub generated_at: String,
@@ -384,7 +384,7 @@ fn status_label(s: Status) -> &'static str {
 
 /// A finding's cost for people: the monthly figure in the configured currency, or "unknown"
 /// with the reason when it could not be measured (never a zero that reads as free).
-pub fn cost_phrase(c: &crate::results::CostEstimate, currency: &str) -> String {
+pub fn cost_phrase(c: &crate::model::CostEstimate, currency: &str) -> String {
     if c.method == "not_measured" {
         format!("unknown ({})", c.basis)
     } else {
@@ -496,7 +496,7 @@ fn finding_view(
             .map(|s| format!("{} (owner {}, expires {})", s.reason, s.owner, s.expires))
             .unwrap_or_default(),
         area: f.area.clone(),
-        resource_group: crate::evaluate::placeholders::resource_group(&f.resource_id)
+        resource_group: crate::support::ids::resource_group(&f.resource_id)
             .unwrap_or_default()
             .to_string(),
         sev_rank: u32::from(status_rank(f.status)) * 10 + f.severity as u32,
@@ -627,7 +627,7 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
         })
         .collect();
 
-    let total = crate::results::StatusCounts {
+    let total = crate::model::StatusCounts {
         pass: r.summary.pass,
         fail: r.summary.fail,
         not_assessed: r.summary.not_assessed,
@@ -725,7 +725,7 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
             .frameworks
             .iter()
             .map(|f| {
-                use crate::evaluate::frameworks::ControlStatus as C;
+                use crate::model::frameworks::ControlStatus as C;
                 FrameworkView {
                     name: f.name.clone(),
                     summary: format!(
@@ -778,8 +778,8 @@ fn css_safe(s: &str) -> String {
         .collect()
 }
 
-fn counts_per_subscription(r: &Results) -> BTreeMap<String, crate::results::StatusCounts> {
-    let mut m: BTreeMap<String, crate::results::StatusCounts> = BTreeMap::new();
+fn counts_per_subscription(r: &Results) -> BTreeMap<String, crate::model::StatusCounts> {
+    let mut m: BTreeMap<String, crate::model::StatusCounts> = BTreeMap::new();
     for f in &r.findings {
         if let Some(s) = &f.subscription_id {
             m.entry(s.to_ascii_lowercase()).or_default().add(f.status);
@@ -919,7 +919,7 @@ fn matrix_view(r: &Results) -> MatrixView {
         }
     }
     let mut order: Vec<String> = Vec::new();
-    let mut cells: BTreeMap<(String, String), crate::results::StatusCounts> = BTreeMap::new();
+    let mut cells: BTreeMap<(String, String), crate::model::StatusCounts> = BTreeMap::new();
     let mut meta: BTreeMap<String, (String, &'static str)> = BTreeMap::new();
     for f in &r.findings {
         if !meta.contains_key(&f.check_id) {
@@ -961,7 +961,7 @@ fn matrix_view(r: &Results) -> MatrixView {
     }
 }
 
-fn matrix_cell(c: Option<&crate::results::StatusCounts>) -> MatrixCell {
+fn matrix_cell(c: Option<&crate::model::StatusCounts>) -> MatrixCell {
     let Some(c) = c else {
         return MatrixCell {
             class: "none",
@@ -1009,14 +1009,14 @@ fn months_between(model_date: &str, generated_at: &str) -> Option<i64> {
     Some(ym(generated_at)? - ym(model_date)?)
 }
 
-fn backtest_view(b: &crate::estimate::backtest::Backtest) -> BacktestView {
+fn backtest_view(b: &crate::model::cost::Backtest) -> BacktestView {
     let gb = |x: f64| format!("{x:.3}");
     BacktestView {
         lines: b
             .by_data_type()
             .into_iter()
             .map(|l| BacktestLine {
-                kind: crate::estimate::backtest::Kind::label_of(&l.kind).to_string(),
+                kind: crate::model::cost::Kind::label_of(&l.kind).to_string(),
                 predicted: gb(l.predicted_gb_per_day),
                 measured: gb(l.measured_gb_per_day),
                 ratio: match l.ratio {

@@ -5,7 +5,7 @@ use super::{Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
 use crate::evaluate::{gate, subscription_scope, EvalContext};
 use crate::inventory::{id_key, ActionGroup, ActivityLogAlert};
-use crate::results::{Finding, Status};
+use crate::model::{Finding, Status};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
@@ -187,7 +187,7 @@ impl Rule for Params {
             let sid = Some(sub.subscription.id.as_str());
             let mut jit_vms = None;
             if p.only_with == Some(OnlyWith::JitPolicies) {
-                match super::jit_trail::jit_gate(check, sub) {
+                match crate::evaluate::index::jit_gate(check, sub) {
                     Ok(vms) => jit_vms = Some(vms),
                     Err(f) => {
                         out.push(*f);

@@ -1,12 +1,13 @@
 //! `activity_log_export`: each subscription's activity log goes to a workspace or storage
 //! account, and the union of enabled settings covers the required categories.
 
-use super::{and_list, prepare, settings_evidence, Rule, RuleKind};
+use super::{prepare, settings_evidence, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
-use crate::evaluate::gap::Gap;
+use crate::evaluate::index::{accepts, Destination};
 use crate::evaluate::{gate_complete, subscription_scope, EvalContext};
-use crate::inventory::DiagnosticSetting;
-use crate::results::{Finding, Status};
+use crate::model::gap::Gap;
+use crate::model::{Finding, Status};
+use crate::support::text::and_list;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -17,26 +18,6 @@ pub struct Params {
     /// Destinations that keep the log: `workspace`, `storage`, `event_hub`, `partner`. Any
     /// other value is a load error naming the line, never a silent "not accepted".
     pub destinations: Vec<Destination>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Destination {
-    Workspace,
-    Storage,
-    EventHub,
-    Partner,
-}
-
-impl Destination {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Destination::Workspace => "workspace",
-            Destination::Storage => "storage",
-            Destination::EventHub => "event_hub",
-            Destination::Partner => "partner",
-        }
-    }
 }
 
 impl Default for Params {
@@ -62,15 +43,6 @@ pub const KIND: RuleKind = RuleKind {
     prepare: prepare::<Params>,
     describes: "subscription activity-log diagnostic settings: union of enabled categories sent to an accepted destination",    cost_basis: Some("AzureActivity ingestion is free: the gap costs nothing in Log Analytics"),
 };
-
-pub fn accepts(s: &DiagnosticSetting, destinations: &[Destination]) -> bool {
-    destinations.iter().any(|d| match d {
-        Destination::Workspace => s.workspace_id.is_some(),
-        Destination::Storage => s.storage_account_id.is_some(),
-        Destination::EventHub => s.event_hub_authorization_rule_id.is_some(),
-        Destination::Partner => s.marketplace_partner_id.is_some(),
-    })
-}
 
 impl Rule for Params {
     fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {

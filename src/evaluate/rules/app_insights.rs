@@ -1,11 +1,12 @@
 //! `app_insights`: a subscription that runs App Service apps has Application Insights (CIS
 //! "Ensure Application Insights are Configured"). Workspace-based components are named as such.
 
-use super::{and_list, prepare, Rule, RuleKind};
+use super::{prepare, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
 use crate::evaluate::{gate, subscription_scope, EvalContext};
 use crate::inventory::ReadError;
-use crate::results::{Finding, Status};
+use crate::model::{Finding, Status};
+use crate::support::text::and_list;
 use serde::Deserialize;
 use serde_json::json;
 

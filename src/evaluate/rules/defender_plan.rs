@@ -4,7 +4,7 @@
 use super::{prepare, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
 use crate::evaluate::{gate, subscription_scope, EvalContext};
-use crate::results::{Finding, Status};
+use crate::model::{Finding, Status};
 use serde::Deserialize;
 use serde_json::json;
 

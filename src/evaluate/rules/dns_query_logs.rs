@@ -7,15 +7,16 @@
 //! and its diagnostic settings export AZFWDnsQuery or the legacy AzureFirewallDnsProxy. Any
 //! other DNS server keeps its logs itself: not assessed, with the addresses as evidence.
 
-use super::{and_list, covered_categories, prepare, settings_evidence, Rule, RuleKind};
+use super::{covered_categories, prepare, settings_evidence, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
-use crate::evaluate::gap::Gap;
 use crate::evaluate::{gate, EvalContext};
 use crate::inventory::{
     id_key, type_key, AzureFirewall, DnsSecurityPolicy, FirewallPolicy, ReadError,
     ResourceDiagnostics,
 };
-use crate::results::{Finding, Status};
+use crate::model::gap::Gap;
+use crate::model::{Finding, Status};
+use crate::support::text::and_list;
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -133,7 +134,7 @@ impl<'a> Index<'a> {
                 if !own.is_empty() {
                     for s in &nic.subnet_ids {
                         ix.nic_overrides
-                            .entry(super::flow_logs::vnet_of_subnet(s))
+                            .entry(crate::inventory::flow_log_index::vnet_of_subnet(s))
                             .or_default()
                             .push((nic.name.clone(), own.clone()));
                     }
@@ -143,7 +144,7 @@ impl<'a> Index<'a> {
                 };
                 for s in &nic.subnet_ids {
                     vms_seen
-                        .entry(super::flow_logs::vnet_of_subnet(s))
+                        .entry(crate::inventory::flow_log_index::vnet_of_subnet(s))
                         .or_default()
                         .insert(id_key(vm));
                 }

@@ -1,13 +1,14 @@
 //! `entra_logs`: the tenant's Entra ID diagnostic settings export every required category;
 //! the failing finding names each missing or disabled one.
 
-use super::activity_log_export::Destination;
-use super::{and_list, prepare, settings_evidence, Rule, RuleKind};
+use super::{prepare, settings_evidence, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
-use crate::evaluate::gap::Gap;
+use crate::evaluate::index::Destination;
 use crate::evaluate::EvalContext;
 use crate::inventory::ENTRA_SCOPE;
-use crate::results::{Finding, Status};
+use crate::model::gap::Gap;
+use crate::model::{Finding, Status};
+use crate::support::text::and_list;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -117,7 +118,7 @@ impl Rule for Params {
             )];
         }
         let accepted = |s: &crate::inventory::DiagnosticSetting| {
-            crate::evaluate::rules::activity_log_export::accepts(s, &p.destinations)
+            crate::evaluate::index::accepts(s, &p.destinations)
         };
         let covered = super::covered_categories(settings, &[], accepted);
         let all = covered.contains("*");

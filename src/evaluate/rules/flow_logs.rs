@@ -8,10 +8,11 @@
 
 use super::{prepare, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
-use crate::evaluate::gap::Gap;
 use crate::evaluate::{gate, EvalContext};
-use crate::inventory::{id_key, FlowLog, NetworkInterface, SubscriptionInventory};
-use crate::results::{Finding, Status};
+use crate::inventory::flow_log_index::vnet_of_subnet;
+use crate::inventory::{id_key, FlowLog, SubscriptionInventory};
+use crate::model::gap::Gap;
+use crate::model::{Finding, Status};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -109,22 +110,13 @@ pub const NSG_RETIREMENT: RuleKind = RuleKind {
     cost_basis: None,
 };
 
-/// `/subscriptions/../virtualNetworks/v/subnets/s` → the VNet's id key.
-pub(crate) fn vnet_of_subnet(subnet_id: &str) -> String {
-    let k = id_key(subnet_id);
-    match k.find("/subnets/") {
-        Some(i) => k[..i].to_string(),
-        None => k,
-    }
-}
-
 impl Rule for CoverageParams {
     fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
         let p = self;
         let mut out = Vec::new();
         // Index every flow log read; a flow log lives in the watcher of its target's subscription,
         // so only that subscription's failed flow-log reads make an uncovered target unknown.
-        let index = FlowLogIndex::new(ctx.subscriptions());
+        let index = &ctx.flow_logs;
         let by_target = &index.by_target;
         for sub in ctx.subscriptions() {
             let logs_incomplete = sub.flow_logs.error.as_ref();
@@ -448,73 +440,9 @@ impl Rule for RetirementParams {
     }
 }
 
-/// Where enabled flow logs record traffic, indexed once for a whole inventory (a NIC's subnet
-/// or flow log may sit in another subscription).
-pub struct FlowLogIndex<'a> {
-    /// Enabled flow logs by their target's id key.
-    by_target: HashMap<String, &'a FlowLog>,
-    subnet_nsg: HashMap<String, &'a str>,
-}
-
-impl<'a> FlowLogIndex<'a> {
-    pub fn new(subs: &'a [SubscriptionInventory]) -> Self {
-        let by_target = subs
-            .iter()
-            .flat_map(|s| s.flow_logs.items())
-            .filter(|f| f.enabled)
-            .map(|f| (id_key(&f.target_resource_id), f))
-            .collect();
-        let subnet_nsg = subs
-            .iter()
-            .flat_map(|s| s.virtual_networks.items())
-            .flat_map(|v| v.subnets.iter())
-            .filter_map(|s| {
-                s.network_security_group_id
-                    .as_deref()
-                    .map(|n| (id_key(&s.id), n))
-            })
-            .collect();
-        Self {
-            by_target,
-            subnet_nsg,
-        }
-    }
-
-    /// The NSG of a subnet, if it has one.
-    pub fn subnet_nsg(&self, subnet_id: &str) -> Option<&'a str> {
-        self.subnet_nsg.get(&id_key(subnet_id)).copied()
-    }
-
-    /// The enabled flow logs recording a NIC's traffic, each with what it targets (`NIC`, `NSG`,
-    /// `subnet` or `VNet`) and the target's id: on the NIC, its NSG, its subnets, their NSGs or
-    /// their VNets.
-    pub fn covering(&self, nic: &NetworkInterface) -> Vec<(&'a FlowLog, &'static str, String)> {
-        let mut targets: Vec<(String, &'static str)> = vec![(nic.id.clone(), "NIC")];
-        targets.extend(
-            nic.network_security_group_id
-                .iter()
-                .map(|n| (n.clone(), "NSG")),
-        );
-        for s in &nic.subnet_ids {
-            targets.push((s.clone(), "subnet"));
-            if let Some(n) = self.subnet_nsg(s) {
-                targets.push((n.to_string(), "NSG"));
-            }
-            targets.push((vnet_of_subnet(s), "VNet"));
-        }
-        let mut out: Vec<(&'a FlowLog, &'static str, String)> = targets
-            .into_iter()
-            .filter_map(|(t, scope)| self.by_target.get(&id_key(&t)).map(|f| (*f, scope, t)))
-            .collect();
-        out.sort_by(|a, b| a.0.id.cmp(&b.0.id));
-        out.dedup_by(|a, b| a.0.id == b.0.id);
-        out
-    }
-}
-
 impl Rule for VmCoverageParams {
     fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
-        let index = FlowLogIndex::new(ctx.subscriptions());
+        let index = &ctx.flow_logs;
         let mut out = Vec::new();
         for sub in ctx.subscriptions() {
             if let Some(f) = gate(check, sub, &sub.virtual_machines, "the virtual machines") {
@@ -569,7 +497,7 @@ impl Rule for VmCoverageParams {
                     check.not_assessed(&vm.id, sid, "the network interfaces of this VM", &e)
                 } else if uncovered.is_empty() {
                     let all: Vec<String> = per_nic.iter().flat_map(|(_, c)| c.clone()).collect();
-                    check.finding(Status::Pass, &vm.id, sid, format!("Every network interface of VM {} is covered by an enabled flow log ({}).", vm.name, super::and_list(&all)), evidence)
+                    check.finding(Status::Pass, &vm.id, sid, format!("Every network interface of VM {} is covered by an enabled flow log ({}).", vm.name, crate::support::text::and_list(&all)), evidence)
                 } else if let Some(err) = &sub.flow_logs.error {
                     check.not_assessed(
                         &vm.id,
@@ -578,7 +506,7 @@ impl Rule for VmCoverageParams {
                         err,
                     )
                 } else {
-                    check.finding(Status::Fail, &vm.id, sid, format!("VM {}: no enabled flow log covers its network interface{} {}, so its traffic cannot be tied to it after an incident.", vm.name, if uncovered.len() == 1 { "" } else { "s" }, super::and_list(&uncovered)), evidence)
+                    check.finding(Status::Fail, &vm.id, sid, format!("VM {}: no enabled flow log covers its network interface{} {}, so its traffic cannot be tied to it after an incident.", vm.name, if uncovered.len() == 1 { "" } else { "s" }, crate::support::text::and_list(&uncovered)), evidence)
                 };
                 f.location = Some(vm.location.clone()).filter(|l| !l.is_empty());
                 out.push(f.gap_if_failed(|| Gap::NoNewCost { reason: "no cost: the VNet flow log that covers this VM is priced once, on the VNet's LP-FLOW-002 finding" }));

@@ -7,13 +7,15 @@
 //! or storage / event hub / partner, whose retention this scan cannot read (not assessed, unless
 //! another destination passes).
 
-use super::retention::WorkspaceIndex;
-use super::{and_list, prepare, Rule, RuleKind};
+use super::{prepare, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
-use crate::evaluate::gap::Gap;
-use crate::evaluate::{gate, subscription_scope, EvalContext};
+use crate::evaluate::index::jit_gate;
+use crate::evaluate::index::WorkspaceIndex;
+use crate::evaluate::{subscription_scope, EvalContext};
 use crate::inventory::{last_segment, DiagnosticSetting, ReadError, SubscriptionInventory};
-use crate::results::{Finding, Status};
+use crate::model::gap::Gap;
+use crate::model::{Finding, Status};
+use crate::support::text::and_list;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -44,44 +46,10 @@ pub const KIND: RuleKind = RuleKind {
     cost_basis: Some("AzureActivity ingestion is free; a short AzureActivity table is priced as its table retention"),
 };
 
-/// The JIT gate both JIT checks share: a subscription without JIT policies is not applicable,
-/// an unreadable policy list not assessed; otherwise the names of the VMs under JIT.
-pub fn jit_gate(
-    check: &CheckDef,
-    sub: &SubscriptionInventory,
-) -> Result<Vec<String>, Box<Finding>> {
-    if let Some(f) = gate(check, sub, &sub.jit_policies, "the JIT VM access policies") {
-        return Err(Box::new(f));
-    }
-    if sub.jit_policies.items().is_empty() {
-        return Err(Box::new(check.finding(
-            Status::NotApplicable,
-            &subscription_scope(sub),
-            Some(&sub.subscription.id),
-            "No just-in-time VM access policy in this subscription.",
-            json!({"jit_policies": 0}),
-        )));
-    }
-    Ok(jit_vms(sub))
-}
-
-/// Names of the VMs under JIT in a subscription, for evidence.
-fn jit_vms(sub: &SubscriptionInventory) -> Vec<String> {
-    let mut vms: Vec<String> = sub
-        .jit_policies
-        .items()
-        .iter()
-        .flat_map(|p| p.virtual_machine_ids.iter().map(|v| last_segment(v)))
-        .collect();
-    vms.sort();
-    vms.dedup();
-    vms
-}
-
 /// How long one destination keeps a category.
 enum Kept {
     /// A workspace: its id, the AzureActivity table's days, and how they were found.
-    Workspace(String, super::retention::TableDays, String),
+    Workspace(String, crate::evaluate::index::TableDays, String),
     Unknown(String),
 }
 
@@ -89,7 +57,7 @@ fn kept(s: &DiagnosticSetting, workspaces: &WorkspaceIndex) -> Vec<Kept> {
     let mut out = Vec::new();
     if let Some(w) = &s.workspace_id {
         out.push(
-            match super::retention::table_days(workspaces, w, "AzureActivity") {
+            match crate::evaluate::index::table_days(workspaces, w, "AzureActivity") {
                 Ok(t) => {
                     let how = format!("workspace {} ({})", last_segment(w), t.how);
                     Kept::Workspace(w.clone(), t, how)
@@ -156,7 +124,7 @@ impl Params {
         let mut short = Vec::new();
         let mut unknown = Vec::new();
         // The shortest known workspace destination that fails: what the gap prices.
-        let mut short_workspace: Option<(String, super::retention::TableDays)> = None;
+        let mut short_workspace: Option<(String, crate::evaluate::index::TableDays)> = None;
         let mut per_category = Vec::new();
         for cat in &self.categories {
             let mut kept_by: Vec<Kept> = Vec::new();

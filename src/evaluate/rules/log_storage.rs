@@ -5,7 +5,7 @@ use super::{Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
 use crate::evaluate::EvalContext;
 use crate::inventory::StorageAccount;
-use crate::results::{Finding, Status};
+use crate::model::{Finding, Status};
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;

@@ -21,7 +21,7 @@ pub mod sql_auditing;
 use super::baseline::{parse_params, CheckDef};
 use super::EvalContext;
 use crate::inventory::DiagnosticSetting;
-use crate::results::Finding;
+use crate::model::Finding;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -42,7 +42,7 @@ pub struct RuleKind {
     /// What the kind assesses, for `checks explain`.
     pub describes: &'static str,
     /// How closing this kind's gap is priced (its failing findings carry a
-    /// [`Gap`](crate::evaluate::gap::Gap)); None: not a logging gap, no cost.
+    /// [`Gap`](crate::model::gap::Gap)); None: not a logging gap, no cost.
     pub cost_basis: Option<&'static str>,
 }
 
@@ -164,13 +164,4 @@ pub fn settings_evidence(settings: &[DiagnosticSetting]) -> serde_json::Value {
             })
             .collect(),
     )
-}
-
-/// "A, B and C".
-pub fn and_list(items: &[String]) -> String {
-    match items.len() {
-        0 => String::new(),
-        1 => items[0].clone(),
-        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
-    }
 }

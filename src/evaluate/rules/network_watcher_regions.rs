@@ -3,9 +3,9 @@
 
 use super::{prepare, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
-use crate::evaluate::gap::Gap;
 use crate::evaluate::{gate, EvalContext};
-use crate::results::{Finding, Status};
+use crate::model::gap::Gap;
+use crate::model::{Finding, Status};
 
 /// Why closing a Network Watcher gap costs nothing.
 const NW_FREE: &str = "no cost: Network Watcher itself is free; the flow logs it makes possible are priced under LP-FLOW-001 and LP-FLOW-002";

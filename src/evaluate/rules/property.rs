@@ -10,7 +10,7 @@ use super::{Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
 use crate::evaluate::{gate, EvalContext};
 use crate::inventory::{type_key, Read, SubscriptionInventory};
-use crate::results::{Finding, Status};
+use crate::model::{Finding, Status};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;

@@ -2,12 +2,13 @@
 //! `coverage = "all"` wants every log category (the `allLogs` group counts); `coverage = "audit"`
 //! wants the categories of the `audit` group (all categories when the type has no audit group).
 
-use super::{and_list, settings_evidence, Rule, RuleKind};
+use super::{settings_evidence, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
-use crate::evaluate::gap::Gap;
 use crate::evaluate::{gate, EvalContext};
 use crate::inventory::{type_key, Read, TypeCategories};
-use crate::results::{Finding, Status};
+use crate::model::gap::Gap;
+use crate::model::{Finding, Status};
+use crate::support::text::and_list;
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;

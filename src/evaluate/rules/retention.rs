@@ -4,10 +4,10 @@
 
 use super::{prepare, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
-use crate::evaluate::gap::Gap;
+use crate::evaluate::index::effective_retention;
 use crate::evaluate::{for_each_item, EvalContext};
-use crate::inventory::{Workspace, WorkspaceTable};
-use crate::results::{Finding, Status};
+use crate::model::gap::Gap;
+use crate::model::{Finding, Status};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -107,24 +107,6 @@ impl Rule for WorkspaceParams {
     }
 }
 
-/// (interactive, total) days in force for a table, and whether each is the table's own value.
-pub fn effective_retention(ws: &Workspace, t: &WorkspaceTable) -> (Option<u32>, Option<u32>) {
-    let ws_days = ws.retention_in_days;
-    // A table that is not on the workspace default but reports no days of its own is
-    // unknown: the workspace's days would be a guess that may pass.
-    let interactive = if t.retention_is_default {
-        ws_days
-    } else {
-        t.retention_in_days
-    };
-    let total = if t.total_retention_is_default {
-        interactive
-    } else {
-        t.total_retention_in_days.or(interactive)
-    };
-    (interactive, total.max(interactive))
-}
-
 impl Rule for TableParams {
     fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
         let p = self;
@@ -219,53 +201,4 @@ impl Rule for TableParams {
             },
         )
     }
-}
-
-/// How long workspace `id` keeps `table`: the total retention in force for the table (its own,
-/// else the workspace's, as the table-retention check reads it) with the interactive days and
-/// where they come from, or why it is unknown.
-pub fn table_days(
-    workspaces: &WorkspaceIndex,
-    id: &str,
-    table: &str,
-) -> Result<TableDays, &'static str> {
-    let w = workspaces
-        .get(&crate::inventory::id_key(id))
-        .ok_or("not in this scan")?;
-    match w
-        .tables
-        .items()
-        .iter()
-        .find(|t| t.name.eq_ignore_ascii_case(table))
-    {
-        Some(t) => match effective_retention(w, t) {
-            (Some(interactive), Some(total)) => Ok(TableDays {
-                total,
-                interactive,
-                how: format!("table {table}, total retention"),
-            }),
-            _ => Err("its table reports no retention"),
-        },
-        // Not listed: the workspace's retention applies, if the list was complete.
-        None if w.tables.is_complete() => w
-            .retention_in_days
-            .map(|d| TableDays {
-                total: d,
-                interactive: d,
-                how: "workspace retention".to_string(),
-            })
-            .ok_or("the workspace reports no retention"),
-        None => Err("its tables could not be read"),
-    }
-}
-
-/// Workspaces by id key: `EvalContext::workspace_by_id`.
-pub type WorkspaceIndex<'a> = std::collections::HashMap<String, &'a Workspace>;
-
-/// Days a workspace keeps one table.
-#[derive(Debug, Clone)]
-pub struct TableDays {
-    pub total: u32,
-    pub interactive: u32,
-    pub how: String,
 }

@@ -10,52 +10,14 @@
 
 use super::{Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
-use crate::evaluate::gap::{Collects, Gap};
 use crate::evaluate::{for_each_item, gate, EvalContext};
 use crate::inventory::{id_key, LegacySecurityEvents};
-use crate::results::{Finding, Status};
+use crate::model::gap::{Collects, Gap, Tier};
+use crate::model::{Finding, Status};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::sync::Arc;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Tier {
-    None,
-    Custom,
-    Minimal,
-    Common,
-    All,
-}
-
-impl Tier {
-    pub fn name(self) -> &'static str {
-        match self {
-            Tier::None => "None",
-            Tier::Custom => "custom",
-            Tier::Minimal => "Minimal",
-            Tier::Common => "Common",
-            Tier::All => "All",
-        }
-    }
-    /// Legacy workspace tier names: None, Minimal, Recommended (= Common), All.
-    pub fn from_legacy(s: &str) -> Tier {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "all" => Tier::All,
-            "recommended" | "common" => Tier::Common,
-            "minimal" => Tier::Minimal,
-            _ => Tier::None,
-        }
-    }
-    fn parse(s: &str) -> Option<Tier> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "all" => Some(Tier::All),
-            "common" | "recommended" => Some(Tier::Common),
-            "minimal" => Some(Tier::Minimal),
-            _ => None,
-        }
-    }
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]

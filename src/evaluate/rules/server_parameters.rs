@@ -5,10 +5,10 @@
 
 use super::{Rule, RuleKind};
 use crate::evaluate::baseline::{parse_params, CheckDef};
-use crate::evaluate::gap::Gap;
 use crate::evaluate::{for_each_item, gate, subscription_scope, EvalContext};
 use crate::inventory::{DatabaseServer, ReadError};
-use crate::results::{Finding, Status};
+use crate::model::gap::Gap;
+use crate::model::{Finding, Status};
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;

@@ -4,13 +4,14 @@
 //! (`retentionDays`, 0 = forever), or the Log Analytics workspace that the `master` database's
 //! diagnostic setting sends SQLSecurityAuditEvents to (table retention, else the workspace's).
 
-use super::retention::WorkspaceIndex;
-use super::{and_list, prepare, Rule, RuleKind};
+use super::{prepare, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
-use crate::evaluate::gap::Gap;
+use crate::evaluate::index::WorkspaceIndex;
 use crate::evaluate::{for_each_item, EvalContext};
 use crate::inventory::{last_segment, DiagnosticSetting, Read, ReadError, SqlAuditing, SqlServer};
-use crate::results::{Finding, Status};
+use crate::model::gap::Gap;
+use crate::model::{Finding, Status};
+use crate::support::text::and_list;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -437,5 +438,5 @@ fn workspace_days(
     } else {
         "AzureDiagnostics"
     };
-    super::retention::table_days(workspaces, id, table).map(|t| (t.total, t.how))
+    crate::evaluate::index::table_days(workspaces, id, table).map(|t| (t.total, t.how))
 }

@@ -4,8 +4,6 @@
 //! means a variant here, the rule that sets it, and its price: no evidence keys read back.
 //! Not part of results.json: the evidence shown to users is written from the same data.
 
-use super::rules::security_events::Tier;
-
 /// What a resource already sends to Log Analytics, as a rule found it (pass or fail): the
 /// back-test predicts the measured volume from it. Only what the inventory alone cannot say
 /// cheaply (the security-event tier needs the baseline's event sets) is carried here.
@@ -58,4 +56,44 @@ pub enum Gap {
         minimum_interactive_days: u32,
         minimum_total_days: u32,
     },
+}
+
+/// A Windows security-event collection tier, ordered from nothing to everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Tier {
+    None,
+    Custom,
+    Minimal,
+    Common,
+    All,
+}
+
+impl Tier {
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::None => "None",
+            Tier::Custom => "custom",
+            Tier::Minimal => "Minimal",
+            Tier::Common => "Common",
+            Tier::All => "All",
+        }
+    }
+    /// Legacy workspace tier names: None, Minimal, Recommended (= Common), All.
+    pub fn from_legacy(s: &str) -> Tier {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "all" => Tier::All,
+            "recommended" | "common" => Tier::Common,
+            "minimal" => Tier::Minimal,
+            _ => Tier::None,
+        }
+    }
+    /// A baseline's `min_tier`: only the named event sets (None/custom are no target).
+    pub fn parse(s: &str) -> Option<Tier> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "all" => Some(Tier::All),
+            "common" | "recommended" => Some(Tier::Common),
+            "minimal" => Some(Tier::Minimal),
+            _ => None,
+        }
+    }
 }

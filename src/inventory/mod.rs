@@ -1060,6 +1060,8 @@ impl Snapshot {
 
 /// Sane bounds for numbers Azure reports. Beyond them a value cannot be real (a hostile or
 /// corrupted answer, or a unit mix-up): it is unreadable, never a figure that prices or passes.
+pub mod flow_log_index;
+
 pub mod bounds {
     /// Retention in days. Azure's longest is 4,383 (12 years of Log Analytics total
     /// retention); a century is room for any future limit and far from overflow.
@@ -1085,7 +1087,7 @@ impl Snapshot {
             ("started_at", &mut self.started_at),
             ("finished_at", &mut self.finished_at),
         ] {
-            *t = crate::timestamp::canonical(t).ok_or_else(|| SnapshotError::Invalid {
+            *t = crate::support::timestamp::canonical(t).ok_or_else(|| SnapshotError::Invalid {
                 path: path.to_string(),
                 message: format!("{field} {t:?} is not an RFC 3339 time"),
             })?;

@@ -5,6 +5,12 @@ use crate::inventory::{ReadError, SubscriptionRef, ToolInfo};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub mod attribution;
+pub mod cost;
+pub mod frameworks;
+pub mod gap;
+pub mod policy;
+
 pub const RESULTS_SCHEMA_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -162,18 +168,18 @@ pub struct Finding {
     pub cost: Option<CostEstimate>,
     /// The built-in Azure Policy that closes this check's gap at scale, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub azure_policy: Option<crate::evaluate::baseline::AzurePolicy>,
+    pub azure_policy: Option<crate::model::policy::AzurePolicy>,
     /// The logging gap a failing finding reports, for the estimator; not serialised.
     #[serde(skip)]
-    pub gap: Option<crate::evaluate::gap::Gap>,
+    pub gap: Option<crate::model::gap::Gap>,
     /// What the resource already sends, for the estimator's back-test; not serialised.
     #[serde(skip)]
-    pub collects: Option<crate::evaluate::gap::Collects>,
+    pub collects: Option<crate::model::gap::Collects>,
 }
 
 impl Finding {
     /// Attach the gap this finding reports, when it failed.
-    pub fn gap_if_failed(mut self, gap: impl FnOnce() -> crate::evaluate::gap::Gap) -> Self {
+    pub fn gap_if_failed(mut self, gap: impl FnOnce() -> crate::model::gap::Gap) -> Self {
         if self.status == Status::Fail {
             self.gap = Some(gap());
         }
@@ -494,7 +500,7 @@ pub struct Results {
     pub baseline: BaselineInfo,
     pub summary: Summary,
     pub findings: Vec<Finding>,
-    pub cost: crate::estimate::CostSummary,
+    pub cost: crate::model::cost::CostSummary,
     pub errors: Vec<ReadError>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub suppression_notes: Vec<SuppressionNote>,
@@ -503,7 +509,7 @@ pub struct Results {
     /// Each framework's controls (CIS 5.0, MCSB, PCI DSS 4.0 req. 10, ISO 27001:2022) judged
     /// from the findings: met, not met, not assessed, not covered.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub frameworks: Vec<crate::evaluate::frameworks::FrameworkResult>,
+    pub frameworks: Vec<crate::model::frameworks::FrameworkResult>,
     /// Who scanned with which rights, read coverage, accepted risks.
     #[serde(default)]
     pub statement: Statement,
@@ -527,7 +533,7 @@ pub struct CheckInfo {
     /// `file:line` of the definition (or its last override).
     pub source: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub azure_policy: Option<crate::evaluate::baseline::AzurePolicy>,
+    pub azure_policy: Option<crate::model::policy::AzurePolicy>,
 }
 
 impl Results {
@@ -537,7 +543,7 @@ impl Results {
         snapshot: &crate::inventory::Snapshot,
         baseline: BaselineInfo,
         findings: Vec<Finding>,
-        cost: crate::estimate::CostSummary,
+        cost: crate::model::cost::CostSummary,
         suppression_notes: Vec<SuppressionNote>,
     ) -> Self {
         Results {
