@@ -17,6 +17,19 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// Every rule kind with the cost figures pricing its gaps reads: the cost model refuses to
+/// load without one of them.
+pub fn figure_readers() -> Vec<estimate::model::FigureReader> {
+    evaluate::rules::KINDS
+        .iter()
+        .filter(|k| !k.figures.is_empty())
+        .map(|k| estimate::model::FigureReader {
+            who: format!("kind {} ({}:{})", k.name, k.file, k.line),
+            figures: k.figures,
+        })
+        .collect()
+}
+
 /// The contract's exit codes (README "Exit codes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitCode {
@@ -175,7 +188,7 @@ impl Assessment {
             .iter()
             .map(|p| read_file(p, "pricing file"))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let cost_model = CostModel::load(&pricing).map_err(config_err)?;
+        let cost_model = CostModel::load(&pricing, &figure_readers()).map_err(config_err)?;
         let previous = match &args.compare {
             Some(p) => {
                 let (name, text) = read_file(p, "previous results")?;

@@ -423,3 +423,77 @@ fn checks_list_by_framework_shows_every_cis_control_and_the_uncovered_ones() {
         "{err}"
     );
 }
+
+#[test]
+fn a_remediation_naming_evidence_its_kind_does_not_write_is_refused_with_file_line_and_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    // `plan` is what defender_plan writes; `plans` would print `<evidence.plans>` in the command.
+    let p = write(
+        &dir,
+        "mine.toml",
+        "[[check]]\nid = \"LP-DEF-002\"\nremediation = \"az security pricing create --name {evidence.plans}\"\n",
+    );
+    let (code, _, err) = run(&["checks", "list", "--baseline", p.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("mine.toml:2"), "{err}");
+    assert!(err.contains("{evidence.plans}"), "{err}");
+    assert!(
+        err.contains("kind defender_plan (src/evaluate/rules/defender_plan.rs:"),
+        "{err}"
+    );
+    assert!(err.contains("it writes: plan,"), "{err}");
+
+    // The key the kind does write loads.
+    let ok = write(
+        &dir,
+        "ok.toml",
+        "[[check]]\nid = \"LP-DEF-002\"\nremediation = \"az security pricing create --name {evidence.plan}\"\n",
+    );
+    let (code, _, err) = run(&["checks", "list", "--baseline", ok.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+}
+
+/// The built-in cost model without `[figure.NAME]`.
+fn cost_model_without(name: &str) -> String {
+    let text = logposture::estimate::model::BUILTIN;
+    let header = format!("[figure.{name}]");
+    let start = text.find(&header).expect("figure in the built-in model");
+    let end = text[start + header.len()..]
+        .find("\n[")
+        .map(|i| start + header.len() + i + 1)
+        .unwrap_or(text.len());
+    format!("{}{}", &text[..start], &text[end..])
+}
+
+#[test]
+fn a_cost_model_without_a_figure_a_kind_reads_is_refused_naming_the_kind() {
+    use logposture::estimate::model::CostModel;
+    let readers = logposture::app::figure_readers();
+    // The DNS figures were the ones the old hand list forgot.
+    let text = cost_model_without("dns_queries_per_vm_day");
+    let err = CostModel::load_from("checks/cost-model.toml", &text, &[], &readers)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("checks/cost-model.toml"), "{err}");
+    assert!(
+        err.contains("figure dns_queries_per_vm_day is missing"),
+        "{err}"
+    );
+    assert!(
+        err.contains("kind dns_query_logging (src/evaluate/rules/dns_query_logs.rs:"),
+        "{err}"
+    );
+    // Every figure any kind declares is guarded the same way.
+    for r in &readers {
+        for f in r.figures {
+            let text = cost_model_without(f);
+            let err = CostModel::load_from("checks/cost-model.toml", &text, &[], &readers)
+                .expect_err(f)
+                .to_string();
+            assert!(err.contains(&format!("figure {f} is missing")), "{err}");
+            assert!(err.contains(&r.who), "{f}: {err}");
+        }
+    }
+    // The whole built-in model loads.
+    CostModel::load(&[], &readers).unwrap();
+}

@@ -9,7 +9,7 @@ use logposture::inventory::{Read, Snapshot, UsageByType};
 use logposture::model::{Finding, Status};
 
 fn model() -> CostModel {
-    CostModel::load(&[]).expect("built-in cost model")
+    CostModel::load(&[], &logposture::app::figure_readers()).expect("built-in cost model")
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -78,10 +78,13 @@ fn every_figure_has_a_source_unit_and_date() {
 fn an_override_figure_may_leave_its_date_out() {
     // The user's own figure (an EA price sheet) is theirs to date; the built-in ones are checked
     // at load and by the test above.
-    let m = CostModel::load(&[(
-        "mine.toml".into(),
-        "[figure.analytics_gb]\nvalue = 2.5\nunit = \"USD/GB\"\nsource = \"EA sheet\"\n".into(),
-    )])
+    let m = CostModel::load(
+        &[(
+            "mine.toml".into(),
+            "[figure.analytics_gb]\nvalue = 2.5\nunit = \"USD/GB\"\nsource = \"EA sheet\"\n".into(),
+        )],
+        &[],
+    )
     .unwrap();
     assert_eq!(m.figures["analytics_gb"].date, None);
 }
@@ -435,7 +438,7 @@ fn commitment_tier_switch_over() {
 #[test]
 fn pricing_override_file() {
     let over = ("mine.toml".to_string(), "[meta]\ncurrency = \"EUR\"\nregion_factor = 1.1\n\n[figure.analytics_gb]\nvalue = 3.00\nunit = \"EUR/GB\"\nsource = \"EA price sheet 2026-10\"\n".to_string());
-    let m = CostModel::load(&[over]).unwrap();
+    let m = CostModel::load(&[over], &logposture::app::figure_readers()).unwrap();
     assert!(close(m.price("analytics_gb"), 3.30));
     assert!(
         close(m.entra_signin_gb_per_user_day(), 0.0004002),

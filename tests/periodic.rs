@@ -519,7 +519,7 @@ proptest::proptest! {
         let r = a.assess(&snap, time::macros::date!(2026 - 11 - 02));
         let json = logposture::render::json(&r).unwrap();
         let back = logposture::app::parse_results("results.json", &json).unwrap();
-        let model = logposture::estimate::model::CostModel::load(&[]).unwrap();
+        let model = logposture::estimate::model::CostModel::load(&[], &logposture::app::figure_readers()).unwrap();
         let merged = logposture::merge::merge(vec![back.clone()], &model).unwrap();
         logposture::model::drift(&back, &merged);
         let md = logposture::render::Templates::load(None).unwrap().markdown(&r).unwrap();

@@ -123,16 +123,17 @@ pub struct CostModel {
     pub overrides: Vec<String>,
 }
 
-/// Figures the estimator reads; a model without them is an error, not a silent zero.
-pub const REQUIRED_FIGURES: &[&str] = &[
+/// Figures the estimator reads whatever the findings: the ingestion prices every priced gap
+/// uses (and the commitment tiers' base), the default Entra user count and what the back-test
+/// predicts from. The figures each rule kind's gap reads are declared by the kind
+/// (`RuleKind::figures`) and checked as [`FigureReader`]s: a missing figure is a load error,
+/// never a silent zero.
+pub const ESTIMATOR_FIGURES: &[&str] = &[
     "analytics_gb",
-    "free_retention_days",
-    "free_retention_days_sentinel",
-    "interactive_retention_gb_month",
-    "long_term_retention_gb_month",
-    "flow_log_collection_gb",
-    "traffic_analytics_60min_gb",
-    "blob_cool_gb_month",
+    "sentinel_gb",
+    "basic_gb",
+    "entra_default_users",
+    // The back-test's predictions.
     "entra_signin_kb_per_event",
     "entra_signin_events_per_user_day",
     "entra_audit_kb_per_event",
@@ -142,18 +143,20 @@ pub const REQUIRED_FIGURES: &[&str] = &[
     "entra_managed_identity_gb_day",
     "entra_provisioning_gb_per_user_day",
     "entra_risk_gb_per_user_day",
-    "entra_default_users",
     "security_events_minimal_gb_day",
     "security_events_common_gb_day",
     "security_events_all_gb_day",
-    "defender_servers_p2_allowance_gb_day",
     "flow_log_gb_per_target_day",
-    "flow_log_free_gb_month",
     "traffic_analytics_output_ratio",
     "resource_log_default_mb_day",
-    "sentinel_gb",
-    "basic_gb",
 ];
+
+/// Who reads which figures: a rule kind, named with where it is declared.
+#[derive(Debug, Clone)]
+pub struct FigureReader {
+    pub who: String,
+    pub figures: &'static [&'static str],
+}
 
 #[derive(Debug, thiserror::Error)]
 #[error("cost model is not valid:\n{}", .problems.join("\n"))]
@@ -168,9 +171,23 @@ fn parse(file: &str, text: &str) -> Result<RawModel, ModelError> {
 }
 
 impl CostModel {
-    /// The built-in model with `overrides` (file name, text) merged over it in order.
-    pub fn load(overrides: &[(String, String)]) -> Result<Self, ModelError> {
-        let base = parse(BUILTIN_NAME, BUILTIN)?;
+    /// The built-in model with `overrides` (file name, text) merged over it in order; every
+    /// figure the estimator and `readers` read must be there.
+    pub fn load(
+        overrides: &[(String, String)],
+        readers: &[FigureReader],
+    ) -> Result<Self, ModelError> {
+        Self::load_from(BUILTIN_NAME, BUILTIN, overrides, readers)
+    }
+
+    /// [`Self::load`] with another base model (`name`, `text`): tests remove figures from it.
+    pub fn load_from(
+        builtin_name: &str,
+        builtin: &str,
+        overrides: &[(String, String)],
+        readers: &[FigureReader],
+    ) -> Result<Self, ModelError> {
+        let base = parse(builtin_name, builtin)?;
         let mut m = CostModel {
             currency: base.meta.currency.unwrap_or_else(|| "USD".into()),
             region_factor: base.meta.region_factor.unwrap_or(1.0),
@@ -198,7 +215,7 @@ impl CostModel {
         // The built-in model says when each figure was read: reports show how old prices are.
         for (k, f) in &m.figures {
             if f.date.as_deref().is_none_or(|d| d.trim().is_empty()) {
-                problems.push(format!("{BUILTIN_NAME}: figure {k} needs a date"));
+                problems.push(format!("{builtin_name}: figure {k} needs a date"));
             }
         }
         for (file, text) in overrides {
@@ -262,9 +279,21 @@ impl CostModel {
                 m.table_plans = p;
             }
         }
-        for name in REQUIRED_FIGURES {
+        for name in ESTIMATOR_FIGURES {
             if !m.figures.contains_key(*name) {
-                problems.push(format!("{BUILTIN_NAME}: figure {name} is missing"));
+                problems.push(format!(
+                    "{builtin_name}: figure {name} is missing: the estimator reads it"
+                ));
+            }
+        }
+        for r in readers {
+            for name in r.figures {
+                if !m.figures.contains_key(*name) {
+                    problems.push(format!(
+                        "{builtin_name}: figure {name} is missing: {} reads it",
+                        r.who
+                    ));
+                }
             }
         }
         for (k, f) in &m.figures {

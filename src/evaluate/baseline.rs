@@ -433,16 +433,41 @@ fn finish(baseline: &mut Baseline, problems: &mut Vec<String>) {
             n.strip_prefix("param.")
                 .is_some_and(|k| params.contains_key(k))
         });
+        let kind = super::rules::find(&c.kind);
+        let writes = |k: &str| {
+            super::rules::COMMON_EVIDENCE.contains(&k)
+                || kind.is_some_and(|kind| kind.evidence.contains(&k))
+        };
         let bad_fix = unknown(&c.remediation, |n| {
             RESOURCE_NAMES.contains(&n)
                 || n.strip_prefix("param.")
                     .is_some_and(|k| params.contains_key(k))
-                || n.strip_prefix("evidence.").is_some_and(|k| !k.is_empty())
+                || n.strip_prefix("evidence.").is_some_and(writes)
         });
+        // A renamed evidence key would print `<key>` in the command users copy: say which.
+        if let Some(kind) = kind {
+            for n in unknown(&c.remediation, |n| {
+                n.strip_prefix("evidence.").is_none_or(writes)
+            }) {
+                problems.push(format!(
+                    "{}: check {}: remediation names {{{n}}}, which kind {} ({}:{}) does not write (it writes: {})",
+                    c.source,
+                    c.id,
+                    kind.name,
+                    kind.file,
+                    kind.line,
+                    kind.evidence.join(", ")
+                ));
+            }
+        }
+        let bad_fix: Vec<&str> = bad_fix
+            .into_iter()
+            .filter(|n| !n.starts_with("evidence."))
+            .collect();
         for (what, bad) in [("title", bad_title), ("remediation", bad_fix)] {
             if !bad.is_empty() {
                 problems.push(format!(
-                    "{}: check {}: unknown placeholder(s) in {what}: {} (known: {}, param.NAME of this check's params, evidence.KEY)",
+                    "{}: check {}: unknown placeholder(s) in {what}: {} (known: {}, param.NAME of this check's params, evidence.KEY of what the check's kind writes)",
                     c.source,
                     c.id,
                     bad.iter().map(|b| format!("{{{b}}}")).collect::<Vec<_>>().join(", "),

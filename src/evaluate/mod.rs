@@ -144,6 +144,9 @@ pub fn gate_complete<T>(
 
 fn evaluate_check(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
     let mut f = check.rule.evaluate(check, ctx);
+    // Every test run proves the kinds' evidence declarations (what `{evidence.KEY}` may name).
+    #[cfg(debug_assertions)]
+    undeclared_evidence(check, &f);
     f.sort_by_cached_key(|a| id_key(&a.resource_id));
     // The command a user copies names this finding's resource, not `<resource-id>`.
     if !placeholders::has_any(&check.remediation) {
@@ -154,6 +157,33 @@ fn evaluate_check(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
             placeholders::fill_remediation(&check.remediation, finding, &check.params);
     }
     f
+}
+
+/// Panics (debug builds: every test) when a rule writes an evidence key its kind does not
+/// declare; `LOGPOSTURE_EVIDENCE_REPORT=1` prints them instead (for updating declarations).
+#[cfg(debug_assertions)]
+fn undeclared_evidence(check: &CheckDef, findings: &[Finding]) {
+    let Some(kind) = rules::find(&check.kind) else {
+        return;
+    };
+    for f in findings {
+        let Some(obj) = f.evidence.as_object() else {
+            continue;
+        };
+        for k in obj.keys() {
+            if !kind.evidence.contains(&k.as_str()) && !rules::COMMON_EVIDENCE.contains(&k.as_str())
+            {
+                if std::env::var_os("LOGPOSTURE_EVIDENCE_REPORT").is_some() {
+                    eprintln!("UNDECLARED-EVIDENCE {} {k}", kind.name);
+                } else {
+                    panic!(
+                        "kind {} ({}:{}) writes evidence key {k:?} it does not declare",
+                        kind.name, kind.file, kind.line
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// For checks over one list of every subscription (workspaces, VMs, ...): gate each

@@ -44,6 +44,9 @@ fn validate(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
 pub const KIND: RuleKind = RuleKind {
     name: "activity_log_alert",
     file: file!(),
+    line: line!(),
+    evidence: &["alerts_that_do_not_count", "alerts_with_unknown_action_groups", "category", "counted_alert", "jit_policies", "operation", "vms_under_jit"],
+    figures: &[],
     prepare: validate,
     describes: "an enabled activity-log alert on an operation (or event category) covering the subscription, not filtered on level, status or caller, notifying an existing, enabled action group that has a receiver",
     cost_basis: None,

@@ -40,6 +40,9 @@ impl Default for Params {
 pub const KIND: RuleKind = RuleKind {
     name: "activity_log_export",
     file: file!(),
+    line: line!(),
+    evidence: &["accepted_destinations", "missing", "required", "settings"],
+    figures: &[],
     prepare: prepare::<Params>,
     describes: "subscription activity-log diagnostic settings: union of enabled categories sent to an accepted destination",    cost_basis: Some("AzureActivity ingestion is free: the gap costs nothing in Log Analytics"),
 };

@@ -28,6 +28,9 @@ impl Default for Params {
 pub const KIND: RuleKind = RuleKind {
     name: "app_insights",
     file: file!(),
+    line: line!(),
+    evidence: &["apps", "components"],
+    figures: &[],
     prepare: prepare::<Params>,
     describes: "Application Insights components per subscription (Microsoft.Insights/components)",
     cost_basis: None,

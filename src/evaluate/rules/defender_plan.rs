@@ -28,6 +28,9 @@ fn sub_plan_note(plan: &str, sub_plan: &str) -> &'static str {
 pub const KIND: RuleKind = RuleKind {
     name: "defender_plan",
     file: file!(),
+    line: line!(),
+    evidence: &["plan", "pricing_tier", "sub_plan", "deprecated"],
+    figures: &[],
     prepare: prepare::<Params>,
     describes: "Microsoft Defender for Cloud pricing tier of the named plans",
     cost_basis: None,

@@ -45,6 +45,9 @@ impl Default for Params {
 pub const KIND: RuleKind = RuleKind {
     name: "dns_query_logging",
     file: file!(),
+    line: line!(),
+    evidence: &["dns_servers", "firewall_dns_servers", "firewalls_unreadable", "linked_dns_security_policies", "network_interfaces_with_own_dns_servers", "other_dns_servers", "policies_unreadable_in_subscriptions", "uses_azure_dns", "wanted_firewall_categories", "wanted_policy_categories"],
+    figures: &["dns_queries_per_vm_day", "dns_query_record_bytes"],
     prepare: prepare::<Params>,
     describes: "every VNet's DNS queries are logged: a linked DNS security policy exporting DnsResponse (Azure-provided DNS), or an Azure Firewall DNS proxy exporting its DNS logs; other DNS servers are not assessed",
     cost_basis: Some("queries per VM per day (model) × bytes per DNSQueryLogs record × the VMs in the VNet, at the workspace's per-GB rate (Basic plan shown as an option)"),

@@ -47,6 +47,9 @@ fn validate_coverage(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
 pub const COVERAGE: RuleKind = RuleKind {
     name: "flow_log_coverage",
     file: file!(),
+    line: line!(),
+    evidence: &["covered_by", "network_interfaces", "subnets", "subnets_without_own_flow_log", "vnet_flow_log"],
+    figures: &["flow_log_gb_per_target_day", "flow_log_collection_gb", "blob_cool_gb_month", "flow_log_free_gb_month"],
     prepare: validate_coverage,
     describes: "every NSG (or VNet) is covered by an enabled flow log; VNet and subnet flow logs cover the NSGs of their subnets",    cost_basis: Some("raw GB/day per NSG or VNet (model) × flow-log collection and cool storage prices, after the subscription's free 5 GB/month"),
 };
@@ -66,6 +69,9 @@ impl Default for RetentionParams {
 pub const RETENTION: RuleKind = RuleKind {
     name: "flow_log_retention",
     file: file!(),
+    line: line!(),
+    evidence: &["minimum_days", "retention_days", "retention_policy_enabled", "storage_id"],
+    figures: &["flow_log_gb_per_target_day", "blob_cool_gb_month"],
     prepare: prepare::<RetentionParams>,
     describes: "enabled flow logs keep data at least min_days (0 days or a disabled policy means indefinitely)",    cost_basis: Some("no new ingestion: the flow log's GB/day × the extra days kept, in cool blob storage per GB-month"),
 };
@@ -80,6 +86,9 @@ pub struct TrafficParams {
 pub const TRAFFIC_ANALYTICS: RuleKind = RuleKind {
     name: "flow_log_traffic_analytics",
     file: file!(),
+    line: line!(),
+    evidence: &["interval_minutes", "traffic_analytics_enabled", "workspace"],
+    figures: &["flow_log_gb_per_target_day", "traffic_analytics_output_ratio", "traffic_analytics_60min_gb"],
     prepare: prepare::<TrafficParams>,
     describes: "enabled flow logs feed traffic analytics",    cost_basis: Some("raw GB/day of flow logs × traffic analytics processing per GB, plus its aggregated output (calibrated from measured NTANetAnalytics) ingested at the workspace's per-GB rate"),
 };
@@ -97,6 +106,9 @@ pub struct VmCoverageParams {}
 pub const VM_COVERAGE: RuleKind = RuleKind {
     name: "vm_flow_log_coverage",
     file: file!(),
+    line: line!(),
+    evidence: &["network_interfaces", "uncovered"],
+    figures: &[],
     prepare: prepare::<VmCoverageParams>,
     describes: "every VM's network interfaces are covered by an enabled flow log (on the NIC, its NSG, its subnet, the subnet's NSG or the VNet), so a flow record's IP can be tied to the VM",
     cost_basis: Some("priced once per VNet on the VNet coverage check (LP-FLOW-002), not per VM"),
@@ -105,6 +117,9 @@ pub const VM_COVERAGE: RuleKind = RuleKind {
 pub const NSG_RETIREMENT: RuleKind = RuleKind {
     name: "nsg_flow_log_retirement",
     file: file!(),
+    line: line!(),
+    evidence: &["retires", "target"],
+    figures: &[],
     prepare: prepare::<RetirementParams>,
     describes: "NSG flow logs are retiring; VNet flow logs are the migration path",
     cost_basis: None,

@@ -41,6 +41,9 @@ impl Default for Params {
 pub const KIND: RuleKind = RuleKind {
     name: "jit_activity_retention",
     file: file!(),
+    line: line!(),
+    evidence: &["categories", "details", "jit_policies", "minimum_days", "vms_under_jit"],
+    figures: &["free_retention_days", "free_retention_days_sentinel", "interactive_retention_gb_month", "long_term_retention_gb_month"],
     prepare: prepare::<Params>,
     describes: "subscriptions with JIT VM access policies keep the activity log's Administrative and Security categories at least min_days (AzureActivity table retention in a workspace; Azure itself keeps 90 days)",
     cost_basis: Some("AzureActivity ingestion is free; a short AzureActivity table is priced as its table retention"),

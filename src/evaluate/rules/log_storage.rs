@@ -46,6 +46,9 @@ fn validate(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
 pub const KIND: RuleKind = RuleKind {
     name: "log_storage",
     file: file!(),
+    line: line!(),
+    evidence: &["allow_blob_public_access", "immutability_enabled", "key_source", "public_network_access", "receives_logs_from"],
+    figures: &[],
     prepare: validate,
     describes: "storage accounts that receive logs: public blob access, customer-managed keys, immutability",    cost_basis: None,
 };

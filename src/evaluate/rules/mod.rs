@@ -37,6 +37,14 @@ pub struct RuleKind {
     pub name: &'static str,
     /// The source file that implements the kind (`checks explain` names it).
     pub file: &'static str,
+    /// The line of this declaration, for load errors that name the kind.
+    pub line: u32,
+    /// The top-level evidence keys the kind writes (besides [`COMMON_EVIDENCE`]): a check's
+    /// remediation may name `{evidence.KEY}` only for these, checked when the baseline loads.
+    pub evidence: &'static [&'static str],
+    /// The cost-model figures pricing this kind's gap reads: loading the cost model fails,
+    /// naming the kind, when one is missing.
+    pub figures: &'static [&'static str],
     /// Parses and validates the check's params into the rule that evaluates it.
     pub prepare: fn(&toml::Table) -> Result<Arc<dyn Rule>, String>,
     /// What the kind assesses, for `checks explain`.
@@ -45,6 +53,9 @@ pub struct RuleKind {
     /// [`Gap`](crate::model::gap::Gap)); None: not a logging gap, no cost.
     pub cost_basis: Option<&'static str>,
 }
+
+/// Evidence keys the shared gates write for every kind: a read error, a subscription's state.
+pub const COMMON_EVIDENCE: &[&str] = &["error", "state", "disabled_at"];
 
 pub const KINDS: &[RuleKind] = &[
     activity_log_export::KIND,

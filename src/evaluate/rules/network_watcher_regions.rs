@@ -20,6 +20,9 @@ pub struct Params {}
 pub const KIND: RuleKind = RuleKind {
     name: "network_watcher_regions",
     file: file!(),
+    line: line!(),
+    evidence: &["region", "virtual_networks", "watchers"],
+    figures: &[],
     prepare: prepare::<Params>,
     describes: "a Network Watcher in every region that has a virtual network",
     cost_basis: None,

@@ -67,6 +67,9 @@ fn validate(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
 pub const KIND: RuleKind = RuleKind {
     name: "property",
     file: file!(),
+    line: line!(),
+    evidence: &["expected", "observed", "op", "path"],
+    figures: &[],
     prepare: validate,
     describes:
         "generic: resource type + JSON pointer + operator + value, over the normalised inventory",

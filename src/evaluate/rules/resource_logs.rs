@@ -76,6 +76,9 @@ fn validate(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
 pub const KIND: RuleKind = RuleKind {
     name: "resource_logs",
     file: file!(),
+    line: line!(),
+    evidence: &["coverage", "missing", "not_offered", "required", "resource_type", "settings"],
+    figures: &["resource_log_default_mb_day"],
     prepare: validate,
     describes: "per-resource diagnostic settings against the log categories the type offers (diagnosticSettingsCategories)",    cost_basis: Some("MB/day per resource by type (resource_log_mb_day) × share of categories missing, at the Analytics per-GB rate"),
 };

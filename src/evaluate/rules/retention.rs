@@ -26,6 +26,9 @@ impl Default for WorkspaceParams {
 pub const WORKSPACE: RuleKind = RuleKind {
     name: "workspace_retention",
     file: file!(),
+    line: line!(),
+    evidence: &["minimum_days", "retention_in_days", "sku"],
+    figures: &["free_retention_days", "free_retention_days_sentinel", "interactive_retention_gb_month", "long_term_retention_gb_month"],
     prepare: prepare::<WorkspaceParams>,
     describes: "Log Analytics workspace retentionInDays against a minimum",    cost_basis: Some("the workspace's measured GB/day × extra days beyond the free retention × interactive retention price per GB-month"),
 };
@@ -51,6 +54,9 @@ impl Default for TableParams {
 pub const TABLES: RuleKind = RuleKind {
     name: "table_retention",
     file: file!(),
+    line: line!(),
+    evidence: &["effective_interactive_days", "effective_total_days", "minimum_interactive_days", "minimum_total_days", "plan", "retention_is_default", "table_retention_days", "table_total_retention_days", "total_retention_is_default", "workspace_retention_days"],
+    figures: &["free_retention_days", "free_retention_days_sentinel", "interactive_retention_gb_month", "long_term_retention_gb_month"],
     prepare: prepare::<TableParams>,
     describes: "interactive and total retention of named security tables, table settings overriding the workspace",    cost_basis: Some("the table's measured GB/day × extra days beyond the free retention × interactive or long-term retention price per GB-month"),
 };

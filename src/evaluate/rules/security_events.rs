@@ -77,6 +77,9 @@ fn prepare_legacy_tier(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
 pub const VM_COVERAGE: RuleKind = RuleKind {
     name: "security_event_coverage",
     file: file!(),
+    line: line!(),
+    evidence: &["associated_rules", "dcr_tier", "event_ids_named", "legacy_workspace_tier", "minimum_tier", "os_type", "rules_outside_scope", "rules_with_security_events"],
+    figures: &["security_events_minimal_gb_day", "security_events_common_gb_day", "security_events_all_gb_day", "defender_servers_p2_allowance_gb_day"],
     prepare: prepare_vm_coverage,
     describes: "Windows VMs: tier of security events sent by associated data collection rules (or legacy workspace tier)",    cost_basis: Some("difference between the target tier's and the current tier's GB/day per Windows server (calibrated by the back-test against measured SecurityEvent), at the destination workspace's per-GB rate; Defender for Servers P2 allowance noted"),
 };
@@ -84,6 +87,9 @@ pub const VM_COVERAGE: RuleKind = RuleKind {
 pub const LEGACY_TIER: RuleKind = RuleKind {
     name: "security_event_legacy_tier",
     file: file!(),
+    line: line!(),
+    evidence: &["minimum_tier", "tier"],
+    figures: &["security_events_minimal_gb_day", "security_events_common_gb_day", "security_events_all_gb_day", "defender_servers_p2_allowance_gb_day"],
     prepare: prepare_legacy_tier,
     describes: "legacy SecurityEventCollectionConfiguration tier of workspaces that have one",    cost_basis: Some("difference between the target tier's and the current tier's GB/day per Windows server (calibrated by the back-test against measured SecurityEvent), at the destination workspace's per-GB rate; Defender for Servers P2 allowance noted"),
 };

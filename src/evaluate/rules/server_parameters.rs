@@ -49,6 +49,9 @@ fn validate(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
 pub const PARAMETER: RuleKind = RuleKind {
     name: "server_parameter",
     file: file!(),
+    line: line!(),
+    evidence: &["engine", "parameter", "value", "wanted"],
+    figures: &[],
     prepare: validate,
     describes: "a logging server parameter of PostgreSQL / MySQL flexible servers (configurations)",
     cost_basis: None,
@@ -168,6 +171,9 @@ pub struct RetiredParams {}
 pub const RETIRED: RuleKind = RuleKind {
     name: "retired_database_servers",
     file: file!(),
+    line: line!(),
+    evidence: &["deployment", "engine", "flexible_servers", "retired_on"],
+    figures: &[],
     prepare: super::prepare::<RetiredParams>,
     describes: "PostgreSQL / MySQL single servers, an offer Microsoft retired",
     cost_basis: None,

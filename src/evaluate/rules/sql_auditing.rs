@@ -22,6 +22,9 @@ pub struct AuditingParams {}
 pub const AUDITING: RuleKind = RuleKind {
     name: "sql_auditing",
     file: file!(),
+    line: line!(),
+    evidence: &["databases", "destinations", "policy", "unaudited"],
+    figures: &["resource_log_default_mb_day"],
     prepare: prepare::<AuditingParams>,
     describes: "Azure SQL server auditing (auditingSettings), database policies where the server's is off, and whether the records reach a destination",
     cost_basis: Some("MB/day of SQLSecurityAuditEvents per server (resource_log_mb_day of microsoft.sql/servers) at the Analytics per-GB rate"),
@@ -43,6 +46,9 @@ impl Default for RetentionParams {
 pub const RETENTION: RuleKind = RuleKind {
     name: "sql_audit_retention",
     file: file!(),
+    line: line!(),
+    evidence: &["kept", "more_than_days", "unknown"],
+    figures: &[],
     prepare: prepare::<RetentionParams>,
     describes: "how long SQL audit records are kept at their destinations (storage retentionDays, workspace or table retention)",
     cost_basis: Some("none estimated: keeping audit records longer costs storage or workspace retention only"),
