@@ -134,13 +134,14 @@ pub fn parse_results(name: &str, text: &str) -> anyhow::Result<Results> {
             )))
         }
     }
-    let mut results: Results = serde_json::from_str(text).map_err(|e| {
+    let file: crate::model::output::ResultsFile = serde_json::from_str(text).map_err(|e| {
         config_err(format!(
             "{name}:{}:{}: not a logposture results.json: {e}",
             e.line(),
             e.column()
         ))
     })?;
+    let mut results = Results::from(file);
     // Canonical times: merged windows and drift compare them as strings.
     for (field, t) in [
         ("started_at", &mut results.started_at),

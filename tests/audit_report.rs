@@ -382,8 +382,11 @@ fn the_demo_honours_scope_flags_and_collect_demo_writes_a_snapshot() {
         "-q",
     ]);
     assert!(code == 1 || code == 3, "{err}");
-    let r: Results =
-        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    let r: Results = logposture::app::parse_results(
+        "results.json",
+        &cli::read_results(out.join("results.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(r.scope.subscriptions.len(), 1);
     assert!(r.findings.iter().all(|f| f
         .subscription_id

@@ -39,9 +39,9 @@ async fn scan(emu: &ArmEmulator, extra: &[&str]) -> Scan {
     args.extend(extra.iter().map(|s| s.to_string()));
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let output = support::run_logposture(emu, &argv).await;
-    let results = std::fs::read_to_string(out.join("results.json"))
+    let results = support::cli::read_results(out.join("results.json"))
         .ok()
-        .map(|t| serde_json::from_str(&t).expect("results.json parses"));
+        .map(|t| logposture::app::parse_results("results.json", &t).expect("results.json parses"));
     Scan {
         code: output.status.code().unwrap_or(-1),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),

@@ -23,8 +23,8 @@ fn s(p: &Path) -> String {
 }
 
 fn results_in(dir: &Path) -> Results {
-    let text = std::fs::read_to_string(dir.join("results.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+    let text = cli::read_results(dir.join("results.json")).unwrap();
+    logposture::app::parse_results("results.json", &text).unwrap()
 }
 
 #[test]
@@ -120,7 +120,7 @@ fn a_results_file_of_an_unknown_schema_version_is_refused() {
         "--format",
         "json",
     ]);
-    let text = std::fs::read_to_string(shard.join("results.json")).unwrap();
+    let text = cli::read_results(shard.join("results.json")).unwrap();
     let mut v: Value = serde_json::from_str(&text).unwrap();
     v["schema_version"] = Value::from(99);
     let future = t.path().join("future.json");
@@ -166,7 +166,7 @@ fn shards(dir: &Path, days_apart: i64) -> (PathBuf, PathBuf) {
             "json",
         ]);
         let path = out.join("results.json");
-        let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let mut v: Value = serde_json::from_str(&cli::read_results(&path).unwrap()).unwrap();
         for field in ["started_at", "finished_at"] {
             let t = time::OffsetDateTime::parse(
                 v[field].as_str().unwrap(),

@@ -9,6 +9,9 @@ use logposture::inventory::{Read, Resource, ResourceDiagnostics};
 use logposture::model::{Results, Severity, Status};
 use logposture::render::{self, Format, Templates};
 use std::path::PathBuf;
+
+#[path = "support/cli.rs"]
+mod cli;
 use std::process::Command;
 
 fn eval_args() -> EvalArgs {
@@ -50,7 +53,9 @@ fn small_results() -> Results {
 #[test]
 fn small_snapshots_per_format() {
     let r = small_results();
-    insta::assert_snapshot!("small_results_json", render::json(&r).unwrap());
+    let json = render::json(&r).unwrap();
+    cli::assert_results_schema(&serde_json::from_str(&json).unwrap(), "small results.json");
+    insta::assert_snapshot!("small_results_json", json);
     insta::assert_snapshot!("small_report_md", templates().markdown(&r).unwrap());
     insta::assert_snapshot!("small_results_sarif", render::sarif::render(&r).unwrap());
     insta::assert_snapshot!("small_junit_xml", render::junit::render(&r));
@@ -60,7 +65,9 @@ fn small_snapshots_per_format() {
 #[test]
 fn results_json_snapshot() {
     let r = demo_results();
-    insta::assert_snapshot!("demo_results_json", render::json(&r).unwrap());
+    let json = render::json(&r).unwrap();
+    cli::assert_results_schema(&serde_json::from_str(&json).unwrap(), "demo results.json");
+    insta::assert_snapshot!("demo_results_json", json);
 }
 
 #[test]
@@ -507,9 +514,11 @@ fn scan_demo_writes_all_five_files() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let r: Results =
-        serde_json::from_str(&std::fs::read_to_string(dir2.path().join("results.json")).unwrap())
-            .unwrap();
+    let r: Results = logposture::app::parse_results(
+        "results.json",
+        &cli::read_results(dir2.path().join("results.json")).unwrap(),
+    )
+    .unwrap();
     let d = r.drift.expect("drift section");
     assert_eq!((d.new_failures, d.resolved), (0, 0));
     assert!(std::fs::read_to_string(dir2.path().join("report.md"))
@@ -626,4 +635,41 @@ fn the_cost_waterfall_adds_up_on_the_demo() {
         .filter(|s| s.kind == "add")
         .all(|s| !s.basis.is_empty()));
     assert!(w[0].basis.contains("law-dev"), "{}", w[0].basis);
+}
+
+/// The shipped schema is the one the output type generates: a change to results.json's shape
+/// shows up as a change to this file in review. `UPDATE_SCHEMA=1` rewrites it.
+#[test]
+fn the_shipped_results_schema_is_the_output_types() {
+    let generated = logposture::model::output::schema_json();
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/model/results.schema.json");
+    if std::env::var_os("UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    assert!(
+        generated == logposture::model::output::RESULTS_SCHEMA,
+        "src/model/results.schema.json is out of date: run UPDATE_SCHEMA=1 cargo test --test reports the_shipped_results_schema"
+    );
+}
+
+/// A results.json read back through the output type writes the same JSON: what merge and
+/// --compare read is what was written.
+#[test]
+fn results_json_reads_back_through_the_output_type_unchanged() {
+    let json = render::json(&demo_results()).unwrap();
+    let file: logposture::model::output::ResultsFile = serde_json::from_str(&json).unwrap();
+    let again: serde_json::Value = serde_json::to_value(&file).unwrap();
+    let written: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(again, written);
+}
+
+/// The schema refuses what the numeric guards exist to stop: a `null` where a figure belongs.
+#[test]
+fn the_results_schema_refuses_a_null_figure() {
+    let json = render::json(&demo_results()).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    doc["cost"]["gaps"]["usd_per_month"] = serde_json::Value::Null;
+    let r = std::panic::catch_unwind(|| cli::assert_results_schema(&doc, "tampered"));
+    assert!(r.is_err(), "a null cost figure passed the schema");
 }

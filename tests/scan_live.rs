@@ -30,7 +30,7 @@ async fn scan(emu: &ArmEmulator, extra: &[&str]) -> (i32, Results, tempfile::Tem
     ];
     args.extend_from_slice(extra);
     let output = support::run_logposture(emu, &args).await;
-    let text = std::fs::read_to_string(dir.path().join("results.json")).unwrap_or_else(|e| {
+    let text = support::cli::read_results(dir.path().join("results.json")).unwrap_or_else(|e| {
         panic!(
             "no results.json ({e}): {}",
             String::from_utf8_lossy(&output.stderr)
@@ -38,7 +38,7 @@ async fn scan(emu: &ArmEmulator, extra: &[&str]) -> (i32, Results, tempfile::Tem
     });
     (
         output.status.code().unwrap_or(-1),
-        serde_json::from_str(&text).expect("results.json parses"),
+        logposture::app::parse_results("results.json", &text).expect("results.json parses"),
         dir,
     )
 }
@@ -245,9 +245,11 @@ async fn scan_verdicts_follow_the_semantics() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
-    let r2: Results =
-        serde_json::from_str(&std::fs::read_to_string(out2.path().join("results.json")).unwrap())
-            .unwrap();
+    let r2: Results = logposture::app::parse_results(
+        "results.json",
+        &support::cli::read_results(out2.path().join("results.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(
         r2.findings, r.findings,
         "evaluate SNAPSHOT gives the live scan's findings"
@@ -361,9 +363,11 @@ async fn shards_merge_into_the_unsharded_result() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let merged: Results =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("r/results.json")).unwrap())
-            .unwrap();
+    let merged: Results = logposture::app::parse_results(
+        "results.json",
+        &support::cli::read_results(out.path().join("r/results.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(key(&merged), key(&full));
     assert_eq!(merged.summary, full.summary);
     // The same findings in the same order, with the same costs, and the same cost section:
@@ -399,9 +403,11 @@ async fn shards_merge_into_the_unsharded_result() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let merged: Results =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("s/results.json")).unwrap())
-            .unwrap();
+    let merged: Results = logposture::app::parse_results(
+        "results.json",
+        &support::cli::read_results(out.path().join("s/results.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(key(&merged), key(&full));
     assert!(out.path().join("merged-snapshot.json").exists());
 }

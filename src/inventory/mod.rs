@@ -13,7 +13,7 @@ use std::path::Path;
 pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
 
 /// One failed ARM (or Log Analytics) read, as it appears in the snapshot and `results.json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReadError {
     /// The ARM id or path the read was about (a subscription, a resource, the tenant).
     pub scope: String,
@@ -144,7 +144,7 @@ pub struct Snapshot {
 }
 
 /// Who ran a scan, from the ARM token's claims.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ScanIdentity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
@@ -160,7 +160,7 @@ pub struct ScanIdentity {
     pub kind: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ToolInfo {
     pub name: String,
     pub version: String,
@@ -189,7 +189,7 @@ pub struct ScanScope {
     pub subscriptions: Vec<SubscriptionRef>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SubscriptionRef {
     pub id: String,
     pub name: String,

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CostSummary {
     pub commitment: Commitment,
     pub currency: String,
@@ -30,7 +30,7 @@ pub struct CostSummary {
 }
 
 /// One workspace's volume with and without the gaps it would receive, and its best pricing.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WorkspaceTier {
     pub id: String,
     pub name: String,
@@ -45,7 +45,7 @@ pub struct WorkspaceTier {
 }
 
 /// The sources behind the Basic/Auxiliary comparison.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PlansNote {
     pub source: String,
     pub basic_gives_up: String,
@@ -53,7 +53,7 @@ pub struct PlansNote {
 }
 
 /// One line of the cost waterfall.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WaterfallStep {
     /// `start`, `add`, `total` or `saving`.
     pub kind: String,
@@ -68,14 +68,14 @@ pub struct WaterfallStep {
 }
 
 /// The cheapest way to pay for today's volume, and for the volume with every gap closed.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Commitment {
     pub current: TierChoice,
     pub note: String,
     pub with_gaps_closed: TierChoice,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TierChoice {
     pub saving_usd_per_month: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -85,7 +85,7 @@ pub struct TierChoice {
     pub usd_per_month: f64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EntraUserCount {
     pub count: f64,
     /// `flag`, `inferred` (from measured SigninLogs) or `assumed`.
@@ -103,7 +103,7 @@ impl EntraUserCount {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GapTotals {
     /// The part of `gb_per_day` ingested into Log Analytics.
     #[serde(default)]
@@ -118,7 +118,7 @@ pub struct GapTotals {
     pub usd_per_month: f64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MeasuredTotals {
     pub gb_per_day: f64,
     pub usd_per_month: f64,
@@ -128,7 +128,7 @@ pub struct MeasuredTotals {
 }
 
 /// One workspace's measured billable volume, or why it was not measured.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WorkspaceCost {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by_type: Option<Vec<TypeVolume>>,
@@ -153,7 +153,7 @@ impl WorkspaceCost {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TypeVolume {
     pub data_type: String,
     pub gb_per_day: f64,
@@ -212,7 +212,7 @@ impl Kind {
 }
 
 /// One data type in one workspace: predicted from the inventory, measured from `Usage`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BacktestRow {
     /// The table (or tables, joined with " + ") compared.
     pub data_type: String,
@@ -232,7 +232,7 @@ pub struct BacktestRow {
 }
 
 /// The estate's ratio for one kind of source, and whether gap estimates use it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct KindCalibration {
     pub kind: String,
     pub label: String,
@@ -245,7 +245,7 @@ pub struct KindCalibration {
 }
 
 /// The `cost.backtest` section of results.json.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Backtest {
     pub rows: Vec<BacktestRow>,
     /// Median over data types (with something measured) of |predicted − measured| / measured.

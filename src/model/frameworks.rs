@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 /// A control's verdict over a scan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ControlStatus {
     /// A check of the control failed (or its failure is suppressed: accepted, not met).
@@ -31,7 +33,7 @@ impl ControlStatus {
 }
 
 /// One control's verdict with the counts behind it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ControlResult {
     pub id: String,
     pub title: String,
@@ -43,7 +45,7 @@ pub struct ControlResult {
 }
 
 /// A framework's controls judged over a scan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FrameworkResult {
     pub id: String,
     pub name: String,

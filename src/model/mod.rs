@@ -9,11 +9,24 @@ pub mod attribution;
 pub mod cost;
 pub mod frameworks;
 pub mod gap;
+pub mod output;
 pub mod policy;
 
 pub const RESULTS_SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Fail,
@@ -36,7 +49,19 @@ impl Status {
 }
 
 /// Ordered from most to least severe, so `Critical < High` in comparisons.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Critical,
@@ -101,7 +126,7 @@ pub const AREAS: [&str; 10] = [
     "alerts",
 ];
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SuppressionInfo {
     pub reason: String,
     pub owner: String,
@@ -111,7 +136,7 @@ pub struct SuppressionInfo {
 }
 
 /// What closing a logging gap would add: volume and monthly cost, and how it was worked out.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CostEstimate {
     pub gb_per_day: f64,
     pub usd_per_month: f64,
@@ -133,7 +158,7 @@ pub struct CostEstimate {
 }
 
 /// A cheaper table plan for a gap: its monthly cost, the tables it applies to, what it gives up.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PlanOption {
     pub plan: String,
     pub usd_per_month: f64,
@@ -146,7 +171,8 @@ fn is_zero(x: &f64) -> bool {
     *x == 0.0
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A finding in memory; a results.json holds it as [`output::FindingRecord`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     pub check_id: String,
     pub title: String,
@@ -187,7 +213,7 @@ impl Finding {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StatusCounts {
     pub pass: usize,
     pub fail: usize,
@@ -213,7 +239,7 @@ impl StatusCounts {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     pub pass: usize,
     pub fail: usize,
@@ -254,7 +280,7 @@ impl Summary {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ResultsScope {
     pub subscriptions: Vec<SubscriptionRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -263,7 +289,7 @@ pub struct ResultsScope {
     pub shard: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BaselineInfo {
     pub name: String,
     pub version: String,
@@ -285,7 +311,7 @@ pub struct BaselineInfo {
     pub disabled: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BaselineChange {
     pub check_id: String,
     pub change: String,
@@ -294,7 +320,7 @@ pub struct BaselineChange {
 /// The statement of assessment: what an auditor needs to rely on the report. Scope, timing,
 /// tool and baseline are elsewhere in [`Results`]; this adds who scanned with which rights,
 /// how complete the reading was and which risks were accepted.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Statement {
     /// When the report was produced (the scan window is `started_at`..`finished_at`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -315,7 +341,7 @@ pub struct Statement {
     pub warnings: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RoleNeeded {
     pub role: String,
     pub scope: String,
@@ -337,7 +363,7 @@ pub fn roles_needed() -> Vec<RoleNeeded> {
 }
 
 /// How complete the reading was, from the collector's own counts.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReadCoverage {
     pub requests: u64,
     pub retries: u64,
@@ -350,7 +376,7 @@ pub struct ReadCoverage {
     pub subscriptions_incomplete: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SuppressionListed {
     pub check_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -365,7 +391,7 @@ pub struct SuppressionListed {
 }
 
 /// A suppression that no longer applies or never matched: both are worth an auditor's look.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SuppressionNote {
     pub check_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -380,7 +406,7 @@ pub struct SuppressionNote {
 /// Comparison with a previous `results.json` (`--compare`). A finding that failed before and
 /// does not fail now is *resolved* only when it now passes: lost evidence (not assessed), a new
 /// suppression, a disabled or removed check, or a resource out of scope is never a fix.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Drift {
     pub previous_finished_at: String,
     pub new_failures: usize,
@@ -482,14 +508,15 @@ pub fn drift(prev: &Results, now: &Results) -> Drift {
     d
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DriftItem {
     pub check_id: String,
     pub resource_id: String,
 }
 
-/// The evaluated, costed results of one snapshot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The evaluated, costed results of one snapshot, in memory. Serialised with the field names
+/// of [`output::ResultsFile`], which is what a results.json is read back as.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Results {
     pub schema_version: u32,
     pub tool: ToolInfo,
@@ -519,7 +546,7 @@ pub struct Results {
     pub checks: Vec<CheckInfo>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CheckInfo {
     pub id: String,
     pub title: String,

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 /// A built-in Azure Policy definition or initiative (policy set).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AzurePolicy {
     pub name: String,

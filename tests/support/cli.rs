@@ -17,3 +17,36 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&o.stderr).into_owned(),
     )
 }
+
+/// A results.json the tool wrote, read and validated against the shipped JSON Schema
+/// (`src/model/results.schema.json`): every results.json a test reads goes through here.
+pub fn read_results(path: impl AsRef<std::path::Path>) -> std::io::Result<String> {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path)?;
+    if let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) {
+        assert_results_schema(&doc, &path.display().to_string());
+    }
+    Ok(text)
+}
+
+/// Panics with every schema error of `doc`, naming `what`.
+pub fn assert_results_schema(doc: &serde_json::Value, what: &str) {
+    static VALIDATOR: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    let v = VALIDATOR.get_or_init(|| {
+        let schema: serde_json::Value =
+            serde_json::from_str(logposture::model::output::RESULTS_SCHEMA)
+                .unwrap_or_else(|e| panic!("results.schema.json is not JSON: {e}"));
+        jsonschema::validator_for(&schema)
+            .unwrap_or_else(|e| panic!("results.schema.json does not compile: {e}"))
+    });
+    let errors: Vec<String> = v
+        .iter_errors(doc)
+        .take(20)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{what} does not follow results.schema.json:\n{}",
+        errors.join("\n")
+    );
+}
