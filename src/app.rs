@@ -2,9 +2,7 @@
 //! templates) is loaded and validated before any Azure read, so a typo costs nothing; the
 //! snapshot is written as soon as collection ends, so nothing collected is lost.
 
-use crate::cli::{
-    AzureArgs, ChecksAction, ChecksArgs, Cli, Command, EvalArgs, OutputArgs, ScopeArgs,
-};
+use crate::cli::{AzureArgs, Cli, Command, EvalArgs, OutputArgs, ScopeArgs};
 use crate::collect::arm::{CloudEndpoints, TransportSettings};
 use crate::collect::{self, CollectOptions};
 use crate::estimate::{self, model::CostModel};
@@ -12,7 +10,7 @@ use crate::evaluate::{self, baseline::Baseline, suppressions};
 use crate::inventory::Snapshot;
 use crate::model::{BaselineInfo, FailOn, Results};
 use crate::render::{self, Format, Templates};
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -43,26 +41,51 @@ pub enum ExitCode {
     Incomplete = 3,
 }
 
-/// Why a run ended without (complete) results. Every variant is exit code 2; the variant says
-/// which part of the run the user has to fix.
+/// Why a run ended without (complete) results, by what the user has to fix. Every variant is
+/// exit code 2 today; the variant is what a caller (or a test) can tell apart.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// A flag, file or setting the user gave (baseline, suppressions, pricing, templates,
-    /// output directory, scope), or the login.
+    /// A file the user gave cannot be read or is not what it should be (suppressions, a
+    /// results.json, a snapshot, a shard, a history, a CA certificate, the frameworks file).
     #[error("{0}")]
-    Config(String),
+    Input(String),
+    /// The baseline (built in or `--baseline`): every problem with its file and line.
+    #[error(transparent)]
+    Baseline(#[from] crate::evaluate::baseline::BaselineError),
+    /// The cost model (built in or `--pricing`): every problem with its file and line.
+    #[error(transparent)]
+    CostModel(#[from] crate::estimate::model::ModelError),
+    /// Options that cannot apply together, or an unknown value (a cloud, a check id).
+    #[error("{0}")]
+    Usage(String),
+    /// The output folder, a report or `--snapshot-out` cannot take what would be written.
+    #[error("{0}")]
+    Output(String),
+    /// Nothing to scan, or a sign-in that cannot start: a gate must not go green on it.
+    #[error("{0}")]
+    Scope(String),
 }
 
 impl AppError {
     pub fn exit_code(&self) -> ExitCode {
-        match self {
-            AppError::Config(_) => ExitCode::Error,
-        }
+        ExitCode::Error
     }
 }
 
-fn config_err(e: impl std::fmt::Display) -> anyhow::Error {
-    anyhow::Error::new(AppError::Config(e.to_string()))
+pub(crate) fn input_err(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::Error::new(AppError::Input(e.to_string()))
+}
+
+pub(crate) fn usage_err(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::Error::new(AppError::Usage(e.to_string()))
+}
+
+pub(crate) fn output_err(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::Error::new(AppError::Output(e.to_string()))
+}
+
+pub(crate) fn scope_err(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::Error::new(AppError::Scope(e.to_string()))
 }
 
 /// Exit code for an error that ended the run: the [`AppError`]'s, and 2 for anything else
@@ -81,24 +104,24 @@ pub fn is_closed_stdout(e: &anyhow::Error) -> bool {
     })
 }
 
-fn read_file(p: &Path, what: &str) -> anyhow::Result<(String, String)> {
+pub(crate) fn read_file(p: &Path, what: &str) -> anyhow::Result<(String, String)> {
     let text = std::fs::read_to_string(p)
-        .map_err(|e| config_err(format!("cannot read {what} {}: {e}", p.display())))?;
+        .map_err(|e| input_err(format!("cannot read {what} {}: {e}", p.display())))?;
     Ok((p.display().to_string(), text))
 }
 
 /// `--ca-cert`: a PEM certificate; anything else is exit 2 naming the file.
 fn read_ca_cert(p: &Path) -> anyhow::Result<reqwest::Certificate> {
     let pem = std::fs::read(p)
-        .map_err(|e| config_err(format!("cannot read --ca-cert {}: {e}", p.display())))?;
+        .map_err(|e| input_err(format!("cannot read --ca-cert {}: {e}", p.display())))?;
     if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
-        return Err(config_err(format!(
+        return Err(input_err(format!(
             "--ca-cert {}: no PEM certificate (-----BEGIN CERTIFICATE-----) in the file",
             p.display()
         )));
     }
     reqwest::Certificate::from_pem(&pem).map_err(|e| {
-        config_err(format!(
+        input_err(format!(
             "--ca-cert {}: not a PEM certificate: {e}",
             p.display()
         ))
@@ -114,7 +137,7 @@ pub fn parse_results(name: &str, text: &str) -> anyhow::Result<Results> {
         schema_version: Option<serde_json::Value>,
     }
     let version: Version = serde_json::from_str(text).map_err(|e| {
-        config_err(format!(
+        input_err(format!(
             "{name}:{}:{}: not a logposture results.json: {e}",
             e.line(),
             e.column()
@@ -124,18 +147,18 @@ pub fn parse_results(name: &str, text: &str) -> anyhow::Result<Results> {
     match version.schema_version {
         Some(v) if v.as_u64() == Some(u64::from(expected)) => {}
         Some(v) => {
-            return Err(config_err(format!(
+            return Err(input_err(format!(
                 "{name}: results.json schema_version {v} is not one this logposture reads ({expected}); re-run the scan with this version or use the logposture that wrote it"
             )))
         }
         None => {
-            return Err(config_err(format!(
+            return Err(input_err(format!(
                 "{name}: not a logposture results.json (no schema_version)"
             )))
         }
     }
     let file: crate::model::output::ResultsFile = serde_json::from_str(text).map_err(|e| {
-        config_err(format!(
+        input_err(format!(
             "{name}:{}:{}: not a logposture results.json: {e}",
             e.line(),
             e.column()
@@ -148,7 +171,7 @@ pub fn parse_results(name: &str, text: &str) -> anyhow::Result<Results> {
         ("finished_at", &mut results.finished_at),
     ] {
         *t = crate::support::timestamp::canonical(t)
-            .ok_or_else(|| config_err(format!("{name}: {field} {t:?} is not an RFC 3339 time")))?;
+            .ok_or_else(|| input_err(format!("{name}: {field} {t:?} is not an RFC 3339 time")))?;
     }
     Ok(results)
 }
@@ -158,7 +181,7 @@ pub fn load_baseline(files: &[PathBuf]) -> anyhow::Result<Baseline> {
         .iter()
         .map(|p| read_file(p, "baseline"))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    evaluate::baseline::load(&texts, evaluate::rules::validate).map_err(config_err)
+    Ok(evaluate::baseline::load(&texts, evaluate::rules::validate).map_err(AppError::from)?)
 }
 
 /// Everything an evaluation needs, loaded and checked up front.
@@ -176,11 +199,11 @@ pub struct Assessment {
 impl Assessment {
     pub fn load(args: &EvalArgs) -> anyhow::Result<Self> {
         let baseline = load_baseline(&args.baselines)?;
-        let frameworks = evaluate::frameworks::load(&baseline).map_err(config_err)?;
+        let frameworks = evaluate::frameworks::load(&baseline).map_err(input_err)?;
         let suppressions = match &args.suppressions {
             Some(p) => {
                 let (name, text) = read_file(p, "suppressions file")?;
-                suppressions::parse(&name, &text, &baseline).map_err(config_err)?
+                suppressions::parse(&name, &text, &baseline).map_err(input_err)?
             }
             None => Vec::new(),
         };
@@ -189,7 +212,7 @@ impl Assessment {
             .iter()
             .map(|p| read_file(p, "pricing file"))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let cost_model = CostModel::load(&pricing, &figure_readers()).map_err(config_err)?;
+        let cost_model = CostModel::load(&pricing, &figure_readers()).map_err(AppError::from)?;
         let previous = match &args.compare {
             Some(p) => {
                 let (name, text) = read_file(p, "previous results")?;
@@ -246,7 +269,7 @@ impl Assessment {
             .collect();
         results.frameworks = evaluate::frameworks::judge(&self.frameworks, &results.findings);
         if let Some(prev) = &self.previous {
-            results.drift = Some(crate::model::drift(prev, &results));
+            results.drift = Some(crate::compare::drift(prev, &results));
         }
         results
     }
@@ -319,7 +342,7 @@ pub fn today() -> time::Date {
 
 fn cloud_for(args: &AzureArgs) -> anyhow::Result<CloudEndpoints> {
     let mut cloud = CloudEndpoints::for_cloud(&args.cloud)
-        .ok_or_else(|| config_err(format!("unknown cloud {}", args.cloud)))?;
+        .ok_or_else(|| usage_err(format!("unknown cloud {}", args.cloud)))?;
     if let Some(u) = &args.arm_endpoint {
         cloud.arm = u.clone();
     }
@@ -373,7 +396,7 @@ async fn collect_live(
     };
     let client = collect::connect(&cloud, settings)
         .await
-        .map_err(config_err)?;
+        .map_err(scope_err)?;
     let opts = CollectOptions {
         subscriptions: scope.subscriptions.clone(),
         exclude_subscriptions: scope.exclude_subscriptions.clone(),
@@ -396,7 +419,7 @@ async fn collect_live(
 /// none).
 fn demo_snapshot(scope: &ScopeArgs) -> anyhow::Result<Snapshot> {
     if let Some(g) = &scope.management_group {
-        return Err(config_err(format!(
+        return Err(usage_err(format!(
             "--management-group {g}: the demo tenant has no management groups; use --subscription or --shard"
         )));
     }
@@ -405,7 +428,7 @@ fn demo_snapshot(scope: &ScopeArgs) -> anyhow::Result<Snapshot> {
         &scope.exclude_subscriptions,
         scope.shard,
     )
-    .map_err(config_err)
+    .map_err(usage_err)
 }
 
 /// An identity that sees nothing, a management group that does not exist, a subscription list
@@ -438,16 +461,16 @@ fn check_scope_not_empty(snapshot: &Snapshot, scope: &ScopeArgs) -> anyhow::Resu
         }
         (None, None) => "this identity can see no subscription: give it Reader on the subscriptions (or a management group) to scan".into(),
     };
-    Err(config_err(format!(
+    Err(scope_err(format!(
         "nothing to scan: {why}. Pass --allow-empty to accept an empty scope."
     )))
 }
 
 /// `--snapshot-out`: checked before any Azure read (a directory there, or a folder that
 /// cannot be created or written, would lose the scan at its end).
-fn check_snapshot_out(path: &Path) -> anyhow::Result<()> {
+pub(crate) fn check_snapshot_out(path: &Path) -> anyhow::Result<()> {
     if path.is_dir() {
-        return Err(config_err(format!(
+        return Err(output_err(format!(
             "--snapshot-out {} is a directory",
             path.display()
         )));
@@ -456,7 +479,7 @@ fn check_snapshot_out(path: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir)
         .and_then(|_| tempfile::tempfile_in(&dir).map(drop))
         .map_err(|e| {
-            config_err(format!(
+            output_err(format!(
                 "--snapshot-out {}: cannot write there: {e}",
                 path.display()
             ))
@@ -472,7 +495,7 @@ fn snapshot_dir(path: &Path) -> PathBuf {
 
 /// The snapshot, through a temporary file renamed into place (never a half-written evidence
 /// file under the final name).
-fn write_snapshot(path: &Path, snap: &Snapshot) -> anyhow::Result<()> {
+pub(crate) fn write_snapshot(path: &Path, snap: &Snapshot) -> anyhow::Result<()> {
     let dir = snapshot_dir(path);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let name = path
@@ -493,7 +516,7 @@ fn write_snapshot(path: &Path, snap: &Snapshot) -> anyhow::Result<()> {
 }
 
 /// Where and how reports are written: checked before any Azure read.
-struct Reporter<'a> {
+pub(crate) struct Reporter<'a> {
     out: &'a OutputArgs,
     formats: Vec<Format>,
     templates: Templates,
@@ -506,20 +529,20 @@ impl<'a> Reporter<'a> {
     /// `compare`: the previous results.json, whose directory may hold its attribution.json.
     /// Every precondition on the output is checked here, before any Azure read, and a refusal
     /// changes nothing in the output folder.
-    fn load(out: &'a OutputArgs, compare: Option<&Path>) -> anyhow::Result<Self> {
-        let formats = Format::parse_list(&out.format).map_err(config_err)?;
-        let templates = Templates::load(out.templates.as_deref()).map_err(config_err)?;
+    pub(crate) fn load(out: &'a OutputArgs, compare: Option<&Path>) -> anyhow::Result<Self> {
+        let formats = Format::parse_list(&out.format).map_err(usage_err)?;
+        let templates = Templates::load(out.templates.as_deref()).map_err(input_err)?;
         // A bad history file stops here; a missing one is a first run.
         let mut compare_history = Vec::new();
         if let Some(h) = &out.attribution_history {
             if h.is_dir() {
-                return Err(config_err(format!(
+                return Err(input_err(format!(
                     "--attribution-history {} is a directory",
                     h.display()
                 )));
             }
             if h.exists() {
-                crate::attribute::read_history(h).map_err(config_err)?;
+                crate::attribute::read_history(h).map_err(input_err)?;
             }
         } else if let Some(c) = compare {
             let beside = c
@@ -527,10 +550,10 @@ impl<'a> Reporter<'a> {
                 .unwrap_or_else(|| Path::new("."))
                 .join(render::attribution::JSON_FILE);
             if beside.exists() {
-                compare_history = crate::attribute::read_history(&beside).map_err(config_err)?;
+                compare_history = crate::attribute::read_history(&beside).map_err(input_err)?;
             }
         }
-        render::check_output(&out.output, &formats).map_err(|e| config_err(format!("{e:#}")))?;
+        render::check_output(&out.output, &formats).map_err(|e| output_err(format!("{e:#}")))?;
         Ok(Self {
             out,
             formats,
@@ -542,7 +565,7 @@ impl<'a> Reporter<'a> {
     /// Writes the reports; the attribution files too when the inventory is at hand (a merge
     /// of results files has none). The attribution history stays locked from its re-read
     /// until the reports are in place and it is written back.
-    fn write(
+    pub(crate) fn write(
         &self,
         results: &mut Results,
         snapshot: Option<&Snapshot>,
@@ -555,7 +578,7 @@ impl<'a> Reporter<'a> {
                 let previous = match &self.out.attribution_history {
                     Some(h) => {
                         let file =
-                            crate::attribute::HistoryFile::open_locked(h).map_err(config_err)?;
+                            crate::attribute::HistoryFile::open_locked(h).map_err(input_err)?;
                         let prev = file.previous.clone();
                         history = Some(file);
                         prev
@@ -652,12 +675,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Evaluate(args) => {
             let assessment = Assessment::load(&args.eval)?;
             let reporter = Reporter::load(&args.output, args.eval.compare.as_deref())?;
-            let snapshot = Snapshot::load(&args.snapshot).map_err(config_err)?;
+            let snapshot = Snapshot::load(&args.snapshot).map_err(input_err)?;
             let mut results = assessment.assess(&snapshot, today());
             reporter.write(&mut results, Some(&snapshot), assessment.fail_on)?;
             Ok(results.exit_code(assessment.fail_on))
         }
-        Command::Checks(args) => checks(args),
+        Command::Checks(args) => crate::checks_cmd::run(args),
         Command::Cost(args) => {
             let results = match &args.results {
                 Some(p) => {
@@ -667,7 +690,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 None => {
                     let assessment = Assessment::load(&args.eval.to_eval())?;
                     let snapshot = match (&args.snapshot, args.demo) {
-                        (Some(p), _) => Snapshot::load(p).map_err(config_err)?,
+                        (Some(p), _) => Snapshot::load(p).map_err(input_err)?,
                         (None, true) => demo_snapshot(&args.scope)?,
                         (None, false) => collect_live(&args.scope, &args.azure, args.quiet).await?,
                     };
@@ -686,248 +709,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             // Incomplete evidence is still said (3); failures do not gate a budget question.
             Ok(results.exit_code(crate::model::FailOn(None)))
         }
-        Command::Merge(args) => {
-            let reporter = Reporter::load(&args.output, args.eval.compare.as_deref())?;
-            if let Some(p) = &args.snapshot_out {
-                check_snapshot_out(p)?;
-            }
-            let mut texts = Vec::new();
-            for p in &args.inputs {
-                texts.push(read_file(p, "shard file")?);
-            }
-            let snapshots = merge_input_kind(&texts)? == InputKind::Snapshot;
-            let mut merged_snapshot = None;
-            if !snapshots {
-                reject_ignored_merge_flags(&args)?;
-            }
-            let shard_warning;
-            let (mut merged, fail_on) = if snapshots {
-                let assessment = Assessment::load(&args.eval)?;
-                let parts = texts
-                    .iter()
-                    .map(|(name, text)| Snapshot::from_json(name, text).map_err(config_err))
-                    .collect::<anyhow::Result<Vec<_>>>()?;
-                shard_warning = crate::merge::window_warning(
-                    texts
-                        .iter()
-                        .zip(&parts)
-                        .map(|((n, _), p)| (n, &p.started_at, &p.finished_at)),
-                    args.max_shard_age,
-                );
-                let snapshot = crate::merge::merge_snapshots(parts).map_err(config_err)?;
-                if let Some(p) = &args.snapshot_out {
-                    write_snapshot(p, &snapshot)?;
-                }
-                let results = assessment.assess(&snapshot, today());
-                merged_snapshot = Some(snapshot);
-                (results, assessment.fail_on)
-            } else {
-                let mut parts = Vec::new();
-                for (name, text) in &texts {
-                    parts.push(parse_results(name, text)?);
-                }
-                shard_warning = crate::merge::window_warning(
-                    texts
-                        .iter()
-                        .zip(&parts)
-                        .map(|((n, _), p)| (n, &p.started_at, &p.finished_at)),
-                    args.max_shard_age,
-                );
-                let assessment = Assessment::load(&args.eval)?;
-                let mut merged =
-                    crate::merge::merge(parts, &assessment.cost_model).map_err(config_err)?;
-                merged.frameworks =
-                    evaluate::frameworks::judge(&assessment.frameworks, &merged.findings);
-                if let Some(prev) = &assessment.previous {
-                    merged.drift = Some(crate::model::drift(prev, &merged));
-                }
-                (merged, args.eval.fail_on)
-            };
-            if let Some(w) = shard_warning {
-                let _ = writeln!(std::io::stderr(), "logposture: warning: {w}");
-                merged.statement.warnings.push(w);
-            }
-            reporter.write(&mut merged, merged_snapshot.as_ref(), fail_on)?;
-            Ok(merged.exit_code(fail_on))
-        }
+        Command::Merge(args) => crate::merge::command(args),
     }
-}
-
-#[derive(Debug, PartialEq, Eq)]
-enum InputKind {
-    Snapshot,
-    Results,
-}
-
-/// What a file given to `merge` is, found by parsing it: a snapshot (`snapshot_format`) or a
-/// results.json (`schema_version`); anything else, or a mix, is an error naming the file.
-fn merge_input_kind(texts: &[(String, String)]) -> anyhow::Result<InputKind> {
-    #[derive(serde::Deserialize)]
-    struct Probe {
-        snapshot_format: Option<serde::de::IgnoredAny>,
-        schema_version: Option<serde::de::IgnoredAny>,
-    }
-    let mut kind = None;
-    for (name, text) in texts {
-        let probe: Probe = serde_json::from_str(text).map_err(|e| {
-            config_err(format!("{name}:{}:{}: not JSON: {e}", e.line(), e.column()))
-        })?;
-        let this = match (probe.snapshot_format, probe.schema_version) {
-            (Some(_), None) => InputKind::Snapshot,
-            (None, Some(_)) => InputKind::Results,
-            _ => {
-                return Err(config_err(format!(
-                    "{name}: neither a logposture snapshot (snapshot_format) nor a results.json (schema_version)"
-                )))
-            }
-        };
-        match &kind {
-            None => kind = Some(this),
-            Some(k) if *k != this => {
-                return Err(config_err(format!(
-                    "{name} is a {} but the first input is a {}: merge snapshots with snapshots, results with results",
-                    if this == InputKind::Snapshot { "snapshot" } else { "results.json" },
-                    if *k == InputKind::Snapshot { "snapshot" } else { "results.json" },
-                )))
-            }
-            Some(_) => {}
-        }
-    }
-    kind.ok_or_else(|| config_err("nothing to merge"))
-}
-
-/// Results are already evaluated: flags that would re-evaluate them are refused rather than
-/// silently ignored (merge the shards' snapshots to apply them).
-fn reject_ignored_merge_flags(args: &crate::cli::MergeArgs) -> anyhow::Result<()> {
-    let mut ignored = Vec::new();
-    if !args.eval.baselines.is_empty() {
-        ignored.push("--baseline");
-    }
-    if args.eval.suppressions.is_some() {
-        ignored.push("--suppressions");
-    }
-    if args.eval.entra_users.is_some() {
-        ignored.push("--entra-users");
-    }
-    if args.snapshot_out.is_some() {
-        ignored.push("--snapshot-out");
-    }
-    if ignored.is_empty() {
-        return Ok(());
-    }
-    Err(config_err(format!(
-        "{} cannot apply when merging results.json files (they are already evaluated); merge the shards' snapshots (--snapshot-out of each shard) to re-evaluate with them",
-        ignored.join(", ")
-    )))
-}
-
-fn checks(args: ChecksArgs) -> anyhow::Result<i32> {
-    let baseline = load_baseline(&args.baselines)?;
-    let mut out = std::io::stdout().lock();
-    match args.action {
-        ChecksAction::List {
-            framework: Some(id),
-        } => {
-            let frameworks = evaluate::frameworks::load(&baseline).map_err(config_err)?;
-            let Some(fw) = frameworks.iter().find(|f| f.id.eq_ignore_ascii_case(&id)) else {
-                bail!(config_err(format!(
-                    "unknown framework {id:?} (known: {})",
-                    frameworks
-                        .iter()
-                        .map(|f| f.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
-            };
-            let covered = fw.controls.iter().filter(|c| !c.checks.is_empty()).count();
-            writeln!(
-                out,
-                "{} — {covered} of {} controls covered",
-                fw.name,
-                fw.controls.len()
-            )?;
-            for c in &fw.controls {
-                writeln!(out, "\n{:<9} {}", c.id, c.title)?;
-                if c.checks.is_empty() {
-                    let why = c
-                        .note
-                        .as_deref()
-                        .map(|n| format!(": {n}"))
-                        .unwrap_or_default();
-                    writeln!(out, "          NOT COVERED{why}")?;
-                }
-                for id in &c.checks {
-                    let title = baseline.get(id).map(|c| c.title.as_str()).unwrap_or("");
-                    writeln!(out, "          {id:<13} {title}")?;
-                }
-            }
-        }
-        ChecksAction::List { framework: None } => {
-            writeln!(
-                out,
-                "{} {} — {} checks",
-                baseline.name,
-                baseline.version,
-                baseline.checks.len()
-            )?;
-            for (area, list) in evaluate::baseline::by_area(&baseline) {
-                writeln!(out, "\n{area}")?;
-                for c in list {
-                    let off = if c.enabled { "" } else { "  (disabled)" };
-                    writeln!(
-                        out,
-                        "  {:<14} {:<8} {}{off}",
-                        c.id,
-                        c.severity.as_str(),
-                        c.title
-                    )?;
-                }
-            }
-        }
-        ChecksAction::Explain { check_id } => {
-            let Some(c) = baseline.get(&check_id) else {
-                bail!(config_err(format!(
-                    "unknown check id {check_id:?} (see `logposture checks list`)"
-                )));
-            };
-            let kind = evaluate::rules::find(&c.kind);
-            writeln!(out, "{} — {}", c.id, c.title)?;
-            writeln!(
-                out,
-                "area: {}   severity: {}   kind: {}   enabled: {}",
-                c.area,
-                c.severity.as_str(),
-                c.kind,
-                c.enabled
-            )?;
-            writeln!(out, "defined at: {}", c.source)?;
-            if let Some(k) = kind {
-                writeln!(out, "assesses: {}", k.describes)?;
-                writeln!(out, "implemented in: {}", k.file)?;
-            }
-            writeln!(out, "\nWhy\n{}", c.rationale.trim())?;
-            if !c.params.is_empty() {
-                writeln!(
-                    out,
-                    "\nParameters\n{}",
-                    toml::to_string(&c.params).unwrap_or_default().trim()
-                )?;
-            }
-            writeln!(out, "\nRemediation\n{}", c.remediation.trim())?;
-            if let Some(p) = &c.azure_policy {
-                writeln!(out, "At scale: Azure Policy \"{}\" ({})", p.name, p.id)?;
-            }
-            if !c.changes.is_empty() {
-                writeln!(out, "\nChanged by --baseline\n{}", c.changes.join("\n"))?;
-            }
-            writeln!(out, "\nReferences\n{}", c.references.join("\n"))?;
-            let basis = kind.and_then(|k| k.cost_basis);
-            writeln!(
-                out,
-                "\nCost basis\n{}",
-                basis.unwrap_or("not a logging gap: no ingestion cost is estimated")
-            )?;
-        }
-    }
-    Ok(0)
 }

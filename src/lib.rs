@@ -3,12 +3,17 @@
 //!
 //! The data flows through one module per stage:
 //! [`collect`] (Azure → [`inventory`] snapshot) → [`evaluate`] (baseline in `checks/` → findings)
-//! → [`estimate`] (volume and cost of each gap) → [`render`] (HTML, Markdown, JSON, SARIF, JUnit).
+//! and [`attribute`] (who held each IP) → [`estimate`] (volume and cost of each gap) → [`render`]
+//! (HTML, Markdown, JSON, SARIF, JUnit, CSV, fix plans). The stages share [`model`] and never
+//! import a later stage or a sibling (`tests/architecture.rs`); [`support`] holds small helpers.
+//! [`app`], [`cli`] and [`merge`] wire the commands.
 
 pub mod app;
 pub mod attribute;
+pub mod checks_cmd;
 pub mod cli;
 pub mod collect;
+pub mod compare;
 pub mod demo;
 pub mod estimate;
 pub mod evaluate;

@@ -352,3 +352,162 @@ pub fn merge_snapshots(mut parts: Vec<Snapshot>) -> anyhow::Result<Snapshot> {
         .sort_by_key(|s| s.subscription.id.to_ascii_lowercase());
     Ok(merged)
 }
+
+/// Shards with a scan window (snapshots and results.json alike).
+trait Scanned {
+    fn window(&self) -> (&String, &String);
+}
+
+impl Scanned for Snapshot {
+    fn window(&self) -> (&String, &String) {
+        (&self.started_at, &self.finished_at)
+    }
+}
+
+impl Scanned for Results {
+    fn window(&self) -> (&String, &String) {
+        (&self.started_at, &self.finished_at)
+    }
+}
+
+/// [`window_warning`] over the shards as read, each named by its file.
+fn shard_window_warning<T: Scanned>(
+    texts: &[(String, String)],
+    parts: &[T],
+    max_age_days: u32,
+) -> Option<String> {
+    window_warning(
+        texts.iter().zip(parts).map(|((n, _), p)| {
+            let (s, f) = p.window();
+            (n, s, f)
+        }),
+        max_age_days,
+    )
+}
+
+/// `logposture merge`: shards' snapshots are merged then evaluated; shards' results.json files
+/// are merged as evaluated (flags that would re-evaluate them are refused).
+pub fn command(args: crate::cli::MergeArgs) -> anyhow::Result<i32> {
+    use crate::app::{
+        check_snapshot_out, input_err, parse_results, read_file, today, write_snapshot, Assessment,
+        Reporter,
+    };
+    use crate::evaluate;
+    use std::io::Write as _;
+    let reporter = Reporter::load(&args.output, args.eval.compare.as_deref())?;
+    if let Some(p) = &args.snapshot_out {
+        check_snapshot_out(p)?;
+    }
+    let mut texts = Vec::new();
+    for p in &args.inputs {
+        texts.push(read_file(p, "shard file")?);
+    }
+    let snapshots = merge_input_kind(&texts)? == InputKind::Snapshot;
+    let mut merged_snapshot = None;
+    if !snapshots {
+        reject_ignored_merge_flags(&args)?;
+    }
+    let shard_warning;
+    let (mut merged, fail_on) = if snapshots {
+        let assessment = Assessment::load(&args.eval)?;
+        let parts = texts
+            .iter()
+            .map(|(name, text)| Snapshot::from_json(name, text).map_err(input_err))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        shard_warning = shard_window_warning(&texts, &parts, args.max_shard_age);
+        let snapshot = crate::merge::merge_snapshots(parts).map_err(input_err)?;
+        if let Some(p) = &args.snapshot_out {
+            write_snapshot(p, &snapshot)?;
+        }
+        let results = assessment.assess(&snapshot, today());
+        merged_snapshot = Some(snapshot);
+        (results, assessment.fail_on)
+    } else {
+        let mut parts = Vec::new();
+        for (name, text) in &texts {
+            parts.push(parse_results(name, text)?);
+        }
+        shard_warning = shard_window_warning(&texts, &parts, args.max_shard_age);
+        let assessment = Assessment::load(&args.eval)?;
+        let mut merged = crate::merge::merge(parts, &assessment.cost_model).map_err(input_err)?;
+        merged.frameworks = evaluate::frameworks::judge(&assessment.frameworks, &merged.findings);
+        if let Some(prev) = &assessment.previous {
+            merged.drift = Some(crate::compare::drift(prev, &merged));
+        }
+        (merged, args.eval.fail_on)
+    };
+    if let Some(w) = shard_warning {
+        let _ = writeln!(std::io::stderr(), "logposture: warning: {w}");
+        merged.statement.warnings.push(w);
+    }
+    reporter.write(&mut merged, merged_snapshot.as_ref(), fail_on)?;
+    Ok(merged.exit_code(fail_on))
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum InputKind {
+    Snapshot,
+    Results,
+}
+
+/// What a file given to `merge` is, found by parsing it: a snapshot (`snapshot_format`) or a
+/// results.json (`schema_version`); anything else, or a mix, is an error naming the file.
+fn merge_input_kind(texts: &[(String, String)]) -> anyhow::Result<InputKind> {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        snapshot_format: Option<serde::de::IgnoredAny>,
+        schema_version: Option<serde::de::IgnoredAny>,
+    }
+    let mut kind = None;
+    for (name, text) in texts {
+        let probe: Probe = serde_json::from_str(text).map_err(|e| {
+            crate::app::input_err(format!("{name}:{}:{}: not JSON: {e}", e.line(), e.column()))
+        })?;
+        let this = match (probe.snapshot_format, probe.schema_version) {
+            (Some(_), None) => InputKind::Snapshot,
+            (None, Some(_)) => InputKind::Results,
+            _ => {
+                return Err(crate::app::input_err(format!(
+                    "{name}: neither a logposture snapshot (snapshot_format) nor a results.json (schema_version)"
+                )))
+            }
+        };
+        match &kind {
+            None => kind = Some(this),
+            Some(k) if *k != this => {
+                return Err(crate::app::input_err(format!(
+                    "{name} is a {} but the first input is a {}: merge snapshots with snapshots, results with results",
+                    if this == InputKind::Snapshot { "snapshot" } else { "results.json" },
+                    if *k == InputKind::Snapshot { "snapshot" } else { "results.json" },
+                )))
+            }
+            Some(_) => {}
+        }
+    }
+    kind.ok_or_else(|| crate::app::input_err("nothing to merge"))
+}
+
+/// Results are already evaluated: flags that would re-evaluate them are refused rather than
+/// silently ignored (merge the shards' snapshots to apply them).
+fn reject_ignored_merge_flags(args: &crate::cli::MergeArgs) -> anyhow::Result<()> {
+    let mut ignored = Vec::new();
+    if !args.eval.baselines.is_empty() {
+        ignored.push("--baseline");
+    }
+    if args.eval.suppressions.is_some() {
+        ignored.push("--suppressions");
+    }
+    if args.eval.entra_users.is_some() {
+        ignored.push("--entra-users");
+    }
+    if args.snapshot_out.is_some() {
+        ignored.push("--snapshot-out");
+    }
+    if ignored.is_empty() {
+        return Ok(());
+    }
+    Err(crate::app::usage_err(format!(
+        "{} cannot apply when merging results.json files (they are already evaluated); merge the shards' snapshots (--snapshot-out of each shard) to re-evaluate with them",
+        ignored.join(", ")
+    )))
+}

@@ -521,7 +521,7 @@ proptest::proptest! {
         let back = logposture::app::parse_results("results.json", &json).unwrap();
         let model = logposture::estimate::model::CostModel::load(&[], &logposture::app::figure_readers()).unwrap();
         let merged = logposture::merge::merge(vec![back.clone()], &model).unwrap();
-        logposture::model::drift(&back, &merged);
+        logposture::compare::drift(&back, &merged);
         let md = logposture::render::Templates::load(None).unwrap().markdown(&r).unwrap();
         let mut csv = Vec::new();
         logposture::render::csv::render_to(&r, &mut csv).unwrap();
@@ -537,4 +537,62 @@ proptest::proptest! {
             proptest::prop_assert!(absurd.is_none(), "{absurd:?} printed (gb {gb}, days {days})");
         }
     }
+}
+
+/// What ended a run is typed by what the user has to fix: a caller tells an output folder it
+/// cannot write from a bad input file or refused options without reading the message.
+#[tokio::test(flavor = "multi_thread")]
+async fn errors_say_which_part_to_fix() {
+    use clap::Parser;
+    use logposture::app::AppError;
+    let t = tmp();
+    let kind = |args: &[&str]| {
+        let mut argv = vec!["logposture"];
+        argv.extend_from_slice(args);
+        logposture::cli::Cli::parse_from(argv)
+    };
+    // A report path that is a directory: the output.
+    let out = t.path().join("out");
+    std::fs::create_dir_all(out.join("report.html")).unwrap();
+    let e = logposture::app::run(kind(&["scan", "--demo", "-q", "--output", &s(&out)]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e.downcast_ref::<AppError>(), Some(AppError::Output(_))),
+        "{e:#}"
+    );
+    // A results.json of another schema: an input.
+    let bad = t.path().join("old.json");
+    std::fs::write(&bad, "{\"schema_version\": 99}").unwrap();
+    let out2 = t.path().join("out2");
+    let e = logposture::app::run(kind(&[
+        "scan",
+        "--demo",
+        "-q",
+        "--output",
+        &s(&out2),
+        "--compare",
+        &s(&bad),
+    ]))
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(e.downcast_ref::<AppError>(), Some(AppError::Input(_))),
+        "{e:#}"
+    );
+    // A baseline problem keeps its own type, with every problem's file and line.
+    let base = t.path().join("mine.toml");
+    std::fs::write(
+        &base,
+        "[[check]]\nid = \"LP-RET-001\"\nseverity = \"urgent\"\n",
+    )
+    .unwrap();
+    let e = logposture::app::run(kind(&["checks", "list", "--baseline", &s(&base)]))
+        .await
+        .unwrap_err();
+    match e.downcast_ref::<AppError>() {
+        Some(AppError::Baseline(b)) => assert!(b.problems[0].contains("mine.toml:2"), "{b}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(logposture::app::error_exit_code(&e), 2);
 }

@@ -377,7 +377,7 @@ fn compare_reports_new_resolved_and_still_failing() {
     let after = Assessment::load(&eval_args())
         .unwrap()
         .assess(&snap, time::macros::date!(2026 - 11 - 02));
-    let d = logposture::model::drift(&before, &after);
+    let d = logposture::compare::drift(&before, &after);
     let names = |items: &[logposture::model::DriftItem]| {
         items
             .iter()
@@ -405,7 +405,7 @@ fn compare_reports_new_resolved_and_still_failing() {
     assert!(d.new_failures >= 1 && d.resolved >= 1);
     assert!(d.still_failing > 10);
     // Against itself: nothing new, nothing resolved.
-    let same = logposture::model::drift(&before, &before);
+    let same = logposture::compare::drift(&before, &before);
     assert_eq!((same.new_failures, same.resolved), (0, 0));
     assert_eq!(same.still_failing, before.summary.fail);
 }
@@ -450,7 +450,7 @@ fn drift_never_counts_lost_evidence_as_a_fix() {
     let after = Assessment::load(&eval_args())
         .unwrap()
         .assess(&snap, time::macros::date!(2026 - 11 - 02));
-    let d = logposture::model::drift(&before, &after);
+    let d = logposture::compare::drift(&before, &after);
     assert_eq!(d.resolved, 0, "{:?}", d.resolved_items);
     assert!(
         d.no_longer_assessed
@@ -532,7 +532,7 @@ fn scan_demo_writes_all_five_files() {
         &logposture::demo::snapshot(),
         time::macros::date!(2026 - 11 - 02),
     );
-    r2.drift = Some(logposture::model::drift(&demo_results(), &r2));
+    r2.drift = Some(logposture::compare::drift(&demo_results(), &r2));
     let sarif: serde_json::Value =
         serde_json::from_str(&render::sarif::render(&r2).unwrap()).unwrap();
     assert_eq!(sarif["runs"][0]["properties"]["drift"]["newFailures"], 0);

@@ -2,30 +2,70 @@
 //! `--compare` results file): read, locked for the run, and extended in place.
 
 use crate::model::attribution::{Attribution, Sighting, ATTRIBUTION_FORMAT};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Why a history cannot be used; each names the file (and line, sighting or lock).
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("cannot read attribution history {}: {source}", .path.display())]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{name}:{line}:{column}: not a logposture attribution.json: {source}")]
+    NotAttribution {
+        name: String,
+        line: usize,
+        column: usize,
+        source: serde_json::Error,
+    },
+    #[error("{name}: attribution format {found} is newer than this logposture reads ({ATTRIBUTION_FORMAT})")]
+    NewerFormat { name: String, found: u32 },
+    /// A sighting whose times are not RFC 3339, or run backwards.
+    #[error("{name}: history[{index}] (ip {ip:?}): {why}")]
+    BadSighting {
+        name: String,
+        index: usize,
+        ip: String,
+        why: String,
+    },
+    #[error("cannot {what} {}: {source}", .path.display())]
+    Lock {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("attribution history {} is a symlink that cannot be followed: {source}", .path.display())]
+    Symlink {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
 
 /// Reads a previous attribution.json for its history; errors name the file, line and column,
 /// or the sighting whose time is not an RFC 3339 time. Times are brought to the canonical form
 /// (UTC, whole seconds), in which string order is time order.
-pub fn read_history(path: &Path) -> Result<Vec<Sighting>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read attribution history {}: {e}", path.display()))?;
+pub fn read_history(path: &Path) -> Result<Vec<Sighting>, HistoryError> {
+    let text = std::fs::read_to_string(path).map_err(|source| HistoryError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
     parse_history(&path.display().to_string(), &text)
 }
 
-fn parse_history(name: &str, text: &str) -> Result<Vec<Sighting>, String> {
-    let prev: Attribution = serde_json::from_str(text).map_err(|e| {
-        format!(
-            "{name}:{}:{}: not a logposture attribution.json: {e}",
-            e.line(),
-            e.column()
-        )
-    })?;
+fn parse_history(name: &str, text: &str) -> Result<Vec<Sighting>, HistoryError> {
+    let prev: Attribution =
+        serde_json::from_str(text).map_err(|source| HistoryError::NotAttribution {
+            name: name.to_string(),
+            line: source.line(),
+            column: source.column(),
+            source,
+        })?;
     if prev.attribution_format > ATTRIBUTION_FORMAT {
-        return Err(format!(
-            "{name}: attribution format {} is newer than this logposture reads ({ATTRIBUTION_FORMAT})",
-            prev.attribution_format
-        ));
+        return Err(HistoryError::NewerFormat {
+            name: name.to_string(),
+            found: prev.attribution_format,
+        });
     }
     let mut history = prev.history;
     for (i, s) in history.iter_mut().enumerate() {
@@ -33,16 +73,23 @@ fn parse_history(name: &str, text: &str) -> Result<Vec<Sighting>, String> {
             crate::support::timestamp::canonical(&s.first_seen),
             crate::support::timestamp::canonical(&s.last_seen),
         ) else {
-            return Err(format!(
-                "{name}: history[{i}] (ip {:?}): first_seen {:?} / last_seen {:?} is not an RFC 3339 time",
-                s.ip, s.first_seen, s.last_seen
-            ));
+            return Err(HistoryError::BadSighting {
+                name: name.to_string(),
+                index: i,
+                ip: s.ip.clone(),
+                why: format!(
+                    "first_seen {:?} / last_seen {:?} is not an RFC 3339 time",
+                    s.first_seen, s.last_seen
+                ),
+            });
         };
         if first > last {
-            return Err(format!(
-                "{name}: history[{i}] (ip {:?}): first_seen {first} is after last_seen {last}",
-                s.ip
-            ));
+            return Err(HistoryError::BadSighting {
+                name: name.to_string(),
+                index: i,
+                ip: s.ip.clone(),
+                why: format!("first_seen {first} is after last_seen {last}"),
+            });
         }
         (s.first_seen, s.last_seen) = (first, last);
     }
@@ -61,7 +108,7 @@ pub struct HistoryFile {
 }
 
 impl HistoryFile {
-    pub fn open_locked(path: &Path) -> Result<Self, String> {
+    pub fn open_locked(path: &Path) -> Result<Self, HistoryError> {
         let path = resolve_symlink(path)?;
         let lock_path = {
             let mut s = path.clone().into_os_string();
@@ -72,11 +119,16 @@ impl HistoryFile {
         opts.create(true).append(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::custom_flags(&mut opts, libc::O_NOFOLLOW);
-        let lock = opts
-            .open(&lock_path)
-            .map_err(|e| format!("cannot open the history lock {}: {e}", lock_path.display()))?;
-        lock.lock()
-            .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
+        let lock = opts.open(&lock_path).map_err(|source| HistoryError::Lock {
+            what: "open the history lock",
+            path: lock_path.clone(),
+            source,
+        })?;
+        lock.lock().map_err(|source| HistoryError::Lock {
+            what: "lock",
+            path: lock_path.clone(),
+            source,
+        })?;
         let previous = if path.exists() {
             read_history(&path)?
         } else {
@@ -111,14 +163,14 @@ impl HistoryFile {
 }
 
 /// The file a symlink points at (followed to the end); other paths as they are.
-fn resolve_symlink(path: &Path) -> Result<std::path::PathBuf, String> {
+fn resolve_symlink(path: &Path) -> Result<std::path::PathBuf, HistoryError> {
     match path.symlink_metadata() {
-        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path).map_err(|e| {
-            format!(
-                "attribution history {} is a symlink that cannot be followed: {e}",
-                path.display()
-            )
-        }),
+        Ok(m) if m.file_type().is_symlink() => {
+            std::fs::canonicalize(path).map_err(|source| HistoryError::Symlink {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
         _ => Ok(path.to_path_buf()),
     }
 }

@@ -777,6 +777,14 @@ pub fn snapshot() -> Snapshot {
     }
 }
 
+/// A subscription named in the scope flags that the demo tenant does not have.
+#[derive(Debug, thiserror::Error)]
+#[error("the demo tenant has no subscription {id} (it has {known})")]
+pub struct UnknownSubscription {
+    pub id: String,
+    pub known: String,
+}
+
 /// The demo tenant narrowed the way a live scan would be: `--subscription`,
 /// `--exclude-subscription` and `--shard` apply; a subscription the demo does not have is an
 /// error naming it (as a live scan would find nothing to read).
@@ -784,7 +792,7 @@ pub fn snapshot_scoped(
     only: &[String],
     exclude: &[String],
     shard: Option<crate::inventory::Shard>,
-) -> Result<Snapshot, String> {
+) -> Result<Snapshot, UnknownSubscription> {
     let mut snap = snapshot();
     let known: Vec<String> = snap
         .scope
@@ -794,10 +802,10 @@ pub fn snapshot_scoped(
         .collect();
     for id in only.iter().chain(exclude) {
         if !known.contains(&id.to_ascii_lowercase()) {
-            return Err(format!(
-                "the demo tenant has no subscription {id} (it has {})",
-                known.join(", ")
-            ));
+            return Err(UnknownSubscription {
+                id: id.clone(),
+                known: known.join(", "),
+            });
         }
     }
     let keep = |id: &str| {

@@ -67,6 +67,17 @@ impl MeasuredTotals {
     }
 }
 
+/// Why shards' cost sections cannot be merged.
+#[derive(Debug, thiserror::Error)]
+pub enum CostMergeError {
+    #[error(
+        "the inputs are priced in different currencies ({0}); merge results priced the same way"
+    )]
+    Currencies(String),
+    #[error("nothing to merge")]
+    Nothing,
+}
+
 impl CostSummary {
     /// The summary of several shards' results (`merge`): workspaces counted once, gap totals
     /// recomputed from the merged findings (a tenant-level finding such as Entra's is in every
@@ -75,17 +86,16 @@ impl CostSummary {
         parts: Vec<CostSummary>,
         merged_findings: &[Finding],
         m: &CostModel,
-    ) -> Result<CostSummary, String> {
+    ) -> Result<CostSummary, CostMergeError> {
         let currencies: std::collections::BTreeSet<&str> =
             parts.iter().map(|p| p.currency.as_str()).collect();
         if currencies.len() > 1 {
-            return Err(format!(
-                "the inputs are priced in different currencies ({}); merge results priced the same way",
-                currencies.into_iter().collect::<Vec<_>>().join(", ")
+            return Err(CostMergeError::Currencies(
+                currencies.into_iter().collect::<Vec<_>>().join(", "),
             ));
         }
         let Some(first) = parts.first().cloned() else {
-            return Err("nothing to merge".into());
+            return Err(CostMergeError::Nothing);
         };
         let entra_users = parts
             .iter()

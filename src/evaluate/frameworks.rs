@@ -40,11 +40,20 @@ pub struct Control {
     pub note: Option<String>,
 }
 
+/// Every problem with the framework mappings, each naming the file (and line or control).
+#[derive(Debug, thiserror::Error)]
+#[error("framework mappings are not valid:\n{}", .problems.join("\n"))]
+pub struct FrameworkError {
+    pub problems: Vec<String>,
+}
+
 /// The built-in mappings, every check id checked against the baseline (a typo is an error that
 /// names the file, control and id).
-pub fn load(baseline: &Baseline) -> Result<Vec<Framework>, String> {
+pub fn load(baseline: &Baseline) -> Result<Vec<Framework>, FrameworkError> {
     let (file, text) = BUILTIN_FILE;
-    let raw: RawFile = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
+    let raw: RawFile = toml::from_str(text).map_err(|e| FrameworkError {
+        problems: vec![toml_error(file, text, &e)],
+    })?;
     let mut problems = Vec::new();
     for f in &raw.framework {
         for c in &f.controls {
@@ -61,7 +70,7 @@ pub fn load(baseline: &Baseline) -> Result<Vec<Framework>, String> {
     if problems.is_empty() {
         Ok(raw.framework)
     } else {
-        Err(problems.join("\n"))
+        Err(FrameworkError { problems })
     }
 }
 

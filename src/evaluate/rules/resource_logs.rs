@@ -77,7 +77,7 @@ pub const KIND: RuleKind = RuleKind {
     name: "resource_logs",
     file: file!(),
     line: line!(),
-    evidence: &["coverage", "missing", "not_offered", "required", "resource_type", "settings"],
+    evidence: &["coverage", "missing", "not_offered", "offered", "required", "resource_type", "settings"],
     figures: &["resource_log_default_mb_day"],
     prepare: validate,
     describes: "per-resource diagnostic settings against the log categories the type offers (diagnosticSettingsCategories)",    cost_basis: Some("MB/day per resource by type (resource_log_mb_day) × share of categories missing, at the Analytics per-GB rate"),
