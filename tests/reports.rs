@@ -429,24 +429,11 @@ fn drift_never_counts_lost_evidence_as_a_fix() {
         .iter_mut()
         .find(|s| s.subscription.id.starts_with("22222222"))
         .unwrap();
-    *dev = logposture::inventory::SubscriptionInventory {
-        subscription: dev.subscription.clone(),
-        scanned: true,
-        resources: Read::failed(forbidden.clone()),
-        activity_log_settings: Read::failed(forbidden.clone()),
-        network_watchers: Read::failed(forbidden.clone()),
-        flow_logs: Read::failed(forbidden.clone()),
-        network_security_groups: Read::failed(forbidden.clone()),
-        virtual_networks: Read::failed(forbidden.clone()),
-        network_interfaces: Read::failed(forbidden.clone()),
-        workspaces: Read::failed(forbidden.clone()),
-        data_collection_rules: Read::failed(forbidden.clone()),
-        virtual_machines: Read::failed(forbidden.clone()),
-        defender_plans: Read::failed(forbidden.clone()),
-        activity_log_alerts: Read::failed(forbidden.clone()),
-        storage_accounts: Read::failed(forbidden),
-        ..Default::default()
-    };
+    *dev = logposture::inventory::SubscriptionInventory::unreadable(
+        dev.subscription.clone(),
+        forbidden.clone(),
+    );
+
     let after = Assessment::load(&eval_args())
         .unwrap()
         .assess(&snap, time::macros::date!(2026 - 11 - 02));

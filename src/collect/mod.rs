@@ -441,7 +441,7 @@ async fn collect_subscription(
     {
         // The identity cannot read this subscription: every part is not assessed, and we do
         // not spend (and record) dozens more reads that would fail the same way.
-        mark_all_failed(&mut inv, err);
+        inv.mark_all_failed(err);
         return inv;
     }
 
@@ -862,32 +862,6 @@ async fn resource_diagnostics(
         .await;
     out.sort_by_key(|d| id_key(&d.resource_id));
     out
-}
-
-fn mark_all_failed(inv: &mut SubscriptionInventory, err: ReadError) {
-    inv.activity_log_settings = Read::failed(err.clone());
-    inv.network_watchers = Read::failed(err.clone());
-    inv.flow_logs = Read::failed(err.clone());
-    inv.network_security_groups = Read::failed(err.clone());
-    inv.virtual_networks = Read::failed(err.clone());
-    inv.network_interfaces = Read::failed(err.clone());
-    inv.workspaces = Read::failed(err.clone());
-    inv.data_collection_rules = Read::failed(err.clone());
-    inv.virtual_machines = Read::failed(err.clone());
-    inv.defender_plans = Read::failed(err.clone());
-    inv.activity_log_alerts = Read::failed(err.clone());
-    inv.action_groups = Read::failed(err.clone());
-    inv.web_apps = Read::failed(err.clone());
-    inv.app_insights = Read::failed(err.clone());
-    inv.sql_servers = Read::failed(err.clone());
-    inv.database_servers = Read::failed(err.clone());
-    inv.public_ip_addresses = Read::failed(err.clone());
-    inv.firewalls = Read::failed(err.clone());
-    inv.load_balancers = Read::failed(err.clone());
-    inv.firewall_policies = Read::failed(err.clone());
-    inv.dns_security_policies = Read::failed(err.clone());
-    inv.jit_policies = Read::failed(err.clone());
-    inv.storage_accounts = Read::failed(err);
 }
 
 /// Credentials from the standard Azure chain (environment service principal or workload

@@ -153,7 +153,6 @@ fn prod() -> SubscriptionInventory {
     };
     SubscriptionInventory {
         subscription: SubscriptionRef { id: PROD.into(), name: "contoso-prod".into(), state: "Enabled".into() },
-        scanned: true,
         resources: Read::ok(resources),
         activity_log_settings: Read::ok(vec![
             setting(&format!("/subscriptions/{PROD}/providers/microsoft.insights/diagnosticSettings/activity-to-law"), "activity-to-law", Some(&ws), None, vec![log("Administrative", true), log("Security", true), log("ServiceHealth", true), log("Alert", true), log("Recommendation", false)]),
@@ -234,8 +233,6 @@ fn prod() -> SubscriptionInventory {
         network_interfaces: Read::ok(trail.network_interfaces),
         public_ip_addresses: Read::ok(trail.public_ip_addresses),
         load_balancers: Read::ok(trail.load_balancers),
-        firewalls: Read::ok(vec![]),
-        firewall_policies: Read::ok(vec![]),
         dns_security_policies: Read::ok(trail.dns_security_policies),
         jit_policies: Read::ok(trail.jit_policies),
         workspaces: Read::ok(vec![Workspace {
@@ -338,6 +335,7 @@ fn prod() -> SubscriptionInventory {
             immutability_enabled: Some(true),
             tags: BTreeMap::new(),
         }]),
+        ..SubscriptionInventory::empty(SubscriptionRef::default())
     }
 }
 
@@ -397,7 +395,6 @@ fn dev() -> SubscriptionInventory {
             name: "contoso-dev".into(),
             state: "Enabled".into(),
         },
-        scanned: true,
         resources: Read::ok(resources),
         activity_log_settings: Read::ok(vec![setting(
             &format!(
@@ -445,8 +442,6 @@ fn dev() -> SubscriptionInventory {
                 settings: Read::ok(vec![]),
             },
         ],
-        network_watchers: Read::ok(vec![]),
-        flow_logs: Read::ok(vec![]),
         network_security_groups: Read::ok(vec![
             NetworkSecurityGroup {
                 id: nsg.clone(),
@@ -487,12 +482,6 @@ fn dev() -> SubscriptionInventory {
                 Some(&vm),
             )
         }]),
-        public_ip_addresses: Read::ok(vec![]),
-        load_balancers: Read::ok(vec![]),
-        firewalls: Read::ok(vec![]),
-        firewall_policies: Read::ok(vec![]),
-        dns_security_policies: Read::ok(vec![]),
-        jit_policies: Read::ok(vec![]),
         workspaces: Read::ok(vec![Workspace {
             id: ws.clone(),
             name: "law-dev".into(),
@@ -554,12 +543,7 @@ fn dev() -> SubscriptionInventory {
                 deprecated: false,
             },
         ]),
-        activity_log_alerts: Read::ok(vec![]),
-        action_groups: Read::ok(vec![]),
-        sql_servers: Read::ok(vec![]),
         database_servers: Read::ok(data_services::dev_database_servers(&g)),
-        web_apps: Read::ok(vec![]),
-        app_insights: Read::ok(vec![]),
         storage_accounts: Read::ok(vec![StorageAccount {
             id: st,
             name: "stdevdiag".into(),
@@ -570,44 +554,19 @@ fn dev() -> SubscriptionInventory {
             immutability_enabled: None,
             tags: BTreeMap::new(),
         }]),
+        ..SubscriptionInventory::empty(SubscriptionRef::default())
     }
 }
 
 fn sandbox() -> SubscriptionInventory {
-    let err = forbidden(SANDBOX);
-    SubscriptionInventory {
-        subscription: SubscriptionRef {
+    SubscriptionInventory::unreadable(
+        SubscriptionRef {
             id: SANDBOX.into(),
             name: "contoso-sandbox".into(),
             state: "Enabled".into(),
         },
-        scanned: true,
-        resources: Read::failed(err.clone()),
-        activity_log_settings: Read::failed(err.clone()),
-        resource_diagnostics: vec![],
-        network_watchers: Read::failed(err.clone()),
-        flow_logs: Read::failed(err.clone()),
-        network_security_groups: Read::failed(err.clone()),
-        virtual_networks: Read::failed(err.clone()),
-        network_interfaces: Read::failed(err.clone()),
-        workspaces: Read::failed(err.clone()),
-        data_collection_rules: Read::failed(err.clone()),
-        virtual_machines: Read::failed(err.clone()),
-        defender_plans: Read::failed(err.clone()),
-        activity_log_alerts: Read::failed(err.clone()),
-        action_groups: Read::failed(err.clone()),
-        web_apps: Read::failed(err.clone()),
-        app_insights: Read::failed(err.clone()),
-        sql_servers: Read::failed(err.clone()),
-        database_servers: Read::failed(err.clone()),
-        public_ip_addresses: Read::failed(err.clone()),
-        load_balancers: Read::failed(err.clone()),
-        firewalls: Read::failed(err.clone()),
-        firewall_policies: Read::failed(err.clone()),
-        dns_security_policies: Read::failed(err.clone()),
-        jit_policies: Read::failed(err.clone()),
-        storage_accounts: Read::failed(err),
-    }
+        forbidden(SANDBOX),
+    )
 }
 
 /// The demo snapshot, with fixed timestamps so reports are reproducible.

@@ -210,6 +210,11 @@ pub fn for_each_item<'a, T: 'a>(
     out
 }
 
+/// The findings of one enabled check, as [`run`] gives them (tests of one rule kind).
+pub fn run_check(snapshot: &Snapshot, check: &CheckDef) -> Vec<Finding> {
+    evaluate_check(check, &EvalContext::new(snapshot))
+}
+
 /// Evaluate every enabled check; disabled checks yield nothing. Output order is stable.
 pub fn run(snapshot: &Snapshot, baseline: &Baseline) -> Vec<Finding> {
     let ctx = EvalContext::new(snapshot);

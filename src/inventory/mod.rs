@@ -287,6 +287,68 @@ pub struct SubscriptionInventory {
     pub jit_policies: Read<Vec<JitPolicy>>,
 }
 
+/// Sets every per-subscription list of `$inv` to `$value` (re-evaluated per list). The lists
+/// are named here once: a new list added to [`SubscriptionInventory`] is added here, and the
+/// builders, the demo tenant and the collector's "whole subscription unreadable" path follow.
+macro_rules! set_every_list {
+    ($inv:expr, $value:expr) => {{
+        $inv.resources = $value;
+        $inv.activity_log_settings = $value;
+        $inv.network_watchers = $value;
+        $inv.flow_logs = $value;
+        $inv.network_security_groups = $value;
+        $inv.virtual_networks = $value;
+        $inv.network_interfaces = $value;
+        $inv.workspaces = $value;
+        $inv.data_collection_rules = $value;
+        $inv.virtual_machines = $value;
+        $inv.defender_plans = $value;
+        $inv.activity_log_alerts = $value;
+        $inv.action_groups = $value;
+        $inv.storage_accounts = $value;
+        $inv.sql_servers = $value;
+        $inv.database_servers = $value;
+        $inv.web_apps = $value;
+        $inv.app_insights = $value;
+        $inv.public_ip_addresses = $value;
+        $inv.load_balancers = $value;
+        $inv.firewalls = $value;
+        $inv.firewall_policies = $value;
+        $inv.dns_security_policies = $value;
+        $inv.jit_policies = $value;
+    }};
+}
+
+impl SubscriptionInventory {
+    /// A read subscription whose every list is complete and empty: what the demo tenant and
+    /// tests build on (`SubscriptionInventory { workspaces: ..., ..SubscriptionInventory::empty(s) }`).
+    pub fn empty(subscription: SubscriptionRef) -> Self {
+        let mut inv = Self {
+            subscription,
+            scanned: true,
+            ..Default::default()
+        };
+        set_every_list!(inv, Read::ok(Vec::new()));
+        inv
+    }
+
+    /// A subscription the identity cannot read: every list failed with `error`.
+    pub fn unreadable(subscription: SubscriptionRef, error: ReadError) -> Self {
+        let mut inv = Self {
+            subscription,
+            scanned: true,
+            ..Default::default()
+        };
+        inv.mark_all_failed(error);
+        inv
+    }
+
+    /// Every list failed with `error`, as when the resource list answered 403 or 404.
+    pub fn mark_all_failed(&mut self, error: ReadError) {
+        set_every_list!(self, Read::failed(error.clone()));
+    }
+}
+
 impl Default for SubscriptionRef {
     fn default() -> Self {
         Self {
