@@ -1,0 +1,92 @@
+//! Cases of the defender checks (checks/defender.toml).
+
+use super::*;
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        case!(
+            "LP-DEF-001",
+            "servers on",
+            || pricing("VirtualMachines"),
+            Pass,
+            |s| sub(s).defender_plans = Read::ok(vec![plan("VirtualMachines", "Standard")])
+        ),
+        case!(
+            "LP-DEF-001",
+            "servers off",
+            || pricing("VirtualMachines"),
+            Fail,
+            |s| sub(s).defender_plans = Read::ok(vec![plan("VirtualMachines", "Free")])
+        ),
+        case!(
+            "LP-DEF-001",
+            "pricings unreadable",
+            sub_scope,
+            NotAssessed,
+            |s| sub(s).defender_plans = Read::failed(forbidden())
+        ),
+        case!(
+            "LP-DEF-002",
+            "Key Vault plan on",
+            || pricing("KeyVaults"),
+            Pass,
+            |s| sub(s).defender_plans = Read::ok(vec![plan("KeyVaults", "Standard")])
+        ),
+        case!(
+            "LP-DEF-002",
+            "Key Vault plan off",
+            || pricing("KeyVaults"),
+            Fail,
+            |s| sub(s).defender_plans = Read::ok(vec![plan("KeyVaults", "Free")])
+        ),
+        case!(
+            "LP-DEF-002",
+            "pricings unreadable",
+            sub_scope,
+            NotAssessed,
+            |s| sub(s).defender_plans = Read::failed(forbidden())
+        ),
+        case!(
+            "LP-DEF-003",
+            "servers on Plan 2",
+            || pricing("VirtualMachines"),
+            Pass,
+            |s| sub(s).defender_plans = Read::ok(vec![sub_plan("VirtualMachines", "P2")])
+        ),
+        case!(
+            "LP-DEF-003",
+            "servers on Plan 1",
+            || pricing("VirtualMachines"),
+            Fail,
+            |s| sub(s).defender_plans = Read::ok(vec![sub_plan("VirtualMachines", "P1")])
+        ),
+        case!(
+            "LP-DEF-003",
+            "sub-plan not reported",
+            || pricing("VirtualMachines"),
+            NotAssessed,
+            |s| sub(s).defender_plans = Read::ok(vec![plan("VirtualMachines", "Standard")])
+        ),
+        case!(
+            "LP-DEF-004",
+            "CSPM on",
+            || pricing("CloudPosture"),
+            Pass,
+            |s| sub(s).defender_plans = Read::ok(vec![plan("CloudPosture", "Standard")])
+        ),
+        case!(
+            "LP-DEF-004",
+            "Cosmos DB plan off",
+            || pricing("CosmosDbs"),
+            Fail,
+            |s| sub(s).defender_plans = Read::ok(vec![plan("CosmosDbs", "Free")])
+        ),
+        case!(
+            "LP-DEF-004",
+            "pricings unreadable",
+            sub_scope,
+            NotAssessed,
+            |s| sub(s).defender_plans = Read::failed(forbidden())
+        ),
+    ]
+}
