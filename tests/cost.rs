@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use logposture::app::Assessment;
+use logposture::cli::EvalArgs;
 use logposture::estimate::{self, model::CostModel};
 use logposture::evaluate;
 use logposture::inventory::{Read, Snapshot, UsageByType};
@@ -530,4 +532,85 @@ fn every_failing_logging_finding_has_a_cost_or_a_stated_zero() {
     let expected = m.value("flow_log_gb_per_target_day") * 60.0 * m.price("blob_cool_gb_month");
     assert!(close(c.usd_per_month, expected), "{c:?}");
     assert!(c.basis.starts_with("no new ingestion"));
+}
+
+/// The built-in cost model with only `keep` of its `[figure.*]` tables.
+fn cost_model_with_only(keep: &[&str]) -> String {
+    let text = logposture::estimate::model::BUILTIN;
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        if let Some(name) = line
+            .strip_prefix("[figure.")
+            .and_then(|r| r.strip_suffix(']'))
+        {
+            skipping = !keep.contains(&name);
+        } else if line.starts_with('[') {
+            skipping = false;
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Each kind's `figures` declaration is complete: pricing the demo with a cost model that holds
+/// only the estimator's own figures and the kind's declared ones gives that kind's findings the
+/// same costs as the whole model (an undeclared figure would read as missing and change them).
+#[test]
+fn each_kind_prices_its_gaps_from_the_figures_it_declares() {
+    use logposture::estimate::model::ESTIMATOR_FIGURES;
+    let snap = logposture::demo::snapshot();
+    let mut a = Assessment::load(&EvalArgs::builtin()).unwrap();
+    let full = a.assess(&snap, logposture::app::today());
+    let kind_of = |check: &str| a.baseline.get(check).map(|c| c.kind.clone());
+    let mut proven = Vec::new();
+    for kind in logposture::evaluate::rules::KINDS {
+        let priced: Vec<_> = full
+            .findings
+            .iter()
+            .filter(|f| {
+                kind_of(&f.check_id).as_deref() == Some(kind.name)
+                    && f.cost.as_ref().is_some_and(|c| c.usd_per_month > 0.0)
+            })
+            .collect();
+        if priced.is_empty() {
+            continue;
+        }
+        let keep: Vec<&str> = ESTIMATOR_FIGURES
+            .iter()
+            .chain(kind.figures)
+            .copied()
+            .collect();
+        let text = cost_model_with_only(&keep);
+        a.cost_model = CostModel::load_from("reduced", &text, &[], &[]).unwrap();
+        let reduced = a.assess(&snap, logposture::app::today());
+        for f in priced {
+            let again = reduced
+                .findings
+                .iter()
+                .find(|g| g.check_id == f.check_id && g.resource_id == f.resource_id)
+                .unwrap();
+            assert_eq!(
+                again.cost, f.cost,
+                "kind {} reads a figure it does not declare ({} on {})",
+                kind.name, f.check_id, f.resource_id
+            );
+        }
+        proven.push(kind.name);
+    }
+    // The demo has priced gaps of these kinds at least; a kind without one is not proven here.
+    for k in [
+        "entra_logs",
+        "resource_logs",
+        "flow_log_coverage",
+        "table_retention",
+    ] {
+        assert!(
+            proven.contains(&k),
+            "{k} not priced in the demo: {proven:?}"
+        );
+    }
 }
