@@ -530,3 +530,84 @@ fn scan_demo_writes_the_attribution_map_and_a_bad_history_file_stops_before_any_
     );
     let _ = std::fs::remove_dir_all(out);
 }
+
+/// `--format compliance`: one CSV per framework with a row per control, statuses and counts as
+/// the report's framework tables give them; a folder the user made is never replaced.
+#[test]
+fn compliance_files_have_a_row_per_control_of_each_framework() {
+    let out = tmp("compliance");
+    let o = out.display().to_string();
+    let (code, _, err) = run(&[
+        "scan",
+        "--demo",
+        "-q",
+        "--output",
+        &o,
+        "--format",
+        "json,compliance",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let results: Results = logposture::app::parse_results(
+        "results.json",
+        &cli::read_results(out.join("results.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(!results.frameworks.is_empty());
+    let dir = out.join("compliance");
+    for fw in &results.frameworks {
+        let text = std::fs::read_to_string(dir.join(format!("{}.csv", fw.id.to_ascii_lowercase())))
+            .unwrap_or_else(|e| panic!("{}: {e}", fw.id));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "control_id,title,status,checks,pass,fail,not_assessed,not_covered_because"
+        );
+        assert_eq!(lines.len() - 1, fw.controls.len(), "{}", fw.id);
+        for (line, c) in lines[1..].iter().zip(&fw.controls) {
+            assert!(line.starts_with(&format!("\"{}\",", c.id)), "{line}");
+            assert!(
+                line.contains(&format!("\"{}\"", c.status.label())),
+                "{line}"
+            );
+            assert!(
+                line.contains(&format!(",{},{},{},", c.pass, c.fail, c.not_assessed)),
+                "{line}"
+            );
+        }
+        let not_covered = fw
+            .controls
+            .iter()
+            .filter(|c| c.status.label() == "not covered")
+            .count();
+        assert_eq!(not_covered, fw.not_covered, "{}", fw.id);
+    }
+    // Written again over its own folder; a folder the user made is refused before any read.
+    let (code, _, _) = run(&[
+        "scan",
+        "--demo",
+        "-q",
+        "--output",
+        &o,
+        "--format",
+        "compliance",
+    ]);
+    assert_eq!(code, 1);
+    let mine = tmp("compliance-mine");
+    std::fs::create_dir_all(mine.join("compliance")).unwrap();
+    std::fs::write(mine.join("compliance/notes.txt"), "mine").unwrap();
+    let (code, _, err) = run(&[
+        "scan",
+        "--demo",
+        "-q",
+        "--output",
+        &mine.display().to_string(),
+        "--format",
+        "compliance",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("was not written by logposture"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(mine.join("compliance/notes.txt")).unwrap(),
+        "mine"
+    );
+}

@@ -122,6 +122,10 @@ pub fn judge(frameworks: &[Framework], findings: &[Finding]) -> Vec<FrameworkRes
                         fail,
                         not_assessed,
                         pass,
+                        note: c
+                            .note
+                            .clone()
+                            .filter(|_| status == ControlStatus::NotCovered),
                     }
                 })
                 .collect();

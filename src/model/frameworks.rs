@@ -42,6 +42,9 @@ pub struct ControlResult {
     pub fail: usize,
     pub not_assessed: usize,
     pub pass: usize,
+    /// Why no logposture check covers the control (the mapping's note), for not-covered ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// A framework's controls judged over a scan.

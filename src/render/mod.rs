@@ -2,6 +2,7 @@
 //! `report-templates/`), JSON, SARIF and JUnit. File names are fixed by the contract.
 
 pub mod attribution;
+pub mod compliance;
 pub mod cost_table;
 pub mod csv;
 pub mod fixplan;
@@ -25,6 +26,8 @@ pub enum Format {
     Csv,
     /// remediation/: one az CLI fix plan per subscription.
     Fix,
+    /// compliance/<framework>.csv: one row per control of each framework, for auditors' sheets.
+    Compliance,
     /// attribution.json and attribution.csv: IP → NIC → owner → flow log (needs the inventory,
     /// so written by scan and evaluate, not by a merge of results files).
     Attribution,
@@ -40,6 +43,7 @@ impl Format {
             Format::Junit => "junit.xml",
             Format::Csv => "findings.csv",
             Format::Fix => "remediation",
+            Format::Compliance => "compliance",
             Format::Attribution => attribution::JSON_FILE,
         }
     }
@@ -56,10 +60,11 @@ impl Format {
                 "junit" | "xml" => Format::Junit,
                 "csv" => Format::Csv,
                 "fix" | "remediation" => Format::Fix,
+                "compliance" => Format::Compliance,
                 "attribution" => Format::Attribution,
                 other => {
                     return Err(format!(
-                        "unknown format {other:?}: use html, md, json, sarif, junit, csv, fix, attribution"
+                        "unknown format {other:?}: use html, md, json, sarif, junit, csv, fix, compliance, attribution"
                     ))
                 }
             };
@@ -263,6 +268,7 @@ fn outputs_of(f: Format) -> &'static [&'static str] {
         Format::Junit => &["junit.xml"],
         Format::Csv => &["findings.csv"],
         Format::Fix => &["remediation"],
+        Format::Compliance => &["compliance"],
     }
 }
 
@@ -316,6 +322,12 @@ fn stage(
         })?),
         Format::Csv => one(stage_file(dir, name, |w| csv::render_to(results, w))?),
         Format::Fix => one(write_fix_plan(results, dir)?),
+        Format::Compliance => one(stage_dir(
+            dir,
+            "compliance",
+            "Compliance files written by logposture: one CSV per framework, a row per control\n(status, the checks behind it and their counts; not-covered controls say why).\n",
+            compliance::files(results),
+        )?),
         Format::Attribution => {
             let Some(a) = attribution else {
                 return Ok(Vec::new());
@@ -339,23 +351,6 @@ const FIX_PLAN_MARKER: &str = ".written-by-logposture";
 
 /// The fix plan into a temporary directory (renamed into place with the other reports).
 fn write_fix_plan(results: &Results, dir: &Path) -> anyhow::Result<Staged> {
-    let tmp = tempfile::Builder::new()
-        .prefix(".remediation.")
-        .suffix(".partial")
-        .tempdir_in(dir)
-        .with_context(|| format!("cannot write remediation in {}", dir.display()))?;
-    #[cfg(unix)]
-    std::fs::set_permissions(
-        tmp.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .with_context(|| format!("cannot write into {}", tmp.path().display()))?;
-    // Inside a fresh directory only logposture can have named: plain writes are safe here.
-    let put = |name: &str, bytes: &[u8]| {
-        let p = tmp.path().join(name);
-        std::fs::write(&p, bytes).with_context(|| format!("cannot write {}", p.display()))
-    };
-    put(FIX_PLAN_MARKER, b"")?;
     let plans = fixplan::plans(results);
     let mut readme = String::from(
         "Fix plans written by logposture: one az CLI script per subscription with failing findings
@@ -369,8 +364,36 @@ No failing finding: nothing to fix.
 ",
         );
     }
+    stage_dir(dir, "remediation", &readme, plans)
+}
+
+/// A directory of `files` (name, text) with a README.txt and the marker that lets a later run
+/// replace it, staged in a fresh temporary directory beside its final place.
+fn stage_dir(
+    dir: &Path,
+    name: &str,
+    readme: &str,
+    files: Vec<(String, String)>,
+) -> anyhow::Result<Staged> {
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".partial")
+        .tempdir_in(dir)
+        .with_context(|| format!("cannot write {name} in {}", dir.display()))?;
+    #[cfg(unix)]
+    std::fs::set_permissions(
+        tmp.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .with_context(|| format!("cannot write into {}", tmp.path().display()))?;
+    // Inside a fresh directory only logposture can have named: plain writes are safe here.
+    let put = |name: &str, bytes: &[u8]| {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, bytes).with_context(|| format!("cannot write {}", p.display()))
+    };
+    put(FIX_PLAN_MARKER, b"")?;
     put("README.txt", readme.as_bytes())?;
-    for (name, text) in plans {
+    for (name, text) in files {
         put(&name, text.as_bytes())?;
     }
     Ok(Staged::Dir(tmp))
@@ -434,7 +457,7 @@ pub fn check_output(dir: &Path, formats: &[Format]) -> anyhow::Result<()> {
     for f in formats {
         for name in outputs_of(*f) {
             let p = dir.join(name);
-            if *f == Format::Fix {
+            if matches!(f, Format::Fix | Format::Compliance) {
                 if p.symlink_metadata().is_ok() {
                     refuse_foreign_dir(&p)?;
                 }
