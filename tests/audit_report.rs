@@ -12,6 +12,7 @@ use logposture::app::Assessment;
 use logposture::cli::EvalArgs;
 use logposture::model::{Results, Status};
 use logposture::render::view;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -330,6 +331,31 @@ fn findings_csv_has_a_row_per_finding_and_no_formulas() {
     assert!(lines[0].starts_with("\"check_id\",\"title\",\"severity\",\"status\""));
     assert!(text.contains("\"'=cmd|' /C calc'!A0\""));
     assert!(!text.contains(",\"=cmd"));
+    // The last column is the resource's tags (owners split the work), from the resource list.
+    assert!(lines[0].ends_with(",\"tags\""), "{}", lines[0]);
+    let tagged = r
+        .findings
+        .iter()
+        .find(|f| !f.tags.is_empty())
+        .expect("a tagged finding");
+    assert_eq!(
+        tagged.tags.get("owner").map(String::as_str),
+        Some("platform-team")
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(&tagged.resource_id) && l.ends_with(",\"owner=platform-team\"")),
+        "{text}"
+    );
+    // A tag value is Azure's data: it cannot become a formula either.
+    let mut r = demo_results();
+    let i = r.findings.iter().position(|f| !f.tags.is_empty()).unwrap();
+    r.findings[i].tags = BTreeMap::from([("=owner".to_string(), "x".to_string())]);
+    let mut buf = Vec::new();
+    logposture::render::csv::render_to(&r, &mut buf).unwrap();
+    let text = String::from_utf8(buf).unwrap();
+    assert!(text.contains(",\"'=owner=x\""), "{text}");
 }
 
 #[test]

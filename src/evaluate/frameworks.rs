@@ -165,6 +165,7 @@ mod tests {
             suppression: None,
             cost: None,
             azure_policy: None,
+            tags: Default::default(),
             gap: None,
             collects: None,
         }

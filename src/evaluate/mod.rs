@@ -16,6 +16,7 @@ use crate::inventory::{id_key, Read, ReadError, Snapshot, SubscriptionInventory}
 use crate::model::{Finding, Status};
 use baseline::{Baseline, CheckDef};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 pub use index::EvalContext;
 
@@ -45,6 +46,7 @@ impl CheckDef {
             suppression: None,
             cost: None,
             azure_policy: self.azure_policy.clone(),
+            tags: Default::default(),
             gap: None,
             collects: None,
         }
@@ -210,6 +212,27 @@ pub fn for_each_item<'a, T: 'a>(
     out
 }
 
+/// Each finding gets its resource's tags from the resource list (owners and cost centres are
+/// how teams split the work); resources the list does not hold (subscriptions, tables) get none.
+fn attach_tags(findings: &mut [Finding], snapshot: &Snapshot) {
+    let tags: HashMap<String, &std::collections::BTreeMap<String, String>> = snapshot
+        .inventory
+        .subscriptions
+        .iter()
+        .flat_map(|s| s.resources.items())
+        .filter(|r| !r.tags.is_empty())
+        .map(|r| (id_key(&r.id), &r.tags))
+        .collect();
+    if tags.is_empty() {
+        return;
+    }
+    for f in findings {
+        if let Some(t) = tags.get(&id_key(&f.resource_id)) {
+            f.tags = (*t).clone();
+        }
+    }
+}
+
 /// The findings of one enabled check, as [`run`] gives them (tests of one rule kind).
 pub fn run_check(snapshot: &Snapshot, check: &CheckDef) -> Vec<Finding> {
     evaluate_check(check, &EvalContext::new(snapshot))
@@ -251,6 +274,7 @@ pub fn run(snapshot: &Snapshot, baseline: &Baseline) -> Vec<Finding> {
         }
     });
     let mut findings: Vec<Finding> = per_check.into_iter().flatten().collect();
+    attach_tags(&mut findings, snapshot);
     // Disabled checks stay visible to auditors: one not-applicable finding for the whole scope.
     for check in baseline.checks.iter().filter(|c| !c.enabled) {
         findings.push(check.finding(

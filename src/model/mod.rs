@@ -195,6 +195,9 @@ pub struct Finding {
     /// The built-in Azure Policy that closes this check's gap at scale, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub azure_policy: Option<crate::model::policy::AzurePolicy>,
+    /// The resource's Azure tags (owner, cost centre...) as the resource list reported them.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tags: std::collections::BTreeMap<String, String>,
     /// The logging gap a failing finding reports, for the estimator; not serialised.
     #[serde(skip)]
     pub gap: Option<crate::model::gap::Gap>,

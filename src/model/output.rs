@@ -68,6 +68,9 @@ pub struct FindingRecord {
     pub cost: Option<CostEstimate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub azure_policy: Option<AzurePolicy>,
+    /// The resource's Azure tags (owner, cost centre...) as the resource list reported them.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 impl From<FindingRecord> for Finding {
@@ -89,6 +92,7 @@ impl From<FindingRecord> for Finding {
             suppression: r.suppression,
             cost: r.cost,
             azure_policy: r.azure_policy,
+            tags: r.tags,
             gap: None,
             collects: None,
         }

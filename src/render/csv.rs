@@ -1,4 +1,5 @@
-//! findings.csv: one row per finding (RFC 4180: every field quoted, quotes doubled). Values
+//! findings.csv: one row per finding (RFC 4180: every field quoted, quotes doubled); the last
+//! column holds the resource's tags as `key=value; key=value`. Values
 //! from Azure that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first)
 //! are prefixed with `'`: a resource name must not become a formula in an analyst's sheet.
 
@@ -23,6 +24,7 @@ const HEADER: &[&str] = &[
     "cost_method",
     "suppression",
     "references",
+    "tags",
 ];
 
 pub(crate) fn field(s: &str) -> String {
@@ -85,6 +87,7 @@ pub fn render_to(r: &Results, mut w: impl Write) -> anyhow::Result<()> {
                     "",
                     "",
                     "",
+                    "",
                 ];
                 writeln!(
                     w,
@@ -120,6 +123,11 @@ pub fn render_to(r: &Results, mut w: impl Write) -> anyhow::Result<()> {
                 .map(|s| format!("{} (owner {}, expires {})", s.reason, s.owner, s.expires))
                 .unwrap_or_default(),
             &f.references.join("; "),
+            &f.tags
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; "),
         ];
         writeln!(
             w,
