@@ -1,4 +1,4 @@
-//! compliance/<framework>.csv: each framework's controls as judged over the scan, one row per
+//! `compliance/<framework>.csv`: each framework's controls as judged over the scan, one row per
 //! control, the file an auditor's spreadsheet expects. Quoted like findings.csv.
 
 use super::csv::field;

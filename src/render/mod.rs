@@ -26,7 +26,7 @@ pub enum Format {
     Csv,
     /// remediation/: one az CLI fix plan per subscription.
     Fix,
-    /// compliance/<framework>.csv: one row per control of each framework, for auditors' sheets.
+    /// `compliance/<framework>.csv`: one row per control of each framework, for auditors' sheets.
     Compliance,
     /// attribution.json and attribution.csv: IP → NIC → owner → flow log (needs the inventory,
     /// so written by scan and evaluate, not by a merge of results files).
