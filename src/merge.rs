@@ -353,34 +353,15 @@ pub fn merge_snapshots(mut parts: Vec<Snapshot>) -> anyhow::Result<Snapshot> {
     Ok(merged)
 }
 
-/// Shards with a scan window (snapshots and results.json alike).
-trait Scanned {
-    fn window(&self) -> (&String, &String);
-}
-
-impl Scanned for Snapshot {
-    fn window(&self) -> (&String, &String) {
-        (&self.started_at, &self.finished_at)
-    }
-}
-
-impl Scanned for Results {
-    fn window(&self) -> (&String, &String) {
-        (&self.started_at, &self.finished_at)
-    }
-}
-
-/// [`window_warning`] over the shards as read, each named by its file.
-fn shard_window_warning<T: Scanned>(
-    texts: &[(String, String)],
-    parts: &[T],
+/// [`window_warning`] over the shards as read, each named by its file; `windows` are the
+/// shards' (started_at, finished_at) in file order.
+fn shard_window_warning<'a>(
+    texts: &'a [(String, String)],
+    windows: impl IntoIterator<Item = (&'a String, &'a String)>,
     max_age_days: u32,
 ) -> Option<String> {
     window_warning(
-        texts.iter().zip(parts).map(|((n, _), p)| {
-            let (s, f) = p.window();
-            (n, s, f)
-        }),
+        texts.iter().zip(windows).map(|((n, _), (s, f))| (n, s, f)),
         max_age_days,
     )
 }
@@ -414,7 +395,11 @@ pub fn command(args: crate::cli::MergeArgs) -> anyhow::Result<i32> {
             .iter()
             .map(|(name, text)| Snapshot::from_json(name, text).map_err(input_err))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        shard_warning = shard_window_warning(&texts, &parts, args.max_shard_age);
+        shard_warning = shard_window_warning(
+            &texts,
+            parts.iter().map(|p| (&p.started_at, &p.finished_at)),
+            args.max_shard_age,
+        );
         let snapshot = crate::merge::merge_snapshots(parts).map_err(input_err)?;
         if let Some(p) = &args.snapshot_out {
             write_snapshot(p, &snapshot)?;
@@ -427,7 +412,11 @@ pub fn command(args: crate::cli::MergeArgs) -> anyhow::Result<i32> {
         for (name, text) in &texts {
             parts.push(parse_results(name, text)?);
         }
-        shard_warning = shard_window_warning(&texts, &parts, args.max_shard_age);
+        shard_warning = shard_window_warning(
+            &texts,
+            parts.iter().map(|p| (&p.started_at, &p.finished_at)),
+            args.max_shard_age,
+        );
         let assessment = Assessment::load(&args.eval)?;
         let mut merged = crate::merge::merge(parts, &assessment.cost_model).map_err(input_err)?;
         merged.frameworks = evaluate::frameworks::judge(&assessment.frameworks, &merged.findings);

@@ -455,14 +455,11 @@ fn a_remediation_naming_evidence_its_kind_does_not_write_is_refused_with_file_li
 
 /// The built-in cost model without `[figure.NAME]`.
 fn cost_model_without(name: &str) -> String {
-    let text = logposture::estimate::model::BUILTIN;
-    let header = format!("[figure.{name}]");
-    let start = text.find(&header).expect("figure in the built-in model");
-    let end = text[start + header.len()..]
-        .find("\n[")
-        .map(|i| start + header.len() + i + 1)
-        .unwrap_or(text.len());
-    format!("{}{}", &text[..start], &text[end..])
+    assert!(
+        logposture::estimate::model::BUILTIN.contains(&format!("[figure.{name}]")),
+        "figure {name} in the built-in model"
+    );
+    cli::builtin_cost_model_keeping(|f| f != name)
 }
 
 #[test]

@@ -3,6 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/cli.rs"]
+mod cli;
+
 use logposture::app::Assessment;
 use logposture::cli::EvalArgs;
 use logposture::estimate::{self, model::CostModel};
@@ -534,28 +537,6 @@ fn every_failing_logging_finding_has_a_cost_or_a_stated_zero() {
     assert!(c.basis.starts_with("no new ingestion"));
 }
 
-/// The built-in cost model with only `keep` of its `[figure.*]` tables.
-fn cost_model_with_only(keep: &[&str]) -> String {
-    let text = logposture::estimate::model::BUILTIN;
-    let mut out = String::new();
-    let mut skipping = false;
-    for line in text.lines() {
-        if let Some(name) = line
-            .strip_prefix("[figure.")
-            .and_then(|r| r.strip_suffix(']'))
-        {
-            skipping = !keep.contains(&name);
-        } else if line.starts_with('[') {
-            skipping = false;
-        }
-        if !skipping {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
-}
-
 /// Each kind's `figures` declaration is complete: pricing the demo with a cost model that holds
 /// only the estimator's own figures and the kind's declared ones gives that kind's findings the
 /// same costs as the whole model (an undeclared figure would read as missing and change them).
@@ -584,7 +565,7 @@ fn each_kind_prices_its_gaps_from_the_figures_it_declares() {
             .chain(kind.figures)
             .copied()
             .collect();
-        let text = cost_model_with_only(&keep);
+        let text = cli::builtin_cost_model_keeping(|f| keep.contains(&f));
         a.cost_model = CostModel::load_from("reduced", &text, &[], &[]).unwrap();
         let reduced = a.assess(&snap, logposture::app::today());
         for f in priced {

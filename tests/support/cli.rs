@@ -50,3 +50,25 @@ pub fn assert_results_schema(doc: &serde_json::Value, what: &str) {
         errors.join("\n")
     );
 }
+
+/// The built-in cost model with only the `[figure.NAME]` tables `keep` accepts (tests remove
+/// figures to prove what reads them).
+pub fn builtin_cost_model_keeping(keep: impl Fn(&str) -> bool) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in logposture::estimate::model::BUILTIN.lines() {
+        if let Some(name) = line
+            .strip_prefix("[figure.")
+            .and_then(|r| r.strip_suffix(']'))
+        {
+            skipping = !keep(name);
+        } else if line.starts_with('[') {
+            skipping = false;
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
