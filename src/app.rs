@@ -523,6 +523,10 @@ pub(crate) struct Reporter<'a> {
     /// Earlier IP-NIC-owner sightings from the attribution.json beside `--compare` (read
     /// only; `--attribution-history` is re-read under its lock when the reports are written).
     compare_history: Vec<crate::model::attribution::Sighting>,
+    /// `--history FILE`, opened and checked before any Azure read.
+    history: Option<crate::history::History>,
+    /// `scan --demo`: the bundled demo history comes first (in memory without `--history`).
+    demo: bool,
 }
 
 impl<'a> Reporter<'a> {
@@ -554,41 +558,95 @@ impl<'a> Reporter<'a> {
             }
         }
         render::check_output(&out.output, &formats).map_err(|e| output_err(format!("{e:#}")))?;
+        let history = match &out.history {
+            Some(p) => Some(
+                crate::history::History::open(p, crate::history::Open::CreateIfMissing)
+                    .map_err(input_err)?,
+            ),
+            None => None,
+        };
         Ok(Self {
             out,
             formats,
             templates,
             compare_history,
+            history,
+            demo: false,
         })
+    }
+
+    /// The demo tenant's run: its bundled twelve-week history is shown (and written to
+    /// `--history` only when one is given).
+    pub(crate) fn with_demo_history(mut self) -> Self {
+        self.demo = true;
+        self
+    }
+
+    /// Records the run in the history (the demo's, or `--history`) and adds what it says to
+    /// the results: failing since, time to fix, the trend. Returns the history file written.
+    fn remember(&mut self, results: &mut Results) -> anyhow::Result<Option<PathBuf>> {
+        if self.demo {
+            crate::history::demo::remember(self.history.as_mut(), results)
+                .map_err(|e| output_err(format!("{e}")))?;
+        } else if let Some(h) = self.history.as_mut() {
+            crate::history::remember(h, results, crate::history::Source::Scan)
+                .map_err(|e| output_err(format!("{e}")))?;
+        }
+        Ok(self.out.history.clone())
     }
 
     /// Writes the reports; the attribution files too when the inventory is at hand (a merge
     /// of results files has none). The attribution history stays locked from its re-read
     /// until the reports are in place and it is written back.
     pub(crate) fn write(
-        &self,
+        &mut self,
         results: &mut Results,
         snapshot: Option<&Snapshot>,
         fail_on: FailOn,
     ) -> anyhow::Result<()> {
         results.statement.generated_at = crate::collect::now_rfc3339();
-        let mut history = None;
+        let history_written = self.remember(results)?;
+        let mut legacy_history = None;
         let attribution = match (self.formats.contains(&Format::Attribution), snapshot) {
             (true, Some(snap)) => {
-                let previous = match &self.out.attribution_history {
-                    Some(h) => {
+                let previous = match (&mut self.history, &self.out.attribution_history) {
+                    // The history database holds the sightings; an attribution history
+                    // file given beside it is imported once.
+                    (Some(db), legacy) => {
+                        if let Some(p) = legacy.as_ref().filter(|p| p.exists()) {
+                            let content = std::fs::read(p).map_err(|e| {
+                                input_err(format!(
+                                    "cannot read attribution history {}: {e}",
+                                    p.display()
+                                ))
+                            })?;
+                            let sightings = crate::attribute::read_history(p).map_err(input_err)?;
+                            db.import_sightings_once(
+                                &p.display().to_string(),
+                                &content,
+                                &sightings,
+                            )
+                            .map_err(input_err)?;
+                        }
+                        db.sightings().map_err(input_err)?
+                    }
+                    (None, Some(h)) => {
                         let file =
                             crate::attribute::HistoryFile::open_locked(h).map_err(input_err)?;
                         let prev = file.previous.clone();
-                        history = Some(file);
+                        legacy_history = Some(file);
                         prev
                     }
-                    None => self.compare_history.clone(),
+                    (None, None) => self.compare_history.clone(),
                 };
                 Some(crate::attribute::build(snap, &previous))
             }
             _ => None,
         };
+        if let (Some(db), Some(a)) = (&mut self.history, &attribution) {
+            db.add_sightings(&a.history)
+                .map_err(|e| output_err(format!("{e}")))?;
+        }
         let mut written = render::write_all(
             results,
             &self.formats,
@@ -596,9 +654,10 @@ impl<'a> Reporter<'a> {
             &self.templates,
             attribution.as_ref(),
         )?;
-        if let (Some(file), Some(a)) = (history, &attribution) {
+        if let (Some(file), Some(a)) = (legacy_history, &attribution) {
             written.push(file.commit(a)?);
         }
+        written.extend(history_written);
         if !self.out.quiet {
             summary_line(results, &written, fail_on);
         }
@@ -632,7 +691,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Scan(args) => {
             let assessment = Assessment::load(&args.eval)?;
-            let reporter = Reporter::load(&args.output, args.eval.compare.as_deref())?;
+            let mut reporter = Reporter::load(&args.output, args.eval.compare.as_deref())?;
+            if args.demo {
+                reporter = reporter.with_demo_history();
+            }
             if let Some(p) = &args.snapshot_out {
                 check_snapshot_out(p)?;
             }
@@ -674,7 +736,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Evaluate(args) => {
             let assessment = Assessment::load(&args.eval)?;
-            let reporter = Reporter::load(&args.output, args.eval.compare.as_deref())?;
+            let mut reporter = Reporter::load(&args.output, args.eval.compare.as_deref())?;
             let snapshot = Snapshot::load(&args.snapshot).map_err(input_err)?;
             let mut results = assessment.assess(&snapshot, today());
             reporter.write(&mut results, Some(&snapshot), assessment.fail_on)?;
@@ -710,5 +772,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(results.exit_code(crate::model::FailOn(None)))
         }
         Command::Merge(args) => crate::merge::command(args),
+        Command::History(args) => crate::history_cmd::run(args),
     }
 }

@@ -30,6 +30,9 @@ pub enum Command {
     Checks(ChecksArgs),
     /// Combine the results.json of several shards into one report.
     Merge(MergeArgs),
+    /// A posture history (--history FILE): list its runs, tell one finding's story, prune
+    /// old runs, or import earlier results.json files.
+    History(HistoryArgs),
     /// The cost section alone, for the budget figure: a table on stdout (or --json), from a
     /// live scan, --demo, a saved --snapshot or an existing --results file.
     Cost(CostArgs),
@@ -218,6 +221,11 @@ pub struct OutputArgs {
     /// attribution.json beside a --compare results file is the history.
     #[arg(long, value_name = "FILE")]
     pub attribution_history: Option<PathBuf>,
+    /// Posture history (SQLite, created if missing): this run is recorded in it, and the
+    /// reports say since when each failure has been open, how long each fix took, and the
+    /// trend over the last runs. Re-evaluating the same snapshot replaces its run.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
     /// Directory with your own report.html.hbs / report.md.hbs.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
@@ -318,4 +326,29 @@ pub struct MergeArgs {
 
 fn parse_fail_on(s: &str) -> Result<FailOn, String> {
     s.parse()
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The history database (as given to --history).
+    pub file: PathBuf,
+    /// Output: a table (text) or json.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+    /// One finding's story: its check id (with --resource).
+    #[arg(long, value_name = "CHECK_ID", requires = "resource", conflicts_with_all = ["keep", "older_than", "import"])]
+    pub check: Option<String>,
+    /// One finding's story: its resource id (with --check).
+    #[arg(long, value_name = "RESOURCE_ID", requires = "check")]
+    pub resource: Option<String>,
+    /// Delete all but the newest N runs of each tenant and scope.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), conflicts_with = "import")]
+    pub keep: Option<u32>,
+    /// Delete the runs scanned more than this many days ago.
+    #[arg(long, value_name = "DAYS", conflicts_with = "import")]
+    pub older_than: Option<u32>,
+    /// Seed the history with earlier results.json files (repeatable), recorded as the runs
+    /// they describe (created if the history does not exist).
+    #[arg(long, value_name = "RESULTS_JSON")]
+    pub import: Vec<PathBuf>,
 }

@@ -17,6 +17,8 @@ pub mod compare;
 pub mod demo;
 pub mod estimate;
 pub mod evaluate;
+pub mod history;
+pub mod history_cmd;
 pub mod inventory;
 pub mod merge;
 pub mod model;

@@ -170,6 +170,9 @@ pub fn merge(mut parts: Vec<Results>, m: &CostModel) -> anyhow::Result<Results> 
         .subscriptions
         .sort_by_key(|s| s.id.to_ascii_lowercase());
     merged.summary = Summary::of(&merged.findings);
+    // A shard's trend is its own scope's; the merged run's comes from `--history`. Each
+    // finding keeps what its shard's history said of it unless the merge has a history.
+    merged.trend = None;
     merged.cost = CostSummary::merge(costs, &merged.findings, m).map_err(anyhow::Error::msg)?;
     Ok(merged)
 }
@@ -375,7 +378,7 @@ pub fn command(args: crate::cli::MergeArgs) -> anyhow::Result<i32> {
     };
     use crate::evaluate;
     use std::io::Write as _;
-    let reporter = Reporter::load(&args.output, args.eval.compare.as_deref())?;
+    let mut reporter = Reporter::load(&args.output, args.eval.compare.as_deref())?;
     if let Some(p) = &args.snapshot_out {
         check_snapshot_out(p)?;
     }

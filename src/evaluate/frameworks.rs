@@ -166,6 +166,8 @@ mod tests {
             cost: None,
             azure_policy: None,
             tags: Default::default(),
+            failing_since: None,
+            time_to_fix: None,
             gap: None,
             collects: None,
         }

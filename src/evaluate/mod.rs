@@ -47,6 +47,8 @@ impl CheckDef {
             cost: None,
             azure_policy: self.azure_policy.clone(),
             tags: Default::default(),
+            failing_since: None,
+            time_to_fix: None,
             gap: None,
             collects: None,
         }

@@ -9,6 +9,7 @@ pub mod attribution;
 pub mod cost;
 pub mod frameworks;
 pub mod gap;
+pub mod history;
 pub mod output;
 pub mod policy;
 
@@ -198,6 +199,13 @@ pub struct Finding {
     /// The resource's Azure tags (owner, cost centre...) as the resource list reported them.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub tags: std::collections::BTreeMap<String, String>,
+    /// With a history (`--history`): the scan time of the first run of this failing streak.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failing_since: Option<String>,
+    /// With a history: a finding that failed before and passes in this run, and how long it
+    /// was open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_to_fix: Option<crate::model::history::TimeToFix>,
     /// The logging gap a failing finding reports, for the estimator; not serialised.
     #[serde(skip)]
     pub gap: Option<crate::model::gap::Gap>,
@@ -467,6 +475,9 @@ pub struct Results {
     /// Who scanned with which rights, read coverage, accepted risks.
     #[serde(default)]
     pub statement: Statement,
+    /// With a history (`--history`, or the demo's): this run and the ones before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trend: Option<crate::model::history::Trend>,
     /// The checks as defined in the effective baseline (rationale and remediation templates,
     /// where each is defined): what SARIF rules and auditors read.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -520,6 +531,7 @@ impl Results {
             drift: None,
             frameworks: Vec::new(),
             checks: Vec::new(),
+            trend: None,
             statement: Statement {
                 warnings: Vec::new(),
                 generated_at: String::new(),

@@ -6,6 +6,7 @@
 
 use super::cost::CostSummary;
 use super::frameworks::FrameworkResult;
+use super::history::{TimeToFix, Trend};
 use super::policy::AzurePolicy;
 use super::{
     BaselineInfo, CheckInfo, CostEstimate, Drift, Finding, Results, ResultsScope, Severity,
@@ -41,6 +42,8 @@ pub struct ResultsFile {
     pub frameworks: Vec<FrameworkResult>,
     #[serde(default)]
     pub statement: Statement,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trend: Option<Trend>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<CheckInfo>,
 }
@@ -71,6 +74,12 @@ pub struct FindingRecord {
     /// The resource's Azure tags (owner, cost centre...) as the resource list reported them.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub tags: std::collections::BTreeMap<String, String>,
+    /// With a history (`--history`): the scan time of the first run of this failing streak.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failing_since: Option<String>,
+    /// With a history: failed in the run before, passes in this one; how long it was open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_to_fix: Option<TimeToFix>,
 }
 
 impl From<FindingRecord> for Finding {
@@ -93,6 +102,8 @@ impl From<FindingRecord> for Finding {
             cost: r.cost,
             azure_policy: r.azure_policy,
             tags: r.tags,
+            failing_since: r.failing_since,
+            time_to_fix: r.time_to_fix,
             gap: None,
             collects: None,
         }
@@ -117,6 +128,7 @@ impl From<ResultsFile> for Results {
             drift: f.drift,
             frameworks: f.frameworks,
             statement: f.statement,
+            trend: f.trend,
             checks: f.checks,
         }
     }
