@@ -69,12 +69,14 @@ fn headless(browser: &str, profile: &std::path::Path, args: &[String], stdout: s
     }
 }
 
+/// The demo report as `scan --demo` writes it: with its bundled history's trend.
 fn demo_html() -> String {
     let a = Assessment::load(&EvalArgs::builtin()).unwrap();
-    let r = a.assess(
+    let mut r = a.assess(
         &logposture::demo::snapshot(),
         time::macros::date!(2026 - 11 - 02),
     );
+    logposture::history::demo::remember(None, &mut r).unwrap();
     logposture::render::Templates::load(None)
         .unwrap()
         .html(&r)

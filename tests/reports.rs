@@ -62,6 +62,63 @@ fn small_snapshots_per_format() {
     insta::assert_snapshot!("small_report_html", templates().html(&r).unwrap());
 }
 
+/// The small results as the third weekly run of a history: the two runs before it failed the
+/// workspace retention that passes now. Failing since, time to fix and the trend, in every
+/// format.
+#[test]
+fn small_snapshots_with_a_history() {
+    let mut r = small_results();
+    let mut h = logposture::history::History::in_memory("posture.db").unwrap();
+    for (started, finished) in [
+        ("2026-10-19T06:00:00Z", "2026-10-19T06:03:41Z"),
+        ("2026-10-26T06:00:00Z", "2026-10-26T06:03:41Z"),
+    ] {
+        let mut earlier = r.clone();
+        earlier.started_at = started.into();
+        earlier.finished_at = finished.into();
+        for f in &mut earlier.findings {
+            if f.check_id == "LP-RET-001" {
+                f.status = Status::Fail;
+            }
+        }
+        earlier.summary = logposture::model::Summary::of(&earlier.findings);
+        h.record(&earlier, logposture::history::Source::Scan)
+            .unwrap();
+    }
+    logposture::history::remember(&mut h, &mut r, logposture::history::Source::Scan).unwrap();
+    let entra = r
+        .findings
+        .iter()
+        .find(|f| f.check_id == "LP-ENTRA-001")
+        .unwrap();
+    assert_eq!(entra.failing_since.as_deref(), Some("2026-10-19T06:00:00Z"));
+    let ret = r
+        .findings
+        .iter()
+        .find(|f| f.check_id == "LP-RET-001")
+        .unwrap();
+    assert_eq!(
+        ret.time_to_fix.as_ref().unwrap().failing_since,
+        "2026-10-19T06:00:00Z"
+    );
+    let json = render::json(&r).unwrap();
+    cli::assert_results_schema(&serde_json::from_str(&json).unwrap(), "small results.json");
+    insta::assert_snapshot!("history_results_json", json);
+    insta::assert_snapshot!("history_report_md", templates().markdown(&r).unwrap());
+    insta::assert_snapshot!("history_results_sarif", render::sarif::render(&r).unwrap());
+    insta::assert_snapshot!("history_report_html", templates().html(&r).unwrap());
+    let mut csv = Vec::new();
+    render::csv::render_to(&r, &mut csv).unwrap();
+    insta::assert_snapshot!("history_findings_csv", String::from_utf8(csv).unwrap());
+}
+
+#[test]
+fn small_findings_csv_snapshot() {
+    let mut csv = Vec::new();
+    render::csv::render_to(&small_results(), &mut csv).unwrap();
+    insta::assert_snapshot!("small_findings_csv", String::from_utf8(csv).unwrap());
+}
+
 #[test]
 fn results_json_snapshot() {
     let r = demo_results();

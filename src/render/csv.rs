@@ -1,5 +1,6 @@
-//! findings.csv: one row per finding (RFC 4180: every field quoted, quotes doubled); the last
-//! column holds the resource's tags as `key=value; key=value`. Values
+//! findings.csv: one row per finding (RFC 4180: every field quoted, quotes doubled). With a
+//! history, `failing_since` and `days_to_fix` say since when a failure is open and how long a
+//! fixed one was; the last column holds the resource's tags as `key=value; key=value`. Values
 //! from Azure that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first)
 //! are prefixed with `'`: a resource name must not become a formula in an analyst's sheet.
 
@@ -24,6 +25,8 @@ const HEADER: &[&str] = &[
     "cost_method",
     "suppression",
     "references",
+    "failing_since",
+    "days_to_fix",
     "tags",
 ];
 
@@ -123,6 +126,11 @@ pub fn render_to(r: &Results, mut w: impl Write) -> anyhow::Result<()> {
                 .map(|s| format!("{} (owner {}, expires {})", s.reason, s.owner, s.expires))
                 .unwrap_or_default(),
             &f.references.join("; "),
+            f.failing_since.as_deref().unwrap_or(""),
+            &f.time_to_fix
+                .as_ref()
+                .map(|t| format!("{:.1}", t.days))
+                .unwrap_or_default(),
             &f.tags
                 .iter()
                 .map(|(k, v)| format!("{k}={v}"))

@@ -8,6 +8,7 @@ pub mod csv;
 pub mod fixplan;
 pub mod junit;
 pub mod sarif;
+pub mod trend;
 pub mod view;
 
 use crate::model::Results;

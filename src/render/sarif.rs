@@ -122,12 +122,23 @@ fn result(f: &crate::model::Finding, rule_index: usize, currency: &str) -> Value
             "logicalLocations": [{ "fullyQualifiedName": f.resource_id, "kind": "resource" }],
         }],
         "partialFingerprints": { "logposture/v1": fingerprint(&f.check_id, &f.resource_id) },
-        "properties": {
-            "area": f.area,
-            "severity": f.severity.as_str(),
-            "subscriptionId": f.subscription_id,
-        },
+        "properties": properties(f),
     })
+}
+
+/// A result's properties: area, severity, subscription, and (with a history) since when it fails.
+fn properties(f: &crate::model::Finding) -> Value {
+    let mut p = json!({
+        "area": f.area,
+        "severity": f.severity.as_str(),
+        "subscriptionId": f.subscription_id,
+    });
+    if let Some(obj) = p.as_object_mut() {
+        if let Some(since) = &f.failing_since {
+            obj.insert("failingSince".into(), json!(since));
+        }
+    }
+    p
 }
 
 /// Where a built-in check is defined, on the project's repository at this version; checks

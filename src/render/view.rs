@@ -41,6 +41,8 @@ pub struct View {
     pub gating_note: String,
     /// The few gaps to close first, beside the summary.
     pub fix_first: Vec<FixFirstView>,
+    /// The history's last runs (`--history`, or the demo's).
+    pub trend: Option<super::trend::TrendView>,
 }
 
 /// One line of "fix these first".
@@ -260,6 +262,10 @@ pub struct FindingView {
     /// Evidence on one line (the printed appendix).
     pub evidence_compact: String,
     pub azure_policy: String,
+    /// With a history: "since 2026-08-17 (77 days)" for a failure.
+    pub failing_since: String,
+    /// With a history: "fixed after 77 days (failing since 2026-08-17)" for a new pass.
+    pub fixed: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -428,6 +434,7 @@ fn finding_view(
     names: &BTreeMap<String, &str>,
     currency: &str,
     detail: bool,
+    scan_time: &str,
 ) -> FindingView {
     let sub = f.subscription_id.clone().unwrap_or_default();
     FindingView {
@@ -520,6 +527,49 @@ fn finding_view(
             .as_ref()
             .map(|p| format!("{} ({})", p.name, p.id))
             .unwrap_or_default(),
+        failing_since: f
+            .failing_since
+            .as_deref()
+            .map(|since| since_text(since, scan_time))
+            .unwrap_or_default(),
+        fixed: f
+            .time_to_fix
+            .as_ref()
+            .map(|t| {
+                format!(
+                    "fixed after {} (failing since {})",
+                    days_text(t.days),
+                    t.failing_since.get(..10).unwrap_or(&t.failing_since)
+                )
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// "1 day", "12 days", "0.5 days".
+fn days_text(days: f64) -> String {
+    if days == 1.0 {
+        "1 day".into()
+    } else if days.fract() == 0.0 {
+        format!("{days:.0} days")
+    } else {
+        format!("{days:.1} days")
+    }
+}
+
+/// "2026-08-17 (77 days)": the date a failing streak began and its age at this scan; the
+/// first run of the history shows "first run".
+fn since_text(since: &str, scan_time: &str) -> String {
+    let date = since.get(..10).unwrap_or(since);
+    if since == scan_time {
+        return format!("{date} (this run)");
+    }
+    let days = crate::support::timestamp::parse(since)
+        .zip(crate::support::timestamp::parse(scan_time))
+        .map(|(a, b)| ((b - a).as_seconds_f64() / 86_400.0 * 10.0).round() / 10.0);
+    match days {
+        Some(d) => format!("{date} ({})", days_text(d)),
+        None => date.to_string(),
     }
 }
 
@@ -580,7 +630,13 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
         let mut hidden = 0;
         for f in &in_area {
             if shown < limit && list.len() < per_area {
-                list.push(finding_view(f, &names, currency, !failures_only));
+                list.push(finding_view(
+                    f,
+                    &names,
+                    currency,
+                    !failures_only,
+                    &r.started_at,
+                ));
                 shown += 1;
             } else {
                 hidden += 1;
@@ -697,7 +753,7 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
         suppressed: sorted
             .iter()
             .filter(|f| f.status == Status::Suppressed)
-            .map(|f| finding_view(f, &names, currency, !failures_only))
+            .map(|f| finding_view(f, &names, currency, !failures_only, &r.started_at))
             .collect(),
         suppression_notes: r
             .suppression_notes
@@ -757,6 +813,7 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
             .collect(),
         statement: statement_view(r),
         fix_first: fix_first(r, &names, currency),
+        trend: r.trend.as_ref().and_then(super::trend::view),
         matrix: matrix_view(r),
         page_header: css_safe(&format!(
             "logposture — tenant {}",
