@@ -587,15 +587,23 @@ impl Results {
 
     /// Subscriptions in scope whose evidence is incomplete (a failed read, or never read).
     pub fn subscriptions_not_assessed(&self) -> Vec<&SubscriptionRef> {
+        // One pass over the findings (not one per subscription: that grew with the estate
+        // squared).
+        let flagged: std::collections::HashSet<String> = self
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::NotAssessed)
+            .filter_map(|f| {
+                let key = f.resource_id.to_ascii_lowercase();
+                key.strip_prefix("/subscriptions/")
+                    .filter(|id| !id.is_empty() && !id.contains('/'))
+                    .map(str::to_string)
+            })
+            .collect();
         self.scope
             .subscriptions
             .iter()
-            .filter(|s| {
-                let prefix = format!("/subscriptions/{}", s.id).to_ascii_lowercase();
-                self.findings.iter().any(|f| {
-                    f.status == Status::NotAssessed && f.resource_id.to_ascii_lowercase() == prefix
-                })
-            })
+            .filter(|s| flagged.contains(&s.id.to_ascii_lowercase()))
             .collect()
     }
 
