@@ -605,7 +605,15 @@ impl<'a> Reporter<'a> {
         fail_on: FailOn,
     ) -> anyhow::Result<()> {
         results.statement.generated_at = crate::collect::now_rfc3339();
-        let history_written = self.remember(results)?;
+        // A history that cannot be written (disk full, locked too long) does not cost the
+        // reports: they are written, say so, and the run ends with exit 2.
+        let history_written = self.remember(results);
+        if let Err(e) = &history_written {
+            results
+                .statement
+                .warnings
+                .push(format!("this run is not in the posture history: {e:#}"));
+        }
         let mut legacy_history = None;
         let attribution = match (self.formats.contains(&Format::Attribution), snapshot) {
             (true, Some(snap)) => {
@@ -657,11 +665,13 @@ impl<'a> Reporter<'a> {
         if let (Some(file), Some(a)) = (legacy_history, &attribution) {
             written.push(file.commit(a)?);
         }
-        written.extend(history_written);
+        if let Ok(h) = &history_written {
+            written.extend(h.clone());
+        }
         if !self.out.quiet {
             summary_line(results, &written, fail_on);
         }
-        Ok(())
+        history_written.map(drop)
     }
 }
 

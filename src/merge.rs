@@ -170,9 +170,11 @@ pub fn merge(mut parts: Vec<Results>, m: &CostModel) -> anyhow::Result<Results> 
         .subscriptions
         .sort_by_key(|s| s.id.to_ascii_lowercase());
     merged.summary = Summary::of(&merged.findings);
-    // A shard's trend is its own scope's; the merged run's comes from `--history`. Each
-    // finding keeps what its shard's history said of it unless the merge has a history.
+    // A shard's trend and drift are its own scope's (they came with the first shard); the
+    // merged run's come from `--compare` or `--history`. Each finding keeps what its shard's
+    // history said of it unless the merge has a history.
     merged.trend = None;
+    merged.drift = None;
     merged.cost = CostSummary::merge(costs, &merged.findings, m).map_err(anyhow::Error::msg)?;
     Ok(merged)
 }

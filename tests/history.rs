@@ -128,6 +128,18 @@ fn three_evaluations_give_three_runs_failing_since_the_first_and_a_time_to_fix()
             "{f}"
         );
     }
+    // Without --compare, the run before is the comparison: the fix is resolved, nothing new.
+    let drift = &r["drift"];
+    assert_eq!(drift["previous_finished_at"], "2026-10-12T06:03:41Z");
+    assert_eq!(drift["new_failures"], 0, "{drift}");
+    let resolved: Vec<&str> = drift["resolved_items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["check_id"].as_str().unwrap())
+        .collect();
+    assert!(resolved.contains(&"LP-RET-001"), "{drift}");
+    assert!(drift["still_failing"].as_u64().unwrap() > 0);
     // The trend holds the three runs, the last one this.
     let trend = &r["trend"];
     assert_eq!(trend["runs_recorded"], 3);
@@ -739,4 +751,71 @@ fn an_attribution_history_file_is_imported_into_the_history_once() {
             .unwrap_or("")
             .ends_with("vm-from-json")
             && s["first_seen"] == T1));
+}
+
+/// The drift a history gives without `--compare`: a failure that is gone is never a fix.
+#[test]
+fn without_compare_the_history_gives_the_drift_and_a_vanished_failure_is_not_a_fix() {
+    use logposture::history::{remember, Source};
+    use logposture::model::Status;
+    let a = logposture::app::Assessment::load(&logposture::cli::EvalArgs::builtin()).unwrap();
+    let first = a.assess(
+        &logposture::demo::snapshot(),
+        time::macros::date!(2026 - 11 - 02),
+    );
+    let mut h = History::in_memory("drift.db").unwrap();
+    let mut r1 = first.clone();
+    remember(&mut h, &mut r1, Source::Scan).unwrap();
+    assert!(
+        r1.drift.is_none(),
+        "the first run has nothing to compare with"
+    );
+
+    // A week later: one failing resource deleted, one check gone from the baseline, one
+    // failure now suppressed.
+    let failing: Vec<&logposture::model::Finding> = first
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .collect();
+    let deleted = failing.iter().find(|f| f.check_id == "LP-RET-002").unwrap();
+    let removed_check = "LP-FLOW-001";
+    let suppressed = failing.iter().find(|f| f.check_id == "LP-RET-001").unwrap();
+    let (deleted_key, suppressed_key) = (
+        (deleted.check_id.clone(), deleted.resource_id.clone()),
+        (suppressed.check_id.clone(), suppressed.resource_id.clone()),
+    );
+    let mut r2 = first.clone();
+    r2.started_at = "2026-11-09T06:00:00Z".into();
+    r2.finished_at = "2026-11-09T06:03:41Z".into();
+    r2.findings.retain(|f| {
+        (f.check_id.clone(), f.resource_id.clone()) != deleted_key && f.check_id != removed_check
+    });
+    for f in &mut r2.findings {
+        if (f.check_id.clone(), f.resource_id.clone()) == suppressed_key {
+            f.status = Status::Suppressed;
+        }
+    }
+    remember(&mut h, &mut r2, Source::Scan).unwrap();
+    let d = r2.drift.as_ref().unwrap();
+    assert_eq!(d.previous_finished_at, first.finished_at);
+    assert_eq!(d.resolved, 0, "{d:?}");
+    assert_eq!(d.new_failures, 0, "{d:?}");
+    let key = |r: &str| r.to_ascii_lowercase();
+    assert!(d
+        .no_longer_in_scope
+        .iter()
+        .any(|i| i.check_id == deleted_key.0 && i.resource_id == key(&deleted_key.1)));
+    assert!(d.check_removed.iter().all(|i| i.check_id == removed_check));
+    assert_eq!(
+        d.check_removed.len(),
+        failing
+            .iter()
+            .filter(|f| f.check_id == removed_check)
+            .count()
+    );
+    assert!(d
+        .newly_suppressed
+        .iter()
+        .any(|i| i.check_id == suppressed_key.0 && i.resource_id == key(&suppressed_key.1)));
 }

@@ -20,7 +20,7 @@ pub mod timeline;
 
 use crate::model::attribution::Sighting;
 use crate::model::history::{TimeToFix, Trend, TrendRun};
-use crate::model::{Results, StatusCounts};
+use crate::model::{Drift, DriftItem, Results, StatusCounts};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -78,7 +78,19 @@ pub fn remember(
     r: &mut Results,
     source: Source,
 ) -> Result<Recorded, HistoryError> {
+    // Scan times in the canonical form (UTC, whole seconds), in which text order is time order.
+    for t in [&mut r.started_at, &mut r.finished_at] {
+        if let Some(c) = crate::support::timestamp::canonical(t) {
+            *t = c;
+        }
+    }
     let mut recorded = h.record(r, source)?;
+    // `--compare` names the run to compare with; without it, the run before this one.
+    if r.drift.is_none() {
+        if let Some(previous) = h.previous_run_finished_at(r)? {
+            r.drift = Some(drift(r, &recorded, previous));
+        }
+    }
     for (f, story) in r
         .findings
         .iter_mut()
@@ -89,6 +101,52 @@ pub fn remember(
     }
     r.trend = Some(h.trend(r)?);
     Ok(recorded)
+}
+
+/// What changed since the run before, from the states the history holds: the same buckets as
+/// `--compare`, where only a pass is a fix.
+fn drift(r: &Results, rec: &Recorded, previous_finished_at: String) -> Drift {
+    use crate::inventory::id_key;
+    use timeline::State;
+    let mut d = Drift {
+        previous_finished_at,
+        ..Drift::default()
+    };
+    let item = |check: &str, key: String| DriftItem {
+        check_id: check.to_string(),
+        resource_id: key,
+    };
+    for (f, story) in r.findings.iter().zip(&rec.findings) {
+        let was_failing = story.previous == Some(State::Fail);
+        let key = || id_key(&f.resource_id);
+        match (State::from(f.status), was_failing) {
+            (State::Fail, true) => d.still_failing += 1,
+            (State::Fail, false) => d.new.push(item(&f.check_id, key())),
+            (State::Pass, true) => d.resolved_items.push(item(&f.check_id, key())),
+            (State::NotAssessed, true) => d.no_longer_assessed.push(item(&f.check_id, key())),
+            (State::Suppressed, true) => d.newly_suppressed.push(item(&f.check_id, key())),
+            (_, true) => d.no_longer_in_scope.push(item(&f.check_id, key())),
+            _ => {}
+        }
+    }
+    // A check with no finding but a not-applicable one on "/" is disabled.
+    let live_checks: std::collections::HashSet<&str> = r
+        .findings
+        .iter()
+        .filter(|f| !(f.resource_id == "/" && f.status == crate::model::Status::NotApplicable))
+        .map(|f| f.check_id.as_str())
+        .collect();
+    for (check, key, now) in &rec.gone {
+        let it = item(check, key.clone());
+        match now {
+            State::NotAssessed => d.no_longer_assessed.push(it),
+            _ if !live_checks.contains(check.as_str()) => d.check_removed.push(it),
+            _ => d.no_longer_in_scope.push(it),
+        }
+    }
+    d.new_failures = d.new.len();
+    d.resolved = d.resolved_items.len();
+    d
 }
 
 /// One run as `history FILE` lists it.
@@ -139,12 +197,17 @@ pub struct Recorded {
     pub replaced: bool,
     pub findings: Vec<FindingStory>,
     pub changes_written: usize,
+    /// Findings that failed in the run before and are not in this one: (check id, resource
+    /// key, state now: not assessed or absent).
+    pub gone: Vec<(String, String, timeline::State)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FindingStory {
     pub failing_since: Option<String>,
     pub time_to_fix: Option<TimeToFix>,
+    /// The finding's state in the run before this one that covered it.
+    pub previous: Option<timeline::State>,
 }
 
 fn sql_err(name: &str) -> impl Fn(rusqlite::Error) -> HistoryError + '_ {
@@ -154,17 +217,12 @@ fn sql_err(name: &str) -> impl Fn(rusqlite::Error) -> HistoryError + '_ {
     }
 }
 
-/// The run of a finding's subscription, lower-cased; '' for tenant-wide findings.
-fn subscription_of(f: &crate::model::Finding) -> String {
-    if let Some(s) = &f.subscription_id {
-        return s.to_ascii_lowercase();
-    }
-    f.resource_id
-        .to_ascii_lowercase()
-        .strip_prefix("/subscriptions/")
+/// The lower-cased subscription id of a finding's resource key (`id_key` of its resource
+/// id); '' for tenant-wide findings (Entra ID).
+fn subscription_of_key(key: &str) -> &str {
+    key.strip_prefix("/subscriptions/")
         .and_then(|r| r.split('/').next())
         .unwrap_or("")
-        .to_string()
 }
 
 /// The key of a scan: the same snapshot evaluated again gives the same key.
@@ -301,8 +359,11 @@ impl History {
                 "cannot use write-ahead logging (journal mode {mode}); is it on a network share?"
             )));
         }
-        c.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
-            .map_err(sql_err(&self.name))?;
+        // A 64 MiB page cache: a record of a large estate reads and writes every finding.
+        c.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;",
+        )
+        .map_err(sql_err(&self.name))?;
         self.migrate()
     }
 
@@ -344,6 +405,16 @@ impl History {
     /// Records `r` as a run (replacing an earlier record of the same scan), and says per
     /// finding since when it fails or how long a fixed one was open.
     pub fn record(&mut self, r: &Results, source: Source) -> Result<Recorded, HistoryError> {
+        for (field, t) in [
+            ("started_at", &r.started_at),
+            ("finished_at", &r.finished_at),
+        ] {
+            if crate::support::timestamp::canonical(t).as_deref() != Some(t.as_str()) {
+                return Err(self.refuse(format!(
+                    "the run's {field} {t:?} is not an RFC 3339 UTC time to the second: runs are ordered by it"
+                )));
+            }
+        }
         let name = self.name.clone();
         let e = sql_err(&name);
         let tx = self
@@ -353,6 +424,26 @@ impl History {
         let recorded = record::record_in(&tx, r, source).map_err(&e)?;
         tx.commit().map_err(&e)?;
         Ok(recorded)
+    }
+
+    /// When the run of `r`'s tenant and scope before `r`'s scan finished, if there is one.
+    pub fn previous_run_finished_at(&self, r: &Results) -> Result<Option<String>, HistoryError> {
+        self.conn
+            .query_row(
+                "SELECT finished_at FROM runs WHERE tenant = ?1 AND management_group = ?2 \
+                   AND shard = ?3 AND (started_at, finished_at) < (?4, ?5) \
+                 ORDER BY started_at DESC, finished_at DESC, id DESC LIMIT 1",
+                params![
+                    tenant_of(r),
+                    r.scope.management_group.as_deref().unwrap_or(""),
+                    r.scope.shard.as_deref().unwrap_or(""),
+                    r.started_at,
+                    r.finished_at
+                ],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(sql_err(&self.name))
     }
 
     /// The last [`TREND_RUNS`] runs of `r`'s tenant and scope up to `r`'s scan, oldest first.

@@ -3,7 +3,9 @@
 //! of its findings. Also deleting a run without changing what the runs after it show.
 
 use super::timeline::{self, State};
-use super::{days_between, run_key, subscription_of, tenant_of, FindingStory, Recorded, Source};
+use super::{
+    days_between, run_key, subscription_of_key, tenant_of, FindingStory, Recorded, Source,
+};
 use crate::model::history::TimeToFix;
 use crate::model::{Results, Status};
 use rusqlite::{params, OptionalExtension};
@@ -74,19 +76,19 @@ fn stored_findings(
     let mut out: HashMap<(String, String), Stored> = HashMap::new();
     let mut by_id: HashMap<i64, (String, String)> = HashMap::new();
     {
-        let mut stmt = tx.prepare_cached(
-            "SELECT id, check_id, resource_key, subscription FROM findings WHERE tenant = ?1",
-        )?;
+        let mut stmt =
+            tx.prepare_cached("SELECT id, check_id, resource_key FROM findings WHERE tenant = ?1")?;
         let mut rows = stmt.query([tenant])?;
         while let Some(row) = rows.next()? {
             let key: (String, String) = (row.get(1)?, row.get(2)?);
             let id: i64 = row.get(0)?;
             by_id.insert(id, key.clone());
+            let subscription = subscription_of_key(&key.1).to_string();
             out.insert(
                 key,
                 Stored {
                     id,
-                    subscription: row.get(3)?,
+                    subscription,
                     changes: Vec::new(),
                 },
             );
@@ -163,6 +165,7 @@ pub(super) fn record_in(
     let mut now: HashMap<(String, String), (State, String, usize)> = HashMap::new();
     for (i, f) in r.findings.iter().enumerate() {
         let k = (f.check_id.clone(), id_key(&f.resource_id));
+        let sub = subscription_of_key(&k.1).to_string();
         let state = State::from(f.status);
         now.entry(k)
             .and_modify(|e| {
@@ -170,7 +173,7 @@ pub(super) fn record_in(
                     *e = (state, e.1.clone(), i);
                 }
             })
-            .or_insert((state, subscription_of(f), i));
+            .or_insert((state, sub, i));
     }
     // A finding missing from this run is unknown where its subscription (or its check on it)
     // could not be read, and absent (deleted, check removed) otherwise.
@@ -193,20 +196,13 @@ pub(super) fn record_in(
     // Insert findings seen for the first time.
     {
         let mut insert = tx.prepare_cached(
-            "INSERT INTO findings (tenant, check_id, resource_key, resource_id, subscription) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO findings (tenant, check_id, resource_key) VALUES (?1, ?2, ?3)",
         )?;
-        for ((check, rkey), (_, sub, i)) in &now {
+        for ((check, rkey), (_, sub, _)) in &now {
             if let std::collections::hash_map::Entry::Vacant(slot) =
                 stored.entry((check.clone(), rkey.clone()))
             {
-                insert.execute(params![
-                    tenant,
-                    check,
-                    rkey,
-                    r.findings[*i].resource_id,
-                    sub
-                ])?;
+                insert.execute(params![tenant, check, rkey])?;
                 slot.insert(Stored {
                     id: tx.last_insert_rowid(),
                     subscription: sub.clone(),
@@ -238,7 +234,12 @@ pub(super) fn record_in(
         tx.prepare_cached("INSERT INTO changes (finding, run, state) VALUES (?1, ?2, ?3)")?;
     let mut del = tx.prepare_cached("DELETE FROM changes WHERE finding = ?1 AND run = ?2")?;
     let mut changes_written = 0;
-    for ((check, rkey), s) in &stored {
+    let mut gone = Vec::new();
+    // In id order: the changes table is keyed by finding, so its pages fill in order instead
+    // of being touched at random (which made large records superlinear).
+    let mut in_order: Vec<(&(String, String), &Stored)> = stored.iter().collect();
+    in_order.sort_unstable_by_key(|(_, s)| s.id);
+    for ((check, rkey), s) in in_order {
         let in_new = s.subscription.is_empty() || new_subs.contains(&s.subscription);
         let in_old =
             old.is_some() && (s.subscription.is_empty() || old_subs.contains(&s.subscription));
@@ -271,9 +272,19 @@ pub(super) fn record_in(
                 }
                 None => State::Absent,
             };
+            let previous = at.checked_sub(1).and_then(|p| states[p]);
             timeline::set(&mut states, at, state);
-            if let Some((_, _, i)) = here {
-                findings_out[*i] = story_at(&times, &ids, &states, at, r);
+            match here {
+                Some((_, _, i)) => {
+                    findings_out[*i] = FindingStory {
+                        previous,
+                        ..story_at(&times, &ids, &states, at, r)
+                    }
+                }
+                None if previous == Some(State::Fail) => {
+                    gone.push((check.clone(), rkey.clone(), state));
+                }
+                None => {}
             }
         }
         let wanted: Vec<(i64, State)> = timeline::changes(&ids, &states)
@@ -306,6 +317,7 @@ pub(super) fn record_in(
         replaced: old.is_some(),
         findings: findings_out,
         changes_written,
+        gone,
     })
 }
 
@@ -327,10 +339,11 @@ fn story_at(
     match states[at] {
         Some(State::Fail) => FindingStory {
             failing_since: timeline::streak_start(states, at).map(time_of),
-            time_to_fix: None,
+            ..FindingStory::default()
         },
         Some(State::Pass) if at > 0 => FindingStory {
             failing_since: None,
+            previous: None,
             time_to_fix: timeline::streak_start(states, at - 1).map(|i| {
                 let since = time_of(i);
                 TimeToFix {
@@ -437,11 +450,14 @@ pub(super) fn delete_run(
 ) -> rusqlite::Result<()> {
     let runs = tenant_runs(tx, tenant)?;
     let mut stmt = tx.prepare_cached(
-        "SELECT c.finding, c.state, f.subscription FROM changes c \
+        "SELECT c.finding, c.state, f.resource_key FROM changes c \
          JOIN findings f ON f.id = c.finding WHERE c.run = ?1",
     )?;
     let moved: Vec<(i64, String, String)> = stmt
-        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map([id], |r| {
+            let key: String = r.get(2)?;
+            Ok((r.get(0)?, r.get(1)?, subscription_of_key(&key).to_string()))
+        })?
         .collect::<Result<_, _>>()?;
     let Some(pos) = runs.iter().position(|r| r.id == id) else {
         return Ok(());

@@ -52,16 +52,15 @@ pub const MIGRATIONS: &[&str] = &[
         readable INTEGER NOT NULL,
         PRIMARY KEY (run, subscription)
     ) WITHOUT ROWID;
-    -- One row per (check, resource) ever seen in the tenant.
+    -- One row per (check, resource) ever seen in the tenant; the resource key is the
+    -- lower-cased resource id, whose subscription is the finding's. No index beside the id:
+    -- a record reads every finding of its tenant under the write lock and adds the missing
+    -- ones, so (tenant, check_id, resource_key) stays unique without storing the key twice.
     CREATE TABLE findings (
         id INTEGER PRIMARY KEY,
         tenant TEXT NOT NULL,
         check_id TEXT NOT NULL,
-        resource_key TEXT NOT NULL,
-        resource_id TEXT NOT NULL,
-        -- Lower-cased subscription id; '' for tenant-wide findings (Entra ID).
-        subscription TEXT NOT NULL,
-        UNIQUE (tenant, check_id, resource_key)
+        resource_key TEXT NOT NULL
     );
     -- A finding's state in a run, stored only where it differs from the run before.
     CREATE TABLE changes (
