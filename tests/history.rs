@@ -57,18 +57,35 @@ fn snapshot_at(dir: &Path, at: &str, fixed: bool, owner: Option<&str>) -> PathBu
     p
 }
 
+/// `logposture evaluate -q SNAPSHOT --output OUT ARGS...`: exit code and stderr.
+fn evaluate_with(snap: &Path, out: &Path, args: &[&str]) -> (i32, String) {
+    let (snap, out) = (s(snap), s(out));
+    let mut all = vec!["evaluate", "-q", &snap, "--output", &out];
+    all.extend_from_slice(args);
+    let (code, _, err) = run(&all);
+    (code, err)
+}
+
 fn evaluate(snap: &Path, history: &Path, out: &Path, formats: &str) -> (i32, String) {
-    let (code, _, err) = run(&[
-        "evaluate",
+    evaluate_with(snap, out, &["--history", &s(history), "--format", formats])
+}
+
+/// `logposture scan --demo -q --format json --output OUT --history DB ARGS...`.
+fn scan_demo(out: &Path, db: &Path, args: &[&str]) -> (i32, String) {
+    let (out, db) = (s(out), s(db));
+    let mut all = vec![
+        "scan",
+        "--demo",
         "-q",
-        &s(snap),
-        "--history",
-        &s(history),
-        "--output",
-        &s(out),
         "--format",
-        formats,
-    ]);
+        "json",
+        "--output",
+        &out,
+        "--history",
+        &db,
+    ];
+    all.extend_from_slice(args);
+    let (code, _, err) = run(&all);
     (code, err)
 }
 
@@ -305,17 +322,11 @@ fn four_processes_writing_one_history_keep_every_run_and_sighting() {
             .iter()
             .enumerate()
             .map(|(i, snap)| {
-                Command::new(env!("CARGO_BIN_EXE_logposture"))
-                    .args(["evaluate", "-q", "--format", "json,attribution"])
-                    .arg(snap)
-                    .arg("--output")
-                    .arg(t.path().join(format!("out-{round}-{i}")))
-                    .arg("--history")
-                    .arg(&db)
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .unwrap()
+                cli::spawn_evaluate(
+                    snap,
+                    &t.path().join(format!("out-{round}-{i}")),
+                    &["--format", "json,attribution", "--history", &s(&db)],
+                )
             })
             .collect();
         for c in children {
@@ -563,15 +574,7 @@ fn history_imports_results_prunes_and_refuses_a_missing_file() {
     {
         let snap = snapshot_at(t.path(), at, fixed, None);
         let out = t.path().join(format!("r{i}"));
-        let (code, _, err) = run(&[
-            "evaluate",
-            "-q",
-            &s(&snap),
-            "--output",
-            &s(&out),
-            "--format",
-            "json",
-        ]);
+        let (code, err) = evaluate_with(&snap, &out, &["--format", "json"]);
         assert_eq!(code, 1, "{err}");
         files.push(out.join("results.json"));
     }
@@ -667,17 +670,7 @@ fn the_demo_shows_its_twelve_week_trend_without_writing_a_history_unless_asked()
     // With --history the twelve weeks are kept, and a second demo run adds none of them again.
     let db = t.path().join("demo.db");
     for _ in 0..2 {
-        let (code, _, err) = run(&[
-            "scan",
-            "--demo",
-            "-q",
-            "--format",
-            "json",
-            "--output",
-            &s(&out),
-            "--history",
-            &s(&db),
-        ]);
+        let (code, err) = scan_demo(&out, &db, &[]);
         assert_eq!(code, 1, "{err}");
     }
     let h = history_json(&db);
@@ -699,34 +692,32 @@ fn an_attribution_history_file_is_imported_into_the_history_once() {
     let legacy = t.path().join("attribution-history.json");
     let snap = snapshot_at(t.path(), T1, false, Some("vm-from-json"));
     // Written the old way first.
-    let (code, _, err) = run(&[
-        "evaluate",
-        "-q",
-        &s(&snap),
-        "--format",
-        "attribution",
-        "--output",
-        &s(&t.path().join("a")),
-        "--attribution-history",
-        &s(&legacy),
-    ]);
+    let (code, err) = evaluate_with(
+        &snap,
+        &t.path().join("a"),
+        &[
+            "--format",
+            "attribution",
+            "--attribution-history",
+            &s(&legacy),
+        ],
+    );
     assert_eq!(code, 1, "{err}");
     let db = t.path().join("h.db");
     let later = snapshot_at(t.path(), T2, false, Some("vm-later"));
     for _ in 0..2 {
-        let (code, _, err) = run(&[
-            "evaluate",
-            "-q",
-            &s(&later),
-            "--format",
-            "attribution",
-            "--output",
-            &s(&t.path().join("b")),
-            "--history",
-            &s(&db),
-            "--attribution-history",
-            &s(&legacy),
-        ]);
+        let (code, err) = evaluate_with(
+            &later,
+            &t.path().join("b"),
+            &[
+                "--format",
+                "attribution",
+                "--history",
+                &s(&db),
+                "--attribution-history",
+                &s(&legacy),
+            ],
+        );
         assert_eq!(code, 1, "{err}");
     }
     let owners = owners(&db);
@@ -818,4 +809,52 @@ fn without_compare_the_history_gives_the_drift_and_a_vanished_failure_is_not_a_f
         .newly_suppressed
         .iter()
         .any(|i| i.check_id == suppressed_key.0 && i.resource_id == key(&suppressed_key.1)));
+}
+
+/// Shards and their merge write one history: each shard's runs form their own trend, the
+/// merged run its own; the merge carries neither a shard's trend nor its drift.
+#[test]
+fn shards_and_their_merge_share_one_history_each_with_its_own_trend() {
+    let t = tempfile::tempdir().unwrap();
+    let db = t.path().join("matrix.db");
+    let mut shard_results = Vec::new();
+    for k in ["1/2", "2/2"] {
+        let out = t.path().join(format!("shard-{}", &k[..1]));
+        let (code, err) = scan_demo(&out, &db, &["--shard", k]);
+        assert!(code == 1 || code == 3, "{err}");
+        let r = results(&out);
+        assert_eq!(
+            r["trend"]["runs_recorded"], 12,
+            "the demo's weeks, per shard scope"
+        );
+        shard_results.push(out.join("results.json"));
+    }
+    let merged = t.path().join("merged");
+    let (code, _, err) = run(&[
+        "merge",
+        "-q",
+        &s(&shard_results[0]),
+        &s(&shard_results[1]),
+        "--format",
+        "json",
+        "--output",
+        &s(&merged),
+        "--history",
+        &s(&db),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let r = results(&merged);
+    assert_eq!(r["trend"]["runs_recorded"], 1, "{}", r["trend"]);
+    assert!(
+        r.get("drift").is_none(),
+        "a first merged run has nothing to compare with"
+    );
+    let runs = history_json(&db)["runs"].as_array().unwrap().clone();
+    let shards: Vec<&str> = runs
+        .iter()
+        .map(|r| r["shard"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(shards.iter().filter(|s| **s == "1/2").count(), 12);
+    assert_eq!(shards.iter().filter(|s| **s == "2/2").count(), 12);
+    assert_eq!(shards.iter().filter(|s| s.is_empty()).count(), 1);
 }

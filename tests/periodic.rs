@@ -325,17 +325,16 @@ fn parallel_runs_writing_one_attribution_history_keep_every_sighting() {
             .iter()
             .enumerate()
             .map(|(i, snap)| {
-                Command::new(env!("CARGO_BIN_EXE_logposture"))
-                    .args(["evaluate", "-q", "--format", "attribution"])
-                    .arg(snap)
-                    .arg("--output")
-                    .arg(t.path().join(format!("out-{round}-{i}")))
-                    .arg("--attribution-history")
-                    .arg(&history)
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .unwrap()
+                cli::spawn_evaluate(
+                    snap,
+                    &t.path().join(format!("out-{round}-{i}")),
+                    &[
+                        "--format",
+                        "attribution",
+                        "--attribution-history",
+                        &s(&history),
+                    ],
+                )
             })
             .collect();
         for c in children {

@@ -395,6 +395,39 @@ impl History {
         tx.commit().map_err(&e)
     }
 
+    /// Runs `f` in a transaction that holds the write lock from its start (a deferred one
+    /// upgraded later could fail at once under a concurrent writer), committed when `f` is Ok.
+    fn write<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, HistoryError> {
+        let e = sql_err(&self.name);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&e)?;
+        let out = f(&tx).map_err(&e)?;
+        tx.commit().map_err(&e)?;
+        Ok(out)
+    }
+
+    /// The rows of a query, each mapped by `f`.
+    fn rows<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, HistoryError> {
+        let e = sql_err(&self.name);
+        let mut stmt = self.conn.prepare(sql).map_err(&e)?;
+        let rows = stmt
+            .query_map(params, f)
+            .map_err(&e)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(&e)?;
+        Ok(rows)
+    }
+
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i32, HistoryError> {
         self.conn
@@ -415,15 +448,7 @@ impl History {
                 )));
             }
         }
-        let name = self.name.clone();
-        let e = sql_err(&name);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&e)?;
-        let recorded = record::record_in(&tx, r, source).map_err(&e)?;
-        tx.commit().map_err(&e)?;
-        Ok(recorded)
+        self.write(|tx| record::record_in(tx, r, source))
     }
 
     /// When the run of `r`'s tenant and scope before `r`'s scan finished, if there is one.
@@ -448,48 +473,38 @@ impl History {
 
     /// The last [`TREND_RUNS`] runs of `r`'s tenant and scope up to `r`'s scan, oldest first.
     pub fn trend(&self, r: &Results) -> Result<Trend, HistoryError> {
-        let e = sql_err(&self.name);
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT started_at, fail, not_assessed, pass, suppressed, by_area, currency, \
+        let rows = self.rows(
+            "SELECT started_at, fail, not_assessed, pass, suppressed, by_area, currency, \
                         cost_to_close, subscriptions_in_scope, baseline_sha256 \
                  FROM runs WHERE tenant = ?1 AND management_group = ?2 AND shard = ?3 \
                    AND started_at <= ?4 \
                  ORDER BY started_at, finished_at, id",
-            )
-            .map_err(&e)?;
-        let rows = stmt
-            .query_map(
-                params![
-                    tenant_of(r),
-                    r.scope.management_group.as_deref().unwrap_or(""),
-                    r.scope.shard.as_deref().unwrap_or(""),
-                    r.started_at
-                ],
-                |row| {
-                    Ok((
-                        TrendRun {
-                            started_at: row.get(0)?,
-                            fail: row.get::<_, i64>(1)? as usize,
-                            not_assessed: row.get::<_, i64>(2)? as usize,
-                            pass: row.get::<_, i64>(3)? as usize,
-                            suppressed: row.get::<_, i64>(4)? as usize,
-                            score_by_area: BTreeMap::new(),
-                            score: None,
-                            currency: row.get(6)?,
-                            cost_to_close: row.get(7)?,
-                            subscriptions: row.get::<_, i64>(8)? as usize,
-                            baseline_changed: false,
-                        },
-                        row.get::<_, String>(5)?,
-                        row.get::<_, String>(9)?,
-                    ))
-                },
-            )
-            .map_err(&e)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(&e)?;
+            params![
+                tenant_of(r),
+                r.scope.management_group.as_deref().unwrap_or(""),
+                r.scope.shard.as_deref().unwrap_or(""),
+                r.started_at
+            ],
+            |row| {
+                Ok((
+                    TrendRun {
+                        started_at: row.get(0)?,
+                        fail: row.get::<_, i64>(1)? as usize,
+                        not_assessed: row.get::<_, i64>(2)? as usize,
+                        pass: row.get::<_, i64>(3)? as usize,
+                        suppressed: row.get::<_, i64>(4)? as usize,
+                        score_by_area: BTreeMap::new(),
+                        score: None,
+                        currency: row.get(6)?,
+                        cost_to_close: row.get(7)?,
+                        subscriptions: row.get::<_, i64>(8)? as usize,
+                        baseline_changed: false,
+                    },
+                    row.get::<_, String>(5)?,
+                    row.get::<_, String>(9)?,
+                ))
+            },
+        )?;
         let recorded = rows.len();
         let mut runs = Vec::with_capacity(recorded.min(TREND_RUNS));
         let mut sha_before: Option<String> = None;
@@ -521,21 +536,16 @@ impl History {
 
     /// Every run, oldest first.
     pub fn runs(&self) -> Result<Vec<RunRow>, HistoryError> {
-        let e = sql_err(&self.name);
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT id, tenant, management_group, shard, started_at, finished_at, recorded_at, \
+        let rows = self.rows(
+            "SELECT id, tenant, management_group, shard, started_at, finished_at, recorded_at, \
                         source, tool_version, baseline_name || ' ' || baseline_version, \
                         baseline_sha256, subscriptions_in_scope, subscriptions_incomplete, \
                         failed_reads, pass, fail, not_assessed, not_applicable, suppressed, \
                         by_severity, by_area, currency, cost_to_close, \
                         (SELECT count(*) FROM changes c WHERE c.run = runs.id) \
                  FROM runs ORDER BY tenant, started_at, finished_at, id",
-            )
-            .map_err(&e)?;
-        let rows = stmt
-            .query_map([], |row| {
+            [],
+            |row| {
                 let json = |i: usize| -> rusqlite::Result<String> { row.get(i) };
                 Ok((
                     RunRow {
@@ -567,10 +577,8 @@ impl History {
                     json(19)?,
                     json(20)?,
                 ))
-            })
-            .map_err(&e)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(&e)?;
+            },
+        )?;
         rows.into_iter()
             .map(|(mut run, sev, area)| {
                 run.by_severity = serde_json::from_str(&sev)
@@ -588,30 +596,20 @@ impl History {
         check_id: &str,
         resource_id: &str,
     ) -> Result<Vec<StoryEntry>, HistoryError> {
-        let e = sql_err(&self.name);
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT r.id, r.started_at, c.state FROM changes c \
+        let rows = self.rows(
+            "SELECT r.id, r.started_at, c.state FROM changes c \
                  JOIN findings f ON f.id = c.finding JOIN runs r ON r.id = c.run \
                  WHERE f.check_id = ?1 AND f.resource_key = ?2 \
                  ORDER BY r.started_at, r.finished_at, r.id",
-            )
-            .map_err(&e)?;
-        let rows = stmt
-            .query_map(
-                params![check_id, crate::inventory::id_key(resource_id)],
-                |row| {
-                    Ok(StoryEntry {
-                        run: row.get(0)?,
-                        started_at: row.get(1)?,
-                        state: row.get(2)?,
-                    })
-                },
-            )
-            .map_err(&e)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(&e)?;
+            params![check_id, crate::inventory::id_key(resource_id)],
+            |row| {
+                Ok(StoryEntry {
+                    run: row.get(0)?,
+                    started_at: row.get(1)?,
+                    state: row.get(2)?,
+                })
+            },
+        )?;
         Ok(rows)
     }
 
@@ -625,42 +623,35 @@ impl History {
         keep: Option<usize>,
         before: Option<&str>,
     ) -> Result<usize, HistoryError> {
-        let name = self.name.clone();
-        let e = sql_err(&name);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&e)?;
-        let doomed = record::runs_to_prune(&tx, keep, before).map_err(&e)?;
-        for (tenant, id) in &doomed {
-            record::delete_run(&tx, tenant, *id).map_err(&e)?;
-        }
-        tx.execute(
-            "DELETE FROM findings WHERE NOT EXISTS (SELECT 1 FROM changes c WHERE c.finding = findings.id)",
-            [],
-        )
-        .map_err(&e)?;
-        tx.commit().map_err(&e)?;
+        let deleted = self.write(|tx| {
+            let doomed = record::runs_to_prune(tx, keep, before)?;
+            for (tenant, id) in &doomed {
+                record::delete_run(tx, tenant, *id)?;
+            }
+            tx.execute(
+                "DELETE FROM findings WHERE NOT EXISTS \
+                 (SELECT 1 FROM changes c WHERE c.finding = findings.id)",
+                [],
+            )?;
+            Ok(doomed.len())
+        })?;
         // Give the space back (outside the transaction; VACUUM cannot run in one).
-        if !doomed.is_empty() {
-            self.conn.execute_batch("VACUUM").map_err(&e)?;
+        if deleted > 0 {
+            self.conn
+                .execute_batch("VACUUM")
+                .map_err(sql_err(&self.name))?;
         }
-        Ok(doomed.len())
+        Ok(deleted)
     }
 
     /// Every attribution sighting the history holds.
     pub fn sightings(&self) -> Result<Vec<Sighting>, HistoryError> {
-        let e = sql_err(&self.name);
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT ip, network_interface_id, owner_id, owner_kind, first_seen, last_seen \
-                 FROM sightings ORDER BY ip, first_seen",
-            )
-            .map_err(&e)?;
         let none_if_empty = |s: String| (!s.is_empty()).then_some(s);
-        let rows = stmt
-            .query_map([], |row| {
+        let rows = self.rows(
+            "SELECT ip, network_interface_id, owner_id, owner_kind, first_seen, last_seen \
+                 FROM sightings ORDER BY ip, first_seen",
+            [],
+            |row| {
                 Ok(Sighting {
                     ip: row.get(0)?,
                     network_interface_id: none_if_empty(row.get(1)?),
@@ -669,24 +660,15 @@ impl History {
                     first_seen: row.get(4)?,
                     last_seen: row.get(5)?,
                 })
-            })
-            .map_err(&e)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(&e)?;
+            },
+        )?;
         Ok(rows)
     }
 
     /// Adds sightings: one already held keeps the earliest first and the latest last time,
     /// so writers in any order lose nothing.
     pub fn add_sightings(&mut self, sightings: &[Sighting]) -> Result<(), HistoryError> {
-        let name = self.name.clone();
-        let e = sql_err(&name);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&e)?;
-        upsert_sightings(&tx, sightings).map_err(&e)?;
-        tx.commit().map_err(&e)
+        self.write(|tx| upsert_sightings(tx, sightings))
     }
 
     /// Imports an attribution history file's sightings once (by its content hash); returns
@@ -702,29 +684,23 @@ impl History {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        let name = self.name.clone();
-        let e = sql_err(&name);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&e)?;
-        let done: Option<String> = tx
-            .query_row("SELECT name FROM imports WHERE sha256 = ?1", [&sha], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(&e)?;
-        if done.is_some() {
-            return Ok(false);
-        }
-        upsert_sightings(&tx, sightings).map_err(&e)?;
-        tx.execute(
-            "INSERT INTO imports (sha256, kind, name, imported_at) VALUES (?1, 'attribution', ?2, ?3)",
-            params![sha, file_name, crate::support::timestamp::now()],
-        )
-        .map_err(&e)?;
-        tx.commit().map_err(&e)?;
-        Ok(true)
+        self.write(|tx| {
+            let done: Option<String> = tx
+                .query_row("SELECT name FROM imports WHERE sha256 = ?1", [&sha], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            if done.is_some() {
+                return Ok(false);
+            }
+            upsert_sightings(tx, sightings)?;
+            tx.execute(
+                "INSERT INTO imports (sha256, kind, name, imported_at) \
+                 VALUES (?1, 'attribution', ?2, ?3)",
+                params![sha, file_name, crate::support::timestamp::now()],
+            )?;
+            Ok(true)
+        })
     }
 }
 

@@ -72,3 +72,22 @@ pub fn builtin_cost_model_keeping(keep: impl Fn(&str) -> bool) -> String {
     }
     out
 }
+
+/// Starts `logposture evaluate -q SNAPSHOT --output OUT ARGS...` without waiting for it: the
+/// parallel writers of a history. Its stderr is piped for the failure message.
+pub fn spawn_evaluate(
+    snapshot: &std::path::Path,
+    out: &std::path::Path,
+    args: &[&str],
+) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_logposture"))
+        .args(["evaluate", "-q"])
+        .arg(snapshot)
+        .arg("--output")
+        .arg(out)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run logposture: {e}"))
+}
