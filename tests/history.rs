@@ -612,6 +612,17 @@ fn history_imports_results_prunes_and_refuses_a_missing_file() {
 
     // Pruned to the newest two: the streak that began at T1 now shows from T2 (the oldest
     // run kept), and the fix at T3 is still a fix.
+    // (the same by age: a cutoff three days before T2 deletes T1 only; a copy of the history
+    // tells both ways apart.)
+    let by_age = t.path().join("by-age.db");
+    std::fs::copy(&db, &by_age).unwrap();
+    let t2 =
+        time::OffsetDateTime::parse(T2, &time::format_description::well_known::Rfc3339).unwrap();
+    let days = (time::OffsetDateTime::now_utc() - t2).whole_days() + 3;
+    let (code, out, err) = run(&["history", &s(&by_age), "--older-than", &days.to_string()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("deleted 1 run(s); 2 left"), "{out}");
+    assert_eq!(history_json(&by_age)["runs"][0]["started_at"], T2);
     let (code, out, err) = run(&["history", &s(&db), "--keep", "2"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("deleted 1 run(s); 2 left"), "{out}");
