@@ -46,6 +46,10 @@ pub fn run(args: ChecksArgs) -> anyhow::Result<i32> {
                     let title = baseline.get(id).map(|c| c.title.as_str()).unwrap_or("");
                     writeln!(out, "          {id:<13} {title}")?;
                 }
+                // How logposture judges a covered control where it differs from the text.
+                if let (false, Some(note)) = (c.checks.is_empty(), c.note.as_deref()) {
+                    writeln!(out, "          note: {note}")?;
+                }
             }
         }
         ChecksAction::List { framework: None } => {

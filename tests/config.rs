@@ -374,6 +374,7 @@ fn checks_list_by_framework_shows_every_cis_control_and_the_uncovered_ones() {
         "6.1.1.1", "6.1.1.2", "6.1.1.3", "6.1.1.4", "6.1.1.5", "6.1.1.6", "6.1.1.7", "6.1.1.8",
         "6.1.1.9", "6.1.1.10", "6.1.2.1", "6.1.2.2", "6.1.2.3", "6.1.2.4", "6.1.2.5", "6.1.2.6",
         "6.1.2.7", "6.1.2.8", "6.1.2.9", "6.1.2.10", "6.1.2.11", "6.1.3.1", "6.1.4", "6.1.5",
+        "7.5", "7.6", "7.8",
     ];
     let mut at = 0;
     for id in ids {
@@ -382,7 +383,29 @@ fn checks_list_by_framework_shows_every_cis_control_and_the_uncovered_ones() {
             .unwrap_or_else(|| panic!("{id} missing or out of order:\n{out}"));
         at += pos + 1;
     }
-    assert!(out.contains("22 of 24 controls covered"), "{out}");
+    assert!(out.contains("25 of 27 controls covered"), "{out}");
+    // The network-logging controls of section 7, and the deviations stated, not silent.
+    for (id, check) in [
+        ("7.5", "LP-FLOW-003"),
+        ("7.6", "LP-NW-001"),
+        ("7.8", "LP-FLOW-003"),
+    ] {
+        let block = out.split(&format!("\n{id} ")).nth(1).unwrap();
+        assert!(
+            block.lines().nth(1).unwrap().contains(check),
+            "{id}: {block}"
+        );
+    }
+    for id in ["6.1.1.2", "6.1.1.7", "6.1.3.1", "7.6"] {
+        let block: String = out
+            .split(&format!("\n{id} "))
+            .nth(1)
+            .unwrap()
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .collect();
+        assert!(block.contains("deviation"), "{id}: {block}");
+    }
     for uncovered in ["6.1.1.10", "6.1.5"] {
         let block = out.split(&format!("\n{uncovered} ")).nth(1).unwrap();
         let first_lines: String = block.lines().take(2).collect();
@@ -404,18 +427,47 @@ fn checks_list_by_framework_shows_every_cis_control_and_the_uncovered_ones() {
         ("5.1.1", "LP-SQL-001"),
         ("5.1.6", "LP-SQL-002"),
         ("5.2.4", "LP-DB-003"),
+        ("5.3.4", "LP-DB-006"),
         ("5.3.4", "LP-DB-007"),
     ] {
-        let block = out
+        let block: Vec<&str> = out
             .split(&format!("\n{id} "))
             .nth(1)
-            .unwrap_or_else(|| panic!("{id}: {out}"));
+            .unwrap_or_else(|| panic!("{id}: {out}"))
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .collect();
         assert!(
-            block.lines().nth(1).unwrap().contains(check),
-            "{id}: {block}"
+            block[1..].iter().any(|l| l.trim_start().starts_with(check)),
+            "{id}: {block:?}"
         );
     }
     assert!(out.contains("Ensure that 'Auditing' Retention is 'greater than 90 days'"));
+    // Every data-service check is under MCSB; PCI DSS is 4.0.1.
+    let (code, mcsb, err) = run(&["checks", "list", "--framework", "mcsb"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, all, _) = run(&["checks", "list"]);
+    for id in all.split_whitespace().filter(|w| {
+        [
+            "LP-SQL-",
+            "LP-DB-",
+            "LP-APP-",
+            "LP-AKS-",
+            "LP-FW-",
+            "LP-WAF-",
+            "LP-BAS-",
+            "LP-APIM-",
+            "LP-COSMOS-",
+            "LP-STLOG-",
+        ]
+        .iter()
+        .any(|p| w.starts_with(p))
+    }) {
+        assert!(mcsb.contains(id), "{id} is under no MCSB control:\n{mcsb}");
+    }
+    let (code, pci, err) = run(&["checks", "list", "--framework", "pci-dss-4.0.1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(pci.contains("PCI DSS v4.0.1"), "{pci}");
     let (code, _, err) = run(&["checks", "list", "--framework", "nope"]);
     assert_eq!(code, 2);
     assert!(
@@ -493,4 +545,39 @@ fn a_cost_model_without_a_figure_a_kind_reads_is_refused_naming_the_kind() {
     }
     // The whole built-in model loads.
     CostModel::load(&[], &readers).unwrap();
+}
+
+/// CIS 3.0 5.3.4 asks connection events of the MySQL audit log, which records nothing while
+/// audit_log_enabled is OFF: a server auditing CONNECTION with the log off does not meet it.
+#[test]
+fn a_mysql_server_with_the_audit_log_off_does_not_meet_5_3_4() {
+    let mut snap = logposture::demo::snapshot();
+    let mut changed = 0;
+    for sub in &mut snap.inventory.subscriptions {
+        for s in sub.database_servers.value.iter_mut().flatten() {
+            if s.engine == "mysql" {
+                if let Some(p) = s.parameters.value.as_mut() {
+                    p.insert("audit_log_enabled".into(), "OFF".into());
+                    p.insert("audit_log_events".into(), "CONNECTION".into());
+                    changed += 1;
+                }
+            }
+        }
+    }
+    assert!(changed > 0, "the demo has a MySQL flexible server");
+    let a = logposture::app::Assessment::load(&logposture::cli::EvalArgs::builtin()).unwrap();
+    let r = a.assess(&snap, time::macros::date!(2026 - 11 - 02));
+    let control = r
+        .frameworks
+        .iter()
+        .find(|f| f.id == "cis-3.0-data")
+        .and_then(|f| f.controls.iter().find(|c| c.id == "5.3.4"))
+        .unwrap();
+    assert_eq!(control.checks, ["LP-DB-006", "LP-DB-007"]);
+    assert_eq!(
+        control.status,
+        logposture::model::frameworks::ControlStatus::NotMet,
+        "{control:?}"
+    );
+    assert!(control.fail >= 1, "{control:?}");
 }

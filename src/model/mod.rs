@@ -468,7 +468,7 @@ pub struct Results {
     pub suppression_notes: Vec<SuppressionNote>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift: Option<Drift>,
-    /// Each framework's controls (CIS 5.0, MCSB, PCI DSS 4.0 req. 10, ISO 27001:2022) judged
+    /// Each framework's controls (CIS 5.0, MCSB, PCI DSS 4.0.1 req. 10, ISO 27001:2022) judged
     /// from the findings: met, not met, not assessed, not covered.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub frameworks: Vec<crate::model::frameworks::FrameworkResult>,

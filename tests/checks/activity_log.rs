@@ -31,9 +31,9 @@ pub fn cases() -> Vec<Case> {
         case!("LP-ACT-001", "no setting at all", sub_scope, Fail, |_| {}),
         case!(
             "LP-ACT-001",
-            "event hub only is not retention",
+            "event hub only passes, as CIS 5.0 6.1.1.1 accepts any destination",
             sub_scope,
-            Fail,
+            Pass,
             |s| {
                 let eh = DiagnosticSetting {
                     name: "eh".into(),
@@ -49,6 +49,26 @@ pub fn cases() -> Vec<Case> {
                     ..Default::default()
                 };
                 sub(s).activity_log_settings = Read::ok(vec![eh]);
+            }
+        ),
+        case!(
+            "LP-ACT-001",
+            "a partner solution only passes too",
+            sub_scope,
+            Pass,
+            |s| {
+                let partner = DiagnosticSetting {
+                    name: "partner".into(),
+                    marketplace_partner_id: Some("/x/providers/Datadog.Monitor/monitors/m".into()),
+                    logs: vec![
+                        log("Administrative"),
+                        log("Security"),
+                        log("Policy"),
+                        log("Alert"),
+                    ],
+                    ..Default::default()
+                };
+                sub(s).activity_log_settings = Read::ok(vec![partner]);
             }
         ),
         case!(

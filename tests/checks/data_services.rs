@@ -468,6 +468,26 @@ pub fn cases() -> Vec<Case> {
         |s| servers(s, vec![my(&[("audit_log_events", "CONNECTION_ADMIN")])])
     ));
     v.push(case!(
+        "LP-DB-007",
+        "CONNECTION_V2, the detailed connection events, passes",
+        my_id,
+        Pass,
+        |s| servers(s, vec![my(&[("audit_log_events", "DDL,CONNECTION_V2")])])
+    ));
+    v.push(case!(
+        "LP-DB-006",
+        "a default MySQL server with the audit log off fails (CIS 3.0 5.3.3 and 5.3.4)",
+        my_id,
+        Fail,
+        |s| servers(
+            s,
+            vec![my(&[
+                ("audit_log_enabled", "OFF"),
+                ("audit_log_events", "CONNECTION")
+            ])]
+        )
+    ));
+    v.push(case!(
         "LP-DB-008",
         "flexible servers only",
         sub_scope,

@@ -1,6 +1,6 @@
 //! PostgreSQL and MySQL flexible servers. `server_parameter`: one logging server parameter has
 //! the wanted value (`equals`, `greater_than`, or a comma-separated list that `contains` an
-//! item). `retired_database_servers`: no single server is left, the offer Microsoft retired
+//! item, or one of several equivalent items). `retired_database_servers`: no single server is left, the offer Microsoft retired
 //! (its parameters are not read or guessed).
 
 use super::{Rule, RuleKind};
@@ -21,7 +21,24 @@ pub struct ParameterParams {
     pub parameter: String,
     pub equals: Option<String>,
     pub greater_than: Option<f64>,
-    pub contains: Option<String>,
+    /// An item the comma-separated value must hold: one name, or a list of equivalent names
+    /// (`["CONNECTION", "CONNECTION_V2"]`), any of which passes.
+    #[serde(deserialize_with = "one_or_many")]
+    pub contains: Option<Vec<String>>,
+}
+
+/// `"X"` or `["X", "Y"]`.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(Some(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    }))
 }
 
 fn validate(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
@@ -42,6 +59,12 @@ fn validate(t: &toml::Table) -> Result<Arc<dyn Rule>, String> {
     }
     if p.parameter.is_empty() {
         return Err("params.parameter is required".into());
+    }
+    if p.contains
+        .as_ref()
+        .is_some_and(|c| c.is_empty() || c.iter().any(|x| x.trim().is_empty()))
+    {
+        return Err("params.contains: give one or more non-empty items".into());
     }
     Ok(Arc::new(p))
 }
@@ -70,7 +93,7 @@ impl ParameterParams {
         match (&self.equals, self.greater_than, &self.contains) {
             (Some(v), _, _) => v.clone(),
             (_, Some(n), _) => format!("more than {n}"),
-            (_, _, Some(c)) => format!("a list including {c}"),
+            (_, _, Some(c)) => format!("a list including {}", c.join(" or ")),
             _ => String::new(),
         }
     }
@@ -80,7 +103,10 @@ impl ParameterParams {
         match (&self.equals, self.greater_than, &self.contains) {
             (Some(want), _, _) => Some(v.eq_ignore_ascii_case(want)),
             (_, Some(n), _) => v.parse::<f64>().ok().map(|x| x > n),
-            (_, _, Some(item)) => Some(v.split(',').any(|x| x.trim().eq_ignore_ascii_case(item))),
+            (_, _, Some(items)) => Some(
+                v.split(',')
+                    .any(|x| items.iter().any(|item| x.trim().eq_ignore_ascii_case(item))),
+            ),
             _ => None,
         }
     }
