@@ -418,6 +418,33 @@ fn checks_list_by_framework_shows_every_cis_control_and_the_uncovered_ones() {
     assert!(block.lines().nth(1).unwrap().contains("LP-ENTRA-002"));
     let block = out.split("\n6.1.1.6 ").nth(1).unwrap();
     assert!(block.lines().nth(1).unwrap().contains("LP-APP-001"));
+    // CIS 6.0: its own numbering beside 5.0 (App Service HTTP logs left 6.1.1, so VNet flow
+    // logs are 6.1.1.6 and Intune 6.1.1.9), what is not covered said.
+    let (code, six, err) = run(&["checks", "list", "--framework", "cis-6.0"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        six.contains("CIS Microsoft Azure Foundations Benchmark v6.0.0"),
+        "{six}"
+    );
+    assert!(six.contains("24 of 26 controls covered"), "{six}");
+    for (id, first_check) in [
+        ("6.1.1.6", "LP-FLOW-002"),
+        ("6.1.1.7", "LP-ENTRA-002"),
+        ("6.1.1.8", "LP-ENTRA-001"),
+        ("6.1.2.11", "LP-ALERT-013"),
+        ("7.8", "LP-FLOW-003"),
+    ] {
+        let block = six.split(&format!("\n{id} ")).nth(1).unwrap();
+        assert!(
+            block.lines().nth(1).unwrap().contains(first_check),
+            "{id}: {block}"
+        );
+    }
+    let intune = six.split("\n6.1.1.9 ").nth(1).unwrap();
+    assert!(
+        intune.lines().nth(1).unwrap().contains("NOT COVERED"),
+        "{intune}"
+    );
     // The storage and database logging controls, from CIS 3.0.0, with their CIS titles.
     let (code, out, err) = run(&["checks", "list", "--framework", "cis-3.0-data"]);
     assert_eq!(code, 0, "{err}");

@@ -104,6 +104,72 @@ pub fn cases() -> Vec<Case> {
     });
     v.push(Case {
         check: "LP-ALERT-013",
+        name: "a service health alert on incidents only misses maintenance and advisories",
+        setup: |s| {
+            let mut a = alert("", true);
+            a.conditions = vec![
+                AlertCondition {
+                    field: "category".into(),
+                    equals: "ServiceHealth".into(),
+                },
+                AlertCondition {
+                    field: "properties.incidentType".into(),
+                    equals: "Incident".into(),
+                },
+            ];
+            sub(s).activity_log_alerts = Read::ok(vec![a]);
+        },
+        resource: sub_scope,
+        expect: Status::Fail,
+    });
+    v.push(Case {
+        check: "LP-ALERT-013",
+        name: "a service health alert listing every event type counts",
+        setup: |s| {
+            let mut a = alert("", true);
+            a.conditions = std::iter::once(("category", "ServiceHealth"))
+                .chain(
+                    [
+                        "Incident",
+                        "Maintenance",
+                        "Informational",
+                        "ActionRequired",
+                        "Security",
+                    ]
+                    .map(|t| ("properties.incidentType", t)),
+                )
+                .map(|(f, e)| AlertCondition {
+                    field: f.into(),
+                    equals: e.into(),
+                })
+                .collect();
+            sub(s).activity_log_alerts = Read::ok(vec![a]);
+        },
+        resource: sub_scope,
+        expect: Status::Pass,
+    });
+    v.push(Case {
+        check: "LP-ALERT-013",
+        name: "a service health alert on one region misses the others",
+        setup: |s| {
+            let mut a = alert("", true);
+            a.conditions = vec![
+                AlertCondition {
+                    field: "category".into(),
+                    equals: "ServiceHealth".into(),
+                },
+                AlertCondition {
+                    field: "properties.impactedServices[*].ImpactedRegions[*].RegionName".into(),
+                    equals: "West Europe".into(),
+                },
+            ];
+            sub(s).activity_log_alerts = Read::ok(vec![a]);
+        },
+        resource: sub_scope,
+        expect: Status::Fail,
+    });
+    v.push(Case {
+        check: "LP-ALERT-013",
         name: "an administrative alert is not a service health alert",
         setup: ALERT_SETUPS[0],
         resource: sub_scope,

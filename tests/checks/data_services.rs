@@ -248,9 +248,9 @@ pub fn cases() -> Vec<Case> {
     ));
     v.push(case!(
         "LP-SQL-001",
-        "server off, every database audits itself",
+        "server off, every database audits itself: evidence, not a pass (CIS 3.0 5.1.1 audits the server)",
         sql_id,
-        Pass,
+        Fail,
         |s| sql_server(
             s,
             Read::ok(audit_policy("Disabled", None, false)),

@@ -48,12 +48,58 @@ pub const KIND: RuleKind = RuleKind {
     evidence: &["alerts_that_do_not_count", "alerts_with_unknown_action_groups", "category", "counted_alert", "jit_policies", "operation", "vms_under_jit"],
     figures: &[],
     prepare: validate,
-    describes: "an enabled activity-log alert on an operation (or event category) covering the subscription, not filtered on level, status or caller, notifying an existing, enabled action group that has a receiver",
+    describes: "an enabled activity-log alert on an operation (or event category) covering the subscription, not filtered on level, status or caller (a category alert on nothing but its category: every service, region and event type), notifying an existing, enabled action group that has a receiver",
     cost_basis: None,
 };
 
 /// Conditions that narrow an alert so it can miss the event (CIS 5.0 6.1.2.x audit procedure).
 const NARROWING_FIELDS: [&str; 4] = ["level", "status", "caller", "properties.status"];
+
+/// Service Health's event types (`properties.incidentType`): CIS 6.0 6.1.2.11 audits
+/// "Event types=All", so an alert that lists fewer than these misses some.
+const SERVICE_HEALTH_EVENT_TYPES: [&str; 5] = [
+    "Incident",
+    "Maintenance",
+    "Informational",
+    "ActionRequired",
+    "Security",
+];
+
+/// Why an alert on `target` can miss it: each narrowing condition, as `field = value`.
+fn narrowing(a: &ActivityLogAlert, target: &Target) -> Vec<String> {
+    let shown = |c: &crate::inventory::AlertCondition| format!("{} = {}", c.field, c.equals);
+    match target {
+        Target::Operation(_) => a
+            .conditions
+            .iter()
+            .filter(|c| {
+                NARROWING_FIELDS
+                    .iter()
+                    .any(|f| c.field.eq_ignore_ascii_case(f))
+            })
+            .map(shown)
+            .collect(),
+        // A category alert (Service Health) counts for every service, region and event type:
+        // any other condition narrows it, except event types that list them all.
+        Target::Category(_) => {
+            let types: HashSet<String> = a
+                .conditions
+                .iter()
+                .filter(|c| c.field.eq_ignore_ascii_case("properties.incidentType"))
+                .map(|c| c.equals.to_ascii_lowercase())
+                .collect();
+            let all_types = SERVICE_HEALTH_EVENT_TYPES
+                .iter()
+                .all(|t| types.contains(&t.to_ascii_lowercase()));
+            a.conditions
+                .iter()
+                .filter(|c| !c.field.eq_ignore_ascii_case("category"))
+                .filter(|c| !(all_types && c.field.eq_ignore_ascii_case("properties.incidentType")))
+                .map(shown)
+                .collect()
+        }
+    }
+}
 
 /// What the alert must fire on.
 enum Target<'a> {
@@ -208,19 +254,10 @@ impl Rule for Params {
                 .iter()
                 .filter(|a| scoped(a, &scope) && fires_on(a, &target))
             {
-                let narrowing: Vec<String> = a
-                    .conditions
-                    .iter()
-                    .filter(|c| {
-                        NARROWING_FIELDS
-                            .iter()
-                            .any(|f| c.field.eq_ignore_ascii_case(f))
-                    })
-                    .map(|c| format!("{} = {}", c.field, c.equals))
-                    .collect();
+                let narrowing = narrowing(a, &target);
                 if !a.enabled {
                     problems.push(format!("{} is disabled", a.name));
-                } else if !narrowing.is_empty() && matches!(target, Target::Operation(_)) {
+                } else if !narrowing.is_empty() {
                     problems.push(format!(
                         "{} only fires when {}",
                         a.name,

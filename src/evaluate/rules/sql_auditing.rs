@@ -1,5 +1,6 @@
 //! Azure SQL auditing. `sql_auditing`: every logical server audits (server policy on with a
-//! destination, or, where it is off, each database's own policy). `sql_audit_retention`: the
+//! destination; databases that audit themselves under a server with auditing off are reported
+//! as evidence, not as a pass: CIS audits the server setting). `sql_audit_retention`: the
 //! audit records are kept longer than `more_than_days` at one of their destinations: storage
 //! (`retentionDays`, 0 = forever), or the Log Analytics workspace that the `master` database's
 //! diagnostic setting sends SQLSecurityAuditEvents to (table retention, else the workspace's).
@@ -229,7 +230,7 @@ fn judge_databases(
         .map(|d| json!({ "name": d.name, "state": d.auditing.value.as_ref().and_then(|a| a.state.clone()) }))
         .collect();
     let evidence = json!({ "policy": policy, "databases": databases, "unaudited": unaudited });
-    if server.databases.is_empty() || !unaudited.is_empty() {
+    let message = if server.databases.is_empty() || !unaudited.is_empty() {
         let what = if server.databases.is_empty() {
             String::new()
         } else {
@@ -238,23 +239,19 @@ fn judge_databases(
                 and_list(&unaudited)
             )
         };
-        return check
-            .finding(
-                Status::Fail,
-                &server.id,
-                sid,
-                format!("SQL server {name} has auditing off{what}: logins, queries and permission changes are not recorded."),
-                evidence,
-            )
-            .gap_if_failed(gap);
-    }
-    check.finding(
-        Status::Pass,
-        &server.id,
-        sid,
-        format!("SQL server {name} has server auditing off, but each of its {} databases audits itself (a new database will not: turn on server auditing).", server.databases.len()),
-        evidence,
-    )
+        format!("SQL server {name} has auditing off{what}: logins, queries and permission changes are not recorded.")
+    } else {
+        // CIS 3.0 5.1.1 audits the server's setting: databases that audit themselves are
+        // evidence, not a pass (a new database is not audited, and where their records go is
+        // not checked here).
+        format!(
+            "SQL server {name} has server auditing off. Each of its {} databases audits itself, but a database added tomorrow will not: turn on server auditing.",
+            server.databases.len()
+        )
+    };
+    check
+        .finding(Status::Fail, &server.id, sid, message, evidence)
+        .gap_if_failed(gap)
 }
 
 impl Rule for RetentionParams {
