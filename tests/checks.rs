@@ -447,6 +447,7 @@ fn plan(name: &str, tier: &str) -> DefenderPlan {
         pricing_tier: tier.into(),
         sub_plan: None,
         deprecated: false,
+        extensions: None,
     }
 }
 

@@ -220,6 +220,27 @@ async fn collect_pages_retries_and_records_failures() {
             .map(|p| p.deprecated),
         Some(true)
     );
+    // The plan's components, with the string booleans of the published example.
+    let vms = s1
+        .defender_plans
+        .items()
+        .iter()
+        .find(|p| p.name == "VirtualMachines")
+        .unwrap();
+    let ext: Vec<(&str, Option<bool>)> = vms
+        .extensions
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|e| (e.name.as_str(), e.enabled))
+        .collect();
+    assert_eq!(
+        ext,
+        [
+            ("MdeDesignatedSubscription", Some(false)),
+            ("AgentlessVmScanning", Some(true))
+        ]
+    );
     assert_eq!(
         s1.data_collection_rules.items()[0]
             .security_event_xpaths

@@ -844,6 +844,19 @@ pub struct DefenderPlan {
     pub sub_plan: Option<String>,
     #[serde(default)]
     pub deprecated: bool,
+    /// The plan's optional components (`extensions[]`: file integrity monitoring, agentless
+    /// scanning...); None when ARM did not list them (or not as a list): unknown, not off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extensions: Option<Vec<PlanExtension>>,
+}
+
+/// One component of a Defender plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanExtension {
+    pub name: String,
+    /// None when `isEnabled` could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -91,14 +91,7 @@ pub fn cases() -> Vec<Case> {
     v.push(Case {
         check: "LP-ALERT-013",
         name: "service health alert",
-        setup: |s| {
-            let mut a = alert("", true);
-            a.conditions = vec![AlertCondition {
-                field: "category".into(),
-                equals: "ServiceHealth".into(),
-            }];
-            sub(s).activity_log_alerts = Read::ok(vec![a]);
-        },
+        setup: |s| sub(s).activity_log_alerts = Read::ok(vec![service_health(&[])]),
         resource: sub_scope,
         expect: Status::Pass,
     });
@@ -106,18 +99,10 @@ pub fn cases() -> Vec<Case> {
         check: "LP-ALERT-013",
         name: "a service health alert on incidents only misses maintenance and advisories",
         setup: |s| {
-            let mut a = alert("", true);
-            a.conditions = vec![
-                AlertCondition {
-                    field: "category".into(),
-                    equals: "ServiceHealth".into(),
-                },
-                AlertCondition {
-                    field: "properties.incidentType".into(),
-                    equals: "Incident".into(),
-                },
-            ];
-            sub(s).activity_log_alerts = Read::ok(vec![a]);
+            sub(s).activity_log_alerts = Read::ok(vec![service_health(&[(
+                "properties.incidentType",
+                "Incident",
+            )])])
         },
         resource: sub_scope,
         expect: Status::Fail,
@@ -126,24 +111,15 @@ pub fn cases() -> Vec<Case> {
         check: "LP-ALERT-013",
         name: "a service health alert listing every event type counts",
         setup: |s| {
-            let mut a = alert("", true);
-            a.conditions = std::iter::once(("category", "ServiceHealth"))
-                .chain(
-                    [
-                        "Incident",
-                        "Maintenance",
-                        "Informational",
-                        "ActionRequired",
-                        "Security",
-                    ]
-                    .map(|t| ("properties.incidentType", t)),
-                )
-                .map(|(f, e)| AlertCondition {
-                    field: f.into(),
-                    equals: e.into(),
-                })
-                .collect();
-            sub(s).activity_log_alerts = Read::ok(vec![a]);
+            let every = [
+                "Incident",
+                "Maintenance",
+                "Informational",
+                "ActionRequired",
+                "Security",
+            ]
+            .map(|t| ("properties.incidentType", t));
+            sub(s).activity_log_alerts = Read::ok(vec![service_health(&every)])
         },
         resource: sub_scope,
         expect: Status::Pass,
@@ -152,18 +128,10 @@ pub fn cases() -> Vec<Case> {
         check: "LP-ALERT-013",
         name: "a service health alert on one region misses the others",
         setup: |s| {
-            let mut a = alert("", true);
-            a.conditions = vec![
-                AlertCondition {
-                    field: "category".into(),
-                    equals: "ServiceHealth".into(),
-                },
-                AlertCondition {
-                    field: "properties.impactedServices[*].ImpactedRegions[*].RegionName".into(),
-                    equals: "West Europe".into(),
-                },
-            ];
-            sub(s).activity_log_alerts = Read::ok(vec![a]);
+            sub(s).activity_log_alerts = Read::ok(vec![service_health(&[(
+                "properties.impactedServices[*].ImpactedRegions[*].RegionName",
+                "West Europe",
+            )])])
         },
         resource: sub_scope,
         expect: Status::Fail,
@@ -183,4 +151,17 @@ pub fn cases() -> Vec<Case> {
         expect: Status::NotAssessed,
     });
     v
+}
+
+/// An enabled alert on the ServiceHealth category, with `more` conditions (field, equals).
+fn service_health(more: &[(&str, &str)]) -> ActivityLogAlert {
+    let mut a = alert("", true);
+    a.conditions = std::iter::once(("category", "ServiceHealth"))
+        .chain(more.iter().copied())
+        .map(|(field, equals)| AlertCondition {
+            field: field.into(),
+            equals: equals.into(),
+        })
+        .collect();
+    a
 }

@@ -68,6 +68,48 @@ pub fn cases() -> Vec<Case> {
             |s| sub(s).defender_plans = Read::ok(vec![plan("VirtualMachines", "Standard")])
         ),
         case!(
+            "LP-DEF-005",
+            "file integrity monitoring on",
+            || pricing("VirtualMachines"),
+            Pass,
+            |s| sub(s).defender_plans = Read::ok(vec![with_fim(Some(Some(true)))])
+        ),
+        case!(
+            "LP-DEF-005",
+            "file integrity monitoring off (\"False\")",
+            || pricing("VirtualMachines"),
+            Fail,
+            |s| sub(s).defender_plans = Read::ok(vec![with_fim(Some(Some(false)))])
+        ),
+        case!(
+            "LP-DEF-005",
+            "file integrity monitoring not among the components",
+            || pricing("VirtualMachines"),
+            Fail,
+            |s| sub(s).defender_plans = Read::ok(vec![with_fim(None)])
+        ),
+        case!(
+            "LP-DEF-005",
+            "its state unreadable",
+            || pricing("VirtualMachines"),
+            NotAssessed,
+            |s| sub(s).defender_plans = Read::ok(vec![with_fim(Some(None))])
+        ),
+        case!(
+            "LP-DEF-005",
+            "components not listed",
+            || pricing("VirtualMachines"),
+            NotAssessed,
+            |s| sub(s).defender_plans = Read::ok(vec![sub_plan("VirtualMachines", "P2")])
+        ),
+        case!(
+            "LP-DEF-005",
+            "servers plan off",
+            || pricing("VirtualMachines"),
+            Fail,
+            |s| sub(s).defender_plans = Read::ok(vec![plan("VirtualMachines", "Free")])
+        ),
+        case!(
             "LP-DEF-004",
             "CSPM on",
             || pricing("CloudPosture"),
@@ -89,4 +131,23 @@ pub fn cases() -> Vec<Case> {
             |s| sub(s).defender_plans = Read::failed(forbidden())
         ),
     ]
+}
+
+/// Defender for Servers Plan 2 with agentless scanning on and file integrity monitoring
+/// listed as given (None: not among the components; Some(None): its state unreadable).
+fn with_fim(fim: Option<Option<bool>>) -> DefenderPlan {
+    let mut extensions = vec![PlanExtension {
+        name: "AgentlessVmScanning".into(),
+        enabled: Some(true),
+    }];
+    if let Some(enabled) = fim {
+        extensions.push(PlanExtension {
+            name: "FileIntegrityMonitoring".into(),
+            enabled,
+        });
+    }
+    DefenderPlan {
+        extensions: Some(extensions),
+        ..sub_plan("VirtualMachines", "P2")
+    }
 }

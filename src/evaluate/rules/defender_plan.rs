@@ -14,6 +14,8 @@ pub struct Params {
     pub plans: Vec<String>,
     /// The sub-plan the Standard tier must be on (`P2` for Servers); absent: any.
     pub sub_plan: Option<String>,
+    /// A component of the plan that must be on (`FileIntegrityMonitoring`); absent: none.
+    pub extension: Option<String>,
 }
 
 /// What each Defender for Servers sub-plan gives, for messages.
@@ -29,10 +31,10 @@ pub const KIND: RuleKind = RuleKind {
     name: "defender_plan",
     file: file!(),
     line: line!(),
-    evidence: &["plan", "pricing_tier", "sub_plan", "deprecated"],
+    evidence: &["plan", "pricing_tier", "sub_plan", "deprecated", "extension", "extensions"],
     figures: &[],
     prepare: prepare::<Params>,
-    describes: "Microsoft Defender for Cloud pricing tier of the named plans",
+    describes: "Microsoft Defender for Cloud pricing tier of the named plans (and sub-plan, and a component of the plan)",
     cost_basis: None,
 };
 
@@ -106,13 +108,16 @@ impl Rule for Params {
                                 format!("Not assessed: Defender plan {plan} is on, but ARM did not report its sub-plan (the baseline wants {want})."),
                                 json!({ "plan": d.name, "pricing_tier": d.pricing_tier, "error": { "code": "NotReported", "message": "subPlan missing" } }),
                             ),
-                            _ if on => check.finding(
-                                Status::Pass,
-                                &rid,
-                                sid,
-                                format!("Defender plan {plan} is on{sp}.{note}"),
-                                evidence,
-                            ),
+                            _ if on => match &p.extension {
+                                Some(ext) => judge_extension(check, &rid, sid, plan, d, ext),
+                                None => check.finding(
+                                    Status::Pass,
+                                    &rid,
+                                    sid,
+                                    format!("Defender plan {plan} is on{sp}.{note}"),
+                                    evidence,
+                                ),
+                            },
                             _ => check.finding(Status::Fail, &rid, sid, format!("Defender plan {plan} is off (tier {}): its security alerts and telemetry are not produced.", if d.pricing_tier.is_empty() { "unknown" } else { &d.pricing_tier }), evidence),
                         }
                     }
@@ -121,5 +126,63 @@ impl Rule for Params {
             }
         }
         out
+    }
+}
+
+/// A plan that is on: is its component `ext` on? Unknown when ARM did not list the plan's
+/// components or the component's state cannot be read.
+fn judge_extension(
+    check: &CheckDef,
+    rid: &str,
+    sid: Option<&str>,
+    plan: &str,
+    d: &crate::inventory::DefenderPlan,
+    ext: &str,
+) -> Finding {
+    let Some(list) = &d.extensions else {
+        return check.finding(
+            Status::NotAssessed,
+            rid,
+            sid,
+            format!("Not assessed: Defender plan {plan} is on, but ARM did not list its components, so whether {ext} is on is unknown."),
+            json!({ "plan": d.name, "extension": ext, "error": { "code": "NotReported", "message": "extensions missing" } }),
+        );
+    };
+    let evidence = json!({
+        "plan": d.name,
+        "pricing_tier": d.pricing_tier,
+        "sub_plan": d.sub_plan,
+        "extension": ext,
+        "extensions": list.iter().map(|e| json!({ "name": e.name, "enabled": e.enabled })).collect::<Vec<_>>(),
+    });
+    match list.iter().find(|e| e.name.eq_ignore_ascii_case(ext)).map(|e| e.enabled) {
+        Some(Some(true)) => check.finding(
+            Status::Pass,
+            rid,
+            sid,
+            format!("Defender plan {plan} is on with {ext}."),
+            evidence,
+        ),
+        Some(None) => check.finding(
+            Status::NotAssessed,
+            rid,
+            sid,
+            format!("Not assessed: Defender plan {plan} lists {ext}, but whether it is enabled cannot be read."),
+            json!({ "plan": d.name, "extension": ext, "error": { "code": "NotReported", "message": "isEnabled unreadable" } }),
+        ),
+        Some(Some(false)) => check.finding(
+            Status::Fail,
+            rid,
+            sid,
+            format!("Defender plan {plan} is on, but its {ext} component is off."),
+            evidence,
+        ),
+        None => check.finding(
+            Status::Fail,
+            rid,
+            sid,
+            format!("Defender plan {plan} is on, but its components do not include {ext}: it is off."),
+            evidence,
+        ),
     }
 }
