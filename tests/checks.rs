@@ -457,7 +457,7 @@ fn log_storage(s: &mut Snapshot, a: StorageAccount) {
         Read::ok(vec![to_storage("archive", vec![log("Administrative")])]);
 }
 
-const ALERTS: [(&str, &str); 12] = [
+const ALERTS: [(&str, &str); 15] = [
     (
         "LP-ALERT-001",
         "Microsoft.Authorization/policyAssignments/write",
@@ -491,6 +491,18 @@ const ALERTS: [(&str, &str); 12] = [
     ("LP-ALERT-010", "Microsoft.Sql/servers/firewallRules/delete"),
     ("LP-ALERT-011", "Microsoft.Network/publicIPAddresses/write"),
     ("LP-ALERT-012", "Microsoft.Network/publicIPAddresses/delete"),
+    (
+        "LP-ALERT-014",
+        "Microsoft.Insights/diagnosticSettings/write",
+    ),
+    (
+        "LP-ALERT-015",
+        "Microsoft.Insights/diagnosticSettings/delete",
+    ),
+    (
+        "LP-ALERT-016",
+        "Microsoft.OperationalInsights/workspaces/delete",
+    ),
 ];
 
 fn op_index(op: &str) -> usize {
@@ -503,7 +515,7 @@ macro_rules! alert_setup {
     };
 }
 
-const ALERT_SETUPS: [fn(&mut Snapshot); 12] = [
+const ALERT_SETUPS: [fn(&mut Snapshot); 15] = [
     alert_setup!(0),
     alert_setup!(1),
     alert_setup!(2),
@@ -516,6 +528,9 @@ const ALERT_SETUPS: [fn(&mut Snapshot); 12] = [
     alert_setup!(9),
     alert_setup!(10),
     alert_setup!(11),
+    alert_setup!(12),
+    alert_setup!(13),
+    alert_setup!(14),
 ];
 
 #[test]
