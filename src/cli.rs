@@ -294,8 +294,8 @@ pub enum ChecksAction {
     /// Every check: id, severity, area, title; with --framework, every control of that
     /// framework with the checks that cover it (uncovered controls marked).
     List {
-        /// A framework id from checks/frameworks.toml: cis-5.0, cis-6.0,
-        /// cis-3.0-data, mcsb, pci-dss-4.0.1 or iso-27001-2022.
+        /// A framework id from checks/frameworks.toml: cis-5.0, cis-6.0, cis-3.0-data, mcsb,
+        /// pci-dss-4.0.1, iso-27001-2022, nist-800-53-au, soc2-cc7.2 or nis2.
         #[arg(long, value_name = "ID")]
         framework: Option<String>,
     },

@@ -492,6 +492,31 @@ fn checks_list_by_framework_shows_every_cis_control_and_the_uncovered_ones() {
     }) {
         assert!(mcsb.contains(id), "{id} is under no MCSB control:\n{mcsb}");
     }
+    // The frameworks logging auditors are asked about in the US and the EU.
+    for (id, controls) in [
+        (
+            "nist-800-53-au",
+            ["AU-2", "AU-3", "AU-6", "AU-9", "AU-11", "AU-12"].as_slice(),
+        ),
+        ("soc2-cc7.2", ["CC7.2"].as_slice()),
+        (
+            "nis2",
+            ["3.2.1", "3.2.3.a", "3.2.3.d", "3.2.4", "3.2.5"].as_slice(),
+        ),
+    ] {
+        let (code, out, err) = run(&["checks", "list", "--framework", id]);
+        assert_eq!(code, 0, "{id}: {err}");
+        for c in controls {
+            let block = out
+                .split(&format!("\n{c} "))
+                .nth(1)
+                .unwrap_or_else(|| panic!("{id} lacks {c}: {out}"));
+            assert!(
+                block.lines().nth(1).unwrap().contains("LP-"),
+                "{id} {c}: {block}"
+            );
+        }
+    }
     let (code, pci, err) = run(&["checks", "list", "--framework", "pci-dss-4.0.1"]);
     assert_eq!(code, 0, "{err}");
     assert!(pci.contains("PCI DSS v4.0.1"), "{pci}");
