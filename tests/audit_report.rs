@@ -586,7 +586,7 @@ fn compliance_files_have_a_row_per_control_of_each_framework() {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
-            "control_id,title,status,checks,pass,fail,not_assessed,not_covered_because"
+            "control_id,title,status,checks,pass,fail,not_assessed,not_covered_because,note"
         );
         assert_eq!(lines.len() - 1, fw.controls.len(), "{}", fw.id);
         for (line, c) in lines[1..].iter().zip(&fw.controls) {
@@ -607,6 +607,10 @@ fn compliance_files_have_a_row_per_control_of_each_framework() {
             .count();
         assert_eq!(not_covered, fw.not_covered, "{}", fw.id);
     }
+    // A deviation is stated beside the covered control it concerns.
+    let cis = std::fs::read_to_string(dir.join("cis-5.0.csv")).unwrap();
+    let row = cis.lines().find(|l| l.starts_with("\"6.1.1.2\"")).unwrap();
+    assert!(row.ends_with("\"\",\"deviation: the categories may be spread over several diagnostic settings (CIS asks one setting with all of them)\""), "{row}");
     // Written again over its own folder; a folder the user made is refused before any read.
     let (code, _, _) = run(&[
         "scan",

@@ -122,10 +122,7 @@ pub fn judge(frameworks: &[Framework], findings: &[Finding]) -> Vec<FrameworkRes
                         fail,
                         not_assessed,
                         pass,
-                        note: c
-                            .note
-                            .clone()
-                            .filter(|_| status == ControlStatus::NotCovered),
+                        note: c.note.clone(),
                     }
                 })
                 .collect();

@@ -42,7 +42,8 @@ pub struct ControlResult {
     pub fail: usize,
     pub not_assessed: usize,
     pub pass: usize,
-    /// Why no logposture check covers the control (the mapping's note), for not-covered ones.
+    /// The mapping's note: why no logposture check covers the control, or how logposture
+    /// judges it differently from the framework's text (a deviation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }

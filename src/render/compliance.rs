@@ -13,6 +13,7 @@ const HEADER: &[&str] = &[
     "fail",
     "not_assessed",
     "not_covered_because",
+    "note",
 ];
 
 /// (file name, CSV text) per framework judged in `r`.
@@ -31,7 +32,19 @@ pub fn files(r: &Results) -> Vec<(String, String)> {
                     c.pass.to_string(),
                     c.fail.to_string(),
                     c.not_assessed.to_string(),
-                    field(c.note.as_deref().unwrap_or("")),
+                    // Why it is not covered, or (covered) how logposture's judgement differs.
+                    field(
+                        c.note
+                            .as_deref()
+                            .filter(|_| c.checks.is_empty())
+                            .unwrap_or(""),
+                    ),
+                    field(
+                        c.note
+                            .as_deref()
+                            .filter(|_| !c.checks.is_empty())
+                            .unwrap_or(""),
+                    ),
                 ];
                 out.push_str(&row.join(","));
                 out.push_str("\r\n");

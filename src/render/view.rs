@@ -197,6 +197,8 @@ pub struct ControlView {
     pub status: &'static str,
     /// CSS class: fail, na, pass or none.
     pub class: &'static str,
+    /// Why it is not covered, or how logposture judges it differently (a deviation).
+    pub note: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -799,6 +801,7 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
                             id: c.id.clone(),
                             title: c.title.clone(),
                             checks: c.checks.join(", "),
+                            note: c.note.clone().unwrap_or_default(),
                             status: c.status.label(),
                             class: match c.status {
                                 C::NotMet => "fail",
