@@ -605,6 +605,13 @@ impl<'a> Reporter<'a> {
         fail_on: FailOn,
     ) -> anyhow::Result<()> {
         results.statement.generated_at = crate::collect::now_rfc3339();
+        results.owner_tag = self
+            .out
+            .owner_tag
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
         // A history that cannot be written (disk full, locked too long) does not cost the
         // reports: they are written, say so, and the run ends with exit 2.
         let history_written = self.remember(results);

@@ -226,6 +226,11 @@ pub struct OutputArgs {
     /// trend over the last runs. Re-evaluating the same snapshot replaces its run.
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
+    /// A resource tag naming the team that owns a resource (e.g. `owner`): the reports group
+    /// failures by its value (an owner filter and table in HTML, a table in Markdown); a
+    /// resource without the tag is under "no owner".
+    #[arg(long, value_name = "TAG")]
+    pub owner_tag: Option<String>,
     /// Directory with your own report.html.hbs / report.md.hbs.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,

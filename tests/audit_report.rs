@@ -641,3 +641,69 @@ fn compliance_files_have_a_row_per_control_of_each_framework() {
         "mine"
     );
 }
+
+/// `--owner-tag`: each team finds its own gaps: a table of failures and cost per owner in HTML
+/// and Markdown, an owner filter in HTML, the tag in results.json; resources without the tag
+/// are under "no owner".
+#[test]
+fn owner_tag_groups_the_gaps_by_team() {
+    let out = tmp("owners");
+    let o = out.display().to_string();
+    let (code, _, err) = run(&[
+        "scan",
+        "--demo",
+        "-q",
+        "--output",
+        &o,
+        "--format",
+        "html,md,json",
+        "--owner-tag",
+        "Owner",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let results: Results = logposture::app::parse_results(
+        "results.json",
+        &cli::read_results(out.join("results.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(results.owner_tag.as_deref(), Some("Owner"));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let table: Vec<&str> = md
+        .split("**Gaps by owner** (tag Owner)")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| Owner"))
+        .collect();
+    // The tag key matches without case (Azure's tags do), and the untagged come last.
+    assert!(table[0].starts_with("| platform-team |"), "{table:?}");
+    assert!(
+        table.last().unwrap().starts_with("| no owner |"),
+        "{table:?}"
+    );
+    let failing: usize = table
+        .iter()
+        .map(|l| {
+            l.split('|')
+                .nth(2)
+                .unwrap()
+                .trim()
+                .parse::<usize>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(failing, results.summary.fail);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("id=\"f-owner\"") && html.contains("data-owner=\"platform-team\""));
+    assert!(html.contains("data-owner=\"no owner\""));
+    // Without the option nothing changes.
+    let (code, _, _) = run(&[
+        "scan", "--demo", "-q", "--output", &o, "--format", "html,md",
+    ]);
+    assert_eq!(code, 1);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(!html.contains("id=\"f-owner\"") && !html.contains("data-owner="));
+    let _ = std::fs::remove_dir_all(out);
+}

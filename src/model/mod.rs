@@ -15,6 +15,9 @@ pub mod policy;
 
 pub const RESULTS_SCHEMA_VERSION: u32 = 1;
 
+/// The owner of findings whose resource lacks the `--owner-tag` tag.
+pub const NO_OWNER: &str = "no owner";
+
 #[derive(
     Debug,
     Clone,
@@ -478,6 +481,9 @@ pub struct Results {
     /// With a history (`--history`, or the demo's): this run and the ones before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trend: Option<crate::model::history::Trend>,
+    /// `--owner-tag`: the resource tag whose value names the team that owns a finding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_tag: Option<String>,
     /// The checks as defined in the effective baseline (rationale and remediation templates,
     /// where each is defined): what SARIF rules and auditors read.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -532,6 +538,7 @@ impl Results {
             frameworks: Vec::new(),
             checks: Vec::new(),
             trend: None,
+            owner_tag: None,
             statement: Statement {
                 warnings: Vec::new(),
                 generated_at: String::new(),
@@ -574,6 +581,19 @@ impl Results {
             .iter()
             .map(|s| (s.id.to_ascii_lowercase(), s.name.as_str()))
             .collect()
+    }
+
+    /// The owner of `f` under `--owner-tag`: its resource's value of that tag (the key matched
+    /// without case, as Azure does), or `no owner`; None without `--owner-tag`.
+    pub fn owner_of(&self, f: &Finding) -> Option<String> {
+        let tag = self.owner_tag.as_deref()?;
+        Some(
+            f.tags
+                .iter()
+                .find(|(k, v)| k.eq_ignore_ascii_case(tag) && !v.trim().is_empty())
+                .map(|(_, v)| v.trim().to_string())
+                .unwrap_or_else(|| NO_OWNER.to_string()),
+        )
     }
 
     /// The currency costs are in (`USD` when results predate the field).

@@ -44,6 +44,8 @@ pub struct ResultsFile {
     pub statement: Statement,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trend: Option<Trend>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_tag: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<CheckInfo>,
 }
@@ -129,6 +131,7 @@ impl From<ResultsFile> for Results {
             frameworks: f.frameworks,
             statement: f.statement,
             trend: f.trend,
+            owner_tag: f.owner_tag,
             checks: f.checks,
         }
     }

@@ -43,6 +43,18 @@ pub struct View {
     pub fix_first: Vec<FixFirstView>,
     /// The history's last runs (`--history`, or the demo's).
     pub trend: Option<super::trend::TrendView>,
+    /// `--owner-tag`: the tag, and each owner's failures (empty without it).
+    pub owner_tag: String,
+    pub owners: Vec<OwnerRow>,
+}
+
+/// One owner's share of the gaps (`--owner-tag`).
+#[derive(Debug, Serialize)]
+pub struct OwnerRow {
+    pub owner: String,
+    pub fail: usize,
+    pub not_assessed: usize,
+    pub cost: String,
 }
 
 /// One line of "fix these first".
@@ -268,6 +280,8 @@ pub struct FindingView {
     pub failing_since: String,
     /// With a history: "fixed after 77 days (failing since 2026-08-17)" for a new pass.
     pub fixed: String,
+    /// `--owner-tag`: the resource's value of the tag, or "no owner"; empty without it.
+    pub owner: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -432,12 +446,13 @@ pub fn money(currency: &str, x: f64) -> String {
 }
 
 fn finding_view(
+    r: &Results,
     f: &Finding,
     names: &BTreeMap<String, &str>,
-    currency: &str,
     detail: bool,
-    scan_time: &str,
 ) -> FindingView {
+    let currency = r.currency();
+    let scan_time = r.started_at.as_str();
     let sub = f.subscription_id.clone().unwrap_or_default();
     FindingView {
         check_id: f.check_id.clone(),
@@ -545,7 +560,45 @@ fn finding_view(
                 )
             })
             .unwrap_or_default(),
+        owner: r.owner_of(f).unwrap_or_default(),
     }
+}
+
+/// Failing and not-assessed findings and the cost to close them, per owner (`--owner-tag`),
+/// the most failures first; "no owner" last.
+fn owner_rows(r: &Results) -> Vec<OwnerRow> {
+    if r.owner_tag.is_none() {
+        return Vec::new();
+    }
+    let mut by: BTreeMap<String, (usize, usize, f64)> = BTreeMap::new();
+    for f in &r.findings {
+        let Some(owner) = r.owner_of(f) else { continue };
+        let e = by.entry(owner).or_default();
+        match f.status {
+            Status::Fail => {
+                e.0 += 1;
+                e.2 += f
+                    .cost
+                    .as_ref()
+                    .filter(|c| c.method != "not_measured")
+                    .map_or(0.0, |c| c.usd_per_month);
+            }
+            Status::NotAssessed => e.1 += 1,
+            _ => {}
+        }
+    }
+    let mut rows: Vec<OwnerRow> = by
+        .into_iter()
+        .filter(|(_, (fail, na, _))| fail + na > 0)
+        .map(|(owner, (fail, not_assessed, usd))| OwnerRow {
+            cost: money(r.currency(), usd),
+            owner,
+            fail,
+            not_assessed,
+        })
+        .collect();
+    rows.sort_by_key(|o| (o.owner == crate::model::NO_OWNER, std::cmp::Reverse(o.fail)));
+    rows
 }
 
 /// "1 day", "12 days", "0.5 days".
@@ -632,13 +685,7 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
         let mut hidden = 0;
         for f in &in_area {
             if shown < limit && list.len() < per_area {
-                list.push(finding_view(
-                    f,
-                    &names,
-                    currency,
-                    !failures_only,
-                    &r.started_at,
-                ));
+                list.push(finding_view(r, f, &names, !failures_only));
                 shown += 1;
             } else {
                 hidden += 1;
@@ -755,7 +802,7 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
         suppressed: sorted
             .iter()
             .filter(|f| f.status == Status::Suppressed)
-            .map(|f| finding_view(f, &names, currency, !failures_only, &r.started_at))
+            .map(|f| finding_view(r, f, &names, !failures_only))
             .collect(),
         suppression_notes: r
             .suppression_notes
@@ -817,6 +864,8 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
         statement: statement_view(r),
         fix_first: fix_first(r, &names, currency),
         trend: r.trend.as_ref().and_then(super::trend::view),
+        owner_tag: r.owner_tag.clone().unwrap_or_default(),
+        owners: owner_rows(r),
         matrix: matrix_view(r),
         page_header: css_safe(&format!(
             "logposture — tenant {}",
