@@ -220,6 +220,17 @@ async fn collect_pages_retries_and_records_failures() {
             .map(|p| p.deprecated),
         Some(true)
     );
+    // Continuous export: the published Logic App example on assessments, and the export of
+    // High and Medium alerts to a workspace (a string boolean read as true).
+    let autos = s1.security_automations.items();
+    assert_eq!(autos.len(), 2);
+    assert_eq!(autos[0].action_types, ["LogicApp"]);
+    assert_eq!(autos[0].sources[0].severities, None);
+    assert_eq!(autos[1].enabled, Some(true));
+    assert_eq!(
+        autos[1].sources[0].severities.as_deref(),
+        Some(["high".to_string(), "medium".to_string()].as_slice())
+    );
     // The plan's components, with the string booleans of the published example.
     let vms = s1
         .defender_plans

@@ -1,13 +1,19 @@
-//! Microsoft Defender for Cloud plans (`Microsoft.Security/pricings`) of a subscription.
+//! Microsoft Defender for Cloud plans (`Microsoft.Security/pricings`) and workflow automations
+//! (`Microsoft.Security/automations`: continuous export) of a subscription.
 
 use super::arm::ArmClient;
 use super::lenient::{
     bool_lenient, opt_bool_lenient, opt_nonempty, require_properties, string_or_empty, Envelope,
 };
-use crate::inventory::{DefenderPlan, PlanExtension, ReadError};
+use crate::inventory::{
+    AutomationSource, DefenderPlan, PlanExtension, ReadError, SecurityAutomation,
+};
 use serde::Deserialize;
 
 const PRICINGS_API: &str = "2024-01-01";
+/// Automations - List: the version Microsoft's REST reference documents (learn.microsoft.com
+/// rest/api/defenderforcloud/automations/list).
+const AUTOMATIONS_API: &str = "2023-12-01-preview";
 
 type ArmPricing = Envelope<PricingProps>;
 
@@ -79,6 +85,135 @@ pub async fn plans(
         .collect())
 }
 
+type ArmAutomation = Envelope<AutomationProps>;
+
+#[derive(Debug, Default, Deserialize)]
+struct AutomationProps {
+    #[serde(rename = "isEnabled", default, deserialize_with = "opt_bool_lenient")]
+    is_enabled: Option<bool>,
+    #[serde(default, deserialize_with = "super::lenient::null_vec")]
+    sources: Vec<SourceProps>,
+    #[serde(default, deserialize_with = "super::lenient::null_vec")]
+    actions: Vec<ActionProps>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct SourceProps {
+    #[serde(rename = "eventSource", default, deserialize_with = "string_or_empty")]
+    event_source: String,
+    #[serde(
+        rename = "ruleSets",
+        default,
+        deserialize_with = "super::lenient::null_vec"
+    )]
+    rule_sets: Vec<RuleSetProps>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RuleSetProps {
+    #[serde(default, deserialize_with = "super::lenient::null_vec")]
+    rules: Vec<RuleProps>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RuleProps {
+    #[serde(
+        rename = "propertyJPath",
+        default,
+        deserialize_with = "string_or_empty"
+    )]
+    property_j_path: String,
+    #[serde(default, deserialize_with = "string_or_empty")]
+    operator: String,
+    #[serde(
+        rename = "expectedValue",
+        default,
+        deserialize_with = "string_or_empty"
+    )]
+    expected_value: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ActionProps {
+    #[serde(rename = "actionType", default, deserialize_with = "string_or_empty")]
+    action_type: String,
+}
+
+/// The severities a source's rule sets keep (rule sets are alternatives; the rules of one all
+/// hold): None when some rule set does not filter on severity, so every severity is kept.
+fn severities(rule_sets: &[RuleSetProps]) -> Option<Vec<String>> {
+    if rule_sets.is_empty() {
+        return None;
+    }
+    let mut kept = Vec::new();
+    for set in rule_sets {
+        let on_severity: Vec<&RuleProps> = set
+            .rules
+            .iter()
+            .filter(|r| {
+                r.property_j_path
+                    .rsplit('.')
+                    .next()
+                    .is_some_and(|p| p.eq_ignore_ascii_case("severity"))
+            })
+            .collect();
+        // A rule set that filters on severity other than by equality cannot be read as a list.
+        if on_severity.is_empty()
+            || on_severity
+                .iter()
+                .any(|r| !r.operator.eq_ignore_ascii_case("equals"))
+        {
+            return None;
+        }
+        kept.extend(on_severity.iter().map(|r| r.expected_value.clone()));
+    }
+    Some(kept)
+}
+
+pub async fn automations(
+    client: &ArmClient,
+    subscription_id: &str,
+    errors: &mut Vec<ReadError>,
+) -> Result<Vec<SecurityAutomation>, ReadError> {
+    let items: Vec<ArmAutomation> = client
+        .list_in_subscription(
+            subscription_id,
+            "providers/Microsoft.Security/automations",
+            "automations.list",
+            AUTOMATIONS_API,
+            errors,
+        )
+        .await?;
+    let items = require_properties(items, "automations.list", errors);
+    Ok(items
+        .into_iter()
+        .filter(|a| !a.name.is_empty())
+        .map(|a| {
+            let p = a.properties.unwrap_or_default();
+            SecurityAutomation {
+                id: super::lenient::arm_id(&a.id),
+                name: a.name,
+                enabled: p.is_enabled,
+                sources: p
+                    .sources
+                    .into_iter()
+                    .filter(|s| !s.event_source.is_empty())
+                    .map(|s| AutomationSource {
+                        severities: severities(&s.rule_sets),
+                        event_source: s.event_source,
+                    })
+                    .collect(),
+                action_types: p
+                    .actions
+                    .into_iter()
+                    .map(|x| x.action_type)
+                    .filter(|t| !t.is_empty())
+                    .collect(),
+            }
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +231,44 @@ mod tests {
         .unwrap();
         assert_eq!(got[0].enabled, Some(true));
         assert_eq!(got[1].enabled, None);
+    }
+
+    fn rule_set(rules: &[(&str, &str, &str)]) -> RuleSetProps {
+        RuleSetProps {
+            rules: rules
+                .iter()
+                .map(|(path, op, value)| RuleProps {
+                    property_j_path: path.to_string(),
+                    operator: op.to_string(),
+                    expected_value: value.to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn an_export_keeps_every_severity_unless_each_rule_set_names_one() {
+        assert_eq!(severities(&[]), None);
+        let by_severity = [
+            rule_set(&[("Severity", "Equals", "high")]),
+            rule_set(&[("properties.metadata.severity", "Equals", "medium")]),
+        ];
+        assert_eq!(
+            severities(&by_severity),
+            Some(vec!["high".to_string(), "medium".to_string()])
+        );
+        // A rule set on something else keeps every severity; so does one that cannot be read
+        // as a list of severities (a comparison other than equality).
+        assert_eq!(
+            severities(&[
+                rule_set(&[("Severity", "Equals", "high")]),
+                rule_set(&[("AlertType", "Contains", "VM_")])
+            ]),
+            None
+        );
+        assert_eq!(
+            severities(&[rule_set(&[("Severity", "NotEquals", "low")])]),
+            None
+        );
     }
 }

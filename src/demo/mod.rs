@@ -235,6 +235,17 @@ fn prod() -> SubscriptionInventory {
         load_balancers: Read::ok(trail.load_balancers),
         dns_security_policies: Read::ok(trail.dns_security_policies),
         jit_policies: Read::ok(trail.jit_policies),
+        // Continuous export of High and Medium alerts to the workspace (dev has none).
+        security_automations: Read::ok(vec![SecurityAutomation {
+            id: format!("/subscriptions/{PROD}/resourceGroups/rg-prod-core/providers/Microsoft.Security/automations/ExportToWorkspace"),
+            name: "ExportToWorkspace".into(),
+            enabled: Some(true),
+            sources: vec![AutomationSource {
+                event_source: "Alerts".into(),
+                severities: Some(vec!["high".into(), "medium".into()]),
+            }],
+            action_types: vec!["Workspace".into()],
+        }]),
         workspaces: Read::ok(vec![Workspace {
             id: ws.clone(),
             name: "law-prod-weu".into(),

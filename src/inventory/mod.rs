@@ -285,6 +285,35 @@ pub struct SubscriptionInventory {
     /// Just-in-time VM access policies.
     #[serde(default)]
     pub jit_policies: Read<Vec<JitPolicy>>,
+    /// Defender for Cloud workflow automations (continuous export among them).
+    #[serde(default)]
+    pub security_automations: Read<Vec<SecurityAutomation>>,
+}
+
+/// A Defender for Cloud automation (`Microsoft.Security/automations`): continuous export when
+/// an action sends to a workspace or an event hub.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SecurityAutomation {
+    pub id: String,
+    pub name: String,
+    /// None when `isEnabled` could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// What it exports: each event source with the severities its rule sets keep.
+    #[serde(default)]
+    pub sources: Vec<AutomationSource>,
+    /// `actionType` of each action: `Workspace`, `EventHub`, `LogicApp`.
+    #[serde(default)]
+    pub action_types: Vec<String>,
+}
+
+/// An exported event source (`Alerts`, `Assessments`, ...) and the severities its rule sets
+/// keep; None when a rule set keeps every severity.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AutomationSource {
+    pub event_source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severities: Option<Vec<String>>,
 }
 
 /// Sets every per-subscription list of `$inv` to `$value` (re-evaluated per list). The lists
@@ -316,6 +345,7 @@ macro_rules! set_every_list {
         $inv.firewall_policies = $value;
         $inv.dns_security_policies = $value;
         $inv.jit_policies = $value;
+        $inv.security_automations = $value;
     }};
 }
 

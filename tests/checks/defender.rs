@@ -110,6 +110,72 @@ pub fn cases() -> Vec<Case> {
             |s| sub(s).defender_plans = Read::ok(vec![plan("VirtualMachines", "Free")])
         ),
         case!(
+            "LP-DEF-006",
+            "alerts of every severity exported to a workspace",
+            sub_scope,
+            Pass,
+            |s| sub(s).security_automations = Read::ok(vec![export(Some(true), None, "Workspace")])
+        ),
+        case!(
+            "LP-DEF-006",
+            "High and Medium alerts to an event hub",
+            sub_scope,
+            Pass,
+            |s| {
+                sub(s).security_automations = Read::ok(vec![export(
+                    Some(true),
+                    Some(&["High", "Medium"]),
+                    "EventHub",
+                )])
+            }
+        ),
+        case!(
+            "LP-DEF-006",
+            "High alerts only: Medium ones are lost",
+            sub_scope,
+            Fail,
+            |s| {
+                sub(s).security_automations =
+                    Read::ok(vec![export(Some(true), Some(&["High"]), "Workspace")])
+            }
+        ),
+        case!(
+            "LP-DEF-006",
+            "a Logic App is a workflow, not a log destination",
+            sub_scope,
+            Fail,
+            |s| sub(s).security_automations = Read::ok(vec![export(Some(true), None, "LogicApp")])
+        ),
+        case!(
+            "LP-DEF-006",
+            "the export is disabled",
+            sub_scope,
+            Fail,
+            |s| sub(s).security_automations =
+                Read::ok(vec![export(Some(false), None, "Workspace")])
+        ),
+        case!(
+            "LP-DEF-006",
+            "no automation at all",
+            sub_scope,
+            Fail,
+            |_| {}
+        ),
+        case!(
+            "LP-DEF-006",
+            "whether it is enabled unreadable",
+            sub_scope,
+            NotAssessed,
+            |s| sub(s).security_automations = Read::ok(vec![export(None, None, "Workspace")])
+        ),
+        case!(
+            "LP-DEF-006",
+            "automations unreadable",
+            sub_scope,
+            NotAssessed,
+            |s| sub(s).security_automations = Read::failed(forbidden())
+        ),
+        case!(
             "LP-DEF-004",
             "CSPM on",
             || pricing("CloudPosture"),
@@ -149,5 +215,19 @@ fn with_fim(fim: Option<Option<bool>>) -> DefenderPlan {
     DefenderPlan {
         extensions: Some(extensions),
         ..sub_plan("VirtualMachines", "P2")
+    }
+}
+
+/// A continuous export of alerts (`severities` None: every severity) by one action type.
+fn export(enabled: Option<bool>, severities: Option<&[&str]>, action: &str) -> SecurityAutomation {
+    SecurityAutomation {
+        id: rid("microsoft.security/automations/export"),
+        name: "export".into(),
+        enabled,
+        sources: vec![AutomationSource {
+            event_source: "Alerts".into(),
+            severities: severities.map(|v| v.iter().map(|s| s.to_string()).collect()),
+        }],
+        action_types: vec![action.into()],
     }
 }

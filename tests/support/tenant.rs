@@ -155,6 +155,10 @@ pub fn serve(emu: &ArmEmulator) {
         "arm/pricings.json",
     );
     emu.fixture(
+        &format!("{sub}/providers/Microsoft.Security/automations"),
+        "arm/automations.json",
+    );
+    emu.fixture(
         &format!("{sub}/providers/Microsoft.Insights/activityLogAlerts"),
         "arm/activity-log-alerts.json",
     );

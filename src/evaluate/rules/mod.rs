@@ -4,6 +4,7 @@
 pub mod activity_log_alert;
 pub mod activity_log_export;
 pub mod app_insights;
+pub mod defender_export;
 pub mod defender_plan;
 pub mod dns_query_logs;
 pub mod entra_logs;
@@ -71,6 +72,7 @@ pub const KINDS: &[RuleKind] = &[
     security_events::VM_COVERAGE,
     security_events::LEGACY_TIER,
     defender_plan::KIND,
+    defender_export::KIND,
     log_storage::KIND,
     activity_log_alert::KIND,
     property::KIND,
