@@ -231,6 +231,15 @@ async fn collect_pages_retries_and_records_failures() {
         autos[1].sources[0].severities.as_deref(),
         Some(["high".to_string(), "medium".to_string()].as_slice())
     );
+    // The security contact: addresses split, roles, and both notification sources.
+    let contacts = s1.security_contacts.items();
+    assert_eq!(contacts[0].emails, ["john@contoso.com", "jane@contoso.com"]);
+    assert_eq!(contacts[0].roles, ["Owner"]);
+    assert_eq!(contacts[0].alert_minimal_severity.as_deref(), Some("Low"));
+    assert_eq!(
+        contacts[0].attack_path_minimal_risk.as_deref(),
+        Some("Critical")
+    );
     // The plan's components, with the string booleans of the published example.
     let vms = s1
         .defender_plans

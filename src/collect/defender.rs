@@ -1,12 +1,12 @@
 //! Microsoft Defender for Cloud plans (`Microsoft.Security/pricings`) and workflow automations
-//! (`Microsoft.Security/automations`: continuous export) of a subscription.
+//! (`Microsoft.Security/automations`: continuous export) and security contacts of a subscription.
 
 use super::arm::ArmClient;
 use super::lenient::{
     bool_lenient, opt_bool_lenient, opt_nonempty, require_properties, string_or_empty, Envelope,
 };
 use crate::inventory::{
-    AutomationSource, DefenderPlan, PlanExtension, ReadError, SecurityAutomation,
+    AutomationSource, DefenderPlan, PlanExtension, ReadError, SecurityAutomation, SecurityContact,
 };
 use serde::Deserialize;
 
@@ -14,6 +14,8 @@ const PRICINGS_API: &str = "2024-01-01";
 /// Automations - List: the version Microsoft's REST reference documents (learn.microsoft.com
 /// rest/api/defenderforcloud/automations/list).
 const AUTOMATIONS_API: &str = "2023-12-01-preview";
+/// Security Contacts - List: the version with notification sources (alerts, attack paths).
+const CONTACTS_API: &str = "2023-12-01-preview";
 
 type ArmPricing = Envelope<PricingProps>;
 
@@ -209,6 +211,93 @@ pub async fn automations(
                     .map(|x| x.action_type)
                     .filter(|t| !t.is_empty())
                     .collect(),
+            }
+        })
+        .collect())
+}
+
+type ArmContact = Envelope<ContactProps>;
+
+#[derive(Debug, Default, Deserialize)]
+struct ContactProps {
+    #[serde(rename = "isEnabled", default, deserialize_with = "opt_bool_lenient")]
+    is_enabled: Option<bool>,
+    /// Addresses separated by `;` (or `,`).
+    #[serde(default, deserialize_with = "string_or_empty")]
+    emails: String,
+    #[serde(rename = "notificationsByRole", default)]
+    notifications_by_role: Option<ByRole>,
+    #[serde(
+        rename = "notificationsSources",
+        default,
+        deserialize_with = "super::lenient::null_vec"
+    )]
+    notifications_sources: Vec<NotificationSource>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ByRole {
+    #[serde(default, deserialize_with = "opt_nonempty")]
+    state: Option<String>,
+    #[serde(default, deserialize_with = "super::lenient::null_vec")]
+    roles: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct NotificationSource {
+    #[serde(rename = "sourceType", default, deserialize_with = "string_or_empty")]
+    source_type: String,
+    #[serde(rename = "minimalSeverity", default, deserialize_with = "opt_nonempty")]
+    minimal_severity: Option<String>,
+    #[serde(
+        rename = "minimalRiskLevel",
+        default,
+        deserialize_with = "opt_nonempty"
+    )]
+    minimal_risk_level: Option<String>,
+}
+
+pub async fn security_contacts(
+    client: &ArmClient,
+    subscription_id: &str,
+    errors: &mut Vec<ReadError>,
+) -> Result<Vec<SecurityContact>, ReadError> {
+    let items: Vec<ArmContact> = client
+        .list_in_subscription(
+            subscription_id,
+            "providers/Microsoft.Security/securityContacts",
+            "securityContacts.list",
+            CONTACTS_API,
+            errors,
+        )
+        .await?;
+    let items = require_properties(items, "securityContacts.list", errors);
+    Ok(items
+        .into_iter()
+        .filter(|c| !c.name.is_empty())
+        .map(|c| {
+            let p = c.properties.unwrap_or_default();
+            let by_role = p.notifications_by_role.unwrap_or_default();
+            let source = |kind: &str| {
+                p.notifications_sources
+                    .iter()
+                    .find(|s| s.source_type.eq_ignore_ascii_case(kind))
+            };
+            SecurityContact {
+                name: c.name,
+                enabled: p.is_enabled,
+                emails: p
+                    .emails
+                    .split([';', ','])
+                    .map(str::trim)
+                    .filter(|e| !e.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                roles_state: by_role.state,
+                roles: by_role.roles,
+                alert_minimal_severity: source("Alert").and_then(|s| s.minimal_severity.clone()),
+                attack_path_minimal_risk: source("AttackPath")
+                    .and_then(|s| s.minimal_risk_level.clone()),
             }
         })
         .collect())

@@ -553,6 +553,9 @@ async fn collect_subscription(
     // JIT policies are not ARM-tracked resources: not in the resource list, always listed.
     let jit_policies = read_list(sink, async |e| jit::policies(client, sid, e).await);
     let automations = read_list(sink, async |e| defender::automations(client, sid, e).await);
+    let contacts = read_list(sink, async |e| {
+        defender::security_contacts(client, sid, e).await
+    });
     let workspaces = async {
         let mut ws = read_list(sink, async |e| workspaces::list(client, sid, e).await).await;
         if let Some(list) = ws.value.as_mut() {
@@ -648,7 +651,7 @@ async fn collect_subscription(
         diags,
         (web_apps, app_insights, sql_servers, database_servers),
         (public_ips, firewalls, firewall_policies, dns_policies, jit_policies),
-        (load_balancers, automations),
+        (load_balancers, automations, contacts),
     ) = futures::join!(
         activity,
         network,
@@ -671,7 +674,7 @@ async fn collect_subscription(
             dns_policies,
             jit_policies
         ),
-        futures::future::join(load_balancers, automations)
+        futures::future::join3(load_balancers, automations, contacts)
     );
     inv.activity_log_settings = activity;
     inv.network_watchers = watchers;
@@ -698,6 +701,7 @@ async fn collect_subscription(
     inv.dns_security_policies = dns_policies;
     inv.jit_policies = jit_policies;
     inv.security_automations = automations;
+    inv.security_contacts = contacts;
     inv
 }
 

@@ -246,6 +246,16 @@ fn prod() -> SubscriptionInventory {
             }],
             action_types: vec!["Workspace".into()],
         }]),
+        // Owners and the security team hear of High alerts; attack paths reach nobody.
+        security_contacts: Read::ok(vec![SecurityContact {
+            name: "default".into(),
+            enabled: Some(true),
+            emails: vec!["secops@contoso.example".into()],
+            roles_state: Some("On".into()),
+            roles: vec!["Owner".into()],
+            alert_minimal_severity: Some("High".into()),
+            attack_path_minimal_risk: None,
+        }]),
         workspaces: Read::ok(vec![Workspace {
             id: ws.clone(),
             name: "law-prod-weu".into(),

@@ -288,6 +288,32 @@ pub struct SubscriptionInventory {
     /// Defender for Cloud workflow automations (continuous export among them).
     #[serde(default)]
     pub security_automations: Read<Vec<SecurityAutomation>>,
+    /// Defender for Cloud security contacts: who its alert e-mails reach.
+    #[serde(default)]
+    pub security_contacts: Read<Vec<SecurityContact>>,
+}
+
+/// A Defender for Cloud security contact (`Microsoft.Security/securityContacts`): who is
+/// e-mailed about alerts and attack paths. None where ARM's value cannot be read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SecurityContact {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Additional e-mail addresses.
+    #[serde(default)]
+    pub emails: Vec<String>,
+    /// `notificationsByRole.state` (`On`/`Off`) and its roles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles_state: Option<String>,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// `minimalSeverity` of the `Alert` notification source, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_minimal_severity: Option<String>,
+    /// `minimalRiskLevel` of the `AttackPath` notification source, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attack_path_minimal_risk: Option<String>,
 }
 
 /// A Defender for Cloud automation (`Microsoft.Security/automations`): continuous export when
@@ -346,6 +372,7 @@ macro_rules! set_every_list {
         $inv.dns_security_policies = $value;
         $inv.jit_policies = $value;
         $inv.security_automations = $value;
+        $inv.security_contacts = $value;
     }};
 }
 

@@ -175,6 +175,119 @@ pub fn cases() -> Vec<Case> {
             NotAssessed,
             |s| sub(s).security_automations = Read::failed(forbidden())
         ),
+        case!("LP-DEF-007", "owners notified", sub_scope, Pass, |s| sub(
+            s
+        )
+        .security_contacts =
+            Read::ok(vec![contact()])),
+        case!(
+            "LP-DEF-007",
+            "role notifications off",
+            sub_scope,
+            Fail,
+            |s| {
+                sub(s).security_contacts = Read::ok(vec![SecurityContact {
+                    roles_state: Some("Off".into()),
+                    ..contact()
+                }])
+            }
+        ),
+        case!(
+            "LP-DEF-007",
+            "role state not reported",
+            sub_scope,
+            NotAssessed,
+            |s| {
+                sub(s).security_contacts = Read::ok(vec![SecurityContact {
+                    roles_state: None,
+                    ..contact()
+                }])
+            }
+        ),
+        case!(
+            "LP-DEF-008",
+            "a security team address",
+            sub_scope,
+            Pass,
+            |s| sub(s).security_contacts = Read::ok(vec![contact()])
+        ),
+        case!(
+            "LP-DEF-008",
+            "no additional address",
+            sub_scope,
+            Fail,
+            |s| {
+                sub(s).security_contacts = Read::ok(vec![SecurityContact {
+                    emails: vec![],
+                    ..contact()
+                }])
+            }
+        ),
+        case!("LP-DEF-008", "no contact at all", sub_scope, Fail, |_| {}),
+        case!(
+            "LP-DEF-008",
+            "contacts unreadable",
+            sub_scope,
+            NotAssessed,
+            |s| sub(s).security_contacts = Read::failed(forbidden())
+        ),
+        case!(
+            "LP-DEF-009",
+            "alert e-mails from High",
+            sub_scope,
+            Pass,
+            |s| sub(s).security_contacts = Read::ok(vec![contact()])
+        ),
+        case!(
+            "LP-DEF-009",
+            "the contact is disabled",
+            sub_scope,
+            Fail,
+            |s| {
+                sub(s).security_contacts = Read::ok(vec![SecurityContact {
+                    enabled: Some(false),
+                    ..contact()
+                }])
+            }
+        ),
+        case!(
+            "LP-DEF-009",
+            "whether the contact is enabled unreadable",
+            sub_scope,
+            NotAssessed,
+            |s| {
+                sub(s).security_contacts = Read::ok(vec![SecurityContact {
+                    enabled: None,
+                    ..contact()
+                }])
+            }
+        ),
+        case!(
+            "LP-DEF-010",
+            "no attack-path notifications",
+            sub_scope,
+            Fail,
+            |s| sub(s).security_contacts = Read::ok(vec![contact()])
+        ),
+        case!(
+            "LP-DEF-010",
+            "attack paths from Critical",
+            sub_scope,
+            Pass,
+            |s| {
+                sub(s).security_contacts = Read::ok(vec![SecurityContact {
+                    attack_path_minimal_risk: Some("Critical".into()),
+                    ..contact()
+                }])
+            }
+        ),
+        case!(
+            "LP-DEF-010",
+            "contacts unreadable",
+            sub_scope,
+            NotAssessed,
+            |s| sub(s).security_contacts = Read::failed(forbidden())
+        ),
         case!(
             "LP-DEF-004",
             "CSPM on",
@@ -229,5 +342,18 @@ fn export(enabled: Option<bool>, severities: Option<&[&str]>, action: &str) -> S
             severities: severities.map(|v| v.iter().map(|s| s.to_string()).collect()),
         }],
         action_types: vec![action.into()],
+    }
+}
+
+/// An enabled contact: Owners and secops e-mailed about High alerts, no attack paths.
+fn contact() -> SecurityContact {
+    SecurityContact {
+        name: "default".into(),
+        enabled: Some(true),
+        emails: vec!["secops@example.org".into()],
+        roles_state: Some("On".into()),
+        roles: vec!["Owner".into()],
+        alert_minimal_severity: Some("High".into()),
+        attack_path_minimal_risk: None,
     }
 }

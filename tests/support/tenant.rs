@@ -159,6 +159,10 @@ pub fn serve(emu: &ArmEmulator) {
         "arm/automations.json",
     );
     emu.fixture(
+        &format!("{sub}/providers/Microsoft.Security/securityContacts"),
+        "arm/security-contacts.json",
+    );
+    emu.fixture(
         &format!("{sub}/providers/Microsoft.Insights/activityLogAlerts"),
         "arm/activity-log-alerts.json",
     );

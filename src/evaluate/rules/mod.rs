@@ -15,6 +15,7 @@ pub mod network_watcher_regions;
 pub mod property;
 pub mod resource_logs;
 pub mod retention;
+pub mod security_contacts;
 pub mod security_events;
 pub mod server_parameters;
 pub mod sql_auditing;
@@ -73,6 +74,7 @@ pub const KINDS: &[RuleKind] = &[
     security_events::LEGACY_TIER,
     defender_plan::KIND,
     defender_export::KIND,
+    security_contacts::KIND,
     log_storage::KIND,
     activity_log_alert::KIND,
     property::KIND,
