@@ -139,7 +139,7 @@ impl Tenant {
             {
                 n += 1; // the public IP list, for attribution
             }
-            for (id, t, supported) in list {
+            for (_, t, supported) in list {
                 if seen_types.insert(*t) {
                     n += 1; // categories of this type
                 }
@@ -158,7 +158,7 @@ impl Tenant {
                     }
                     "Microsoft.Network/networkWatchers" => n += 1, // flow logs
                     "Microsoft.OperationalInsights/workspaces" => n += 5, // tables, 3 data source kinds, Sentinel onboarding
-                    "Microsoft.Compute/virtualMachines" if is_windows(id) => n += 1, // DCR associations
+                    "Microsoft.Compute/virtualMachines" => n += 1, // DCR associations (Windows and Linux)
                     _ => {}
                 }
             }

@@ -231,6 +231,17 @@ async fn collect_pages_retries_and_records_failures() {
         autos[1].sources[0].severities.as_deref(),
         Some(["high".to_string(), "medium".to_string()].as_slice())
     );
+    // Syslog sources of the published DCR example, and a Linux VM whose associations are read.
+    let syslog = &s1.data_collection_rules.items()[0].syslog;
+    assert_eq!(syslog.len(), 2);
+    assert_eq!(syslog[0].facilities, ["cron"]);
+    let lnx = s1
+        .virtual_machines
+        .items()
+        .iter()
+        .find(|v| v.name == "vm-lnx01")
+        .unwrap();
+    assert_eq!(lnx.dcr_associations.complete().map(Vec::len), Some(0));
     // The security contact: addresses split, roles, and both notification sources.
     let contacts = s1.security_contacts.items();
     assert_eq!(contacts[0].emails, ["john@contoso.com", "jane@contoso.com"]);

@@ -1,10 +1,10 @@
-//! Azure Monitor Agent coverage: data collection rules (Windows event xPath queries, streams,
-//! workspace destinations), the subscription's virtual machines (OS type), and each Windows VM's
-//! data collection rule associations.
+//! Azure Monitor Agent coverage: data collection rules (Windows event xPath queries, Syslog
+//! facilities and levels, streams, workspace destinations), the subscription's virtual machines
+//! (OS type), and each VM's data collection rule associations.
 
 use super::arm::ArmClient;
 use super::lenient::{arm_id, null_vec, opt_nonempty, require_properties, Envelope};
-use crate::inventory::{DataCollectionRule, Read, ReadError, VirtualMachine};
+use crate::inventory::{DataCollectionRule, Read, ReadError, SyslogSource, VirtualMachine};
 use serde::Deserialize;
 
 const DCR_API: &str = "2022-06-01";
@@ -27,6 +27,18 @@ struct DcrProps {
 struct DataSources {
     #[serde(rename = "windowsEventLogs", default, deserialize_with = "null_vec")]
     windows_event_logs: Vec<WindowsEventSource>,
+    #[serde(default, deserialize_with = "null_vec")]
+    syslog: Vec<SyslogProps>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct SyslogProps {
+    #[serde(default, deserialize_with = "null_vec")]
+    streams: Vec<String>,
+    #[serde(rename = "facilityNames", default, deserialize_with = "null_vec")]
+    facility_names: Vec<String>,
+    #[serde(rename = "logLevels", default, deserialize_with = "null_vec")]
+    log_levels: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -84,7 +96,19 @@ pub async fn rules(
                 location: d.location,
                 ..Default::default()
             };
-            for src in p.data_sources.unwrap_or_default().windows_event_logs {
+            let sources = p.data_sources.unwrap_or_default();
+            for src in sources.syslog {
+                for s in &src.streams {
+                    if !rule.streams.contains(s) {
+                        rule.streams.push(s.clone());
+                    }
+                }
+                rule.syslog.push(SyslogSource {
+                    facilities: src.facility_names,
+                    levels: src.log_levels,
+                });
+            }
+            for src in sources.windows_event_logs {
                 let security = src
                     .streams
                     .iter()

@@ -587,15 +587,8 @@ async fn collect_subscription(
     let vms = async {
         let mut vms = read_list(sink, async |e| dcr::virtual_machines(client, sid, e).await).await;
         if let Some(list) = vms.value.as_mut() {
+            // Every VM's associations: security events (Windows) and Syslog (Linux).
             let results = futures::future::join_all(list.iter().map(|vm| async move {
-                // Security events are a Windows matter; Linux VMs cost no read.
-                if vm
-                    .os_type
-                    .as_deref()
-                    .is_some_and(|o| o.eq_ignore_ascii_case("linux"))
-                {
-                    return (Read::ok(Vec::new()), Vec::new());
-                }
                 let mut e = Vec::new();
                 let r = dcr::associations(client, &vm.id, &mut e).await;
                 (with_item_errors(r, &e), e)

@@ -294,11 +294,25 @@ fn prod() -> SubscriptionInventory {
             other_windows_event_xpaths: vec!["System!*[System[(Level=1 or Level=2)]]".into()],
             streams: vec!["Microsoft-SecurityEvent".into(), "Microsoft-WindowsEvent".into()],
             workspace_destinations: vec![ws.clone()],
+            syslog: vec![],
+        }, DataCollectionRule {
+            // The Linux VM's rule collects cron and daemon messages, no authentication.
+            id: format!("{g}/providers/Microsoft.Insights/dataCollectionRules/dcr-linux-base"),
+            name: "dcr-linux-base".into(),
+            location: "westeurope".into(),
+            security_event_xpaths: vec![],
+            other_windows_event_xpaths: vec![],
+            streams: vec!["Microsoft-Syslog".into()],
+            workspace_destinations: vec![ws.clone()],
+            syslog: vec![SyslogSource {
+                facilities: vec!["cron".into(), "daemon".into()],
+                levels: vec!["Warning".into(), "Error".into(), "Critical".into(), "Alert".into(), "Emergency".into()],
+            }],
         }]),
         virtual_machines: Read::ok(vec![
             VirtualMachine { id: vm1.clone(), name: "vm-prod-dc01".into(), location: "westeurope".into(), os_type: Some("Windows".into()), dcr_associations: Read::ok(vec![dcr.clone()]), tags: BTreeMap::new() },
             VirtualMachine { id: vm2.clone(), name: "vm-prod-app01".into(), location: "westeurope".into(), os_type: Some("Windows".into()), dcr_associations: Read::ok(vec![]), tags: BTreeMap::new() },
-            VirtualMachine { id: vm3.clone(), name: "vm-prod-lnx01".into(), location: "westeurope".into(), os_type: Some("Linux".into()), dcr_associations: Read::ok(vec![]), tags: BTreeMap::new() },
+            VirtualMachine { id: vm3.clone(), name: "vm-prod-lnx01".into(), location: "westeurope".into(), os_type: Some("Linux".into()), dcr_associations: Read::ok(vec![format!("{g}/providers/Microsoft.Insights/dataCollectionRules/dcr-linux-base")]), tags: BTreeMap::new() },
         ]),
         defender_plans: Read::ok(vec![
             DefenderPlan { name: "VirtualMachines".into(), pricing_tier: "Standard".into(), sub_plan: Some("P2".into()), deprecated: false, extensions: Some(vec![PlanExtension { name: "AgentlessVmScanning".into(), enabled: Some(true) }, PlanExtension { name: "FileIntegrityMonitoring".into(), enabled: Some(false) }]) },
@@ -535,6 +549,7 @@ fn dev() -> SubscriptionInventory {
             other_windows_event_xpaths: vec![],
             streams: vec!["Microsoft-SecurityEvent".into()],
             workspace_destinations: vec![ws.clone()],
+            syslog: vec![],
         }]),
         virtual_machines: Read::ok(vec![VirtualMachine {
             id: vm,

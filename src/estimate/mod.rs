@@ -405,6 +405,7 @@ pub fn for_gap(f: &Finding, gap: &Gap, ctx: &Context) -> CostEstimate {
             estimate(0.0, stored_gb * p, "model", format!("no new ingestion: the flow log already exists; keeping {minimum_days} instead of {current_days} days stores {extra_days} more days × {gb_day} GB/day (model default per flow log; the storage account's size is not read) = {stored_gb:.1} GB in cool blob storage at {} per GB-month.", m.money(p)))
         }
         Gap::NoNewCost { reason } => estimate(0.0, 0.0, "model", (*reason).to_string()),
+        Gap::Unpriced { reason } => estimate(0.0, 0.0, "not_measured", (*reason).to_string()),
         Gap::TrafficAnalytics => {
             let raw = m.value("flow_log_gb_per_target_day");
             let ratio = m.value("traffic_analytics_output_ratio");

@@ -869,6 +869,18 @@ pub struct DataCollectionRule {
     /// Log Analytics destinations (workspace resource ids).
     #[serde(default)]
     pub workspace_destinations: Vec<String>,
+    /// Syslog data sources (Linux): facilities and levels collected.
+    #[serde(default)]
+    pub syslog: Vec<SyslogSource>,
+}
+
+/// A DCR's Syslog data source: the facilities and levels it collects (`*` for all).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyslogSource {
+    #[serde(default)]
+    pub facilities: Vec<String>,
+    #[serde(default)]
+    pub levels: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -41,6 +41,9 @@ pub enum Gap {
     /// A failing logging finding whose fix adds nothing to the bill, with the reason (said, so
     /// "cost to close every gap" leaves nothing out silently).
     NoNewCost { reason: &'static str },
+    /// A gap whose volume has no sourced default figure: its cost is unknown (said, and
+    /// counted as 0 in the totals, never as a price).
+    Unpriced { reason: &'static str },
     /// A workspace that keeps data fewer days than required.
     WorkspaceRetention {
         workspace_id: String,

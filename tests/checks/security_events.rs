@@ -79,5 +79,82 @@ pub fn cases() -> Vec<Case> {
                 sub(s).workspaces = Read::ok(vec![w]);
             }
         ),
+        case!(
+            "LP-SEC-003",
+            "auth and authpriv at Info and above to a workspace",
+            vm_id,
+            Pass,
+            |s| linux_with(s, &["auth", "authpriv"], &LEVELS_FROM_INFO, true)
+        ),
+        case!(
+            "LP-SEC-003",
+            "every facility at every level (*)",
+            vm_id,
+            Pass,
+            |s| linux_with(s, &["*"], &["*"], true)
+        ),
+        case!("LP-SEC-003", "authpriv missing", vm_id, Fail, |s| {
+            linux_with(s, &["auth", "cron"], &LEVELS_FROM_INFO, true)
+        }),
+        case!(
+            "LP-SEC-003",
+            "from Notice only: Info logons are lost",
+            vm_id,
+            Fail,
+            |s| linux_with(s, &["auth", "authpriv"], &LEVELS_FROM_INFO[..6], true)
+        ),
+        case!(
+            "LP-SEC-003",
+            "the rule sends to no workspace",
+            vm_id,
+            Fail,
+            |s| linux_with(s, &["auth", "authpriv"], &LEVELS_FROM_INFO, false)
+        ),
+        case!("LP-SEC-003", "no rule associated", vm_id, Fail, |s| {
+            sub(s).virtual_machines = Read::ok(vec![VirtualMachine {
+                os_type: Some("Linux".into()),
+                ..windows_vm(Read::ok(vec![]))
+            }])
+        }),
+        case!(
+            "LP-SEC-003",
+            "associations unreadable",
+            vm_id,
+            NotAssessed,
+            |s| {
+                sub(s).virtual_machines = Read::ok(vec![VirtualMachine {
+                    os_type: Some("Linux".into()),
+                    ..windows_vm(Read::failed(forbidden()))
+                }])
+            }
+        ),
     ]
+}
+
+const LEVELS_FROM_INFO: [&str; 7] = [
+    "Emergency",
+    "Alert",
+    "Critical",
+    "Error",
+    "Warning",
+    "Notice",
+    "Info",
+];
+
+/// A Linux VM associated with one rule collecting `facilities` at `levels`, sending to the
+/// workspace when `to_workspace`.
+fn linux_with(s: &mut Snapshot, facilities: &[&str], levels: &[&str], to_workspace: bool) {
+    sub(s).virtual_machines = Read::ok(vec![VirtualMachine {
+        os_type: Some("Linux".into()),
+        ..windows_vm(Read::ok(vec![dcr_id()]))
+    }]);
+    sub(s).data_collection_rules = Read::ok(vec![DataCollectionRule {
+        syslog: vec![SyslogSource {
+            facilities: facilities.iter().map(|f| f.to_string()).collect(),
+            levels: levels.iter().map(|l| l.to_string()).collect(),
+        }],
+        streams: vec!["Microsoft-Syslog".into()],
+        workspace_destinations: if to_workspace { vec![ws_id()] } else { vec![] },
+        ..dcr(&[])
+    }]);
 }

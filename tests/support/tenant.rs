@@ -35,6 +35,9 @@ pub fn nsg2() -> String {
 pub fn vm() -> String {
     rid("Microsoft.Compute/virtualMachines/vm-win01")
 }
+pub fn linux_vm() -> String {
+    rid("Microsoft.Compute/virtualMachines/vm-lnx01")
+}
 
 const CATS: &str = "/providers/Microsoft.Insights/diagnosticSettingsCategories";
 const DIAG: &str = "/providers/Microsoft.Insights/diagnosticSettings";
@@ -149,6 +152,14 @@ pub fn serve(emu: &ArmEmulator) {
             vm()
         ),
         "arm/dcr-associations.json",
+    );
+    // The Linux VM's associations are read too (Syslog); it has none.
+    emu.json(
+        &format!(
+            "{}/providers/Microsoft.Insights/dataCollectionRuleAssociations",
+            linux_vm()
+        ),
+        serde_json::json!({ "value": [] }),
     );
     emu.fixture(
         &format!("{sub}/providers/Microsoft.Security/pricings"),

@@ -10,6 +10,7 @@ pub mod dns_query_logs;
 pub mod entra_logs;
 pub mod flow_logs;
 pub mod jit_trail;
+pub mod linux_syslog;
 pub mod log_storage;
 pub mod network_watcher_regions;
 pub mod property;
@@ -72,6 +73,7 @@ pub const KINDS: &[RuleKind] = &[
     retention::TABLES,
     security_events::VM_COVERAGE,
     security_events::LEGACY_TIER,
+    linux_syslog::KIND,
     defender_plan::KIND,
     defender_export::KIND,
     security_contacts::KIND,
