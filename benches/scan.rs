@@ -129,10 +129,10 @@ impl Tenant {
         let mut seen_types = std::collections::HashSet::new();
         per.insert("tenant".into(), 2); // subscriptions list, Entra settings
         for (s, list) in self.subs.iter().zip(&self.resources) {
-            // The subscription-level lists (sites, components, JIT policies, Defender automations
-            // and security contacts included; firewalls, firewall policies and DNS security
-            // policies only where held: this tenant has none).
-            let mut n = 17u64;
+            // The subscription-level lists (sites, components, JIT policies, Defender automations,
+            // security contacts and management locks included; firewalls, firewall policies and
+            // DNS security policies only where held: this tenant has none).
+            let mut n = 18u64;
             if list
                 .iter()
                 .any(|(_, t, _)| *t == "Microsoft.Network/publicIPAddresses")

@@ -763,3 +763,32 @@ fn categories_a_tenant_cannot_produce_are_named_not_failed() {
         7
     );
 }
+
+#[test]
+fn activity_log_lock_can_be_asked_for_everywhere() {
+    let strict = baseline::load(
+        &[(
+            "strict.toml".into(),
+            "[[check]]\nid = \"LP-ACT-002\"\n[check.params]\nrequire_everywhere = true\n".into(),
+        )],
+        evaluate::rules::validate,
+    )
+    .unwrap();
+    let mut s = base();
+    sub(&mut s).activity_log_settings = Read::ok(vec![to_ws("a", vec![log("Administrative")])]);
+    let by_default = &findings(&s, "LP-ACT-002")[0];
+    assert_eq!(by_default.status, Status::NotApplicable);
+    assert!(
+        by_default.message.contains("denyAction"),
+        "{}",
+        by_default.message
+    );
+    let all = evaluate::run(&s, &strict);
+    let f = all.iter().find(|f| f.check_id == "LP-ACT-002").unwrap();
+    assert_eq!(f.status, Status::Fail, "{}", f.message);
+    assert!(
+        f.message.contains("has no management lock"),
+        "{}",
+        f.message
+    );
+}

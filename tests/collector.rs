@@ -251,6 +251,14 @@ async fn collect_pages_retries_and_records_failures() {
         contacts[0].attack_path_minimal_risk.as_deref(),
         Some("Critical")
     );
+    // The locks: the published example's resource-group lock and one on the subscription.
+    let locks = s1.management_locks.items();
+    assert_eq!(locks.len(), 2);
+    assert_eq!(locks[0].level.as_deref(), Some("ReadOnly"));
+    assert_eq!(
+        locks[1].scope().as_deref(),
+        Some(format!("/subscriptions/{S1}").as_str())
+    );
     // The plan's components, with the string booleans of the published example.
     let vms = s1
         .defender_plans
@@ -611,6 +619,7 @@ async fn data_services_are_read_per_server_and_judged() {
     let pg = format!("{rg}/Microsoft.DBforPostgreSQL/flexibleServers/psql-pay");
     let my = format!("{rg}/Microsoft.DBforMySQL/flexibleServers/mysql-cms");
     let single = format!("{rg}/Microsoft.DBforPostgreSQL/servers/psql-old");
+    let pg_new = format!("{rg}/Microsoft.DBforPostgreSQL/flexibleServers/psql-new");
     let item = |id: &str, t: &str| json!({ "id": id, "name": id.rsplit('/').next().unwrap(), "type": t, "location": "westeurope" });
     let mut pages = tenant::resource_pages();
     pages.push(vec![
@@ -635,6 +644,7 @@ async fn data_services_are_read_per_server_and_judged() {
         item(&pg, "Microsoft.DBforPostgreSQL/flexibleServers"),
         item(&my, "Microsoft.DBforMySQL/flexibleServers"),
         item(&single, "Microsoft.DBforPostgreSQL/servers"),
+        item(&pg_new, "Microsoft.DBforPostgreSQL/flexibleServers"),
     ]);
     emu.route(&format!("{sub}/resources"), Route::Pages(pages));
     emu.fixture(
@@ -668,7 +678,27 @@ async fn data_services_are_read_per_server_and_judged() {
             .iter()
             .map(|p| p.as_array().cloned().unwrap())
             .collect();
+    // psql-new offers the same parameters but connection_throttle.*: its version is read.
+    let without_throttle: Vec<Vec<serde_json::Value>> = pg_pages
+        .iter()
+        .map(|page| {
+            page.iter()
+                .filter(|c| {
+                    !c["name"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("connection_throttle")
+                })
+                .cloned()
+                .collect()
+        })
+        .collect();
     emu.route(&format!("{pg}/configurations"), Route::Pages(pg_pages));
+    emu.route(
+        &format!("{pg_new}/configurations"),
+        Route::Pages(without_throttle),
+    );
+    emu.fixture(&pg_new, "arm/postgres-server.json");
     emu.fixture(
         &format!("{my}/configurations"),
         "arm/mysql-configurations.json",
@@ -742,6 +772,19 @@ async fn data_services_are_read_per_server_and_judged() {
         Some("3")
     );
     assert!(!params.contains_key("allow_in_place_tablespaces"));
+    // The version is read only where connection_throttle.enable is missing.
+    assert!(p.version.is_unread());
+    assert_eq!(
+        emu.count(|r| r.path.ends_with("flexibleServers/psql-pay")),
+        0
+    );
+    let new = dbs.iter().find(|s| s.name == "psql-new").unwrap();
+    assert!(!new
+        .parameters
+        .complete()
+        .unwrap()
+        .contains_key("connection_throttle.enable"));
+    assert_eq!(new.version.complete().map(String::as_str), Some("16"));
     let m = dbs.iter().find(|s| s.name == "mysql-cms").unwrap();
     assert_eq!(
         m.parameters
@@ -809,6 +852,7 @@ async fn data_services_are_read_per_server_and_judged() {
     assert_eq!(status("LP-DB-004", &pg), Some(Status::Fail));
     assert_eq!(status("LP-DB-003", &pg), Some(Status::Fail));
     assert_eq!(status("LP-DB-001", &pg), Some(Status::Pass));
+    assert_eq!(status("LP-DB-002", &pg_new), Some(Status::NotApplicable));
     assert_eq!(status("LP-DB-007", &my), Some(Status::Pass));
     assert_eq!(status("LP-DB-008", &single), Some(Status::Fail));
 }

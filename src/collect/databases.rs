@@ -23,6 +23,17 @@ const LOGGING_PREFIXES: [&str; 6] = [
     "require_secure_transport",
 ];
 
+/// PostgreSQL parameters a check asks for that a server may not offer (reported absent on
+/// some servers): where one is missing from the complete list, the server's version is read
+/// (one GET), the evidence that the server does not offer it.
+const VERSION_EVIDENCE: [&str; 1] = ["connection_throttle.enable"];
+
+#[derive(Debug, Default, Deserialize)]
+struct ServerProps {
+    #[serde(default, deserialize_with = "super::lenient::opt_nonempty")]
+    version: Option<String>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 struct ConfigurationProps {
     /// None when ARM sends no value: unknown, never read as an empty setting.
@@ -57,6 +68,7 @@ pub async fn servers(
                 engine: engine.into(),
                 deployment: deployment.into(),
                 parameters: Read::default(),
+                version: Read::default(),
             };
             let mut errors = Vec::new();
             if deployment == "flexible" {
@@ -64,7 +76,30 @@ pub async fn servers(
                 if let Err(e) = &r {
                     errors.push(e.clone());
                 }
+                let absent = r.as_ref().is_ok_and(|p| {
+                    engine == "postgresql" && VERSION_EVIDENCE.iter().any(|k| !p.contains_key(*k))
+                });
                 server.parameters = super::with_item_errors(r, &errors);
+                if absent {
+                    let op = "flexibleServers.get";
+                    let doc = client
+                        .get_json::<Envelope<ServerProps>>(&server.id, op, &server.id, api, &[])
+                        .await;
+                    server.version = match doc.map(|d| d.properties.and_then(|p| p.version)) {
+                        Ok(Some(v)) => Read::ok(v),
+                        Ok(None) => Read::failed(ReadError {
+                            scope: server.id.clone(),
+                            operation: op.into(),
+                            status: Some(200),
+                            code: Some("MalformedPayload".into()),
+                            message: "the server reports no properties.version".into(),
+                        }),
+                        Err(e) => Read::failed(e),
+                    };
+                    if let Some(e) = &server.version.error {
+                        errors.push(e.clone());
+                    }
+                }
             }
             (server, errors)
         })

@@ -20,6 +20,7 @@ pub mod guard;
 pub mod identity;
 pub mod jit;
 pub mod lenient;
+pub mod locks;
 pub mod network;
 pub mod sql;
 pub mod storage;
@@ -556,6 +557,7 @@ async fn collect_subscription(
     let contacts = read_list(sink, async |e| {
         defender::security_contacts(client, sid, e).await
     });
+    let locks = read_list(sink, async |e| locks::locks(client, sid, e).await);
     let workspaces = async {
         let mut ws = read_list(sink, async |e| workspaces::list(client, sid, e).await).await;
         if let Some(list) = ws.value.as_mut() {
@@ -644,7 +646,7 @@ async fn collect_subscription(
         diags,
         (web_apps, app_insights, sql_servers, database_servers),
         (public_ips, firewalls, firewall_policies, dns_policies, jit_policies),
-        (load_balancers, automations, contacts),
+        (load_balancers, automations, contacts, locks),
     ) = futures::join!(
         activity,
         network,
@@ -667,7 +669,7 @@ async fn collect_subscription(
             dns_policies,
             jit_policies
         ),
-        futures::future::join3(load_balancers, automations, contacts)
+        futures::future::join4(load_balancers, automations, contacts, locks)
     );
     inv.activity_log_settings = activity;
     inv.network_watchers = watchers;
@@ -695,6 +697,7 @@ async fn collect_subscription(
     inv.jit_policies = jit_policies;
     inv.security_automations = automations;
     inv.security_contacts = contacts;
+    inv.management_locks = locks;
     inv
 }
 

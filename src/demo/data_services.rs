@@ -274,6 +274,7 @@ pub fn prod(g: &str, ws: &str, st: &str) -> DataServices {
                 ("connection_throttle.enable", "on"),
                 ("logfiles.retention_days", "3"),
             ]),
+            version: Read::default(),
         },
         DatabaseServer {
             id: mysql,
@@ -282,6 +283,7 @@ pub fn prod(g: &str, ws: &str, st: &str) -> DataServices {
             engine: "mysql".into(),
             deployment: "flexible".into(),
             parameters: params(&[("audit_log_enabled", "ON"), ("audit_log_events", "DDL,DCL")]),
+            version: Read::default(),
         },
     ];
     let app = |id: &str, kind: &str, sku: &str| WebApp {
@@ -325,6 +327,7 @@ pub fn dev_database_servers(g: &str) -> Vec<DatabaseServer> {
         engine: "postgresql".into(),
         deployment: "single".into(),
         parameters: Read::default(),
+        version: Read::default(),
     }]
 }
 

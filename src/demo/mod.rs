@@ -246,6 +246,12 @@ fn prod() -> SubscriptionInventory {
             }],
             action_types: vec!["Workspace".into()],
         }]),
+        // The subscription is locked against deletion: the activity-log export with it.
+        management_locks: Read::ok(vec![ManagementLock {
+            id: format!("/subscriptions/{PROD}/providers/Microsoft.Authorization/locks/no-delete"),
+            name: "no-delete".into(),
+            level: Some("CanNotDelete".into()),
+        }]),
         // Owners and the security team hear of High alerts; attack paths reach nobody.
         security_contacts: Read::ok(vec![SecurityContact {
             name: "default".into(),
@@ -430,6 +436,12 @@ fn dev() -> SubscriptionInventory {
             name: "contoso-dev".into(),
             state: "Enabled".into(),
         },
+        // Locks are used (on the resource group), but none protects the activity-log export.
+        management_locks: Read::ok(vec![ManagementLock {
+            id: format!("{g}/providers/Microsoft.Authorization/locks/rg-dev-no-delete"),
+            name: "rg-dev-no-delete".into(),
+            level: Some("CanNotDelete".into()),
+        }]),
         resources: Read::ok(resources),
         activity_log_settings: Read::ok(vec![setting(
             &format!(

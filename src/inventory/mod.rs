@@ -113,6 +113,10 @@ impl<T> Read<T> {
     pub fn is_complete(&self) -> bool {
         self.complete().is_some()
     }
+    /// Neither read nor failed: not collected (left out of the snapshot).
+    pub fn is_unread(&self) -> bool {
+        self.value.is_none() && self.error.is_none()
+    }
 }
 
 impl<T> Read<Vec<T>> {
@@ -291,6 +295,28 @@ pub struct SubscriptionInventory {
     /// Defender for Cloud security contacts: who its alert e-mails reach.
     #[serde(default)]
     pub security_contacts: Read<Vec<SecurityContact>>,
+    /// Management locks at the subscription, on its resource groups and on its resources.
+    #[serde(default)]
+    pub management_locks: Read<Vec<ManagementLock>>,
+}
+
+/// A management lock (`Microsoft.Authorization/locks`). Its scope is its id up to
+/// `/providers/Microsoft.Authorization/locks/`; `level` is None where ARM's value is unreadable.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ManagementLock {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+}
+
+impl ManagementLock {
+    /// The ARM id the lock is applied to (lower-cased), or None when the id is not a lock's.
+    pub fn scope(&self) -> Option<String> {
+        let lower = self.id.to_ascii_lowercase();
+        let at = lower.rfind("/providers/microsoft.authorization/locks/")?;
+        Some(lower[..at].trim_end_matches('/').to_string())
+    }
 }
 
 /// A Defender for Cloud security contact (`Microsoft.Security/securityContacts`): who is
@@ -373,6 +399,7 @@ macro_rules! set_every_list {
         $inv.jit_policies = $value;
         $inv.security_automations = $value;
         $inv.security_contacts = $value;
+        $inv.management_locks = $value;
     }};
 }
 
@@ -1047,6 +1074,10 @@ pub struct DatabaseServer {
     /// Logging-related server parameters, name (lower case) → value as ARM reports it.
     #[serde(default)]
     pub parameters: Read<BTreeMap<String, String>>,
+    /// The major version (`properties.version`, e.g. `16`), read only where a parameter some
+    /// versions do not offer is absent (otherwise unread).
+    #[serde(default, skip_serializing_if = "Read::is_unread")]
+    pub version: Read<String>,
 }
 
 /// An App Service app (`Microsoft.Web/sites`).

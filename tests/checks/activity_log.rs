@@ -88,5 +88,130 @@ pub fn cases() -> Vec<Case> {
                 sub(s).subscription.state = "Disabled".into();
             }
         ),
+        // LP-ACT-002: a lock on the subscription (or the setting) protects the export.
+        case!(
+            "LP-ACT-002",
+            "a CanNotDelete lock on the subscription",
+            sub_scope,
+            Pass,
+            |s| with_locks(s, &[(&sub_scope(), "CanNotDelete")])
+        ),
+        case!(
+            "LP-ACT-002",
+            "a ReadOnly lock on the setting itself, id in other case",
+            sub_scope,
+            Pass,
+            |s| {
+                let setting = format!(
+                    "{}/PROVIDERS/microsoft.insights/diagnosticSettings/a",
+                    sub_scope()
+                );
+                with_locks(s, &[(&setting, "ReadOnly")]);
+                sub(s).activity_log_settings.value.as_mut().unwrap()[0].id = setting.to_lowercase();
+            }
+        ),
+        case!(
+            "LP-ACT-002",
+            "locks are used, on a resource group only",
+            sub_scope,
+            Fail,
+            |s| with_locks(
+                s,
+                &[(
+                    &format!("{}/resourceGroups/rg", sub_scope()),
+                    "CanNotDelete"
+                )]
+            )
+        ),
+        case!(
+            "LP-ACT-002",
+            "a lock on the subscription that does not block deletion",
+            sub_scope,
+            Fail,
+            |s| with_locks(s, &[(&sub_scope(), "Advisory")])
+        ),
+        case!(
+            "LP-ACT-002",
+            "no lock anywhere in the subscription: locks are not used here",
+            sub_scope,
+            NotApplicable,
+            |s| with_locks(s, &[])
+        ),
+        case!(
+            "LP-ACT-002",
+            "no activity-log export to protect",
+            sub_scope,
+            NotApplicable,
+            |s| sub(s).activity_log_settings = Read::ok(vec![])
+        ),
+        case!(
+            "LP-ACT-002",
+            "locks unreadable",
+            sub_scope,
+            NotAssessed,
+            |s| {
+                with_locks(s, &[]);
+                sub(s).management_locks = Read::failed(forbidden());
+            }
+        ),
+        case!(
+            "LP-ACT-002",
+            "the subscription lock's level is NotSpecified",
+            sub_scope,
+            NotAssessed,
+            |s| with_locks(s, &[(&sub_scope(), "NotSpecified")])
+        ),
+        case!(
+            "LP-ACT-002",
+            "a resource-group lock read, another lock unreadable",
+            sub_scope,
+            NotAssessed,
+            |s| {
+                with_locks(
+                    s,
+                    &[(
+                        &format!("{}/resourceGroups/rg", sub_scope()),
+                        "CanNotDelete",
+                    )],
+                );
+                sub(s).management_locks.error = Some(forbidden());
+            }
+        ),
+        case!(
+            "LP-ACT-002",
+            "the subscription lock read though another lock was unreadable",
+            sub_scope,
+            Pass,
+            |s| {
+                with_locks(s, &[(&sub_scope(), "CanNotDelete")]);
+                sub(s).management_locks.error = Some(forbidden());
+            }
+        ),
+        case!(
+            "LP-ACT-002",
+            "activity-log settings unreadable",
+            sub_scope,
+            NotAssessed,
+            |s| {
+                with_locks(s, &[(&sub_scope(), "CanNotDelete")]);
+                sub(s).activity_log_settings = Read::failed(forbidden());
+            }
+        ),
     ]
+}
+
+/// An activity-log export to a workspace and the given locks (applied-to id, level).
+fn with_locks(s: &mut Snapshot, locks: &[(&str, &str)]) {
+    sub(s).activity_log_settings = Read::ok(vec![to_ws("a", vec![log("Administrative")])]);
+    sub(s).management_locks = Read::ok(
+        locks
+            .iter()
+            .enumerate()
+            .map(|(i, (scope, level))| ManagementLock {
+                id: format!("{scope}/providers/Microsoft.Authorization/locks/l{i}"),
+                name: format!("l{i}"),
+                level: Some(level.to_string()),
+            })
+            .collect(),
+    );
 }

@@ -160,6 +160,7 @@ fn pg(params: &[(&str, &str)]) -> DatabaseServer {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
         ),
+        version: Read::default(),
     }
 }
 
@@ -434,6 +435,61 @@ pub fn cases() -> Vec<Case> {
         "ON",
         "off"
     );
+    // A complete parameter list without it, from a server whose version was read: the server
+    // does not offer it (not applicable, naming the version), never not assessed on every run.
+    v.push(case!(
+        "LP-DB-002",
+        "absent from a version 16 server's complete parameter list",
+        || concat_id(pg),
+        NotApplicable,
+        |s| servers(
+            s,
+            vec![DatabaseServer {
+                version: Read::ok("16".into()),
+                ..pg(&[("log_checkpoints", "on")])
+            }]
+        )
+    ));
+    v.push(case!(
+        "LP-DB-002",
+        "absent, and the server's version unreadable",
+        || concat_id(pg),
+        NotAssessed,
+        |s| servers(
+            s,
+            vec![DatabaseServer {
+                version: Read::failed(forbidden()),
+                ..pg(&[])
+            }]
+        )
+    ));
+    v.push(case!(
+        "LP-DB-002",
+        "absent from a partial parameter list, version read",
+        || concat_id(pg),
+        NotAssessed,
+        |s| servers(
+            s,
+            vec![DatabaseServer {
+                parameters: Read::partial(Default::default(), Some(forbidden())),
+                version: Read::ok("16".into()),
+                ..pg(&[])
+            }]
+        )
+    ));
+    v.push(case!(
+        "LP-DB-002",
+        "off on a version 16 server is a failure like any other",
+        || concat_id(pg),
+        Fail,
+        |s| servers(
+            s,
+            vec![DatabaseServer {
+                version: Read::ok("16".into()),
+                ..pg(&[("connection_throttle.enable", "off")])
+            }]
+        )
+    ));
     parameter_cases!(v, "LP-DB-003", pg, "logfiles.retention_days", "7", "3");
     parameter_cases!(v, "LP-DB-004", pg, "log_connections", "on", "off");
     parameter_cases!(v, "LP-DB-005", pg, "log_disconnections", "on", "off");

@@ -174,6 +174,10 @@ pub fn serve(emu: &ArmEmulator) {
         "arm/security-contacts.json",
     );
     emu.fixture(
+        &format!("{sub}/providers/Microsoft.Authorization/locks"),
+        "arm/locks.json",
+    );
+    emu.fixture(
         &format!("{sub}/providers/Microsoft.Insights/activityLogAlerts"),
         "arm/activity-log-alerts.json",
     );

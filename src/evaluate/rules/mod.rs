@@ -3,6 +3,7 @@
 
 pub mod activity_log_alert;
 pub mod activity_log_export;
+pub mod activity_log_lock;
 pub mod app_insights;
 pub mod defender_export;
 pub mod defender_plan;
@@ -62,6 +63,7 @@ pub const COMMON_EVIDENCE: &[&str] = &["error", "state", "disabled_at"];
 
 pub const KINDS: &[RuleKind] = &[
     activity_log_export::KIND,
+    activity_log_lock::KIND,
     resource_logs::KIND,
     entra_logs::KIND,
     flow_logs::COVERAGE,

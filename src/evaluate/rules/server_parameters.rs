@@ -73,7 +73,7 @@ pub const PARAMETER: RuleKind = RuleKind {
     name: "server_parameter",
     file: file!(),
     line: line!(),
-    evidence: &["engine", "parameter", "value", "wanted"],
+    evidence: &["engine", "parameter", "value", "version", "wanted"],
     figures: &[],
     prepare: validate,
     describes: "a logging server parameter of PostgreSQL / MySQL flexible servers (configurations)",
@@ -129,10 +129,7 @@ impl ParameterParams {
             }
         };
         let Some(value) = params.get(&param.to_ascii_lowercase()) else {
-            let why = s.parameters.error.clone().unwrap_or_else(|| {
-                not_reported(&format!("{param} is not among the server's parameters"))
-            });
-            return check.not_assessed(&s.id, sid, &format!("parameter {param}"), &why);
+            return self.absent(check, s, sid);
         };
         let evidence = json!({ "engine": s.engine, "parameter": param, "value": value, "wanted": self.wanted() });
         let shown = if value.is_empty() {
@@ -166,6 +163,39 @@ impl ParameterParams {
                 .gap_if_failed(|| Gap::NoNewCost {
                     reason: "no cost: the server writes these to its own log files; exporting them (a diagnostic setting) is priced under resource logs",
                 }),
+        }
+    }
+}
+
+impl ParameterParams {
+    /// The parameter is not among the server's. A complete list without it, from a server
+    /// whose version was read, is a server that does not offer it: not applicable, naming the
+    /// version (never "not assessed" on every run). Otherwise it is not assessed.
+    fn absent(&self, check: &CheckDef, s: &DatabaseServer, sid: Option<&str>) -> Finding {
+        let engine = engine_name(&s.engine);
+        let param = &self.parameter;
+        let what = format!("parameter {param}");
+        if let Some(e) = &s.parameters.error {
+            return check.not_assessed(&s.id, sid, &what, e);
+        }
+        match (&s.version.value, &s.version.error) {
+            (Some(version), _) => check.finding(
+                Status::NotApplicable,
+                &s.id,
+                sid,
+                format!(
+                    "{engine} server {} (version {version}) does not offer {param}: it is absent from the server's complete parameter list, so there is nothing to set. The check applies again if Azure offers it.",
+                    s.name
+                ),
+                json!({ "engine": s.engine, "parameter": param, "version": version }),
+            ),
+            (None, Some(e)) => check.not_assessed(&s.id, sid, &what, e),
+            (None, None) => check.not_assessed(
+                &s.id,
+                sid,
+                &what,
+                &not_reported(&format!("{param} is not among the server's parameters")),
+            ),
         }
     }
 }
