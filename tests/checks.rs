@@ -792,3 +792,37 @@ fn activity_log_lock_can_be_asked_for_everywhere() {
         f.message
     );
 }
+
+#[test]
+fn a_cef_forwarder_is_named_and_a_legacy_snapshot_source_still_counts() {
+    let mut s = base();
+    let vm = VirtualMachine {
+        id: vm_id(),
+        name: "vm".into(),
+        location: "westeurope".into(),
+        os_type: Some("Linux".into()),
+        dcr_associations: Read::ok(vec![dcr_id()]),
+        ..Default::default()
+    };
+    sub(&mut s).virtual_machines = Read::ok(vec![vm]);
+    let rule = |streams: Vec<String>| DataCollectionRule {
+        id: dcr_id(),
+        name: "dcr".into(),
+        workspace_destinations: vec![ws_id()],
+        syslog: vec![SyslogSource {
+            facilities: vec!["*".into()],
+            levels: vec!["*".into()],
+            streams,
+        }],
+        ..Default::default()
+    };
+    sub(&mut s).data_collection_rules =
+        Read::ok(vec![rule(vec!["Microsoft-CommonSecurityLog".into()])]);
+    let f = &findings(&s, "LP-SEC-003")[0];
+    assert_eq!(f.status, Status::Fail);
+    assert!(f.message.contains("CommonSecurityLog"), "{}", f.message);
+    assert_eq!(f.evidence["cef_forwarder"], true);
+    // A snapshot written before streams were recorded: its sources fed Syslog.
+    sub(&mut s).data_collection_rules = Read::ok(vec![rule(vec![])]);
+    assert_eq!(findings(&s, "LP-SEC-003")[0].status, Status::Pass);
+}

@@ -235,6 +235,7 @@ async fn collect_pages_retries_and_records_failures() {
     let syslog = &s1.data_collection_rules.items()[0].syslog;
     assert_eq!(syslog.len(), 2);
     assert_eq!(syslog[0].facilities, ["cron"]);
+    assert_eq!(syslog[0].streams, ["Microsoft-Syslog"]);
     let lnx = s1
         .virtual_machines
         .items()
@@ -1335,5 +1336,54 @@ async fn arm_over_tls_speaks_http2_on_a_few_reused_connections() {
         c.http2.load(std::sync::atomic::Ordering::SeqCst),
         h2,
         "no request got through an unverified connection"
+    );
+}
+
+/// A Syslog source that names no stream feeds something unknown: its rule is left out and the
+/// list is partial, so the Linux VM associated with it is not assessed (never failed or passed).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_syslog_source_without_a_stream_makes_its_rule_unknown() {
+    use logposture::model::Status;
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    let mut dcrs = support::load_fixture("arm/dcrs.json");
+    for rule in dcrs["value"].as_array_mut().unwrap() {
+        if let Some(sources) = rule["properties"]["dataSources"]["syslog"].as_array_mut() {
+            for src in sources {
+                src.as_object_mut().unwrap().remove("streams");
+            }
+        }
+    }
+    emu.json(
+        &format!("/subscriptions/{S1}/providers/Microsoft.Insights/dataCollectionRules"),
+        dcrs,
+    );
+    // The Linux VM uses the rule whose Syslog sources lost their streams.
+    emu.fixture(
+        &format!(
+            "{}/providers/Microsoft.Insights/dataCollectionRuleAssociations",
+            tenant::linux_vm()
+        ),
+        "arm/dcr-associations.json",
+    );
+    let (_, snap, _) = collect(&emu, &["--subscription", S1, "--no-usage"]).await;
+    let s1 = &snap.inventory.subscriptions[0];
+    let err = s1.data_collection_rules.error.as_ref().expect("partial");
+    assert_eq!(err.code.as_deref(), Some("MalformedPayload"));
+    assert!(err.message.contains("no stream"), "{}", err.message);
+    let baseline =
+        logposture::evaluate::baseline::load(&[], logposture::evaluate::rules::validate).unwrap();
+    let linux: Vec<_> = logposture::evaluate::run(&snap, &baseline)
+        .into_iter()
+        .filter(|f| f.check_id == "LP-SEC-003")
+        .collect();
+    assert!(!linux.is_empty());
+    assert!(
+        linux.iter().all(|f| f.status == Status::NotAssessed),
+        "{:?}",
+        linux
+            .iter()
+            .map(|f| (&f.resource_id, f.status))
+            .collect::<Vec<_>>()
     );
 }

@@ -88,7 +88,7 @@ pub async fn rules(
     let items = require_properties(items, "dataCollectionRules.list", errors);
     Ok(items
         .into_iter()
-        .map(|d| {
+        .filter_map(|d| {
             let p = d.properties.unwrap_or_default();
             let mut rule = DataCollectionRule {
                 id: arm_id(&d.id),
@@ -103,9 +103,22 @@ pub async fn rules(
                         rule.streams.push(s.clone());
                     }
                 }
+                if src.streams.is_empty() {
+                    // A source must name its stream; without one what it feeds is unknown, so
+                    // the rule is left out (the list is partial: its VMs are not assessed).
+                    errors.push(ReadError {
+                        scope: rule.id.clone(),
+                        operation: "dataCollectionRules.list".into(),
+                        status: Some(200),
+                        code: Some("MalformedPayload".into()),
+                        message: "a Syslog data source names no stream".into(),
+                    });
+                    return None;
+                }
                 rule.syslog.push(SyslogSource {
                     facilities: src.facility_names,
                     levels: src.log_levels,
+                    streams: src.streams,
                 });
             }
             for src in sources.windows_event_logs {
@@ -138,7 +151,7 @@ pub async fn rules(
                 .into_iter()
                 .filter_map(|l| l.workspace_resource_id.map(|w| arm_id(&w)))
                 .collect();
-            rule
+            Some(rule)
         })
         .collect())
 }

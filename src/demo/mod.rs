@@ -313,6 +313,7 @@ fn prod() -> SubscriptionInventory {
             syslog: vec![SyslogSource {
                 facilities: vec!["cron".into(), "daemon".into()],
                 levels: vec!["Warning".into(), "Error".into(), "Critical".into(), "Alert".into(), "Emergency".into()],
+                streams: vec!["Microsoft-Syslog".into()],
             }],
         }]),
         virtual_machines: Read::ok(vec![

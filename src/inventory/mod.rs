@@ -901,13 +901,35 @@ pub struct DataCollectionRule {
     pub syslog: Vec<SyslogSource>,
 }
 
-/// A DCR's Syslog data source: the facilities and levels it collects (`*` for all).
+/// A DCR's Syslog data source: the facilities and levels it collects (`*` for all) and the
+/// streams it feeds: `Microsoft-Syslog` (the Syslog table) or `Microsoft-CommonSecurityLog` (a
+/// CEF forwarder's source, which keeps CEF messages only).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyslogSource {
     #[serde(default)]
     pub facilities: Vec<String>,
     #[serde(default)]
     pub levels: Vec<String>,
+    /// Empty only in snapshots written before streams were recorded (read as Syslog, as then).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub streams: Vec<String>,
+}
+
+impl SyslogSource {
+    /// Whether the source feeds the Syslog table.
+    pub fn feeds_syslog(&self) -> bool {
+        self.streams.is_empty()
+            || self
+                .streams
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case("Microsoft-Syslog"))
+    }
+    /// Whether the source feeds CommonSecurityLog (the VM forwards CEF).
+    pub fn feeds_cef(&self) -> bool {
+        self.streams
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case("Microsoft-CommonSecurityLog"))
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -110,6 +110,19 @@ pub fn cases() -> Vec<Case> {
             Fail,
             |s| linux_with(s, &["auth", "authpriv"], &LEVELS_FROM_INFO, false)
         ),
+        case!(
+            "LP-SEC-003",
+            "a CEF forwarder: auth to CommonSecurityLog keeps CEF messages only",
+            vm_id,
+            Fail,
+            |s| linux_streaming(
+                s,
+                &["auth", "authpriv"],
+                &LEVELS_FROM_INFO,
+                true,
+                "Microsoft-CommonSecurityLog"
+            )
+        ),
         case!("LP-SEC-003", "no rule associated", vm_id, Fail, |s| {
             sub(s).virtual_machines = Read::ok(vec![VirtualMachine {
                 os_type: Some("Linux".into()),
@@ -144,6 +157,17 @@ const LEVELS_FROM_INFO: [&str; 7] = [
 /// A Linux VM associated with one rule collecting `facilities` at `levels`, sending to the
 /// workspace when `to_workspace`.
 fn linux_with(s: &mut Snapshot, facilities: &[&str], levels: &[&str], to_workspace: bool) {
+    linux_streaming(s, facilities, levels, to_workspace, "Microsoft-Syslog");
+}
+
+/// As [`linux_with`], the source feeding `stream`.
+fn linux_streaming(
+    s: &mut Snapshot,
+    facilities: &[&str],
+    levels: &[&str],
+    to_workspace: bool,
+    stream: &str,
+) {
     sub(s).virtual_machines = Read::ok(vec![VirtualMachine {
         os_type: Some("Linux".into()),
         ..windows_vm(Read::ok(vec![dcr_id()]))
@@ -152,8 +176,9 @@ fn linux_with(s: &mut Snapshot, facilities: &[&str], levels: &[&str], to_workspa
         syslog: vec![SyslogSource {
             facilities: facilities.iter().map(|f| f.to_string()).collect(),
             levels: levels.iter().map(|l| l.to_string()).collect(),
+            streams: vec![stream.into()],
         }],
-        streams: vec!["Microsoft-Syslog".into()],
+        streams: vec![stream.into()],
         workspace_destinations: if to_workspace { vec![ws_id()] } else { vec![] },
         ..dcr(&[])
     }]);

@@ -62,7 +62,7 @@ pub const KIND: RuleKind = RuleKind {
     name: "syslog_coverage",
     file: file!(),
     line: line!(),
-    evidence: &["associated_rules", "missing", "min_level", "os_type", "rules_outside_scope", "syslog_sources"],
+    evidence: &["associated_rules", "cef_forwarder", "missing", "min_level", "os_type", "rules_outside_scope", "syslog_sources"],
     figures: &[],
     prepare,
     describes: "Linux VMs: associated data collection rules collect the auth and authpriv Syslog facilities at the minimum level into a workspace",
@@ -128,16 +128,24 @@ impl Rule for Params {
                         None => unknown.push(rid.clone()),
                     }
                 }
+                // A CEF forwarder's CommonSecurityLog source keeps CEF messages only: the VM's
+                // own logons are not among them.
+                let cef_forwarder = sources.iter().any(SyslogSource::feeds_cef);
                 let missing: Vec<String> = self
                     .facilities
                     .iter()
-                    .filter(|f| !sources.iter().any(|s| collects(s, f, &levels)))
+                    .filter(|f| {
+                        !sources
+                            .iter()
+                            .any(|s| s.feeds_syslog() && collects(s, f, &levels))
+                    })
                     .cloned()
                     .collect();
                 let evidence = json!({
                     "os_type": vm.os_type,
                     "associated_rules": assoc,
-                    "syslog_sources": sources.iter().map(|s| json!({ "facilities": s.facilities, "levels": s.levels })).collect::<Vec<_>>(),
+                    "syslog_sources": sources.iter().map(|s| json!({ "facilities": s.facilities, "levels": s.levels, "streams": s.streams })).collect::<Vec<_>>(),
+                    "cef_forwarder": cef_forwarder,
                     "missing": missing,
                     "min_level": self.min_level,
                     "rules_outside_scope": unknown,
@@ -171,7 +179,12 @@ impl Rule for Params {
                 } else if assoc.is_empty() {
                     check.finding(Status::Fail, &vm.id, sid, format!("Linux VM {} has no data collection rule: its logons, sudo and sshd messages (Syslog auth and authpriv) are not collected.", vm.name), evidence)
                 } else {
-                    check.finding(Status::Fail, &vm.id, sid, format!("Linux VM {} does not send Syslog facilities {} at {} or above to a workspace: its logons and privilege use are not collected.", vm.name, and_list(&missing), self.min_level), evidence)
+                    let forwarder = if cef_forwarder {
+                        " It forwards CEF to CommonSecurityLog, which keeps CEF messages only, not the forwarder's own logons."
+                    } else {
+                        ""
+                    };
+                    check.finding(Status::Fail, &vm.id, sid, format!("Linux VM {} does not send Syslog facilities {} at {} or above to a workspace: its logons and privilege use are not collected.{forwarder}", vm.name, and_list(&missing), self.min_level), evidence)
                 };
                 f.location = Some(vm.location.clone()).filter(|l| !l.is_empty());
                 out.push(f.gap_if_failed(|| Gap::Unpriced {
@@ -193,6 +206,7 @@ mod tests {
         let src = |f: &[&str], l: &[&str]| SyslogSource {
             facilities: f.iter().map(|s| s.to_string()).collect(),
             levels: l.iter().map(|s| s.to_string()).collect(),
+            streams: vec!["Microsoft-Syslog".into()],
         };
         let levels = needed_levels("Info");
         assert!(collects(&src(&["*"], &["*"]), "auth", &levels));
