@@ -139,10 +139,14 @@ fn flow_log_collection_is_free_for_the_first_5_gb_per_subscription() {
     s.inventory.subscriptions[0].flow_logs = Read::ok(vec![]);
     let (fs, _) = costed(&s, None, &m);
     let prod = &s.inventory.subscriptions[0].subscription.id;
+    // The flow logs to create: NSGs and VNets, each volume once (an NSG whose VNet's flow log
+    // also covers it is priced there).
     let gaps: Vec<&Finding> = fs
         .iter()
-        .filter(|f| f.check_id == "LP-FLOW-001" && f.status == Status::Fail)
+        .filter(|f| matches!(f.check_id.as_str(), "LP-FLOW-001" | "LP-FLOW-002"))
+        .filter(|f| f.status == Status::Fail)
         .filter(|f| f.subscription_id.as_deref() == Some(prod.as_str()))
+        .filter(|f| f.cost.as_ref().is_some_and(|c| c.method != "included"))
         .collect();
     assert!(gaps.len() >= 2, "{}", gaps.len());
     let n = gaps.len() as f64;
@@ -365,9 +369,9 @@ fn flow_log_and_resource_log_models() {
     let mut s = logposture::demo::snapshot();
     set_usage(&mut s, &[]);
     let (fs, _) = costed(&s, None, &m);
-    // NSG without coverage: 0.1 GB/day × 30 × ($0.50 collection + $0.01 cool storage) = $1.53;
+    // VNet without coverage: 0.1 GB/day × 30 × ($0.50 collection + $0.01 cool storage) = $1.53;
     // the subscription's free 5 GB/month is already used by its enabled flow logs.
-    let c = find(&fs, "LP-FLOW-001", "nsg-prod-dr")
+    let c = find(&fs, "LP-FLOW-002", "vnet-prod-neu")
         .cost
         .clone()
         .unwrap();
@@ -518,7 +522,9 @@ fn every_failing_logging_finding_has_a_cost_or_a_stated_zero() {
         );
         if c.usd_per_month == 0.0 && c.method != "not_measured" {
             assert!(
-                c.basis.starts_with("no cost:") || c.basis.contains("free"),
+                c.basis.starts_with("no cost:")
+                    || c.basis.contains("free")
+                    || (c.method == "included" && c.basis.starts_with("priced once, on")),
                 "{}: a zero must say why: {}",
                 x.check_id,
                 c.basis
@@ -593,5 +599,156 @@ fn each_kind_prices_its_gaps_from_the_figures_it_declares() {
             proven.contains(&k),
             "{k} not priced in the demo: {proven:?}"
         );
+    }
+}
+
+/// Issue 28: one volume, one price. Over every pair of failing findings on one resource, or on
+/// an NSG and the VNet whose subnets it protects, at most one carries a price; the others say
+/// where it is priced.
+#[test]
+fn no_volume_is_priced_twice_in_the_demo() {
+    let m = model();
+    let s = logposture::demo::snapshot();
+    let (fs, _) = costed(&s, None, &m);
+    let key = |id: &str| id.to_ascii_lowercase();
+    // NSG → VNets it protects through subnets.
+    let mut vnets_of: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for v in s
+        .inventory
+        .subscriptions
+        .iter()
+        .flat_map(|x| x.virtual_networks.items())
+    {
+        for n in v
+            .subnets
+            .iter()
+            .filter_map(|x| x.network_security_group_id.as_ref())
+        {
+            vnets_of.entry(key(n)).or_default().push(key(&v.id));
+        }
+    }
+    let priced: Vec<&Finding> = fs
+        .iter()
+        .filter(|f| f.cost.as_ref().is_some_and(|c| c.usd_per_month > 0.0))
+        .collect();
+    let same_volume = |a: &Finding, b: &Finding| {
+        let (ra, rb) = (key(&a.resource_id), key(&b.resource_id));
+        let resource_logs = |f: &Finding| {
+            matches!(
+                f.gap,
+                Some(logposture::model::gap::Gap::ResourceLogs { .. })
+            )
+        };
+        let flow =
+            |f: &Finding| matches!(f.gap, Some(logposture::model::gap::Gap::FlowLogCoverage));
+        (ra == rb && resource_logs(a) && resource_logs(b))
+            || (flow(a)
+                && flow(b)
+                && (vnets_of.get(&ra).is_some_and(|v| v.contains(&rb))
+                    || vnets_of.get(&rb).is_some_and(|v| v.contains(&ra))))
+    };
+    for (i, a) in priced.iter().enumerate() {
+        for b in &priced[i + 1..] {
+            assert!(
+                !same_volume(a, b),
+                "{} on {} and {} on {} are both priced",
+                a.check_id,
+                a.resource_id,
+                b.check_id,
+                b.resource_id
+            );
+        }
+    }
+    // The two the issue named: the NSG points at its VNet's flow log, kv-dev-shared's two
+    // resource-log checks at one price.
+    let nsg = find(&fs, "LP-FLOW-001", "nsg-prod-dr")
+        .cost
+        .clone()
+        .unwrap();
+    assert_eq!(nsg.method, "included");
+    assert!(nsg
+        .included_in
+        .as_deref()
+        .is_some_and(|x| x.starts_with("LP-FLOW-002 on") && x.ends_with("vnet-prod-neu")));
+    let kv: Vec<f64> = ["LP-RES-002", "LP-RES-004"]
+        .iter()
+        .map(|c| {
+            find(&fs, c, "kv-dev-shared")
+                .cost
+                .clone()
+                .unwrap()
+                .usd_per_month
+        })
+        .collect();
+    assert_eq!(kv.iter().filter(|x| **x > 0.0).count(), 1, "{kv:?}");
+}
+
+/// A workspace's own gap is priced in that workspace, and Defender for Servers Plan 2's
+/// allowance is applied to a server on it.
+#[test]
+fn each_gap_lands_in_its_own_workspace_and_plan_2_allowance_applies() {
+    let m = model();
+    let s = logposture::demo::snapshot();
+    let (fs, _) = costed(&s, None, &m);
+    let legacy = find(&fs, "LP-SEC-002", "law-dev").cost.clone().unwrap();
+    assert!(
+        legacy
+            .workspace_id
+            .as_deref()
+            .is_some_and(|w| w.ends_with("law-dev")),
+        "{:?}",
+        legacy.workspace_id
+    );
+    assert!(
+        legacy
+            .basis
+            .contains("workspace law-dev (the workspace itself)"),
+        "{}",
+        legacy.basis
+    );
+    // vm-prod-app01's subscription has Defender for Servers P2: Common (0.2 GB/day model) fits
+    // within the 0.5 GB/day allowance, so nothing is billed; dev's VM has no P2.
+    let prod = find(&fs, "LP-SEC-001", "vm-prod-app01")
+        .cost
+        .clone()
+        .unwrap();
+    assert_eq!(prod.usd_per_month, 0.0, "{}", prod.basis);
+    assert!(prod.gb_per_day > 0.0);
+    assert!(
+        prod.basis.contains(
+            "Plan 2 on the subscription includes 0.5 GB/day of security data per server free"
+        ),
+        "{}",
+        prod.basis
+    );
+    let dev = find(&fs, "LP-SEC-001", "vm-dev-build01")
+        .cost
+        .clone()
+        .unwrap();
+    assert!(dev.usd_per_month > 0.0);
+}
+
+/// Bases are sentences: no raw None, null or "model estimate" of a zero that is not modelled.
+#[test]
+fn no_raw_token_in_any_basis() {
+    let m = model();
+    let (fs, _) = costed(&logposture::demo::snapshot(), None, &m);
+    for f in &fs {
+        let Some(c) = &f.cost else { continue };
+        for raw in ["None", "null", "NaN"] {
+            assert!(
+                !c.basis
+                    .split(|ch: char| !ch.is_alphanumeric())
+                    .any(|w| w == raw),
+                "{} on {}: {}",
+                f.check_id,
+                f.resource_id,
+                c.basis
+            );
+        }
+        if c.usd_per_month == 0.0 && c.method == "model" {
+            // A modelled zero must say why (free ingestion), never stand alone.
+            assert!(c.basis.contains("free"), "{}: {}", f.check_id, c.basis);
+        }
     }
 }

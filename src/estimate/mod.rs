@@ -161,6 +161,10 @@ pub struct Context<'a> {
     /// The largest measured workspace per subscription (lower-case id), and in the estate.
     largest_in_subscription: BTreeMap<String, &'a Workspace>,
     largest: Option<&'a Workspace>,
+    /// Subscriptions (lower-case ids) on Defender for Servers Plan 2, with its data allowance.
+    servers_p2: std::collections::BTreeSet<String>,
+    /// Virtual machines by id key (which findings' resources are VMs).
+    vms: std::collections::BTreeSet<String>,
 }
 
 /// Where a gap's data would land in Log Analytics, and why that workspace.
@@ -248,6 +252,24 @@ impl<'a> Context<'a> {
             })
             .collect();
         let largest = largest_of(subs.iter().flat_map(|s| s.workspaces.items()));
+        let servers_p2 = subs
+            .iter()
+            .filter(|s| {
+                s.defender_plans.items().iter().any(|p| {
+                    p.name.eq_ignore_ascii_case("VirtualMachines")
+                        && p.pricing_tier.eq_ignore_ascii_case("Standard")
+                        && p.sub_plan
+                            .as_deref()
+                            .is_some_and(|x| x.eq_ignore_ascii_case("P2"))
+                })
+            })
+            .map(|s| s.subscription.id.to_ascii_lowercase())
+            .collect();
+        let vms = subs
+            .iter()
+            .flat_map(|s| s.virtual_machines.items())
+            .map(|v| id_key(&v.id))
+            .collect();
         Context {
             users,
             backtest,
@@ -258,6 +280,8 @@ impl<'a> Context<'a> {
             entra_workspace,
             largest_in_subscription,
             largest,
+            servers_p2,
+            vms,
         }
     }
 
@@ -268,6 +292,13 @@ impl<'a> Context<'a> {
     /// The workspace a finding's new data would go to: where the resource (or tenant) already
     /// sends logs, else the largest measured workspace near it.
     fn destination(&self, f: &Finding, gap: &Gap) -> Destination<'a> {
+        // A gap of a workspace (its legacy security-event tier, say) lands in that workspace.
+        if let Some(w) = self.workspace(&f.resource_id) {
+            return Destination {
+                workspace: Some(w),
+                why: "the workspace itself",
+            };
+        }
         let existing = match gap {
             Gap::EntraCategories { .. } => self.entra_workspace,
             Gap::ResourceLogs { .. } => self
@@ -404,7 +435,7 @@ pub fn for_gap(f: &Finding, gap: &Gap, ctx: &Context) -> CostEstimate {
             let p = m.price("blob_cool_gb_month");
             estimate(0.0, stored_gb * p, "model", format!("no new ingestion: the flow log already exists; keeping {minimum_days} instead of {current_days} days stores {extra_days} more days × {gb_day} GB/day (model default per flow log; the storage account's size is not read) = {stored_gb:.1} GB in cool blob storage at {} per GB-month.", m.money(p)))
         }
-        Gap::NoNewCost { reason } => estimate(0.0, 0.0, "model", (*reason).to_string()),
+        Gap::NoNewCost { reason } => estimate(0.0, 0.0, "none", (*reason).to_string()),
         Gap::Unpriced { reason } => estimate(0.0, 0.0, "not_measured", (*reason).to_string()),
         Gap::TrafficAnalytics => {
             let raw = m.value("flow_log_gb_per_target_day");
@@ -417,10 +448,32 @@ pub fn for_gap(f: &Finding, gap: &Gap, ctx: &Context) -> CostEstimate {
         }
         Gap::SecurityEvents { current, target } => {
             let (cur, tgt) = (backtest::security_event_gb_day(*current, m), backtest::security_event_gb_day(*target, m));
-            let (gb, method, basis) = calibrated(ctx, Kind::SecurityEvents, (tgt - cur).max(0.0), format!("{} {tgt} GB/day minus {} {cur} GB/day per Windows server", target.name(), current.name()));
-            let mut c = ingest(gb, method, basis, 0.0, Vec::new());
-            c.basis = format!("{} Defender for Servers Plan 2 includes {} GB/day per server of free security data.", c.basis, m.value("defender_servers_p2_allowance_gb_day"));
-            c
+            let today = match current {
+                crate::model::gap::Tier::None => "with none collected today".to_string(),
+                // A custom query set is not sized: counted as nothing, so the estimate is high.
+                crate::model::gap::Tier::Custom => "with today's custom event set counted as 0 GB/day (its size is not modelled)".to_string(),
+                _ => format!("minus {} {cur} GB/day collected today", current.name()),
+            };
+            let (gb, method, basis) = calibrated(ctx, Kind::SecurityEvents, (tgt - cur).max(0.0), format!("{} {tgt} GB/day per Windows server {today}", target.name()));
+            let allowance = m.value("defender_servers_p2_allowance_gb_day");
+            let on_p2 = f.subscription_id.as_deref().is_some_and(|s| ctx.servers_p2.contains(&s.to_ascii_lowercase()));
+            let is_vm = ctx.vms.contains(&id_key(&f.resource_id));
+            if on_p2 && is_vm {
+                // The allowance covers a server's security data up to `allowance` a day: only
+                // what the new tier adds above it is billed.
+                let factor = if tgt > cur { gb / (tgt - cur) } else { 1.0 };
+                let cur_c = cur * factor;
+                let billable = ((cur_c + gb - allowance).max(0.0) - (cur_c - allowance).max(0.0)).max(0.0);
+                let mut c = ingest(billable, method, format!("{basis}; Defender for Servers Plan 2 on the subscription includes {allowance} GB/day of security data per server free (a daily allowance pooled over the workspace's protected servers, applied per server here, where the workspace collects for Defender for Cloud), leaving {billable:.3} of {gb:.3} GB/day billable"), 0.0, Vec::new());
+                c.gb_per_day = round3(gb);
+                c
+            } else {
+                let mut c = ingest(gb, method, basis, 0.0, Vec::new());
+                if is_vm {
+                    c.basis = format!("{} Defender for Servers Plan 2 (not on this subscription) would include {allowance} GB/day per server of security data.", c.basis);
+                }
+                c
+            }
         }
         Gap::WorkspaceRetention { workspace_id, current_days, minimum_days } => {
             retention_cost(ctx, workspace_id, None, |free| {
@@ -436,6 +489,111 @@ pub fn for_gap(f: &Finding, gap: &Gap, ctx: &Context) -> CostEstimate {
                 let extra_long = (min_t - cur_t.max(cur_i.max(min_i))).max(0.0);
                 (extra_interactive, extra_long)
             })
+        }
+    }
+}
+
+/// The volume a gap adds, as a key shared by every finding that asks for the same data: a
+/// resource's logs (its all-categories and audit-categories checks), or the VNet whose flow log
+/// also covers an NSG attached to its subnets. None: the gap's volume is its own.
+fn volume_keys(f: &Finding, nsg_vnets: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+    match &f.gap {
+        Some(Gap::ResourceLogs { .. }) => vec![format!("logs {}", id_key(&f.resource_id))],
+        Some(Gap::FlowLogCoverage) => {
+            let key = id_key(&f.resource_id);
+            match nsg_vnets.get(&key) {
+                Some(vnets) => vnets.iter().map(|v| format!("flow {v}")).collect(),
+                None => vec![format!("flow {key}")],
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// One volume, one price: where several failing findings ask for the same data, the largest
+/// estimate is kept (a VNet's own flow log first) and the others are priced at zero with
+/// `included_in` pointing at it, so the totals count it once.
+fn price_each_volume_once(findings: &mut [Finding], snapshot: &Snapshot, m: &CostModel) {
+    // NSG → the VNets whose subnets it protects.
+    let mut nsg_vnets: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for vnet in snapshot
+        .inventory
+        .subscriptions
+        .iter()
+        .flat_map(|s| s.virtual_networks.items())
+    {
+        for nsg in vnet
+            .subnets
+            .iter()
+            .filter_map(|s| s.network_security_group_id.as_ref())
+        {
+            let list = nsg_vnets.entry(id_key(nsg)).or_default();
+            let v = id_key(&vnet.id);
+            if !list.contains(&v) {
+                list.push(v);
+            }
+        }
+    }
+    // The priced finding of each key: a VNet's own (its key is its id) before an NSG's, then
+    // the largest figure, then the first in baseline order.
+    let mut owner: BTreeMap<String, usize> = BTreeMap::new();
+    let priced = |f: &Finding| {
+        f.cost
+            .as_ref()
+            .is_some_and(|c| c.method != "not_measured" && c.method != "none")
+    };
+    for (i, f) in findings.iter().enumerate() {
+        if !matches!(f.status, Status::Fail | Status::Suppressed) || !priced(f) {
+            continue;
+        }
+        for key in volume_keys(f, &nsg_vnets) {
+            let own = |g: &Finding| key == format!("flow {}", id_key(&g.resource_id));
+            let usd = |g: &Finding| g.cost.as_ref().map_or(0.0, |c| c.usd_per_month);
+            owner
+                .entry(key.clone())
+                .and_modify(|j| {
+                    let cur = &findings[*j];
+                    let better = (own(f), usd(f)) > (own(cur), usd(cur));
+                    if better {
+                        *j = i;
+                    }
+                })
+                .or_insert(i);
+        }
+    }
+    let owners: BTreeMap<String, (usize, String)> = owner
+        .into_iter()
+        .map(|(k, i)| {
+            let f = &findings[i];
+            (k, (i, format!("{} on {}", f.check_id, f.resource_id)))
+        })
+        .collect();
+    for (i, f) in findings.iter_mut().enumerate() {
+        let keys = volume_keys(f, &nsg_vnets);
+        // Included where any of its volumes is priced on another finding.
+        let Some((_, at)) = keys
+            .iter()
+            .filter_map(|k| owners.get(k))
+            .find(|(j, _)| *j != i)
+        else {
+            continue;
+        };
+        let at = at.clone();
+        if !matches!(f.status, Status::Fail | Status::Suppressed) || !priced(f) {
+            continue;
+        }
+        if let Some(c) = f.cost.as_mut() {
+            c.basis = format!(
+                "priced once, on {at}: the same data closes both (this finding alone would add {}/month, {:.3} GB/day).",
+                m.money(c.usd_per_month),
+                c.gb_per_day
+            );
+            c.usd_per_month = 0.0;
+            c.gb_per_day = 0.0;
+            c.analytics_gb_per_day = 0.0;
+            c.basic_plan = None;
+            c.method = "included".into();
+            c.included_in = Some(at);
         }
     }
 }
@@ -463,6 +621,8 @@ fn apply_flow_log_allowance(findings: &mut [Finding], snapshot: &Snapshot, m: &C
     for f in findings
         .iter_mut()
         .filter(|f| f.status == Status::Fail && matches!(f.gap, Some(Gap::FlowLogCoverage)))
+        // Priced once elsewhere: nothing of its own to take off.
+        .filter(|f| f.cost.as_ref().is_some_and(|c| c.method != "included"))
     {
         let Some((enabled, used, left)) = f
             .subscription_id
@@ -504,10 +664,25 @@ fn retention_cost(
     let Some(rows) = ws.usage.complete() else {
         return estimate(0.0, 0.0, "not_measured", format!("workspace {} volume is not measured ({}), so the retention cost cannot be computed", ws.name, ws.usage.error.as_ref().map(|e| e.summary()).unwrap_or_else(|| "usage not queried".into())));
     };
+    // A table with its own retention is not changed by the workspace's (and is priced by its
+    // own finding): the workspace figure leaves it out, so no volume is priced twice.
+    let own_retention: Vec<&str> = ws
+        .tables
+        .items()
+        .iter()
+        .filter(|t| !t.retention_is_default || !t.total_retention_is_default)
+        .map(|t| t.name.as_str())
+        .collect();
     let gb: f64 = rows
         .iter()
         .filter(|r| {
-            table.is_none_or(|t| r.data_type.eq_ignore_ascii_case(t)) && !m.is_free(&r.data_type)
+            let counted = match table {
+                Some(t) => r.data_type.eq_ignore_ascii_case(t),
+                None => !own_retention
+                    .iter()
+                    .any(|t| t.eq_ignore_ascii_case(&r.data_type)),
+            };
+            counted && !m.is_free(&r.data_type)
         })
         .map(|r| r.gb_30d / 30.0)
         .sum();
@@ -573,6 +748,7 @@ pub fn apply(
             f.cost = cost;
         }
     }
+    price_each_volume_once(findings, snapshot, m);
     apply_flow_log_allowance(findings, snapshot, m);
     let gaps = GapTotals::of(findings);
     let measured_totals = MeasuredTotals {

@@ -144,7 +144,9 @@ pub struct SuppressionInfo {
 pub struct CostEstimate {
     pub gb_per_day: f64,
     pub usd_per_month: f64,
-    /// `measured`, `calibrated` or `model`.
+    /// `measured`, `calibrated` or `model`; `none` (the fix adds nothing to the bill, basis
+    /// says why), `included` (the volume is priced once, on the finding `included_in` names)
+    /// or `not_measured` (unknown).
     pub method: String,
     /// One sentence: which figures and counts the estimate rests on.
     pub basis: String,
@@ -159,6 +161,10 @@ pub struct CostEstimate {
     /// The same gap closed with the cheaper Basic table plan for the tables that accept it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basic_plan: Option<PlanOption>,
+    /// Where this gap's volume is priced when another finding asks for the same data (the
+    /// same resource's logs, the VNet flow log that also covers an NSG): `CHECK on RESOURCE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub included_in: Option<String>,
 }
 
 /// A cheaper table plan for a gap: its monthly cost, the tables it applies to, what it gives up.

@@ -126,6 +126,13 @@ fn fix_first(r: &Results, names: &BTreeMap<String, &str>, currency: &str) -> Vec
                 subscription_name,
                 cost: match f.cost.as_ref() {
                     Some(c) if c.method == "not_measured" => "cost unknown".into(),
+                    Some(c) if c.method == "included" => format!(
+                        "priced with {}",
+                        c.included_in
+                            .as_deref()
+                            .and_then(|x| x.split(" on ").next())
+                            .unwrap_or("another finding")
+                    ),
                     Some(c) if c.usd_per_month == 0.0 => "no added cost".into(),
                     Some(c) => format!("{}/month", money(currency, c.usd_per_month)),
                     None => "no ingestion cost".into(),
@@ -319,6 +326,8 @@ pub struct CostView {
     pub basic_gives_up: String,
     pub auxiliary: String,
     pub plans_source: String,
+    /// What the cost to close leaves out, said beside it (never silently).
+    pub not_included: String,
 }
 
 /// "How good is this estimate on your estate".
@@ -420,16 +429,10 @@ pub fn money(currency: &str, x: f64) -> String {
     if !x.is_finite() || x.abs() >= 1e15 {
         return "unknown (beyond any real figure)".into();
     }
-    // Small amounts keep their cents: "$0" would read as "free".
-    if x != 0.0 && x.abs() < 10.0 {
-        return if currency == "USD" {
-            format!("${x:.2}")
-        } else {
-            format!("{x:.2} {currency}")
-        };
-    }
-    let whole = x.round() as i64;
-    let digits = whole.abs().to_string();
+    // Every amount with its cents, so figures side by side read alike ("$2.20", "$23.00") and
+    // a small one never rounds to "$0", which would read as free.
+    let cents = (x * 100.0).round() as i64;
+    let digits = (cents.abs() / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
@@ -437,11 +440,12 @@ pub fn money(currency: &str, x: f64) -> String {
         }
         grouped.push(c);
     }
-    let sign = if whole < 0 { "-" } else { "" };
+    let sign = if cents < 0 { "-" } else { "" };
+    let amount = format!("{grouped}.{:02}", cents.abs() % 100);
     if currency == "USD" {
-        format!("{sign}${grouped}")
+        format!("{sign}${amount}")
     } else {
-        format!("{sign}{grouped} {currency}")
+        format!("{sign}{amount} {currency}")
     }
 }
 
@@ -487,6 +491,11 @@ fn finding_view(
             .map(|c| match c.method.as_str() {
                 // The reason is in cost_basis, shown beside it.
                 "not_measured" => "unknown: the volume was not measured".to_string(),
+                "none" => "no cost to close (why: below)".to_string(),
+                "included" => format!(
+                    "priced once, with {}",
+                    c.included_in.as_deref().unwrap_or("another finding")
+                ),
                 method => format!(
                     "{}/month ({:.2} GB/day, {})",
                     money(currency, c.usd_per_month),
@@ -1156,6 +1165,34 @@ fn backtest_view(b: &crate::model::cost::Backtest) -> BacktestView {
     }
 }
 
+/// The failing findings the cost to close does not price: Defender plans (billed per server,
+/// resource or core, not by log volume) and gaps whose volume is unknown.
+fn not_included(r: &Results) -> String {
+    let failing = r.findings.iter().filter(|f| f.status == Status::Fail);
+    let (mut defender, mut unknown) = (0, 0);
+    for f in failing {
+        match &f.cost {
+            None if f.area == "defender" => defender += 1,
+            Some(c) if c.method == "not_measured" => unknown += 1,
+            _ => {}
+        }
+    }
+    let mut parts = Vec::new();
+    if defender > 0 {
+        parts.push(format!("the Defender for Cloud plans of {defender} failing finding(s) (billed per server, resource or core by plan, not by log volume)"));
+    }
+    if unknown > 0 {
+        parts.push(format!(
+            "{unknown} gap(s) whose volume is unknown (each finding says why)"
+        ));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("Not included: {}.", parts.join("; "))
+    }
+}
+
 pub fn cost_view(r: &Results, currency: &str) -> Option<CostView> {
     let c = &r.cost;
     let max = c
@@ -1248,6 +1285,7 @@ pub fn cost_view(r: &Results, currency: &str) -> Option<CostView> {
         basic_gives_up: c.plans.basic_gives_up.clone(),
         auxiliary: c.plans.auxiliary.clone(),
         plans_source: c.plans.source.clone(),
+        not_included: not_included(r),
         waterfall: c
             .waterfall
             .iter()
