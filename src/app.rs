@@ -790,5 +790,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Merge(args) => crate::merge::command(args),
         Command::History(args) => crate::history_cmd::run(args),
+        Command::Pricing(args) => match args.action {
+            crate::cli::PricingAction::Update(a) => crate::pricing_cmd::run(a).await,
+        },
     }
 }

@@ -36,6 +36,37 @@ pub enum Command {
     /// The cost section alone, for the budget figure: a table on stdout (or --json), from a
     /// live scan, --demo, a saved --snapshot or an existing --results file.
     Cost(CostArgs),
+    /// Prices for your region and currency: `pricing update` reads the cost model's meters
+    /// from the Azure Retail Prices API and writes a dated pricing file for --pricing.
+    Pricing(PricingArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PricingArgs {
+    #[command(subcommand)]
+    pub action: PricingAction,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum PricingAction {
+    /// Read the current retail prices of the model's meters (public API, no credential).
+    Update(PricingUpdateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PricingUpdateArgs {
+    /// Azure region as ARM names it (westeurope, eastus2).
+    #[arg(long)]
+    pub region: String,
+    /// Currency, a three-letter ISO code (USD, EUR, GBP...).
+    #[arg(long, default_value = "USD")]
+    pub currency: String,
+    /// The pricing file to write (read it with --pricing FILE).
+    #[arg(long, value_name = "FILE", default_value = "pricing.toml")]
+    pub out: PathBuf,
+    /// The Retail Prices API (https; http only to a loopback address).
+    #[arg(long, value_name = "URL", env = "LOGPOSTURE_PRICES_ENDPOINT", default_value = crate::pricing_cmd::RETAIL_PRICES_ENDPOINT)]
+    pub endpoint: String,
 }
 
 #[derive(Debug, Args)]

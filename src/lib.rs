@@ -22,6 +22,7 @@ pub mod history_cmd;
 pub mod inventory;
 pub mod merge;
 pub mod model;
+pub mod pricing_cmd;
 pub mod render;
 
 pub mod support;

@@ -763,6 +763,7 @@ pub fn apply(
         region_factor: m.region_factor,
         priced_region: m.priced_region.clone(),
         model_date: m.model_date.clone(),
+        price_source: m.price_source.clone(),
         entra_users: EntraUserCount {
             count: users.count,
             source: users.source.into(),

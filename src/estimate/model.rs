@@ -24,6 +24,20 @@ pub struct Figure {
     pub date: Option<String>,
     #[serde(default)]
     pub confidence: String,
+    /// The price's meter in the Azure Retail Prices API (`pricing update` reads it).
+    #[serde(default)]
+    pub retail: Option<RetailMeter>,
+}
+
+/// A meter of the Azure Retail Prices API: service, product (where several carry the meter)
+/// and meter name, as the API's items name them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetailMeter {
+    pub service: String,
+    #[serde(default)]
+    pub product: Option<String>,
+    pub meter: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -55,6 +69,9 @@ struct RawMeta {
     region_factor: Option<f64>,
     priced_region: Option<String>,
     model_date: Option<String>,
+    /// Where the prices come from (`pricing update` writes the Retail Prices API, region,
+    /// currency and date).
+    price_source: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -113,6 +130,7 @@ pub struct CostModel {
     pub region_factor: f64,
     pub priced_region: String,
     pub model_date: String,
+    pub price_source: String,
     pub figures: BTreeMap<String, Figure>,
     pub resource_log_mb_day: BTreeMap<String, TypeVolume>,
     pub commitment_tiers: Vec<CommitmentTier>,
@@ -193,6 +211,7 @@ impl CostModel {
             region_factor: base.meta.region_factor.unwrap_or(1.0),
             priced_region: base.meta.priced_region.unwrap_or_default(),
             model_date: base.meta.model_date.unwrap_or_default(),
+            price_source: base.meta.price_source.unwrap_or_default(),
             figures: base.figure,
             resource_log_mb_day: base.resource_log_mb_day,
             commitment_tiers: base.commitment_tier,
@@ -247,6 +266,9 @@ impl CostModel {
             }
             if let Some(d) = raw.meta.model_date {
                 m.model_date = d;
+            }
+            if let Some(p) = raw.meta.price_source {
+                m.price_source = p;
             }
             for (k, v) in raw.figure {
                 let line = text

@@ -13,6 +13,10 @@ pub struct CostSummary {
     pub measured: MeasuredTotals,
     pub model_date: String,
     pub priced_region: String,
+    /// Where the prices come from: the pricing pages, a --pricing file, or the Retail Prices
+    /// API with its region, currency and date.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub price_source: String,
     pub region_factor: f64,
     /// Today's cost, plus each area's gaps, to the cost with every gap closed and the best
     /// pricing for it: lines that add up, each with what it rests on.

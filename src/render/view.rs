@@ -1239,9 +1239,16 @@ pub fn cost_view(r: &Results, currency: &str) -> Option<CostView> {
             })
             .collect(),
         workspaces: c.measured.workspaces.clone(),
-        prices_dated: match months_between(&c.model_date, &r.statement.generated_at) {
-            Some(n) if n > 0 => format!("Prices as of {} ({n} month(s) before this report): check them against the pricing pages.", c.model_date),
-            _ => format!("Prices as of {}.", c.model_date),
+        prices_dated: {
+            let age = match months_between(&c.model_date, &r.statement.generated_at) {
+                Some(n) if n > 0 => format!("Prices as of {} ({n} month(s) before this report): check them against the pricing pages.", c.model_date),
+                _ => format!("Prices as of {}.", c.model_date),
+            };
+            if c.price_source.is_empty() {
+                age
+            } else {
+                format!("{age} Source: {}.", c.price_source)
+            }
         },
         backtest: backtest_view(&c.backtest),
         workspace_tiers: c
@@ -1254,13 +1261,24 @@ pub fn cost_view(r: &Results, currency: &str) -> Option<CostView> {
                     Some(false) => "no".into(),
                     None => "unknown".into(),
                 },
-                today_gb_day: if w.measured { format!("{:.2}", w.measured_gb_per_day) } else { "not measured".into() },
+                today_gb_day: if w.measured {
+                    format!("{:.2}", w.measured_gb_per_day)
+                } else {
+                    "not measured".into()
+                },
                 gaps_gb_day: format!("{:.2}", w.gaps_gb_per_day),
-                current: if w.measured { tier(&w.current) } else { "unknown: not measured".into() },
+                current: if w.measured {
+                    tier(&w.current)
+                } else {
+                    "unknown: not measured".into()
+                },
                 with_gaps: if w.measured {
                     tier(&w.with_gaps_closed)
                 } else {
-                    format!("{} for the gaps alone (today's volume not measured)", tier(&w.with_gaps_closed))
+                    format!(
+                        "{} for the gaps alone (today's volume not measured)",
+                        tier(&w.with_gaps_closed)
+                    )
                 },
                 tier_wins: w.with_gaps_closed.saving_usd_per_month > 0.0,
             })
