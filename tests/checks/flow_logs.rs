@@ -134,6 +134,13 @@ pub fn cases() -> Vec<Case> {
         }),
         case!(
             "LP-FLOW-005",
+            "a flow log whose target is not reported is never a pass",
+            fl_id,
+            NotAssessed,
+            |s| sub(s).flow_logs = Read::ok(vec![flow_log("", true, 0, true)])
+        ),
+        case!(
+            "LP-FLOW-005",
             "watchers unreadable",
             sub_scope,
             NotAssessed,

@@ -439,6 +439,16 @@ impl Rule for RetirementParams {
         };
         each_enabled_log(check, ctx, |fl, sid| {
             let evidence = json!({ "target": fl.target_resource_id, "retires": date });
+            // Without a readable target, whether it is an NSG flow log is unknown.
+            if !crate::inventory::id_key(&fl.target_resource_id).contains("/providers/") {
+                let e = crate::inventory::ReadError::unknown(
+                    &fl.id,
+                    "flowLogs.list",
+                    "NotReported",
+                    "the flow log's targetResourceId is missing or not a resource id",
+                );
+                return check.not_assessed(&fl.id, sid, "the flow log's target", &e);
+            }
             if fl.targets_nsg() {
                 check.finding(Status::Fail, &fl.id, sid, format!("Flow log {} is an NSG flow log; NSG flow logs retire on {date}: replace it with a VNet flow log.", fl.name), evidence)
                     .gap_if_failed(|| Gap::NoNewCost { reason: "no cost: a VNet flow log is collected and stored at the same prices as the NSG flow log it replaces (delete the NSG flow log once the VNet one records)" })
