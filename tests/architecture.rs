@@ -28,7 +28,8 @@ fn stage_of(module: &[String]) -> &'static str {
         Some("render") => "render",
         // Command wiring: may use every stage.
         Some(
-            "app" | "cli" | "merge" | "compare" | "checks_cmd" | "history_cmd" | "main" | "lib",
+            "app" | "cli" | "merge" | "compare" | "checks_cmd" | "history_cmd" | "pricing_cmd"
+            | "main" | "lib",
         )
         | None => "app",
         Some("timestamp") => panic!("timestamp lives in support"),

@@ -170,9 +170,9 @@ fn commitment_tier_is_chosen_per_workspace() {
     let m = model();
     let mut s = logposture::demo::snapshot();
     // 80 GB/day today: pay-as-you-go (the 100 GB/day tier breaks even at 85); the Entra gaps
-    // of 2,000 users landing here (about 8 GB/day) push it past.
+    // of 10,000 users landing here (about 12 GB/day) push it past.
     set_usage(&mut s, &[("Perf", 80.0 * 30.0)]);
-    let (_, cost) = costed(&s, Some(2_000), &m);
+    let (_, cost) = costed(&s, Some(10_000), &m);
     let tiers = cost["workspace_tiers"].as_array().unwrap();
     let prod = tiers.iter().find(|w| w["name"] == "law-prod-weu").unwrap();
     assert_eq!(prod["current"]["tier"], "pay-as-you-go");
@@ -309,9 +309,10 @@ fn backtest_finds_known_multiples_and_calibrates_the_gaps_by_them() {
 #[test]
 fn entra_default_model_when_nothing_is_measured() {
     // No Entra table measured (nothing to calibrate by), no --entra-users: 1,000 users assumed.
-    // Sign-ins per user = 34.8 events × 11.5 KB = 0.0004002 GB/day.
-    // Non-interactive = 1000 × 0.0004002 × 10 = 4.002; MI 0.2; provisioning 0.005 → 4.207 GB/day,
-    // into the tenant setting's workspace, onboarded to Sentinel: ($2.30 + $2.46) × 30 → $600.76.
+    // Sign-ins per user = 10.5 events × 11.5 KB = 0.00012075 GB/day.
+    // Non-interactive = 1000 × 0.00012075 × 10 = 1.2075; MI 0.2; provisioning 0.005 → 1.4125
+    // GB/day, into the tenant setting's workspace, onboarded to Sentinel: ($2.30 + $2.46) × 30
+    // → $201.71.
     let m = model();
     let mut s = logposture::demo::snapshot();
     set_usage(&mut s, &[("Perf", 3.0)]);
@@ -321,8 +322,8 @@ fn entra_default_model_when_nothing_is_measured() {
         .clone()
         .unwrap();
     assert_eq!(c.method, "model");
-    assert!(close(c.gb_per_day, 4.207), "{}", c.gb_per_day);
-    assert!(close(c.usd_per_month, 600.76), "{}", c.usd_per_month);
+    assert!(close(c.gb_per_day, 1.4125), "{}", c.gb_per_day);
+    assert!(close(c.usd_per_month, 201.71), "{}", c.usd_per_month);
     assert!(c.basis.contains("Microsoft Sentinel"), "{}", c.basis);
     assert!(
         c.basis.contains("assumed"),
@@ -331,13 +332,13 @@ fn entra_default_model_when_nothing_is_measured() {
     );
     assert_eq!(cost["entra_users"]["source"], "assumed");
 
-    // With the flag: 5,000 users → NI 20.01 + MI 0.2 + prov 0.025 = 20.235 GB/day.
+    // With the flag: 5,000 users → NI 6.0375 + MI 0.2 + prov 0.025 = 6.2625 GB/day.
     let (fs, cost) = costed(&s, Some(5000), &m);
     let c = find(&fs, "LP-ENTRA-001", "microsoft.aadiam")
         .cost
         .clone()
         .unwrap();
-    assert!(close(c.gb_per_day, 20.235), "{}", c.gb_per_day);
+    assert!(close(c.gb_per_day, 6.2625), "{}", c.gb_per_day);
     assert_eq!(cost["entra_users"]["source"], "flag");
 }
 
