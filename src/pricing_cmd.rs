@@ -361,6 +361,37 @@ pub fn pricing_file(
         let _ = writeln!(s, "date = {}", toml_str(today));
         let _ = writeln!(s, "confidence = {}", toml_str(&confidence));
     }
+    // Sentinel's commitment tiers are daily prices: scaled as its pay-as-you-go price moved (or
+    // by the median ratio when that meter was not read), so they stay in the file's currency.
+    let shipped = m.value("sentinel_simplified_gb");
+    let (tier_ratio, why) = match outcomes.get("sentinel_simplified_gb") {
+        Some(Outcome::Read { value, .. }) if shipped > 0.0 => (
+            value / shipped,
+            format!("scaled as Sentinel's pay-as-you-go price read for {region} in {currency}"),
+        ),
+        _ if same_currency => (
+            1.0,
+            "as shipped: Sentinel's pay-as-you-go price was not read".to_string(),
+        ),
+        _ => (
+            ratio,
+            format!("scaled by the median ratio of the meters read for {region} in {currency}"),
+        ),
+    };
+    for t in &m.sentinel_commitment_tiers {
+        let _ = writeln!(s, "\n[[sentinel_commitment_tier]]");
+        let _ = writeln!(s, "gb_per_day = {}", t.gb_per_day);
+        let _ = writeln!(s, "usd_per_day = {}", round6(t.usd_per_day * tier_ratio));
+        let _ = writeln!(
+            s,
+            "source = {}",
+            toml_str(&format!(
+                "{} {}/day shipped ({}), {why}",
+                t.usd_per_day, m.currency, t.source
+            ))
+        );
+        let _ = writeln!(s, "date = {}", toml_str(today));
+    }
     s
 }
 

@@ -169,16 +169,17 @@ fn flow_log_collection_is_free_for_the_first_5_gb_per_subscription() {
 fn commitment_tier_is_chosen_per_workspace() {
     let m = model();
     let mut s = logposture::demo::snapshot();
-    // 80 GB/day today: pay-as-you-go (the 100 GB/day tier breaks even at 85); the Entra gaps
+    // 60 GB/day today into a Sentinel workspace (simplified pricing, $4.30/GB): pay-as-you-go
+    // ($258/day; the 100 GB/day Sentinel tier at $296/day breaks even at 68.8); the Entra gaps
     // of 10,000 users landing here (about 12 GB/day) push it past.
-    set_usage(&mut s, &[("Perf", 80.0 * 30.0)]);
+    set_usage(&mut s, &[("Perf", 60.0 * 30.0)]);
     let (_, cost) = costed(&s, Some(10_000), &m);
     let tiers = cost["workspace_tiers"].as_array().unwrap();
     let prod = tiers.iter().find(|w| w["name"] == "law-prod-weu").unwrap();
     assert_eq!(prod["current"]["tier"], "pay-as-you-go");
     assert!(prod["gaps_gb_per_day"].as_f64().unwrap() > 3.0, "{prod}");
     assert_eq!(
-        prod["with_gaps_closed"]["tier"], "100 GB/day commitment",
+        prod["with_gaps_closed"]["tier"], "100 GB/day Sentinel commitment",
         "{prod}"
     );
     assert!(
@@ -311,8 +312,8 @@ fn entra_default_model_when_nothing_is_measured() {
     // No Entra table measured (nothing to calibrate by), no --entra-users: 1,000 users assumed.
     // Sign-ins per user = 10.5 events × 11.5 KB = 0.00012075 GB/day.
     // Non-interactive = 1000 × 0.00012075 × 10 = 1.2075; MI 0.2; provisioning 0.005 → 1.4125
-    // GB/day, into the tenant setting's workspace, onboarded to Sentinel: ($2.30 + $2.46) × 30
-    // → $201.71.
+    // GB/day, into the tenant setting's workspace, onboarded to Sentinel (simplified, $4.30)
+    // × 30 → $182.21.
     let m = model();
     let mut s = logposture::demo::snapshot();
     set_usage(&mut s, &[("Perf", 3.0)]);
@@ -323,7 +324,7 @@ fn entra_default_model_when_nothing_is_measured() {
         .unwrap();
     assert_eq!(c.method, "model");
     assert!(close(c.gb_per_day, 1.4125), "{}", c.gb_per_day);
-    assert!(close(c.usd_per_month, 201.71), "{}", c.usd_per_month);
+    assert!(close(c.usd_per_month, 182.21), "{}", c.usd_per_month);
     assert!(c.basis.contains("Microsoft Sentinel"), "{}", c.basis);
     assert!(
         c.basis.contains("assumed"),
@@ -381,13 +382,13 @@ fn flow_log_and_resource_log_models() {
         "{c:?}"
     );
     // App Service with nothing exported: 100 MB/day → 0.1 GB/day, into the subscription's
-    // measured workspace, onboarded to Sentinel: × ($2.30 + $2.46) × 30 = $14.28.
+    // measured workspace, onboarded to Sentinel (simplified): × $4.30 × 30 = $12.90.
     let c = find(&fs, "LP-APP-001", "app-prod-checkout")
         .cost
         .clone()
         .unwrap();
     assert!(
-        close(c.gb_per_day, 0.1) && close(c.usd_per_month, 14.28),
+        close(c.gb_per_day, 0.1) && close(c.usd_per_month, 12.90),
         "{c:?}"
     );
     // Activity log: free.
@@ -451,7 +452,7 @@ fn pricing_override_file() {
     let m = CostModel::load(&[over], &logposture::app::figure_readers()).unwrap();
     assert!(close(m.price("analytics_gb"), 3.30));
     assert!(
-        close(m.entra_signin_gb_per_user_day(), 0.0004002),
+        close(m.entra_signin_gb_per_user_day(), 0.00012075),
         "volumes are not scaled by the price factor"
     );
     let mut s = logposture::demo::snapshot();
@@ -461,11 +462,9 @@ fn pricing_override_file() {
         .cost
         .clone()
         .unwrap();
-    // Analytics 3.00 and Sentinel 2.46, both × 1.1.
-    assert!(
-        close(c.usd_per_month, 0.1 * (3.3 + 2.46 * 1.1) * 30.0),
-        "{c:?}"
-    );
+    // A Sentinel workspace (simplified): Sentinel's combined price, × 1.1; the Analytics
+    // override prices workspaces without Sentinel.
+    assert!(close(c.usd_per_month, 0.1 * 4.30 * 1.1 * 30.0), "{c:?}");
     assert_eq!(cost["currency"], "EUR");
     assert_eq!(m.overrides, vec!["mine.toml".to_string()]);
 }
@@ -481,12 +480,12 @@ fn totals_include_only_unsuppressed_failures() {
         .map(|c| c.usd_per_month)
         .sum();
     assert!(close(cost["gaps"]["usd_per_month"].as_f64().unwrap(), sum));
-    // Measured: prod workspace 44.22 GB over 30 days billable, onboarded to Sentinel:
-    // 44.22 × ($2.30 + $2.46).
+    // Measured: prod workspace 44.22 GB over 30 days billable, onboarded to Sentinel
+    // (simplified): 44.22 × $4.30.
     assert!(
         close(
             cost["measured"]["usd_per_month"].as_f64().unwrap(),
-            44.22 * (2.30 + 2.46)
+            44.22 * 4.30
         ),
         "{}",
         cost["measured"]

@@ -57,9 +57,10 @@ pub struct Measured {
 }
 
 /// Whether a workspace is onboarded to Microsoft Sentinel, and the sentence that says so.
-fn sentinel_of(ws: &Workspace) -> (bool, Option<String>) {
+fn sentinel_of(ws: &Workspace, m: &CostModel) -> (bool, Option<String>) {
     match ws.sentinel_enabled {
-        Some(true) => (true, Some(format!("workspace {} is onboarded to Microsoft Sentinel, which charges per GB on top of Log Analytics", ws.name))),
+        Some(true) if m.sentinel_classic() => (true, Some(format!("workspace {} is onboarded to Microsoft Sentinel, priced at its classic tier: Sentinel's per-GB charge on top of Log Analytics", ws.name))),
+        Some(true) => (true, Some(format!("workspace {} is onboarded to Microsoft Sentinel, priced at Sentinel's simplified per-GB price that covers Log Analytics too (which tier a workspace has is not readable: a classic-tier workspace pays Log Analytics plus Sentinel's charge, sentinel_classic_tier = 1 in --pricing)", ws.name))),
         Some(false) => (false, None),
         None => (false, Some(format!("whether workspace {} is onboarded to Microsoft Sentinel is unknown: priced without Sentinel's charge, which would add to it", ws.name))),
     }
@@ -340,8 +341,10 @@ pub fn for_gap(f: &Finding, gap: &Gap, ctx: &Context) -> CostEstimate {
     let ingest =
         |gb: f64, method: &str, basis: String, basic_gb: f64, basic_tables: Vec<String>| {
             let dest = ctx.destination(f, gap);
-            let (sentinel, sentinel_note) =
-                dest.workspace.map(sentinel_of).unwrap_or((false, None));
+            let (sentinel, sentinel_note) = dest
+                .workspace
+                .map(|w| sentinel_of(w, m))
+                .unwrap_or((false, None));
             let price = m.ingestion_price(sentinel);
             let usd = gb * price * DAYS_PER_MONTH;
             let where_ = match dest.workspace {
@@ -701,6 +704,37 @@ fn retention_cost(
 
 /// Cheapest way to pay for `gb_day` of Analytics ingestion: pay-as-you-go or a commitment tier.
 pub fn best_commitment(gb_day: f64, m: &CostModel) -> TierChoice {
+    best_commitment_for(gb_day, m, false)
+}
+
+/// As [`best_commitment`], for a workspace onboarded to Sentinel when `sentinel`: its
+/// simplified tiers (one daily price for Log Analytics and Sentinel), unless the model prices
+/// Sentinel at the classic tier.
+pub fn best_commitment_for(gb_day: f64, m: &CostModel, sentinel: bool) -> TierChoice {
+    if sentinel && !m.sentinel_classic() && !m.sentinel_commitment_tiers.is_empty() {
+        let payg = gb_day * m.price("sentinel_simplified_gb") * DAYS_PER_MONTH;
+        let mut best = TierChoice {
+            tier: "pay-as-you-go".into(),
+            usd_per_month: round2(payg),
+            saving_usd_per_month: 0.0,
+            source: None,
+        };
+        let mut best_cost = payg;
+        for t in &m.sentinel_commitment_tiers {
+            let rate = t.usd_per_day * m.region_factor / t.gb_per_day;
+            let cost = t.gb_per_day.max(gb_day) * rate * DAYS_PER_MONTH;
+            if cost < best_cost {
+                best_cost = cost;
+                best = TierChoice {
+                    tier: format!("{} GB/day Sentinel commitment", t.gb_per_day),
+                    usd_per_month: round2(cost),
+                    saving_usd_per_month: round2(payg - cost),
+                    source: Some(t.source.clone()),
+                };
+            }
+        }
+        return best;
+    }
     let price = m.price("analytics_gb");
     let payg = gb_day * price * DAYS_PER_MONTH;
     let mut best = TierChoice {

@@ -62,6 +62,17 @@ pub struct CommitmentTier {
     pub date: Option<String>,
 }
 
+/// A Microsoft Sentinel (simplified) commitment tier: its daily price in the model's currency.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SentinelCommitmentTier {
+    pub gb_per_day: f64,
+    pub usd_per_day: f64,
+    pub source: String,
+    #[serde(default)]
+    pub date: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawMeta {
@@ -119,6 +130,8 @@ struct RawModel {
     #[serde(default)]
     commitment_tier: Vec<CommitmentTier>,
     #[serde(default)]
+    sentinel_commitment_tier: Vec<SentinelCommitmentTier>,
+    #[serde(default)]
     free_data_types: Option<RawFree>,
     #[serde(default)]
     table_plans: Option<TablePlans>,
@@ -134,6 +147,7 @@ pub struct CostModel {
     pub figures: BTreeMap<String, Figure>,
     pub resource_log_mb_day: BTreeMap<String, TypeVolume>,
     pub commitment_tiers: Vec<CommitmentTier>,
+    pub sentinel_commitment_tiers: Vec<SentinelCommitmentTier>,
     pub free_data_types: Vec<String>,
     pub free_data_types_source: String,
     pub table_plans: TablePlans,
@@ -149,6 +163,8 @@ pub struct CostModel {
 pub const ESTIMATOR_FIGURES: &[&str] = &[
     "analytics_gb",
     "sentinel_gb",
+    "sentinel_simplified_gb",
+    "sentinel_classic_tier",
     "basic_gb",
     "entra_default_users",
     // The back-test's predictions.
@@ -215,6 +231,7 @@ impl CostModel {
             figures: base.figure,
             resource_log_mb_day: base.resource_log_mb_day,
             commitment_tiers: base.commitment_tier,
+            sentinel_commitment_tiers: base.sentinel_commitment_tier,
             free_data_types: base
                 .free_data_types
                 .clone()
@@ -293,6 +310,9 @@ impl CostModel {
             if !raw.commitment_tier.is_empty() {
                 m.commitment_tiers = raw.commitment_tier;
             }
+            if !raw.sentinel_commitment_tier.is_empty() {
+                m.sentinel_commitment_tiers = raw.sentinel_commitment_tier;
+            }
             if let Some(f) = raw.free_data_types {
                 m.free_data_types = f.types;
                 m.free_data_types_source = f.source;
@@ -343,13 +363,20 @@ impl CostModel {
 
     /// Per-GB ingestion price of a workspace: Analytics, plus Microsoft Sentinel's charge on a
     /// workspace onboarded to Sentinel (classic pricing; the simplified rate is the sum).
+    /// The per-GB Analytics ingestion price of a workspace: Log Analytics alone, or with
+    /// Sentinel its simplified combined price (classic tier: Log Analytics plus the surcharge,
+    /// when `sentinel_classic_tier` is 1).
     pub fn ingestion_price(&self, sentinel: bool) -> f64 {
-        self.price("analytics_gb")
-            + if sentinel {
-                self.price("sentinel_gb")
-            } else {
-                0.0
-            }
+        match (sentinel, self.sentinel_classic()) {
+            (false, _) => self.price("analytics_gb"),
+            (true, true) => self.price("analytics_gb") + self.price("sentinel_gb"),
+            (true, false) => self.price("sentinel_simplified_gb"),
+        }
+    }
+
+    /// Whether Sentinel workspaces are priced at the classic tier.
+    pub fn sentinel_classic(&self) -> bool {
+        self.value("sentinel_classic_tier") >= 0.5
     }
 
     /// Resource-specific tables of a resource type (empty: AzureDiagnostics only, as far as

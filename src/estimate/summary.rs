@@ -1,8 +1,8 @@
 //! The `cost` section of results.json, typed: what every renderer, `merge` and the summary
 //! line read. Field names are the results.json contract (schema_version 1).
 
-use super::best_commitment;
 use super::model::CostModel;
+use super::{best_commitment, best_commitment_for};
 use crate::inventory::id_key;
 use crate::model::{Finding, Status};
 use crate::support::numbers::{round2, round3};
@@ -158,8 +158,8 @@ impl CostSummary {
                     measured_gb_per_day: today,
                     measured: w.is_measured(),
                     gaps_gb_per_day: add,
-                    current: best_commitment(today, m),
-                    with_gaps_closed: best_commitment(today + add, m),
+                    current: best_commitment_for(today, m, w.sentinel == Some(true)),
+                    with_gaps_closed: best_commitment_for(today + add, m, w.sentinel == Some(true)),
                 }
             })
             .collect();
