@@ -712,31 +712,28 @@ pub fn best_commitment(gb_day: f64, m: &CostModel) -> TierChoice {
 /// Sentinel at the classic tier.
 pub fn best_commitment_for(gb_day: f64, m: &CostModel, sentinel: bool) -> TierChoice {
     if sentinel && !m.sentinel_classic() && !m.sentinel_commitment_tiers.is_empty() {
-        let payg = gb_day * m.price("sentinel_simplified_gb") * DAYS_PER_MONTH;
-        let mut best = TierChoice {
-            tier: "pay-as-you-go".into(),
-            usd_per_month: round2(payg),
-            saving_usd_per_month: 0.0,
-            source: None,
-        };
-        let mut best_cost = payg;
-        for t in &m.sentinel_commitment_tiers {
+        let tiers = m.sentinel_commitment_tiers.iter().map(|t| {
             let rate = t.usd_per_day * m.region_factor / t.gb_per_day;
-            let cost = t.gb_per_day.max(gb_day) * rate * DAYS_PER_MONTH;
-            if cost < best_cost {
-                best_cost = cost;
-                best = TierChoice {
-                    tier: format!("{} GB/day Sentinel commitment", t.gb_per_day),
-                    usd_per_month: round2(cost),
-                    saving_usd_per_month: round2(payg - cost),
-                    source: Some(t.source.clone()),
-                };
-            }
-        }
-        return best;
+            (t.gb_per_day, rate, "Sentinel commitment", &t.source)
+        });
+        return cheapest(gb_day, m.price("sentinel_simplified_gb"), tiers);
     }
     let price = m.price("analytics_gb");
-    let payg = gb_day * price * DAYS_PER_MONTH;
+    let tiers = m.commitment_tiers.iter().map(|t| {
+        let rate = price * (1.0 - t.discount_percent / 100.0);
+        (t.gb_per_day, rate, "commitment", &t.source)
+    });
+    cheapest(gb_day, price, tiers)
+}
+
+/// Pay-as-you-go at `payg_price`, or the cheapest tier (GB/day, effective rate per GB, name,
+/// source): a tier is paid in full, volume above it at the tier's effective rate.
+fn cheapest<'a>(
+    gb_day: f64,
+    payg_price: f64,
+    tiers: impl Iterator<Item = (f64, f64, &'static str, &'a String)>,
+) -> TierChoice {
+    let payg = gb_day * payg_price * DAYS_PER_MONTH;
     let mut best = TierChoice {
         tier: "pay-as-you-go".into(),
         usd_per_month: round2(payg),
@@ -744,17 +741,15 @@ pub fn best_commitment_for(gb_day: f64, m: &CostModel, sentinel: bool) -> TierCh
         source: None,
     };
     let mut best_cost = payg;
-    for t in &m.commitment_tiers {
-        let rate = price * (1.0 - t.discount_percent / 100.0);
-        // The tier is paid in full; volume above it is billed at the tier's effective rate.
-        let cost = (t.gb_per_day.max(gb_day)) * rate * DAYS_PER_MONTH;
+    for (tier_gb, rate, name, source) in tiers {
+        let cost = tier_gb.max(gb_day) * rate * DAYS_PER_MONTH;
         if cost < best_cost {
             best_cost = cost;
             best = TierChoice {
-                tier: format!("{} GB/day commitment", t.gb_per_day),
+                tier: format!("{tier_gb} GB/day {name}"),
                 usd_per_month: round2(cost),
                 saving_usd_per_month: round2(payg - cost),
-                source: Some(t.source.clone()),
+                source: Some(source.clone()),
             };
         }
     }
