@@ -707,3 +707,109 @@ fn owner_tag_groups_the_gaps_by_team() {
     assert!(!html.contains("id=\"f-owner\"") && !html.contains("data-owner="));
     let _ = std::fs::remove_dir_all(out);
 }
+
+/// Issue 26, cases 6-8: a value the scan could not fill never reaches a command line (bash
+/// would read `<resource_group>` as a redirection), a value starting with `-` never reaches az
+/// as an option, and bidi controls never reach the script.
+#[test]
+fn fix_plans_never_run_a_hole_an_option_or_a_hidden_character() {
+    let dir = tmp("fix-holes");
+    let mut snap = logposture::demo::snapshot();
+    let sub = &mut snap.inventory.subscriptions[0];
+    // A PostgreSQL server whose id has no resource group: {resource_group} cannot be filled.
+    if let Some(servers) = sub.database_servers.value.as_mut() {
+        for s in servers.iter_mut().filter(|s| s.engine == "postgresql") {
+            s.id = format!(
+                "/subscriptions/{}/providers/Microsoft.DBforPostgreSQL/flexibleServers/{}",
+                logposture::demo::PROD,
+                s.name
+            );
+        }
+    }
+    // A flow log named like an option, a Key Vault name with a right-to-left override.
+    if let Some(logs) = sub.flow_logs.value.as_mut() {
+        for fl in logs.iter_mut().filter(|f| f.name == "fl-nsg-prod-web") {
+            let prefix = fl.id.rsplit_once('/').unwrap().0.to_string();
+            fl.id = format!("{prefix}/--debug");
+            fl.name = "--debug".into();
+        }
+    }
+    for rd in &mut sub.resource_diagnostics {
+        if rd.resource_id.contains("Microsoft.KeyVault/vaults/") {
+            let prefix = rd.resource_id.rsplit_once('/').unwrap().0.to_string();
+            rd.resource_id = format!("{prefix}/kv\u{202E}txt.exe");
+        }
+    }
+    let a = Assessment::load(&EvalArgs::builtin()).unwrap();
+    let r = a.assess(&snap, time::macros::date!(2026 - 11 - 02));
+    let out = dir.join("out");
+    logposture::render::write_all(
+        &r,
+        &[logposture::render::Format::Fix],
+        &out,
+        &logposture::render::Templates::load(None).unwrap(),
+        None,
+    )
+    .unwrap();
+    let prod = out
+        .join("remediation")
+        .join(format!("{}.sh", logposture::demo::PROD));
+    let text = std::fs::read_to_string(&prod).unwrap();
+    for line in text.lines().filter(|l| l.starts_with("az ")) {
+        assert!(
+            !line.contains("<resource_group>"),
+            "a hole in a command: {line}"
+        );
+        assert!(
+            !line.contains(" --debug"),
+            "a name read as an option: {line}"
+        );
+    }
+    assert!(
+        text.contains("#   (not run: the scan could not fill resource_group) az postgres"),
+        "the unfillable command is kept as a comment saying why"
+    );
+    assert!(
+        text.contains("--name=--debug"),
+        "the value joined to its option"
+    );
+    assert!(!text.contains('\u{202E}'), "no bidi control in the script");
+    assert!(
+        text.contains("no command here"),
+        "manual findings are counted in the header"
+    );
+    // bash -n accepts it, and it runs to its end from a folder holding a file named like the
+    // placeholder (where `<resource_group>` would have fed az that file).
+    let syntax = Command::new("bash").arg("-n").arg(&prod).status().unwrap();
+    assert!(syntax.success());
+    let work = dir.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(work.join("resource_group"), "not for az\n").unwrap();
+    let bin = write_fake_az(&dir);
+    let log = dir.join("az.log");
+    let status = Command::new("bash")
+        .arg(&prod)
+        .current_dir(&work)
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("AZ_LOG", &log)
+        .env("WORKSPACE_ID", "/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w")
+        .env("ACTION_GROUP_ID", "ag")
+        .env("ALERT_RESOURCE_GROUP", "rg")
+        .env("FLOW_LOG_STORAGE_ID", "st")
+        .env("KEY_VAULT_URI", "https://kv")
+        .env("KEY_NAME", "k")
+        .env("DCR_ID", "dcr")
+        .env("DNS_RESOURCE_GROUP", "rg-dns")
+        .status()
+        .unwrap();
+    assert!(status.success(), "the plan runs to its end");
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert!(calls.lines().any(|l| l == "--name=--debug"), "{calls}");
+    assert!(!calls.lines().any(|l| l == "--debug"));
+    let left: Vec<String> = std::fs::read_dir(&work)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["resource_group"], "nothing written into the folder");
+    let _ = std::fs::remove_dir_all(dir);
+}

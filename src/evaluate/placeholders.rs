@@ -116,27 +116,68 @@ fn evidence_text(v: &Value) -> Option<String> {
 }
 
 /// Remediation text with the finding's ids and evidence filled in, each as one shell word.
+/// A value starting with `-` would be read as an option: after `--option ` it is joined as
+/// `--option=value`; anywhere else it is left unfilled (`<name>`), so the command is not run.
 pub fn fill_remediation(text: &str, f: &Finding, params: &toml::Table) -> String {
-    fill(text, |name| {
-        let raw = match name {
-            "resource_id" => Some(f.resource_id.clone()),
-            "resource_name" => Some(crate::inventory::last_segment(&f.resource_id)),
-            "resource_group" => resource_group(&f.resource_id).map(str::to_string),
-            "subscription_id" => f.subscription_id.clone(),
-            "location" => f.location.clone(),
-            "parent_name" => parent_name(&f.resource_id).map(str::to_string),
-            _ => {
-                if let Some(k) = name.strip_prefix("param.") {
-                    params.get(k).map(param_text)
-                } else if let Some(k) = name.strip_prefix("evidence.") {
-                    f.evidence.get(k).and_then(evidence_text)
+    let raw = raw_values(f, params);
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (start, end, name) in scan(text) {
+        out.push_str(&text[last..start]);
+        match raw(name) {
+            Some(v) if v.starts_with('-') => {
+                let option = out
+                    .strip_suffix(' ')
+                    .and_then(|head| head.rsplit(' ').next())
+                    .is_some_and(|w| {
+                        w.len() > 2
+                            && w.starts_with("--")
+                            && w[2..]
+                                .bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    });
+                if option {
+                    out.pop();
+                    out.push('=');
+                    out.push_str(&shell_word(&v));
                 } else {
-                    None
+                    out.push('<');
+                    out.push_str(name);
+                    out.push('>');
                 }
             }
-        }?;
-        Some(shell_word(&raw))
-    })
+            Some(v) => out.push_str(&shell_word(&v)),
+            None => {
+                out.push('<');
+                out.push_str(name);
+                out.push('>');
+            }
+        }
+        last = end;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+/// The raw value of each remediation placeholder of `f`.
+fn raw_values<'a>(f: &'a Finding, params: &'a toml::Table) -> impl Fn(&str) -> Option<String> + 'a {
+    move |name| match name {
+        "resource_id" => Some(f.resource_id.clone()),
+        "resource_name" => Some(crate::inventory::last_segment(&f.resource_id)),
+        "resource_group" => resource_group(&f.resource_id).map(str::to_string),
+        "subscription_id" => f.subscription_id.clone(),
+        "location" => f.location.clone(),
+        "parent_name" => parent_name(&f.resource_id).map(str::to_string),
+        _ => {
+            if let Some(k) = name.strip_prefix("param.") {
+                params.get(k).map(param_text)
+            } else if let Some(k) = name.strip_prefix("evidence.") {
+                f.evidence.get(k).and_then(evidence_text)
+            } else {
+                None
+            }
+        }
+    }
 }
 
 #[cfg(test)]

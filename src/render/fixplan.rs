@@ -43,23 +43,68 @@ const CHOICES: &[(&str, &str)] = &[
 /// One comment line's worth of text: no control characters (a newline would end the comment).
 fn comment(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || crate::support::text::is_unprintable(c) {
+                ' '
+            } else {
+                c
+            }
+        })
         .take(400)
         .collect()
 }
 
-/// A file name for a subscription id: GUIDs pass, anything else is reduced to safe characters.
+/// A file name for a subscription id: a GUID is its own name; anything else (never a real
+/// subscription id, but an answer may say anything) is `subscription-<safe part>-<hash>`, so
+/// it can neither be `tenant` nor collide with a real subscription's plan or another id's.
 fn file_stem(id: &str) -> String {
-    let s: String = id
+    if is_guid(id) {
+        return id.to_ascii_lowercase();
+    }
+    use sha2::Digest as _;
+    let safe: String = id
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .take(64)
+        .take(40)
         .collect();
-    if s.is_empty() {
-        "unknown-subscription".into()
-    } else {
-        s
+    let hash = sha2::Sha256::digest(id.as_bytes());
+    let short: String = hash[..4].iter().map(|b| format!("{b:02x}")).collect();
+    format!("subscription-{safe}-{short}")
+}
+
+fn is_guid(id: &str) -> bool {
+    let groups: Vec<&str> = id.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The placeholders a command line still holds (`<resource_group>`: the scan could not fill
+/// it). Filled values are single shell words, quoted when they hold `<`, so an unquoted
+/// `<name>` word is always a placeholder.
+fn unfilled(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut quoted = false;
+    for (i, c) in line.char_indices() {
+        if c == '\'' {
+            quoted = !quoted;
+        } else if c == '<' && !quoted {
+            let rest = &line[i + 1..];
+            if let Some(end) = rest.find('>') {
+                let name = &rest[..end];
+                if !name.is_empty()
+                    && name.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.'
+                    })
+                {
+                    out.push(name);
+                }
+            }
+        }
     }
+    out
 }
 
 fn variables_used(commands: &str) -> Vec<&'static (&'static str, &'static str)> {
@@ -108,6 +153,8 @@ pub fn plans(results: &Results) -> Vec<(String, String)> {
 
 fn script(results: &Results, title: &str, sub: &str, findings: &[&Finding]) -> String {
     let mut body = String::new();
+    // Findings whose fix is not a command here: counted in the header.
+    let mut manual = 0usize;
     // Findings come in baseline order, so each check's are adjacent.
     for group in findings.chunk_by(|a, b| a.check_id == b.check_id) {
         let first = group[0];
@@ -138,16 +185,25 @@ fn script(results: &Results, title: &str, sub: &str, findings: &[&Finding]) -> S
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
             {
-                if line.starts_with("az ") {
+                let missing = unfilled(line);
+                if line.starts_with("az ") && missing.is_empty() {
                     body.push_str(line);
                     body.push('\n');
                     any_command = true;
+                } else if line.starts_with("az ") {
+                    // Never run with a hole in it: bash would read `<name>` as a redirection.
+                    body.push_str(&format!(
+                        "#   (not run: the scan could not fill {}) {}\n",
+                        missing.join(", "),
+                        comment(line)
+                    ));
                 } else {
                     body.push_str(&format!("#   {}\n", comment(line)));
                 }
             }
             if !any_command {
                 body.push_str("#   (no CLI command: follow the steps above)\n");
+                manual += 1;
             }
         }
     }
@@ -171,13 +227,19 @@ fn script(results: &Results, title: &str, sub: &str, findings: &[&Finding]) -> S
         "# each fixes one failing finding. Choices only you can make are read from the\n",
     );
     head.push_str("# variables below; the script stops if one is not set.\n");
+    head.push_str(&format!(
+        "# {} failing finding(s); {manual} of them have no command here (portal steps, or a value\n# the scan could not read): they are commented below.\n",
+        findings.len()
+    ));
     head.push_str("set -euo pipefail\n");
     for (v, what) in variables_used(&body) {
         head.push_str(&format!(": \"${{{v}:?set {v}: the {what}}}\"\n"));
     }
     if !sub.is_empty() {
+        // `--subscription=` when the id could be read as an option.
+        let sep = if sub.starts_with('-') { "=" } else { " " };
         head.push_str(&format!(
-            "az account set --subscription {}\n",
+            "az account set --subscription{sep}{}\n",
             crate::support::ids::shell_word(sub)
         ));
     }
@@ -189,8 +251,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn plan_names_cannot_collide() {
+        let g = "11111111-2222-4333-8444-555555555555";
+        assert_eq!(file_stem(g), g);
+        assert_eq!(file_stem(&g.to_ascii_uppercase()), g);
+        // Not a GUID: never the tenant's plan, never a real subscription's, never each other's.
+        let tenant = file_stem("tenant");
+        assert!(tenant != "tenant" && tenant.starts_with("subscription-"));
+        let bang = file_stem(&format!("{g}!"));
+        assert_ne!(bang, g);
+        assert_ne!(file_stem("a!"), file_stem("a?"));
+    }
+
+    #[test]
+    fn a_placeholder_left_unfilled_is_found_outside_quotes_only() {
+        assert_eq!(
+            unfilled("az x --resource-group <resource_group> --name n"),
+            ["resource_group"]
+        );
+        assert!(unfilled("az x --name '<resource_group>'").is_empty());
+        assert!(unfilled("az x --logs '[{\"a\":1}]'").is_empty());
+    }
+
+    #[test]
     fn comments_cannot_be_ended_by_a_name() {
         assert_eq!(comment("a\nrm -rf /"), "a rm -rf /");
-        assert_eq!(file_stem("../../etc/passwd"), "etcpasswd");
+        assert!(file_stem("../../etc/passwd").starts_with("subscription-etcpasswd-"));
     }
 }

@@ -117,8 +117,7 @@ pub const HTML_VALUE_LIMIT: usize = 10_000;
 /// terminal sequences, NUL truncates), non-characters, and bidirectional overrides that make
 /// a name read as something else.
 fn is_unprintable(c: char) -> bool {
-    (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-        || matches!(c, '\u{FFFE}' | '\u{FFFF}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    crate::support::text::is_unprintable(c)
 }
 
 /// A value from Azure made fit for a human report: unprintable characters replaced, and cut

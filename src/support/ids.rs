@@ -4,11 +4,17 @@
 /// characters of a plain ARM id is single-quoted, so a hostile name cannot run a command in
 /// a script built from the remediation.
 pub fn shell_word(s: &str) -> String {
-    // No ARM name holds a control character; one here is hostile. A newline inside quotes
-    // would also split the command across lines of a script.
+    // No ARM name holds a control or bidi character; one here is hostile (a newline inside
+    // quotes would also split the command across lines, a bidi override hides what it says).
     let s: String = s
         .chars()
-        .map(|c| if c.is_control() { '?' } else { c })
+        .map(|c| {
+            if c.is_control() || crate::support::text::is_unprintable(c) {
+                '?'
+            } else {
+                c
+            }
+        })
         .collect();
     let s = s.as_str();
     let plain = !s.is_empty()
