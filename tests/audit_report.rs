@@ -811,5 +811,18 @@ fn fix_plans_never_run_a_hole_an_option_or_a_hidden_character() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(left, ["resource_group"], "nothing written into the folder");
+    // One change asked by two checks (Plan 2 for LP-DEF-001 and LP-DEF-003) runs once, with
+    // its subscription.
+    let dev = std::fs::read_to_string(
+        out.join("remediation")
+            .join(format!("{}.sh", logposture::demo::DEV)),
+    )
+    .unwrap();
+    let p2 = format!(
+        "az security pricing create --subscription {} --name VirtualMachines --tier Standard --subplan P2",
+        logposture::demo::DEV
+    );
+    assert_eq!(dev.lines().filter(|l| *l == p2).count(), 1, "{dev}");
+    assert!(dev.contains(&format!("#   (already above) {p2}")));
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -81,6 +81,21 @@ fn is_guid(id: &str) -> bool {
             .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// Whether `line` holds a redirection, pipe or command separator outside quotes: a command
+/// the plan writes is one az call, nothing else.
+fn shell_syntax(line: &str) -> bool {
+    let (mut single, mut double) = (false, false);
+    for c in line.chars() {
+        match c {
+            '\'' if !double => single = !single,
+            '"' if !single => double = !double,
+            '<' | '>' | '|' | ';' | '&' | '`' if !single && !double => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// The placeholders a command line still holds (`<resource_group>`: the scan could not fill
 /// it). Filled values are single shell words, quoted when they hold `<`, so an unquoted
 /// `<name>` word is always a placeholder.
@@ -155,6 +170,7 @@ fn script(results: &Results, title: &str, sub: &str, findings: &[&Finding]) -> S
     let mut body = String::new();
     // Findings whose fix is not a command here: counted in the header.
     let mut manual = 0usize;
+    let mut emitted = std::collections::HashSet::new();
     // Findings come in baseline order, so each check's are adjacent.
     for group in findings.chunk_by(|a, b| a.check_id == b.check_id) {
         let first = group[0];
@@ -186,10 +202,20 @@ fn script(results: &Results, title: &str, sub: &str, findings: &[&Finding]) -> S
                 .filter(|l| !l.is_empty())
             {
                 let missing = unfilled(line);
-                if line.starts_with("az ") && missing.is_empty() {
+                if line.starts_with("az ") && missing.is_empty() && emitted.contains(line) {
+                    // One change, asked by several checks (Plan 2 for LP-DEF-001 and -003).
+                    body.push_str(&format!("#   (already above) {}\n", comment(line)));
+                    any_command = true;
+                } else if line.starts_with("az ") && missing.is_empty() && !shell_syntax(line) {
                     body.push_str(line);
                     body.push('\n');
+                    emitted.insert(line.to_string());
                     any_command = true;
+                } else if line.starts_with("az ") && missing.is_empty() {
+                    body.push_str(&format!(
+                        "#   (not run: it holds shell syntax outside quotes) {}\n",
+                        comment(line)
+                    ));
                 } else if line.starts_with("az ") {
                     // Never run with a hole in it: bash would read `<name>` as a redirection.
                     body.push_str(&format!(
@@ -261,6 +287,15 @@ mod tests {
         let bang = file_stem(&format!("{g}!"));
         assert_ne!(bang, g);
         assert_ne!(file_stem("a!"), file_stem("a?"));
+    }
+
+    #[test]
+    fn shell_syntax_outside_quotes_is_found() {
+        assert!(shell_syntax("az x --name <A|B> --tier S"));
+        assert!(shell_syntax("az x; rm -rf ~"));
+        assert!(!shell_syntax(
+            "az x --logs '[{\"a\":\"<b>\"}]' --ws \"$WORKSPACE_ID\""
+        ));
     }
 
     #[test]
