@@ -823,6 +823,16 @@ fn fix_plans_never_run_a_hole_an_option_or_a_hidden_character() {
         logposture::demo::DEV
     );
     assert_eq!(dev.lines().filter(|l| *l == p2).count(), 1, "{dev}");
+    // A region's watcher is configured before a flow log is created in it.
+    let line_of = |needle: &str| text.lines().position(|l| l.starts_with(needle));
+    let (watcher, flow) = (
+        line_of("az network watcher configure"),
+        line_of("az network watcher flow-log create"),
+    );
+    assert!(
+        watcher.is_some() && flow.is_some() && watcher < flow,
+        "{text}"
+    );
     assert!(dev.contains(&format!("#   (already above) {p2}")));
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -171,8 +171,16 @@ fn script(results: &Results, title: &str, sub: &str, findings: &[&Finding]) -> S
     // Findings whose fix is not a command here: counted in the header.
     let mut manual = 0usize;
     let mut emitted = std::collections::HashSet::new();
-    // Findings come in baseline order, so each check's are adjacent.
-    for group in findings.chunk_by(|a, b| a.check_id == b.check_id) {
+    // Findings come in baseline order, so each check's are adjacent. Groups run in the order
+    // Azure needs: a region's Network Watcher before the flow logs in it, a workspace's
+    // retention before the settings that send to it; otherwise baseline order.
+    let mut groups: Vec<&[&Finding]> = findings.chunk_by(|a, b| a.check_id == b.check_id).collect();
+    groups.sort_by_key(|g| match g[0].area.as_str() {
+        "network-watcher" => 0,
+        "retention" => 1,
+        _ => 2,
+    });
+    for group in groups {
         let first = group[0];
         body.push_str(&format!(
             "\n# ── {} {} ({}) — {} finding(s)\n",
