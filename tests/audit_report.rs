@@ -836,3 +836,63 @@ fn fix_plans_never_run_a_hole_an_option_or_a_hidden_character() {
     assert!(dev.contains(&format!("#   (already above) {p2}")));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Issue 26, item 2: the Entra fix runs as written: its body is inline JSON (what no setting
+/// sends today, to $WORKSPACE_ID), its URL relative so az sends it to the active cloud.
+#[test]
+fn the_entra_fix_sends_a_complete_body_to_the_active_cloud() {
+    let dir = tmp("fix-entra");
+    let r = demo_results();
+    let out = dir.join("out");
+    logposture::render::write_all(
+        &r,
+        &[logposture::render::Format::Fix],
+        &out,
+        &logposture::render::Templates::load(None).unwrap(),
+        None,
+    )
+    .unwrap();
+    let plan = out.join("remediation").join("tenant.sh");
+    let bin = write_fake_az(&dir);
+    let log = dir.join("az.log");
+    let ws =
+        "/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w";
+    let status = Command::new("bash")
+        .arg(&plan)
+        .current_dir(&dir)
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("AZ_LOG", &log)
+        .env("WORKSPACE_ID", ws)
+        .status()
+        .unwrap();
+    assert!(status.success(), "the plan runs to its end");
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let entra = r
+        .findings
+        .iter()
+        .find(|f| f.check_id == "LP-ENTRA-001")
+        .unwrap();
+    let mut bodies = 0;
+    for call in calls.split("---\n").filter(|c| c.starts_with("rest\n")) {
+        let args: Vec<&str> = call.lines().collect();
+        let url = args[args.iter().position(|a| *a == "--url").unwrap() + 1];
+        assert!(url.starts_with("/providers/microsoft.aadiam/"), "{url}");
+        let body = args[args.iter().position(|a| *a == "--body").unwrap() + 1];
+        let v: serde_json::Value = serde_json::from_str(body).expect("the body is JSON");
+        assert_eq!(v["properties"]["workspaceId"], ws);
+        if url.contains("entra-core") {
+            let cats: Vec<&str> = v["properties"]["logs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["category"].as_str().unwrap())
+                .collect();
+            for c in entra.evidence["missing"].as_array().unwrap() {
+                assert!(cats.contains(&c.as_str().unwrap()), "{c} in {cats:?}");
+            }
+        }
+        bodies += 1;
+    }
+    assert!(bodies >= 1, "{calls}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -42,7 +42,7 @@ pub const KIND: RuleKind = RuleKind {
     name: "entra_logs",
     file: file!(),
     line: line!(),
-    evidence: &["disabled", "licence_required", "missing", "not_offered_by_tenant", "required", "settings"],
+    evidence: &["disabled", "licence_required", "logs_json", "missing", "not_offered_by_tenant", "required", "settings"],
     figures: &["entra_signin_events_per_user_day", "entra_signin_kb_per_event", "entra_audit_events_per_user_day", "entra_audit_kb_per_event", "entra_noninteractive_ratio", "entra_provisioning_gb_per_user_day", "entra_risk_gb_per_user_day", "entra_service_principal_gb_day", "entra_managed_identity_gb_day", "entra_default_users"],
     prepare: prepare::<Params>,
     describes: "tenant Entra ID diagnostic settings (/providers/microsoft.aadiam): union of enabled categories with a destination",    cost_basis: Some("per missing category: Entra users × events per user × KB per event (sign-in 11.5 KB, audit 2 KB); non-interactive = interactive × ratio; service-principal and managed-identity sign-ins use tenant defaults; calibrated by the back-test against measured Entra tables; priced at the destination workspace's per-GB rate (plus Sentinel's where onboarded), Basic plan shown beside it for tables that accept it"),
@@ -145,12 +145,23 @@ impl Rule for Params {
             .filter(|c| !all && !covered.contains(&c.to_ascii_lowercase()) && !disabled.contains(c))
             .cloned()
             .collect();
+        // The `logs` of a new setting that sends what no setting sends today (and nothing an
+        // existing setting already sends, which Azure would refuse): the fix plan's body.
+        let logs_json = serde_json::Value::Array(
+            missing
+                .iter()
+                .chain(&disabled)
+                .map(|c| json!({ "category": c, "enabled": true }))
+                .collect(),
+        )
+        .to_string();
         let evidence = json!({
             "settings": settings_evidence(settings),
             "required": required,
             "missing": missing,
             "disabled": disabled,
             "not_offered_by_tenant": not_offered,
+            "logs_json": logs_json,
         });
         // Named, so an auditor sees they were considered and why they are not required.
         let unavailable = if not_offered.is_empty() {
