@@ -223,6 +223,35 @@ fn write_fake_az(dir: &Path) -> PathBuf {
     bin
 }
 
+/// Every choice a plan reads, set as a user would.
+const CHOICES: [(&str, &str); 8] = [
+    (
+        "WORKSPACE_ID",
+        "/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w",
+    ),
+    ("ACTION_GROUP_ID", "ag"),
+    ("ALERT_RESOURCE_GROUP", "rg"),
+    ("FLOW_LOG_STORAGE_ID", "st"),
+    ("KEY_VAULT_URI", "https://kv"),
+    ("KEY_NAME", "k"),
+    ("DCR_ID", "dcr"),
+    ("DNS_RESOURCE_GROUP", "rg-dns"),
+];
+
+/// The fix plans of `r`, written under `dir/out`; returns `dir/out`.
+fn write_plans(r: &logposture::model::Results, dir: &Path) -> PathBuf {
+    let out = dir.join("out");
+    logposture::render::write_all(
+        r,
+        &[logposture::render::Format::Fix],
+        &out,
+        &logposture::render::Templates::load(None).unwrap(),
+        None,
+    )
+    .unwrap();
+    out
+}
+
 #[test]
 fn the_fix_plan_is_a_script_per_subscription_that_a_hostile_name_cannot_subvert() {
     let dir = tmp("fix");
@@ -243,15 +272,7 @@ fn the_fix_plan_is_a_script_per_subscription_that_a_hostile_name_cannot_subvert(
     }
     let a = Assessment::load(&EvalArgs::builtin()).unwrap();
     let r = a.assess(&snap, time::macros::date!(2026 - 11 - 02));
-    let out = dir.join("out");
-    logposture::render::write_all(
-        &r,
-        &[logposture::render::Format::Fix],
-        &out,
-        &logposture::render::Templates::load(None).unwrap(),
-        None,
-    )
-    .unwrap();
+    let out = write_plans(&r, &dir);
     let plan_dir = out.join("remediation");
     let prod = plan_dir.join(format!("{}.sh", logposture::demo::PROD));
     let text = std::fs::read_to_string(&prod).unwrap();
@@ -274,14 +295,7 @@ fn the_fix_plan_is_a_script_per_subscription_that_a_hostile_name_cannot_subvert(
         .arg(&prod)
         .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
         .env("AZ_LOG", &log)
-        .env("WORKSPACE_ID", "/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w")
-        .env("ACTION_GROUP_ID", "ag")
-        .env("ALERT_RESOURCE_GROUP", "rg")
-        .env("FLOW_LOG_STORAGE_ID", "st")
-        .env("KEY_VAULT_URI", "https://kv")
-        .env("KEY_NAME", "k")
-        .env("DCR_ID", "dcr")
-        .env("DNS_RESOURCE_GROUP", "rg-dns")
+        .envs(CHOICES)
         .status()
         .unwrap();
     assert!(status.success(), "the plan runs with every choice set");
@@ -742,15 +756,7 @@ fn fix_plans_never_run_a_hole_an_option_or_a_hidden_character() {
     }
     let a = Assessment::load(&EvalArgs::builtin()).unwrap();
     let r = a.assess(&snap, time::macros::date!(2026 - 11 - 02));
-    let out = dir.join("out");
-    logposture::render::write_all(
-        &r,
-        &[logposture::render::Format::Fix],
-        &out,
-        &logposture::render::Templates::load(None).unwrap(),
-        None,
-    )
-    .unwrap();
+    let out = write_plans(&r, &dir);
     let prod = out
         .join("remediation")
         .join(format!("{}.sh", logposture::demo::PROD));
@@ -792,14 +798,7 @@ fn fix_plans_never_run_a_hole_an_option_or_a_hidden_character() {
         .current_dir(&work)
         .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
         .env("AZ_LOG", &log)
-        .env("WORKSPACE_ID", "/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w")
-        .env("ACTION_GROUP_ID", "ag")
-        .env("ALERT_RESOURCE_GROUP", "rg")
-        .env("FLOW_LOG_STORAGE_ID", "st")
-        .env("KEY_VAULT_URI", "https://kv")
-        .env("KEY_NAME", "k")
-        .env("DCR_ID", "dcr")
-        .env("DNS_RESOURCE_GROUP", "rg-dns")
+        .envs(CHOICES)
         .status()
         .unwrap();
     assert!(status.success(), "the plan runs to its end");
@@ -843,15 +842,7 @@ fn fix_plans_never_run_a_hole_an_option_or_a_hidden_character() {
 fn the_entra_fix_sends_a_complete_body_to_the_active_cloud() {
     let dir = tmp("fix-entra");
     let r = demo_results();
-    let out = dir.join("out");
-    logposture::render::write_all(
-        &r,
-        &[logposture::render::Format::Fix],
-        &out,
-        &logposture::render::Templates::load(None).unwrap(),
-        None,
-    )
-    .unwrap();
+    let out = write_plans(&r, &dir);
     let plan = out.join("remediation").join("tenant.sh");
     let bin = write_fake_az(&dir);
     let log = dir.join("az.log");

@@ -66,22 +66,30 @@ pub fn has_any(text: &str) -> bool {
 /// `text` with each placeholder replaced by `lookup`'s value; one it cannot fill becomes
 /// `<name>` so a reader sees what is missing.
 pub fn fill(text: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
+    fill_with(text, |out, name| match lookup(name) {
+        Some(v) => out.push_str(&v),
+        None => unfilled(out, name),
+    })
+}
+
+/// `text` with each placeholder written by `write` (given the text so far and the name).
+fn fill_with(text: &str, mut write: impl FnMut(&mut String, &str)) -> String {
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
     for (start, end, name) in scan(text) {
         out.push_str(&text[last..start]);
-        match lookup(name) {
-            Some(v) => out.push_str(&v),
-            None => {
-                out.push('<');
-                out.push_str(name);
-                out.push('>');
-            }
-        }
+        write(&mut out, name);
         last = end;
     }
     out.push_str(&text[last..]);
     out
+}
+
+/// The mark of a placeholder that could not be filled.
+fn unfilled(out: &mut String, name: &str) {
+    out.push('<');
+    out.push_str(name);
+    out.push('>');
 }
 
 /// A parameter's value as text: strings bare, lists space-separated.
@@ -120,43 +128,29 @@ fn evidence_text(v: &Value) -> Option<String> {
 /// `--option=value`; anywhere else it is left unfilled (`<name>`), so the command is not run.
 pub fn fill_remediation(text: &str, f: &Finding, params: &toml::Table) -> String {
     let raw = raw_values(f, params);
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    for (start, end, name) in scan(text) {
-        out.push_str(&text[last..start]);
-        match raw(name) {
-            Some(v) if v.starts_with('-') => {
-                let option = out
-                    .strip_suffix(' ')
-                    .and_then(|head| head.rsplit(' ').next())
-                    .is_some_and(|w| {
-                        w.len() > 2
-                            && w.starts_with("--")
-                            && w[2..]
-                                .bytes()
-                                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                    });
-                if option {
-                    out.pop();
-                    out.push('=');
-                    out.push_str(&shell_word(&v));
-                } else {
-                    out.push('<');
-                    out.push_str(name);
-                    out.push('>');
-                }
-            }
-            Some(v) => out.push_str(&shell_word(&v)),
-            None => {
-                out.push('<');
-                out.push_str(name);
-                out.push('>');
+    fill_with(text, |out, name| match raw(name) {
+        Some(v) if v.starts_with('-') => {
+            let option = out
+                .strip_suffix(' ')
+                .and_then(|head| head.rsplit(' ').next())
+                .is_some_and(|w| {
+                    w.len() > 2
+                        && w.starts_with("--")
+                        && w[2..]
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                });
+            if option {
+                out.pop();
+                out.push('=');
+                out.push_str(&shell_word(&v));
+            } else {
+                unfilled(out, name);
             }
         }
-        last = end;
-    }
-    out.push_str(&text[last..]);
-    out
+        Some(v) => out.push_str(&shell_word(&v)),
+        None => unfilled(out, name),
+    })
 }
 
 /// The raw value of each remediation placeholder of `f`.
