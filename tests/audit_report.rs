@@ -822,6 +822,12 @@ fn fix_plans_never_run_a_hole_an_option_or_a_hidden_character() {
         logposture::demo::DEV
     );
     assert_eq!(dev.lines().filter(|l| *l == p2).count(), 1, "{dev}");
+    // The disabled NSG-delete alert is enabled, not duplicated by a new one.
+    assert!(text.contains("az monitor activity-log alert update --ids /subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-monitoring/providers/microsoft.insights/activityLogAlerts/alert-nsg-delete --enabled true"));
+    assert!(
+        !text.contains("Microsoft.Network/networkSecurityGroups/delete --action-group"),
+        "no twin of the disabled alert"
+    );
     // A region's watcher is configured before a flow log is created in it.
     let line_of = |needle: &str| text.lines().position(|l| l.starts_with(needle));
     let (watcher, flow) = (

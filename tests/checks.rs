@@ -826,3 +826,19 @@ fn a_cef_forwarder_is_named_and_a_legacy_snapshot_source_still_counts() {
     sub(&mut s).data_collection_rules = Read::ok(vec![rule(vec![])]);
     assert_eq!(findings(&s, "LP-SEC-003")[0].status, Status::Pass);
 }
+
+#[test]
+fn a_conditional_remediation_line_must_name_evidence_its_kind_writes() {
+    let bad = "[[check]]\nid = \"LP-ALERT-004\"\nremediation = \"\"\"\n[if evidence.no_such_key] az monitor activity-log alert update --ids x --enabled true\"\"\"\n";
+    let e = baseline::load(
+        &[("mine.toml".into(), bad.into())],
+        evaluate::rules::validate,
+    )
+    .err()
+    .expect("refused");
+    let text = e.to_string();
+    assert!(
+        text.contains("no_such_key") && text.contains("LP-ALERT-004"),
+        "{text}"
+    );
+}

@@ -128,7 +128,8 @@ fn evidence_text(v: &Value) -> Option<String> {
 /// `--option=value`; anywhere else it is left unfilled (`<name>`), so the command is not run.
 pub fn fill_remediation(text: &str, f: &Finding, params: &toml::Table) -> String {
     let raw = raw_values(f, params);
-    fill_with(text, |out, name| match raw(name) {
+    let text = choose_lines(text, |key| present(f.evidence.get(key)));
+    fill_with(&text, |out, name| match raw(name) {
         Some(v) if v.starts_with('-') => {
             let option = out
                 .strip_suffix(' ')
@@ -151,6 +152,53 @@ pub fn fill_remediation(text: &str, f: &Finding, params: &toml::Table) -> String
         Some(v) => out.push_str(&shell_word(&v)),
         None => unfilled(out, name),
     })
+}
+
+/// A remediation line may hold for one case only: `[if evidence.KEY] ...` is kept when the
+/// finding's evidence has KEY (not null, empty or false), `[unless evidence.KEY] ...` when it
+/// has not (enable the disabled alert, or create one: never both). The marker is removed.
+fn choose_lines(text: &str, has: impl Fn(&str) -> bool) -> String {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        match condition(line) {
+            Some((want, key, rest)) => {
+                if has(key) == want {
+                    out.push(rest);
+                }
+            }
+            None => out.push(line),
+        }
+    }
+    out.join("\n")
+}
+
+/// `[if evidence.KEY] rest` → (true, KEY, rest); `[unless evidence.KEY] rest` → (false, ...).
+fn condition(line: &str) -> Option<(bool, &str, &str)> {
+    let t = line.trim_start();
+    let (want, after) = if let Some(r) = t.strip_prefix("[if evidence.") {
+        (true, r)
+    } else {
+        (false, t.strip_prefix("[unless evidence.")?)
+    };
+    let (key, rest) = after.split_once(']')?;
+    Some((want, key, rest.trim_start()))
+}
+
+/// The evidence keys the conditional lines of `text` name (checked when the baseline loads).
+pub fn condition_keys(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter_map(condition)
+        .map(|(_, k, _)| k)
+        .collect()
+}
+
+fn present(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => false,
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(_) => true,
+    }
 }
 
 /// The raw value of each remediation placeholder of `f`.
@@ -196,6 +244,18 @@ mod tests {
         assert_eq!(shell_word("$(id)"), "'$(id)'");
         assert_eq!(shell_word(""), "''");
         assert_eq!(shell_word("a\nb"), "'a?b'");
+    }
+
+    #[test]
+    fn conditional_lines_keep_one_case() {
+        let t = "Portal: x\n[if evidence.off] az enable {evidence.off}\n[unless evidence.off] az create";
+        assert_eq!(condition_keys(t), ["off", "off"]);
+        assert_eq!(
+            choose_lines(t, |_| true),
+            "Portal: x\naz enable {evidence.off}"
+        );
+        assert_eq!(choose_lines(t, |_| false), "Portal: x\naz create");
+        assert!(!present(Some(&Value::Null)) && present(Some(&Value::from("id"))));
     }
 
     #[test]

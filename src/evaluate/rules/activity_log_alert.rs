@@ -45,7 +45,7 @@ pub const KIND: RuleKind = RuleKind {
     name: "activity_log_alert",
     file: file!(),
     line: line!(),
-    evidence: &["alerts_that_do_not_count", "alerts_with_unknown_action_groups", "category", "counted_alert", "jit_policies", "operation", "vms_under_jit"],
+    evidence: &["alerts_that_do_not_count", "alerts_with_unknown_action_groups", "category", "counted_alert", "disabled_alert_id", "jit_policies", "operation", "vms_under_jit"],
     figures: &[],
     prepare: validate,
     describes: "an enabled activity-log alert on an operation (or event category) covering the subscription, not filtered on level, status or caller (a category alert on nothing but its category: every service, region and event type), notifying an existing, enabled action group that has a receiver",
@@ -246,6 +246,7 @@ impl Rule for Params {
             }
             // Every alert on the target for this subscription, with why it does or does not count.
             let mut counted = None;
+            let mut to_enable: Option<&crate::inventory::ActivityLogAlert> = None;
             let mut problems = Vec::new();
             let mut unknown = Vec::new();
             for a in sub
@@ -257,6 +258,12 @@ impl Rule for Params {
                 let narrowing = narrowing(a, &target);
                 if !a.enabled {
                     problems.push(format!("{} is disabled", a.name));
+                    // Enabling it would close the gap: the fix enables it, never adds a twin.
+                    if narrowing.is_empty()
+                        && matches!(reach(a, &groups, &readable), Reach::Someone)
+                    {
+                        to_enable.get_or_insert(a);
+                    }
                 } else if !narrowing.is_empty() {
                     problems.push(format!(
                         "{} only fires when {}",
@@ -281,6 +288,7 @@ impl Rule for Params {
                 "counted_alert": counted.map(|a| json!({"name": a.name, "action_groups": a.action_groups})),
                 "alerts_that_do_not_count": problems,
                 "alerts_with_unknown_action_groups": unknown,
+                "disabled_alert_id": to_enable.map(|a| a.id.clone()),
             });
             let mut evidence = evidence;
             if let Some(vms) = &jit_vms {
