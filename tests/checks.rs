@@ -834,8 +834,7 @@ fn a_conditional_remediation_line_must_name_evidence_its_kind_writes() {
         &[("mine.toml".into(), bad.into())],
         evaluate::rules::validate,
     )
-    .err()
-    .expect("refused");
+    .expect_err("refused");
     let text = e.to_string();
     assert!(
         text.contains("no_such_key") && text.contains("LP-ALERT-004"),
