@@ -1179,17 +1179,17 @@ fn not_included(r: &Results) -> String {
     }
     let mut parts = Vec::new();
     if defender > 0 {
-        parts.push(format!("the Defender for Cloud plans of {defender} failing finding(s) (billed per server, resource or core by plan, not by log volume)"));
+        parts.push(format!(
+            "Defender plans ({defender} failing finding(s): billed per server or resource, not per GB)"
+        ));
     }
     if unknown > 0 {
-        parts.push(format!(
-            "{unknown} gap(s) whose volume is unknown (each finding says why)"
-        ));
+        parts.push(format!("{unknown} gap(s) of unknown volume"));
     }
     if parts.is_empty() {
         String::new()
     } else {
-        format!("Not included: {}.", parts.join("; "))
+        format!("Not included: {}.", parts.join(" and "))
     }
 }
 
