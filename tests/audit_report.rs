@@ -893,3 +893,48 @@ fn the_entra_fix_sends_a_complete_body_to_the_active_cloud() {
     assert!(bodies >= 1, "{calls}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Issue 26, item 1: where a resource already has a setting that sends to a workspace, the
+/// plan extends that setting (its name, its workspace, its metrics) and never adds a second one
+/// beside it, which Azure would refuse for a category sent twice to one workspace.
+#[test]
+fn fix_plans_extend_the_setting_that_already_sends_to_a_workspace() {
+    let dir = tmp("fix-extend");
+    let snap = logposture::demo::snapshot();
+    let r = demo_results();
+    let out = write_plans(&r, &dir);
+    let mut plans = String::new();
+    for e in std::fs::read_dir(out.join("remediation")).unwrap() {
+        plans.push_str(&std::fs::read_to_string(e.unwrap().path()).unwrap());
+    }
+    let mut checked = 0;
+    for rd in snap
+        .inventory
+        .subscriptions
+        .iter()
+        .flat_map(|s| s.resource_diagnostics.iter())
+    {
+        let settings = rd.settings.items();
+        let Some(ws_setting) = settings.iter().find(|s| s.workspace_id.is_some()) else {
+            continue;
+        };
+        let resource = format!(" --resource {} ", rd.resource_id);
+        for line in plans.lines().filter(|l| {
+            l.starts_with("az monitor diagnostic-settings create ") && l.contains(&resource)
+        }) {
+            assert!(
+                line.contains(&format!("--name {} ", ws_setting.name)),
+                "a second setting beside {}: {line}",
+                ws_setting.name
+            );
+            assert!(line.contains(&format!(
+                "--workspace {} ",
+                ws_setting.workspace_id.as_deref().unwrap()
+            )));
+            assert!(line.contains("--metrics "), "its metrics are kept: {line}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "{checked} extensions checked");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -5,7 +5,9 @@
 use super::arm::{bad_url, parse_list_body, read_error, ArmClient};
 use super::guard;
 use super::lenient::arm_id;
-use crate::inventory::{DiagnosticSetting, LogCategory, LogSetting, ReadError, TypeCategories};
+use crate::inventory::{
+    DiagnosticSetting, LogCategory, LogSetting, MetricSetting, ReadError, TypeCategories,
+};
 use azure_mgmt_monitor::package_2021_05_preview_diagnostics::models;
 
 /// The generated subscription-level and resource-level setting types have the same fields but
@@ -13,7 +15,7 @@ use azure_mgmt_monitor::package_2021_05_preview_diagnostics::models;
 /// id cannot be judged (no properties would read as "sends nowhere", a fail): it is an item
 /// error, which makes the list partial and its checks not assessed.
 macro_rules! from_model {
-    ($r:expr, $dest:expr, $scope:expr, $op:expr, $errors:expr) => {{
+    ($r:expr, $dest:expr, $metrics:expr, $scope:expr, $op:expr, $errors:expr) => {{
         let r = $r;
         let id = arm_id(r.resource.id.as_deref().unwrap_or_default());
         let name = r.resource.name.unwrap_or_default();
@@ -29,6 +31,8 @@ macro_rules! from_model {
             Some(p) => {
                 let destination_type: fn(&_) -> Option<String> = $dest;
                 let destination_type = destination_type(&p);
+                let metrics: fn(&_) -> Option<Vec<MetricSetting>> = $metrics;
+                let metrics = metrics(&p);
                 Some(DiagnosticSetting {
                     id,
                     name,
@@ -49,6 +53,7 @@ macro_rules! from_model {
                             enabled: l.enabled,
                         })
                         .collect(),
+                    metrics,
                 })
             }
         }
@@ -106,6 +111,7 @@ pub async fn activity_log_settings(
             from_model!(
                 r,
                 |_: &models::SubscriptionDiagnosticSettings| None,
+                |_: &models::SubscriptionDiagnosticSettings| None,
                 &scope,
                 op,
                 item_errors
@@ -158,6 +164,15 @@ pub async fn resource_settings(
                 r,
                 |p: &models::DiagnosticSettings| none_if_blank(
                     p.log_analytics_destination_type.clone()
+                ),
+                |p: &models::DiagnosticSettings| Some(
+                    p.metrics
+                        .iter()
+                        .map(|m| MetricSetting {
+                            category: none_if_blank(m.category.clone()),
+                            enabled: m.enabled,
+                        })
+                        .collect()
                 ),
                 resource_id,
                 op,

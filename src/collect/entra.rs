@@ -91,6 +91,7 @@ pub async fn tenant_settings(
                         enabled: l.enabled,
                     })
                     .collect(),
+                metrics: None,
             }
         })
         .collect())

@@ -52,12 +52,23 @@ fn setting(
     storage: Option<&str>,
     logs: Vec<LogSetting>,
 ) -> DiagnosticSetting {
+    // A resource's setting carries its metrics (AllMetrics off here); the activity log's has none.
+    let activity_log = id
+        .split('/')
+        .nth(3)
+        .is_some_and(|p| p.eq_ignore_ascii_case("providers"));
     DiagnosticSetting {
         id: id.into(),
         name: name.into(),
         workspace_id: workspace.map(str::to_string),
         storage_account_id: storage.map(str::to_string),
         logs,
+        metrics: (!activity_log).then(|| {
+            vec![MetricSetting {
+                category: Some("AllMetrics".into()),
+                enabled: false,
+            }]
+        }),
         ..Default::default()
     }
 }

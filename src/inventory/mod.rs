@@ -540,6 +540,18 @@ pub struct DiagnosticSetting {
     pub destination_type: Option<String>,
     #[serde(default)]
     pub logs: Vec<LogSetting>,
+    /// Metric categories (resource settings); None where not read (the activity log's and
+    /// Entra's settings have none, and snapshots written before they were recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Vec<MetricSetting>>,
+}
+
+/// A metric category of a diagnostic setting (`AllMetrics`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetricSetting {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    pub enabled: bool,
 }
 
 impl DiagnosticSetting {

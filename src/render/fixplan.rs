@@ -81,6 +81,121 @@ fn is_guid(id: &str) -> bool {
             .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// The shell words of `line` with their byte ranges: single quotes (and `'\''`), double
+/// quotes and plain words, as the plans write them.
+fn words(line: &str) -> Vec<(String, std::ops::Range<usize>)> {
+    let b = line.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        while i < b.len() && b[i] == b' ' {
+            i += 1;
+        }
+        if i >= b.len() {
+            break;
+        }
+        let start = i;
+        let mut w = String::new();
+        while i < b.len() && b[i] != b' ' {
+            match b[i] {
+                b'\'' => {
+                    let end = line[i + 1..].find('\'').map_or(b.len(), |e| i + 1 + e);
+                    w.push_str(&line[i + 1..end]);
+                    i = end + 1;
+                }
+                b'"' => {
+                    let end = line[i + 1..].find('"').map_or(b.len(), |e| i + 1 + e);
+                    w.push_str(&line[i + 1..end]);
+                    i = end + 1;
+                }
+                b'\\' if i + 1 < b.len() => {
+                    w.push(b[i + 1] as char);
+                    i += 2;
+                }
+                _ => {
+                    let c = line[i..].chars().next().unwrap_or(' ');
+                    w.push(c);
+                    i += c.len_utf8();
+                }
+            }
+        }
+        out.push((w, start..i.min(b.len())));
+    }
+    out
+}
+
+/// The value of `--opt` (`--opt value` or `--opt=value`) among `words`, with its range.
+fn option<'w>(
+    words: &'w [(String, std::ops::Range<usize>)],
+    opt: &str,
+) -> Option<(&'w str, std::ops::Range<usize>)> {
+    words.iter().enumerate().find_map(|(i, (w, r))| {
+        if w == opt {
+            words.get(i + 1).map(|(v, r)| (v.as_str(), r.clone()))
+        } else {
+            w.strip_prefix(opt)
+                .and_then(|v| v.strip_prefix('='))
+                .map(|v| (v, r.clone()))
+        }
+    })
+}
+
+/// One diagnostic setting written twice in a plan (two checks extend it, or create the same
+/// name): the later command would replace what the earlier added, so it carries the union of
+/// both `--logs` lists. Returns the line to write.
+fn merge_setting(
+    line: &str,
+    written: &mut std::collections::HashMap<(String, String), Vec<serde_json::Value>>,
+) -> String {
+    if !line.starts_with("az monitor diagnostic-settings create ") {
+        return line.to_string();
+    }
+    let ws = words(line);
+    let (Some((name, _)), Some((resource, _)), Some((logs, range))) = (
+        option(&ws, "--name"),
+        option(&ws, "--resource"),
+        option(&ws, "--logs"),
+    ) else {
+        return line.to_string();
+    };
+    let Ok(serde_json::Value::Array(mine)) = serde_json::from_str::<serde_json::Value>(logs) else {
+        return line.to_string();
+    };
+    let key = (name.to_ascii_lowercase(), resource.to_ascii_lowercase());
+    let entry_key = |v: &serde_json::Value| {
+        v.get("category")
+            .or_else(|| v.get("categoryGroup"))
+            .and_then(|c| c.as_str())
+            .map(str::to_ascii_lowercase)
+    };
+    let mut merged = written.get(&key).cloned().unwrap_or_default();
+    for e in mine {
+        match merged.iter_mut().find(|m| entry_key(m) == entry_key(&e)) {
+            Some(m) => {
+                let on = m["enabled"].as_bool().unwrap_or(false)
+                    || e["enabled"].as_bool().unwrap_or(false);
+                m["enabled"] = serde_json::Value::Bool(on);
+            }
+            None => merged.push(e),
+        }
+    }
+    // allLogs covers every category: listing others beside it would only overlap.
+    let all_logs = |v: &serde_json::Value| {
+        entry_key(v).as_deref() == Some("alllogs") && v.get("categoryGroup").is_some()
+    };
+    if merged.len() > 1 && merged.iter().any(|v| all_logs(v) && v["enabled"] == true) {
+        merged.retain(|v| all_logs(v));
+    }
+    let text = serde_json::Value::Array(merged.clone()).to_string();
+    written.insert(key, merged);
+    format!(
+        "{}{}{}",
+        &line[..range.start],
+        crate::support::ids::shell_word(&text),
+        &line[range.end..]
+    )
+}
+
 /// Whether `line` holds a redirection, pipe or command separator outside quotes: a command
 /// the plan writes is one az call, nothing else.
 fn shell_syntax(line: &str) -> bool {
@@ -171,6 +286,7 @@ fn script(results: &Results, title: &str, sub: &str, findings: &[&Finding]) -> S
     // Findings whose fix is not a command here: counted in the header.
     let mut manual = 0usize;
     let mut emitted = std::collections::HashSet::new();
+    let mut settings_written = std::collections::HashMap::new();
     // Findings come in baseline order, so each check's are adjacent. Groups run in the order
     // Azure needs: a region's Network Watcher before the flow logs in it, a workspace's
     // retention before the settings that send to it; otherwise baseline order.
@@ -215,7 +331,7 @@ fn script(results: &Results, title: &str, sub: &str, findings: &[&Finding]) -> S
                     body.push_str(&format!("#   (already above) {}\n", comment(line)));
                     any_command = true;
                 } else if line.starts_with("az ") && missing.is_empty() && !shell_syntax(line) {
-                    body.push_str(line);
+                    body.push_str(&merge_setting(line, &mut settings_written));
                     body.push('\n');
                     emitted.insert(line.to_string());
                     any_command = true;
@@ -295,6 +411,33 @@ mod tests {
         let bang = file_stem(&format!("{g}!"));
         assert_ne!(bang, g);
         assert_ne!(file_stem("a!"), file_stem("a?"));
+    }
+
+    #[test]
+    fn a_setting_written_twice_carries_both_lists() {
+        let mut w = std::collections::HashMap::new();
+        let a = "az monitor diagnostic-settings create --name s --resource /r --workspace \"$W\" --logs '[{\"category\":\"A\",\"enabled\":true}]'";
+        let b = "az monitor diagnostic-settings create --name s --resource /r --workspace \"$W\" --logs '[{\"category\":\"B\",\"enabled\":true},{\"category\":\"A\",\"enabled\":false}]'";
+        assert_eq!(merge_setting(a, &mut w), a);
+        let merged = merge_setting(b, &mut w);
+        assert!(
+            merged.ends_with(
+                r#"--logs '[{"category":"A","enabled":true},{"category":"B","enabled":true}]'"#
+            ),
+            "{merged}"
+        );
+        assert!(merged.contains(r#"--workspace "$W""#));
+        // allLogs after audit: allLogs alone.
+        let mut w2 = std::collections::HashMap::new();
+        let g = |x: &str| {
+            format!("az monitor diagnostic-settings create --name k --resource /r --logs '[{{\"categoryGroup\":\"{x}\",\"enabled\":true}}]'")
+        };
+        merge_setting(&g("audit"), &mut w2);
+        assert!(merge_setting(&g("allLogs"), &mut w2)
+            .ends_with(r#"'[{"categoryGroup":"allLogs","enabled":true}]'"#));
+        // Another setting name or resource is its own.
+        let c = b.replace("--name s", "--name t");
+        assert_eq!(merge_setting(&c, &mut w), c);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use super::{settings_evidence, Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
 use crate::evaluate::{gate, EvalContext};
-use crate::inventory::{type_key, Read, TypeCategories};
+use crate::inventory::{type_key, DiagnosticSetting, Read, TypeCategories};
 use crate::model::gap::Gap;
 use crate::model::{Finding, Status};
 use crate::support::text::and_list;
@@ -77,7 +77,7 @@ pub const KIND: RuleKind = RuleKind {
     name: "resource_logs",
     file: file!(),
     line: line!(),
-    evidence: &["coverage", "missing", "not_offered", "offered", "required", "resource_type", "settings"],
+    evidence: &["coverage", "extend_blocked", "extend_logs_json", "extend_metrics_json", "extend_resource_specific", "extend_setting", "extend_workspace_id", "missing", "not_offered", "offered", "required", "resource_type", "settings", "workspace_setting"],
     figures: &["resource_log_default_mb_day"],
     prepare: validate,
     describes: "per-resource diagnostic settings against the log categories the type offers (diagnosticSettingsCategories)",    cost_basis: Some("MB/day per resource by type (resource_log_mb_day) × share of categories missing, at the Analytics per-GB rate"),
@@ -197,6 +197,9 @@ impl Rule for Params {
                 if !req.not_offered.is_empty() {
                     evidence["not_offered"] = json!(req.not_offered);
                 }
+                if !missing.is_empty() {
+                    extension(settings, &req, &covered, offered, &mut evidence);
+                }
                 let not_offered_note = if req.not_offered.is_empty() {
                     String::new()
                 } else {
@@ -301,6 +304,129 @@ struct Requirement {
 }
 
 /// None: the check names categories and the type offers none of them.
+/// The fix acts on what exists: where a setting already sends to a workspace, the plan extends
+/// it (same name, its destination, its metrics, its categories plus the missing ones: a create
+/// is an upsert) rather than adding a second setting Azure would refuse for a category sent
+/// twice to one workspace. Writes `workspace_setting` and either the `extend_*` values or
+/// `extend_blocked` (why it cannot be extended from the command line).
+fn extension(
+    settings: &[DiagnosticSetting],
+    req: &Requirement,
+    covered: &std::collections::BTreeSet<String>,
+    offered: &TypeCategories,
+    evidence: &mut serde_json::Value,
+) {
+    let Some(s) = settings.iter().find(|s| s.workspace_id.is_some()) else {
+        return;
+    };
+    evidence["workspace_setting"] = json!(s.name);
+    let blocked = |evidence: &mut serde_json::Value, why: String| {
+        evidence["extend_blocked"] = json!(why);
+    };
+    let others: Vec<&str> = [
+        s.storage_account_id.as_ref().map(|_| "a storage account"),
+        s.event_hub_authorization_rule_id
+            .as_ref()
+            .map(|_| "an event hub"),
+        s.marketplace_partner_id
+            .as_ref()
+            .map(|_| "a partner solution"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !others.is_empty() {
+        return blocked(
+            evidence,
+            format!("{} also sends to {}", s.name, others.join(" and ")),
+        );
+    }
+    let Some(metrics) = &s.metrics else {
+        return blocked(
+            evidence,
+            format!("the metrics of {} were not recorded by this scan", s.name),
+        );
+    };
+    let uses_groups = s.logs.iter().any(|l| l.category_group.is_some());
+    let offers = |c: &String| {
+        offered
+            .log_categories
+            .iter()
+            .any(|o| o.name.eq_ignore_ascii_case(c))
+    };
+    // Per missing requirement: the first alternative the type offers.
+    let add: Vec<String> = req
+        .groups
+        .iter()
+        .filter(|alts| {
+            !alts
+                .iter()
+                .any(|c| covered.contains(&c.to_ascii_lowercase()))
+        })
+        .filter_map(|alts| alts.iter().find(|c| offers(c)).or(alts.first()).cloned())
+        .collect();
+    let mut logs: Vec<serde_json::Value> = Vec::new();
+    for l in &s.logs {
+        let mut e = serde_json::Map::new();
+        if let Some(c) = &l.category {
+            e.insert("category".into(), json!(c));
+        } else if let Some(g) = &l.category_group {
+            e.insert("categoryGroup".into(), json!(g));
+        } else {
+            continue;
+        }
+        let wanted = l
+            .category
+            .as_ref()
+            .is_some_and(|c| add.iter().any(|a| a.eq_ignore_ascii_case(c)));
+        e.insert("enabled".into(), json!(l.enabled || wanted));
+        logs.push(serde_json::Value::Object(e));
+    }
+    if uses_groups {
+        // A setting of category groups is extended by a group, never by single categories.
+        let group = match req.coverage {
+            "all" => "allLogs",
+            "audit" => "audit",
+            _ => {
+                return blocked(
+                    evidence,
+                    format!(
+                        "{} exports category groups; add {} to it in the portal",
+                        s.name,
+                        and_list(&add)
+                    ),
+                )
+            }
+        };
+        logs.retain(|l| l.get("categoryGroup").is_none_or(|g| g != group));
+        logs.push(json!({ "categoryGroup": group, "enabled": true }));
+    } else {
+        for c in &add {
+            let present = s.logs.iter().any(|l| {
+                l.category
+                    .as_deref()
+                    .is_some_and(|x| x.eq_ignore_ascii_case(c))
+            });
+            if !present {
+                logs.push(json!({ "category": c, "enabled": true }));
+            }
+        }
+    }
+    let metrics: Vec<serde_json::Value> = metrics
+        .iter()
+        .filter_map(|m| {
+            m.category
+                .as_ref()
+                .map(|c| json!({ "category": c, "enabled": m.enabled }))
+        })
+        .collect();
+    evidence["extend_setting"] = json!(s.name);
+    evidence["extend_workspace_id"] = json!(s.workspace_id);
+    evidence["extend_resource_specific"] = json!(if s.is_dedicated() { "true" } else { "false" });
+    evidence["extend_logs_json"] = json!(serde_json::Value::Array(logs).to_string());
+    evidence["extend_metrics_json"] = json!(serde_json::Value::Array(metrics).to_string());
+}
+
 fn requirement(p: &Params, tkey: &str, offered: &TypeCategories) -> Option<Requirement> {
     if !p.categories.is_empty() {
         let is_offered = |c: &String| {
