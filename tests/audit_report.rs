@@ -224,7 +224,7 @@ fn write_fake_az(dir: &Path) -> PathBuf {
 }
 
 /// Every choice a plan reads, set as a user would.
-const CHOICES: [(&str, &str); 8] = [
+const CHOICES: [(&str, &str); 9] = [
     (
         "WORKSPACE_ID",
         "/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w",
@@ -235,6 +235,7 @@ const CHOICES: [(&str, &str); 8] = [
     ("KEY_VAULT_URI", "https://kv"),
     ("KEY_NAME", "k"),
     ("DCR_ID", "dcr"),
+    ("SYSLOG_DCR_ID", "dcr-syslog"),
     ("DNS_RESOURCE_GROUP", "rg-dns"),
 ];
 

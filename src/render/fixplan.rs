@@ -38,6 +38,10 @@ const CHOICES: &[(&str, &str)] = &[
         "DCR_ID",
         "resource id of the data collection rule that collects Windows security events",
     ),
+    (
+        "SYSLOG_DCR_ID",
+        "resource id of the data collection rule that collects Syslog auth and authpriv at Info or above (Linux)",
+    ),
 ];
 
 /// One comment line's worth of text: no control characters (a newline would end the comment).
@@ -237,6 +241,17 @@ fn unfilled(line: &str) -> Vec<&str> {
     out
 }
 
+/// Whether a plan runs `line` (trimmed): an az call with every placeholder filled and no shell
+/// syntax outside quotes. Every other remediation line is written as a comment.
+pub fn runs(line: &str) -> bool {
+    line.starts_with("az ") && unfilled(line).is_empty() && !shell_syntax(line)
+}
+
+/// Whether a failing finding's fix is a command in its plan (otherwise it is counted as manual).
+pub fn has_command(f: &Finding) -> bool {
+    f.remediation.lines().map(str::trim).any(runs)
+}
+
 fn variables_used(commands: &str) -> Vec<&'static (&'static str, &'static str)> {
     CHOICES
         .iter()
@@ -330,7 +345,7 @@ fn script(results: &Results, title: &str, sub: &str, findings: &[&Finding]) -> S
                     // One change, asked by several checks (Plan 2 for LP-DEF-001 and -003).
                     body.push_str(&format!("#   (already above) {}\n", comment(line)));
                     any_command = true;
-                } else if line.starts_with("az ") && missing.is_empty() && !shell_syntax(line) {
+                } else if runs(line) {
                     body.push_str(&merge_setting(line, &mut settings_written));
                     body.push('\n');
                     emitted.insert(line.to_string());
@@ -457,6 +472,26 @@ mod tests {
         );
         assert!(unfilled("az x --name '<resource_group>'").is_empty());
         assert!(unfilled("az x --logs '[{\"a\":1}]'").is_empty());
+    }
+
+    #[test]
+    fn every_variable_a_remediation_reads_is_a_declared_choice() {
+        // An undeclared `$NAME` would stop the plan under `set -u` with no word on what to set.
+        for (file, text) in crate::evaluate::baseline::BUILTIN_FILES {
+            for (n, line) in text.lines().enumerate() {
+                for part in line.split("\"$").skip(1) {
+                    let name: String = part
+                        .chars()
+                        .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                        .collect();
+                    assert!(
+                        CHOICES.iter().any(|(v, _)| *v == name),
+                        "{file}:{}: ${name} is not a plan choice",
+                        n + 1
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@
 // Test scaffolding: a panic here is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod az;
 pub mod cli;
 pub mod tenant;
 pub mod tls_front;

@@ -41,7 +41,7 @@ pub const KIND: RuleKind = RuleKind {
     name: "activity_log_export",
     file: file!(),
     line: line!(),
-    evidence: &["accepted_destinations", "missing", "required", "settings"],
+    evidence: &["accepted_destinations", "extend_blocked", "extend_logs_json", "extend_setting", "extend_workspace_id", "missing", "required", "settings", "workspace_setting"],
     figures: &[],
     prepare: prepare::<Params>,
     describes: "subscription activity-log diagnostic settings: union of enabled categories sent to an accepted destination",    cost_basis: Some("AzureActivity ingestion is free: the gap costs nothing in Log Analytics"),
@@ -72,12 +72,15 @@ impl Rule for Params {
                 .collect();
             let scope = subscription_scope(sub);
             let sid = Some(sub.subscription.id.as_str());
-            let evidence = json!({
+            let mut evidence = json!({
                 "settings": settings_evidence(settings),
                 "required": p.required_categories,
                 "missing": missing,
                 "accepted_destinations": p.destinations,
             });
+            if !missing.is_empty() {
+                extension(settings, &missing, &mut evidence);
+            }
             let name = display_name(&sub.subscription.name, &sub.subscription.id);
             let f = if settings.is_empty() {
                 check.finding(Status::Fail, &scope, sid, format!("Subscription {name} has no activity-log diagnostic setting: its activity log is kept for 90 days only and is not searchable with other logs."), evidence)
@@ -110,6 +113,56 @@ impl Rule for Params {
         }
         out
     }
+}
+
+/// How the fix adds `missing` where a setting already sends the activity log to a workspace:
+/// that setting, re-written with its categories plus the missing ones (a second setting sending
+/// a category to the same workspace is refused by Azure). Writes `workspace_setting` and either
+/// the `extend_*` values or `extend_blocked` (the setting also sends elsewhere, which the
+/// command would drop).
+fn extension(
+    settings: &[crate::inventory::DiagnosticSetting],
+    missing: &[String],
+    evidence: &mut serde_json::Value,
+) {
+    let Some(s) = settings.iter().find(|s| s.workspace_id.is_some()) else {
+        return;
+    };
+    evidence["workspace_setting"] = json!(s.name);
+    if s.storage_account_id.is_some()
+        || s.event_hub_authorization_rule_id.is_some()
+        || s.marketplace_partner_id.is_some()
+        || s.logs.iter().any(|l| l.category_group.is_some())
+    {
+        evidence["extend_blocked"] = json!(format!(
+            "{} also sends to {} or exports category groups",
+            s.name,
+            s.destinations().join(" and ")
+        ));
+        return;
+    }
+    let mut logs: Vec<serde_json::Value> = s
+        .logs
+        .iter()
+        .filter_map(|l| l.category.as_ref().map(|c| (c, l.enabled)))
+        .map(|(c, on)| {
+            let wanted = missing.iter().any(|m| m.eq_ignore_ascii_case(c));
+            json!({ "category": c, "enabled": on || wanted })
+        })
+        .collect();
+    for m in missing {
+        let present = s.logs.iter().any(|l| {
+            l.category
+                .as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case(m))
+        });
+        if !present {
+            logs.push(json!({ "category": m, "enabled": true }));
+        }
+    }
+    evidence["extend_setting"] = json!(s.name);
+    evidence["extend_workspace_id"] = json!(s.workspace_id);
+    evidence["extend_logs_json"] = json!(serde_json::Value::Array(logs).to_string());
 }
 
 pub fn display_name(name: &str, id: &str) -> String {

@@ -29,7 +29,7 @@ pub const KIND: RuleKind = RuleKind {
     name: "app_insights",
     file: file!(),
     line: line!(),
-    evidence: &["apps", "components"],
+    evidence: &["app_location", "app_resource_group", "apps", "components"],
     figures: &[],
     prepare: prepare::<Params>,
     describes: "Application Insights components per subscription (Microsoft.Insights/components)",
@@ -91,7 +91,17 @@ impl Rule for Params {
                     });
                     out.push(check.not_assessed(&scope, sid, "whether the subscription runs App Service apps", &e));
                 }
-                _ => out.push(check.finding(
+                _ => {
+                    // The fix creates the component beside the first app: its region and group.
+                    let first = sub.web_apps.items().first();
+                    let mut evidence = json!({ "components": [], "apps": apps });
+                    if let Some(a) = first.filter(|a| !a.location.is_empty()) {
+                        evidence["app_location"] = json!(a.location);
+                    }
+                    if let Some(rg) = first.and_then(|a| crate::support::ids::resource_group(&a.id)) {
+                        evidence["app_resource_group"] = json!(rg);
+                    }
+                    out.push(check.finding(
                     Status::Fail,
                     &scope,
                     sid,
@@ -99,8 +109,9 @@ impl Rule for Params {
                         "No Application Insights component in this subscription{}: application requests, failures and dependencies are not recorded.",
                         apps.map(|n| format!(", which runs {n} App Service apps")).unwrap_or_default()
                     ),
-                    json!({ "components": [], "apps": apps }),
-                )),
+                    evidence,
+                ))
+                }
             }
         }
         out
