@@ -843,56 +843,110 @@ fn fix_plans_never_run_a_hole_an_option_or_a_hidden_character() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// Issue 26, item 2: the Entra fix runs as written: its body is inline JSON (what no setting
-/// sends today, to $WORKSPACE_ID), its URL relative so az sends it to the active cloud.
+/// Issue 26, item 2: the Entra fix runs as written: its body is inline JSON, its URL relative
+/// so az sends it to the active cloud. Where a setting already sends to a workspace, the body
+/// is that setting with the missing categories added (its own workspace); without one, a new
+/// setting sends them to $WORKSPACE_ID.
 #[test]
 fn the_entra_fix_sends_a_complete_body_to_the_active_cloud() {
-    let dir = tmp("fix-entra");
-    let r = demo_results();
-    let out = write_plans(&r, &dir);
-    let plan = out.join("remediation").join("tenant.sh");
-    let bin = write_fake_az(&dir);
-    let log = dir.join("az.log");
     let ws =
         "/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w";
-    let status = Command::new("bash")
-        .arg(&plan)
-        .current_dir(&dir)
-        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
-        .env("AZ_LOG", &log)
-        .env("WORKSPACE_ID", ws)
-        .status()
-        .unwrap();
-    assert!(status.success(), "the plan runs to its end");
-    let calls = std::fs::read_to_string(&log).unwrap();
-    let entra = r
-        .findings
-        .iter()
-        .find(|f| f.check_id == "LP-ENTRA-001")
-        .unwrap();
-    let mut bodies = 0;
-    for call in calls.split("---\n").filter(|c| c.starts_with("rest\n")) {
-        let args: Vec<&str> = call.lines().collect();
-        let url = args[args.iter().position(|a| *a == "--url").unwrap() + 1];
-        assert!(url.starts_with("/providers/microsoft.aadiam/"), "{url}");
-        let body = args[args.iter().position(|a| *a == "--body").unwrap() + 1];
-        let v: serde_json::Value = serde_json::from_str(body).expect("the body is JSON");
-        assert_eq!(v["properties"]["workspaceId"], ws);
-        if url.contains("entra-core") {
-            let cats: Vec<&str> = v["properties"]["logs"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|l| l["category"].as_str().unwrap())
-                .collect();
-            for c in entra.evidence["missing"].as_array().unwrap() {
-                assert!(cats.contains(&c.as_str().unwrap()), "{c} in {cats:?}");
-            }
-        }
-        bodies += 1;
+    // The Entra plan's az rest calls for `snap`: (url, body).
+    let rest_calls = |snap: &logposture::inventory::Snapshot, name: &str| {
+        let dir = tmp(name);
+        let a = Assessment::load(&EvalArgs::builtin()).unwrap();
+        let r = a.assess(snap, time::macros::date!(2026 - 11 - 02));
+        let out = write_plans(&r, &dir);
+        let plan = out.join("remediation").join("tenant.sh");
+        let bin = write_fake_az(&dir);
+        let log = dir.join("az.log");
+        let status = Command::new("bash")
+            .arg(&plan)
+            .current_dir(&dir)
+            .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+            .env("AZ_LOG", &log)
+            .env("WORKSPACE_ID", ws)
+            .status()
+            .unwrap();
+        assert!(status.success(), "the plan runs to its end");
+        let calls = std::fs::read_to_string(&log).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let missing: Vec<String> = r
+            .findings
+            .iter()
+            .find(|f| f.check_id == "LP-ENTRA-001")
+            .unwrap()
+            .evidence["missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect();
+        let calls: Vec<(String, serde_json::Value)> = calls
+            .split("---\n")
+            .filter(|c| c.starts_with("rest\n"))
+            .map(|call| {
+                let args: Vec<&str> = call.lines().collect();
+                let arg = |o: &str| args[args.iter().position(|a| *a == o).unwrap() + 1];
+                let url = arg("--url").to_string();
+                assert!(url.starts_with("/providers/microsoft.aadiam/"), "{url}");
+                (
+                    url,
+                    serde_json::from_str(arg("--body")).expect("the body is JSON"),
+                )
+            })
+            .collect();
+        (calls, missing)
+    };
+    let categories = |body: &serde_json::Value| -> Vec<String> {
+        body["properties"]["logs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["enabled"] == true)
+            .map(|l| l["category"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    // The demo's entra-to-sentinel sends to law-prod-weu: it is extended, keeping what it sends.
+    let snap = logposture::demo::snapshot();
+    let existing = snap.inventory.entra_diagnostic_settings.items()[0].clone();
+    let (calls, missing) = rest_calls(&snap, "fix-entra");
+    assert!(!calls.is_empty());
+    for (url, body) in &calls {
+        assert!(
+            url.contains(&format!("/diagnosticSettings/{}?", existing.name)),
+            "{url}"
+        );
+        assert_eq!(
+            body["properties"]["workspaceId"].as_str(),
+            existing.workspace_id.as_deref()
+        );
     }
-    assert!(bodies >= 1, "{calls}");
-    let _ = std::fs::remove_dir_all(dir);
+    let last = categories(&calls.last().unwrap().1);
+    for c in existing
+        .logs
+        .iter()
+        .filter(|l| l.enabled)
+        .filter_map(|l| l.category.clone())
+        .chain(missing)
+    {
+        assert!(last.contains(&c), "{c} in {last:?}");
+    }
+
+    // No setting: a new one sends the missing categories to the chosen workspace.
+    let mut bare = logposture::demo::snapshot();
+    bare.inventory.entra_diagnostic_settings = logposture::inventory::Read::ok(Vec::new());
+    let (calls, missing) = rest_calls(&bare, "fix-entra-bare");
+    let core = calls
+        .iter()
+        .find(|(u, _)| u.contains("logposture-entra-core"))
+        .expect("a new setting");
+    assert_eq!(core.1["properties"]["workspaceId"], ws);
+    let sent = categories(&core.1);
+    for c in &missing {
+        assert!(sent.contains(c), "{c} in {sent:?}");
+    }
 }
 
 /// Issue 26, item 1: where a resource already has a setting that sends to a workspace, the

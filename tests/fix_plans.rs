@@ -242,8 +242,35 @@ fn with_user_rules(snap: &mut Snapshot, sub: &str, rg: &str, workspace: &str) ->
 
 #[test]
 fn the_demo_plans_run_to_their_end_and_fix_what_they_address() {
-    let dir = tmp("demo");
+    demo_applied(logposture::demo::snapshot(), "demo");
+}
+
+/// The demo without any tenant or activity-log setting: the plans create them instead of
+/// extending them.
+#[test]
+fn plans_create_the_settings_a_tenant_does_not_have() {
     let mut snap = logposture::demo::snapshot();
+    snap.inventory.entra_diagnostic_settings = logposture::inventory::Read::ok(Vec::new());
+    for s in &mut snap.inventory.subscriptions {
+        if s.activity_log_settings.is_complete() {
+            s.activity_log_settings = logposture::inventory::Read::ok(Vec::new());
+        }
+    }
+    let r = demo_applied(snap, "demo-bare");
+    assert!(r
+        .az
+        .applied
+        .iter()
+        .any(|c| c.contains("logposture-entra-core")));
+    assert!(r
+        .az
+        .applied
+        .iter()
+        .any(|c| c.contains("--name activity-to-law")));
+}
+
+fn demo_applied(mut snap: Snapshot, name: &str) -> Applied {
+    let dir = tmp(name);
     let ws = demo_id(
         PROD,
         "rg-prod-core",
@@ -265,6 +292,7 @@ fn the_demo_plans_run_to_their_end_and_fix_what_they_address() {
         r.az.applied.len(),
         left.join("\n")
     );
+    r
 }
 
 /// The loopback test tenant (tests/support/tenant.rs), collected through the real binary: a

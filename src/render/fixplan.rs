@@ -151,10 +151,38 @@ fn merge_setting(
     line: &str,
     written: &mut std::collections::HashMap<(String, String), Vec<serde_json::Value>>,
 ) -> String {
+    let ws = words(line);
+    // A tenant setting PUT through az rest: its body's logs merge the same way.
+    if line.starts_with("az rest ") {
+        let (Some((url, _)), Some((body, range))) = (option(&ws, "--url"), option(&ws, "--body"))
+        else {
+            return line.to_string();
+        };
+        let Ok(mut body) = serde_json::from_str::<serde_json::Value>(body) else {
+            return line.to_string();
+        };
+        let Some(serde_json::Value::Array(mine)) = body.pointer("/properties/logs").cloned() else {
+            return line.to_string();
+        };
+        let key = (url.to_ascii_lowercase(), String::new());
+        let first = !written.contains_key(&key);
+        let merged = merge_logs(written, key, mine);
+        // Written as it stands the first time: its body may read a variable ($WORKSPACE_ID)
+        // that re-quoting would turn into text.
+        if first || body.to_string().contains('$') {
+            return line.to_string();
+        }
+        body["properties"]["logs"] = serde_json::Value::Array(merged);
+        return format!(
+            "{}{}{}",
+            &line[..range.start],
+            crate::support::ids::shell_word(&body.to_string()),
+            &line[range.end..]
+        );
+    }
     if !line.starts_with("az monitor diagnostic-settings create ") {
         return line.to_string();
     }
-    let ws = words(line);
     let (Some((name, _)), Some((resource, _)), Some((logs, range))) = (
         option(&ws, "--name"),
         option(&ws, "--resource"),
@@ -166,6 +194,23 @@ fn merge_setting(
         return line.to_string();
     };
     let key = (name.to_ascii_lowercase(), resource.to_ascii_lowercase());
+    let merged = merge_logs(written, key, mine);
+    let text = serde_json::Value::Array(merged).to_string();
+    format!(
+        "{}{}{}",
+        &line[..range.start],
+        crate::support::ids::shell_word(&text),
+        &line[range.end..]
+    )
+}
+
+/// The logs written so far for a setting (`key`) with `mine` added: enabled wins, allLogs
+/// alone when present. Records the result.
+fn merge_logs(
+    written: &mut std::collections::HashMap<(String, String), Vec<serde_json::Value>>,
+    key: (String, String),
+    mine: Vec<serde_json::Value>,
+) -> Vec<serde_json::Value> {
     let entry_key = |v: &serde_json::Value| {
         v.get("category")
             .or_else(|| v.get("categoryGroup"))
@@ -190,14 +235,8 @@ fn merge_setting(
     if merged.len() > 1 && merged.iter().any(|v| all_logs(v) && v["enabled"] == true) {
         merged.retain(|v| all_logs(v));
     }
-    let text = serde_json::Value::Array(merged.clone()).to_string();
-    written.insert(key, merged);
-    format!(
-        "{}{}{}",
-        &line[..range.start],
-        crate::support::ids::shell_word(&text),
-        &line[range.end..]
-    )
+    written.insert(key, merged.clone());
+    merged
 }
 
 /// Whether `line` holds a redirection, pipe or command separator outside quotes: a command

@@ -42,7 +42,7 @@ pub const KIND: RuleKind = RuleKind {
     name: "entra_logs",
     file: file!(),
     line: line!(),
-    evidence: &["disabled", "licence_required", "logs_json", "missing", "not_offered_by_tenant", "required", "settings"],
+    evidence: &["disabled", "extend_body", "extend_setting", "extend_url", "licence_required", "logs_json", "missing", "not_offered_by_tenant", "required", "settings"],
     figures: &["entra_signin_events_per_user_day", "entra_signin_kb_per_event", "entra_audit_events_per_user_day", "entra_audit_kb_per_event", "entra_noninteractive_ratio", "entra_provisioning_gb_per_user_day", "entra_risk_gb_per_user_day", "entra_service_principal_gb_day", "entra_managed_identity_gb_day", "entra_default_users"],
     prepare: prepare::<Params>,
     describes: "tenant Entra ID diagnostic settings (/providers/microsoft.aadiam): union of enabled categories with a destination",    cost_basis: Some("per missing category: Entra users × events per user × KB per event (sign-in 11.5 KB, audit 2 KB); non-interactive = interactive × ratio; service-principal and managed-identity sign-ins use tenant defaults; calibrated by the back-test against measured Entra tables; priced at the destination workspace's per-GB rate (plus Sentinel's where onboarded), Basic plan shown beside it for tables that accept it"),
@@ -155,7 +155,7 @@ impl Rule for Params {
                 .collect(),
         )
         .to_string();
-        let evidence = json!({
+        let mut evidence = json!({
             "settings": settings_evidence(settings),
             "required": required,
             "missing": missing,
@@ -163,6 +163,9 @@ impl Rule for Params {
             "not_offered_by_tenant": not_offered,
             "logs_json": logs_json,
         });
+        if !missing.is_empty() || !disabled.is_empty() {
+            extension(settings, &missing, &disabled, &mut evidence);
+        }
         // Named, so an auditor sees they were considered and why they are not required.
         let unavailable = if not_offered.is_empty() {
             String::new()
@@ -226,4 +229,65 @@ fn licence_missing(e: &crate::inventory::ReadError) -> bool {
     ]
     .iter()
     .any(|needle| text.contains(needle))
+}
+
+/// Where a setting already sends Entra logs to a workspace (and nowhere else, by category),
+/// the fix re-writes that setting with its categories plus the missing and disabled ones: the
+/// full body, its own workspace (a second setting may not send a category to the same
+/// workspace, and Entra allows five settings). Writes `extend_setting`, `extend_url` (relative:
+/// az resolves it against the active cloud) and `extend_body`.
+fn extension(
+    settings: &[crate::inventory::DiagnosticSetting],
+    missing: &[String],
+    disabled: &[String],
+    evidence: &mut serde_json::Value,
+) {
+    let Some(s) = settings.iter().find(|s| {
+        s.workspace_id.is_some()
+            && s.storage_account_id.is_none()
+            && s.event_hub_authorization_rule_id.is_none()
+            && s.marketplace_partner_id.is_none()
+            && s.logs.iter().all(|l| l.category.is_some())
+    }) else {
+        return;
+    };
+    let wanted = |c: &str| {
+        missing
+            .iter()
+            .chain(disabled)
+            .any(|m| m.eq_ignore_ascii_case(c))
+    };
+    let mut logs: Vec<serde_json::Value> = s
+        .logs
+        .iter()
+        .filter_map(|l| l.category.as_ref().map(|c| (c, l.enabled)))
+        .map(|(c, on)| json!({ "category": c, "enabled": on || wanted(c) }))
+        .collect();
+    for m in missing {
+        if !s.logs.iter().any(|l| {
+            l.category
+                .as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case(m))
+        }) {
+            logs.push(json!({ "category": m, "enabled": true }));
+        }
+    }
+    let name: String = s
+        .name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    evidence["extend_setting"] = json!(s.name);
+    evidence["extend_url"] = json!(format!(
+        "/providers/microsoft.aadiam/diagnosticSettings/{name}?api-version=2017-04-01"
+    ));
+    evidence["extend_body"] = json!(json!({
+        "properties": { "workspaceId": s.workspace_id, "logs": logs }
+    })
+    .to_string());
 }
