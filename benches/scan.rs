@@ -15,6 +15,12 @@
 // A benchmark program: a panic is a failed run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+// The login authority must be https (the Azure SDK's credentials insist): the bench server
+// behind the tests' TLS front, its CA trusted through LOGPOSTURE_CA_CERT.
+#[path = "../tests/support/tls_front.rs"]
+#[allow(dead_code)]
+mod tls_front;
+
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
@@ -371,6 +377,7 @@ async fn run(p: Params, sequential: bool) -> RunResult {
 
     let dir = std::env::temp_dir().join(format!("logposture-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
+    let login = tls_front::start(url.clone(), &dir).await;
     let snap = dir.join(if sequential {
         "naive.json"
     } else {
@@ -391,7 +398,8 @@ async fn run(p: Params, sequential: bool) -> RunResult {
     .env("AZURE_TENANT_ID", "00000000-0000-4000-8000-00000000000b")
     .env("AZURE_CLIENT_ID", "00000000-0000-4000-8000-00000000000c")
     .env("AZURE_CLIENT_SECRET", "bench")
-    .env("AZURE_AUTHORITY_HOST", &url)
+    .env("AZURE_AUTHORITY_HOST", &login.url)
+    .env("LOGPOSTURE_CA_CERT", &login.ca_pem)
     .env_remove("AZURE_FEDERATED_TOKEN_FILE");
     if sequential {
         cmd.arg("--sequential");

@@ -352,21 +352,6 @@ fn cloud_for(args: &AzureArgs) -> anyhow::Result<CloudEndpoints> {
     Ok(cloud)
 }
 
-/// Sets `AZURE_AUTHORITY_HOST` for sovereign clouds; must run before the runtime starts threads.
-pub fn prepare_environment(cli: &Cli) {
-    let azure = match &cli.command {
-        Command::Scan(a) if !a.demo => Some(&a.azure),
-        Command::Collect(a) if !a.demo => Some(&a.azure),
-        Command::Cost(a) if !a.demo && a.snapshot.is_none() && a.results.is_none() => {
-            Some(&a.azure)
-        }
-        _ => None,
-    };
-    if let Some(cloud) = azure.and_then(|a| CloudEndpoints::for_cloud(&a.cloud)) {
-        collect::prepare_authority(&cloud);
-    }
-}
-
 async fn collect_live(
     scope: &ScopeArgs,
     azure: &AzureArgs,
@@ -394,7 +379,7 @@ async fn collect_live(
         },
         ..TransportSettings::default()
     };
-    let client = collect::connect(&cloud, settings)
+    let client = collect::connect(&cloud, settings, azure.auth)
         .await
         .map_err(scope_err)?;
     let opts = CollectOptions {

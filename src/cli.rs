@@ -164,10 +164,15 @@ pub struct AzureArgs {
     /// Override the Log Analytics query endpoint.
     #[arg(long, value_name = "URL", env = "LOGPOSTURE_LOGS_ENDPOINT")]
     pub logs_endpoint: Option<url::Url>,
-    /// PEM file of a CA to trust, besides the built-in roots, for Resource Manager and Log
-    /// Analytics (Azure Stack Hub, a TLS-inspecting proxy). Certificates are still verified.
-    #[arg(long, value_name = "PEM_FILE")]
+    /// PEM file of a CA to trust, besides the built-in roots, for Resource Manager, Log
+    /// Analytics and the login authority (Azure Stack Hub, a TLS-inspecting proxy).
+    /// Certificates are still verified.
+    #[arg(long, value_name = "PEM_FILE", env = "LOGPOSTURE_CA_CERT")]
     pub ca_cert: Option<PathBuf>,
+    /// Use this credential only, instead of the first one the environment offers (README
+    /// "Authentication"): secret, certificate, workload, pipelines, managed or cli.
+    #[arg(long, value_enum, value_name = "KIND", env = "LOGPOSTURE_AUTH")]
+    pub auth: Option<crate::collect::credential::AuthMethod>,
     /// Requests in flight at most. Default: each subscription keeps ARM's refill rate × the
     /// measured latency in flight (up to 512 in all), which reaches the throttle floor.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]

@@ -6,8 +6,6 @@ use std::io::Write as _;
 
 fn main() {
     let cli = Cli::parse();
-    // Before any thread exists: sovereign clouds may need AZURE_AUTHORITY_HOST set.
-    app::prepare_environment(&cli);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -433,7 +433,7 @@ async fn login_failure_is_exit_2_without_secrets() {
         .env("AZURE_TENANT_ID", support::TENANT)
         .env("AZURE_CLIENT_ID", "00000000-0000-4000-8000-0000000000c1")
         .env("AZURE_CLIENT_SECRET", CLIENT_SECRET)
-        .env("AZURE_AUTHORITY_HOST", "http://127.0.0.1:9")
+        .env("AZURE_AUTHORITY_HOST", "https://127.0.0.1:9")
         .output()
         .await
         .unwrap();
@@ -470,7 +470,8 @@ async fn workload_identity_federation_from_a_token_file() {
         .env("AZURE_TENANT_ID", support::TENANT)
         .env("AZURE_CLIENT_ID", "00000000-0000-4000-8000-0000000000c1")
         .env("AZURE_FEDERATED_TOKEN_FILE", &token_file)
-        .env("AZURE_AUTHORITY_HOST", emu.url())
+        .env("AZURE_AUTHORITY_HOST", emu.login_url())
+        .env("LOGPOSTURE_CA_CERT", &emu.ca().pem)
         .output()
         .await
         .unwrap();
@@ -1274,11 +1275,11 @@ async fn arm_over_tls_speaks_http2_on_a_few_reused_connections() {
     let emu = ArmEmulator::start().await;
     tenant::serve(&emu);
     let dir = tempfile::tempdir().unwrap();
-    let front = support::tls_front::start(emu.url(), dir.path()).await;
+    let front = support::tls_front::start_with(emu.url(), emu.ca()).await;
     let snap = dir.path().join("snapshot.json");
     let ca = front.ca_pem.to_str().unwrap().to_string();
-    // ARM and Log Analytics behind TLS with the test CA; the token endpoint stays on the emulator.
-    let output = support::logposture_cmd(&emu.url())
+    // ARM and Log Analytics behind TLS with the test CA, which signs the login authority too.
+    let output = support::logposture_cmd(&emu)
         .args(["collect", "--quiet", "--snapshot-out"])
         .arg(&snap)
         .args([
@@ -1318,11 +1319,18 @@ async fn arm_over_tls_speaks_http2_on_a_few_reused_connections() {
         "{h2} reads multiplexed over {conns} TLS connection(s)"
     );
 
-    // Without the CA the same endpoint fails verification: nothing is read, nothing trusted.
-    let output = support::logposture_cmd(&emu.url())
+    // A front signed by a CA nobody trusts fails verification: nothing is read, nothing
+    // trusted (the login authority's CA is still trusted, so this is ARM's refusal).
+    let stranger = support::tls_front::start(emu.url(), dir.path()).await;
+    let output = support::logposture_cmd(&emu)
         .args(["collect", "--quiet", "--snapshot-out"])
         .arg(dir.path().join("untrusted.json"))
-        .args(["--arm-endpoint", &front.url, "--logs-endpoint", &front.url])
+        .args([
+            "--arm-endpoint",
+            &stranger.url,
+            "--logs-endpoint",
+            &stranger.url,
+        ])
         .output()
         .await
         .unwrap();
@@ -1332,9 +1340,11 @@ async fn arm_over_tls_speaks_http2_on_a_few_reused_connections() {
         stderr.contains("certificate"),
         "the reason is said: {stderr}"
     );
+    let s = &stranger.counts;
     assert_eq!(
-        c.http2.load(std::sync::atomic::Ordering::SeqCst),
-        h2,
+        s.http2.load(std::sync::atomic::Ordering::SeqCst)
+            + s.http1.load(std::sync::atomic::Ordering::SeqCst),
+        0,
         "no request got through an unverified connection"
     );
 }

@@ -403,7 +403,10 @@ fn scan_command(azure: &Azure, db: &Path, out: &Path) -> Command {
         .env("AZURE_TENANT_ID", logposture::demo::TENANT)
         .env("AZURE_CLIENT_ID", "00000000-0000-4000-8000-0000000000c1")
         .env("AZURE_CLIENT_SECRET", "not-a-secret")
-        .env("AZURE_AUTHORITY_HOST", azure.url())
+        .env(
+            "AZURE_AUTHORITY_HOST",
+            azure.url().replace("http://", "https://"),
+        )
         .args([
             "scan",
             "-q",

@@ -6,7 +6,7 @@
 
 mod support;
 
-use azure_core::auth::{AccessToken, TokenCredential};
+use azure_core_legacy::auth::{AccessToken, TokenCredential};
 use logposture::collect::arm::{ArmClient, CloudEndpoints, TransportSettings};
 use logposture::collect::{self, CollectOptions};
 use logposture::inventory::Snapshot;
@@ -21,13 +21,13 @@ struct StaticToken;
 
 #[async_trait::async_trait]
 impl TokenCredential for StaticToken {
-    async fn get_token(&self, _scopes: &[&str]) -> azure_core::Result<AccessToken> {
+    async fn get_token(&self, _scopes: &[&str]) -> azure_core_legacy::Result<AccessToken> {
         Ok(AccessToken::new(
             support::TOKEN.to_string(),
             time::OffsetDateTime::now_utc() + time::Duration::hours(1),
         ))
     }
-    async fn clear_cache(&self) -> azure_core::Result<()> {
+    async fn clear_cache(&self) -> azure_core_legacy::Result<()> {
         Ok(())
     }
 }

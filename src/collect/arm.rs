@@ -10,9 +10,9 @@
 use super::guard::{self, GuardedCredential, Secrets};
 use crate::inventory::ReadError;
 use async_trait::async_trait;
-use azure_core::auth::TokenCredential;
-use azure_core::headers::{HeaderName, AUTHORIZATION};
-use azure_core::{
+use azure_core_legacy::auth::TokenCredential;
+use azure_core_legacy::headers::{HeaderName, AUTHORIZATION};
+use azure_core_legacy::{
     ClientOptions, Context, HttpClient, Method, Pipeline, Policy, PolicyResult, Request,
     RetryOptions, TransportOptions, Url,
 };
@@ -349,7 +349,7 @@ fn pooled_http_client(extra_roots: &[reqwest::Certificate]) -> Arc<dyn HttpClien
     }
     match builder.build() {
         Ok(c) => Arc::new(c),
-        Err(_) => azure_core::new_http_client(),
+        Err(_) => azure_core_legacy::new_http_client(),
     }
 }
 
@@ -404,7 +404,7 @@ const REMAINING_TENANT_READS: HeaderName =
     HeaderName::from_static("x-ms-ratelimit-remaining-tenant-reads");
 
 /// ARM's remaining read count for this principal (subscription or tenant bucket).
-fn remaining_reads(headers: &azure_core::headers::Headers) -> Option<f64> {
+fn remaining_reads(headers: &azure_core_legacy::headers::Headers) -> Option<f64> {
     headers
         .get_optional_str(&REMAINING_SUB_READS)
         .or_else(|| headers.get_optional_str(&REMAINING_TENANT_READS))
@@ -412,7 +412,7 @@ fn remaining_reads(headers: &azure_core::headers::Headers) -> Option<f64> {
 }
 
 /// `Retry-After` in seconds (or an HTTP date), or `x-ms-retry-after-ms`.
-fn retry_after(headers: &azure_core::headers::Headers) -> Option<Duration> {
+fn retry_after(headers: &azure_core_legacy::headers::Headers) -> Option<Duration> {
     if let Some(ms) = headers
         .get_optional_str(&RETRY_AFTER_MS)
         .and_then(|v| v.trim().parse::<u64>().ok())
@@ -455,20 +455,20 @@ fn is_retryable_status(status: u16) -> bool {
 
 /// Why a request was not sent or not finished: an error the read records (never retried).
 fn transport_error(
-    status: Option<azure_core::StatusCode>,
+    status: Option<azure_core_legacy::StatusCode>,
     code: &str,
     message: String,
-) -> azure_core::Error {
+) -> azure_core_legacy::Error {
     match status {
-        Some(s) => azure_core::Error::message(
-            azure_core::error::ErrorKind::HttpResponse {
+        Some(s) => azure_core_legacy::Error::message(
+            azure_core_legacy::error::ErrorKind::HttpResponse {
                 status: s,
                 error_code: Some(code.to_string()),
             },
             message,
         ),
-        None => azure_core::Error::message(
-            azure_core::error::ErrorKind::Other,
+        None => azure_core_legacy::Error::message(
+            azure_core_legacy::error::ErrorKind::Other,
             format!("{code}: {message}"),
         ),
     }
@@ -494,7 +494,10 @@ impl ArmTransport {
 
     /// One attempt: headers and the whole body within the request timeout (and the scan's
     /// deadline), the body buffered so that no later reader can stall on it.
-    async fn attempt(&self, request: &Request) -> Option<azure_core::Result<azure_core::Response>> {
+    async fn attempt(
+        &self,
+        request: &Request,
+    ) -> Option<azure_core_legacy::Result<azure_core_legacy::Response>> {
         let limit = self.left().map_or(self.settings.request_timeout, |l| {
             l.min(self.settings.request_timeout)
         });
@@ -514,10 +517,10 @@ impl ArmTransport {
                 }
                 buf.extend_from_slice(&chunk);
             }
-            Ok(azure_core::Response::new(
+            Ok(azure_core_legacy::Response::new(
                 status,
                 headers,
-                Box::pin(azure_core::BytesStream::new(buf)),
+                Box::pin(azure_core_legacy::BytesStream::new(buf)),
             ))
         })
         .await
@@ -630,7 +633,7 @@ impl Policy for ArmTransport {
                             // The bucket is not blocked for the wait ARM named: other reads
                             // try once and give up the same way, instead of all waiting.
                             return Err(transport_error(
-                                Some(azure_core::StatusCode::TooManyRequests),
+                                Some(azure_core_legacy::StatusCode::TooManyRequests),
                                 "TooManyRequests",
                                 format!("throttled: {why}; not assessed"),
                             ));
@@ -658,7 +661,7 @@ impl Policy for ArmTransport {
                 Some(Err(error)) => {
                     // An untrusted certificate will not become trusted by asking again.
                     if attempt < self.settings.max_retries
-                        && matches!(error.kind(), azure_core::error::ErrorKind::Io)
+                        && matches!(error.kind(), azure_core_legacy::error::ErrorKind::Io)
                         && !is_certificate_error(&error)
                     {
                         attempt += 1;
@@ -671,8 +674,8 @@ impl Policy for ArmTransport {
                 // A server that holds a response past the timeout is not retried: waiting
                 // again would multiply the hang, and the read is recorded as not assessed.
                 None => {
-                    return Err(azure_core::Error::message(
-                        azure_core::error::ErrorKind::Io,
+                    return Err(azure_core_legacy::Error::message(
+                        azure_core_legacy::error::ErrorKind::Io,
                         format!(
                             "no complete response within {}s (--request-timeout)",
                             self.settings.request_timeout.as_secs()
@@ -685,7 +688,7 @@ impl Policy for ArmTransport {
 }
 
 /// Whether a transport error is a failed TLS certificate verification (anywhere in its chain).
-fn is_certificate_error(error: &azure_core::Error) -> bool {
+fn is_certificate_error(error: &azure_core_legacy::Error) -> bool {
     let mut e: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(x) = e {
         if x.to_string().to_ascii_lowercase().contains("certificate") {
@@ -837,7 +840,7 @@ impl ArmClient {
         credential: Arc<dyn TokenCredential>,
         cloud: &CloudEndpoints,
         settings: TransportSettings,
-    ) -> azure_core::Result<Self> {
+    ) -> azure_core_legacy::Result<Self> {
         let secrets = Arc::new(Secrets::from_env());
         let credential: Arc<dyn TokenCredential> = Arc::new(GuardedCredential::new(
             credential,
@@ -911,7 +914,7 @@ impl ArmClient {
 
     /// Asks the credential for an ARM token: the first thing a scan does, so that a login
     /// problem stops it with exit code 2 instead of failing every read.
-    pub async fn check_credential(&self) -> azure_core::Result<()> {
+    pub async fn check_credential(&self) -> azure_core_legacy::Result<()> {
         let token = self
             .credential
             .get_token(&[self.arm_scope.as_str()])
@@ -959,7 +962,7 @@ impl ArmClient {
         &self,
         mut request: Request,
         scope: &str,
-    ) -> azure_core::Result<bytes::Bytes> {
+    ) -> azure_core_legacy::Result<bytes::Bytes> {
         let token = self.credential.get_token(&[scope]).await?;
         request.insert_header(AUTHORIZATION, format!("Bearer {}", token.token.secret()));
         let response = self.pipeline.send(&Context::new(), &mut request).await?;
@@ -1116,7 +1119,7 @@ impl ArmClient {
             ));
         }
         let mut request = Request::new(url, Method::Post);
-        request.insert_header(azure_core::headers::CONTENT_TYPE, "application/json");
+        request.insert_header(azure_core_legacy::headers::CONTENT_TYPE, "application/json");
         let body = serde_json::json!({ "query": kql, "timespan": "P30D" });
         request.set_body(serde_json::to_vec(&body).unwrap_or_default());
         let bytes = self
@@ -1203,8 +1206,8 @@ fn paging_error(scope: &str, operation: &str, message: &str) -> ReadError {
 }
 
 /// Turn an `azure_core` error into a snapshot error entry: status, ARM code, message.
-pub fn read_error(scope: &str, operation: &str, e: &azure_core::Error) -> ReadError {
-    use azure_core::error::ErrorKind;
+pub fn read_error(scope: &str, operation: &str, e: &azure_core_legacy::Error) -> ReadError {
+    use azure_core_legacy::error::ErrorKind;
     if let Some(http) = e.as_http_error() {
         let status = http.status() as u16;
         return ReadError {

@@ -3,8 +3,8 @@
 //! never reach a recorded message, and the token request has a deadline.
 
 use async_trait::async_trait;
-use azure_core::auth::{AccessToken, TokenCredential};
-use azure_core::error::ErrorKind;
+use azure_core_legacy::auth::{AccessToken, TokenCredential};
+use azure_core_legacy::error::ErrorKind;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -73,8 +73,15 @@ impl Secrets {
     /// Secrets from the environment the credential chain reads.
     pub fn from_env() -> Self {
         let s = Self::default();
-        if let Ok(v) = std::env::var("AZURE_CLIENT_SECRET") {
-            s.add(&v);
+        for name in [
+            "AZURE_CLIENT_SECRET",
+            "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+            "SYSTEM_ACCESSTOKEN",
+            "IDENTITY_HEADER",
+        ] {
+            if let Ok(v) = std::env::var(name) {
+                s.add(&v);
+            }
         }
         s
     }
@@ -204,11 +211,11 @@ impl GuardedCredential {
 
 #[async_trait]
 impl TokenCredential for GuardedCredential {
-    async fn get_token(&self, scopes: &[&str]) -> azure_core::Result<AccessToken> {
+    async fn get_token(&self, scopes: &[&str]) -> azure_core_legacy::Result<AccessToken> {
         let token = tokio::time::timeout(self.timeout, self.inner.get_token(scopes))
             .await
             .map_err(|_| {
-                azure_core::Error::message(
+                azure_core_legacy::Error::message(
                     ErrorKind::Credential,
                     format!(
                         "the token request did not finish within {}s",
@@ -218,13 +225,13 @@ impl TokenCredential for GuardedCredential {
             })?
             .map_err(|e| {
                 let msg = self.secrets.redact(&e.to_string());
-                azure_core::Error::message(ErrorKind::Credential, msg)
+                azure_core_legacy::Error::message(ErrorKind::Credential, msg)
             })?;
         let secret = token.token.secret();
         self.secrets.add(secret);
         let header_safe = !secret.is_empty() && secret.bytes().all(|b| (0x21..0x7f).contains(&b));
         if !header_safe {
-            return Err(azure_core::Error::message(
+            return Err(azure_core_legacy::Error::message(
                 ErrorKind::Credential,
                 "the token endpoint returned an access token that is empty or contains characters not allowed in an HTTP header (for example CR/LF)",
             ));
@@ -232,7 +239,7 @@ impl TokenCredential for GuardedCredential {
         Ok(token)
     }
 
-    async fn clear_cache(&self) -> azure_core::Result<()> {
+    async fn clear_cache(&self) -> azure_core_legacy::Result<()> {
         self.inner.clear_cache().await
     }
 }

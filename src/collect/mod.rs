@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod app_insights;
 pub mod app_service;
 pub mod arm;
+pub mod credential;
 pub mod databases;
 pub mod dcr;
 pub mod defender;
@@ -866,20 +867,6 @@ async fn resource_diagnostics(
     out
 }
 
-/// Credentials from the standard Azure chain (environment service principal or workload
-/// identity, managed identity, Azure CLI). Call before starting the async runtime: for sovereign
-/// clouds it sets `AZURE_AUTHORITY_HOST` when the user has not.
-pub fn prepare_authority(cloud: &arm::CloudEndpoints) {
-    if std::env::var_os("AZURE_AUTHORITY_HOST").is_none() && cloud.name != "public" {
-        // Safe: called from main before any thread exists.
-        std::env::set_var("AZURE_AUTHORITY_HOST", &cloud.authority_host);
-    }
-}
-
-pub fn credential() -> azure_core::Result<Arc<dyn azure_core::auth::TokenCredential>> {
-    azure_identity::create_credential()
-}
-
 /// Why no scan could start: each is a configuration or authentication problem (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
@@ -887,8 +874,8 @@ pub enum ConnectError {
     NoCredential(String),
     #[error("cannot build the ARM client: {0}")]
     Client(String),
-    #[error("authentication failed: {0}. Set AZURE_TENANT_ID/AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE, use a managed identity, or `az login`.")]
-    Authentication(String),
+    #[error("authentication failed ({method}): {message}. Set AZURE_TENANT_ID/AZURE_CLIENT_ID with AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE, run in Azure Pipelines with a workload-identity service connection, use a managed identity, or `az login`; `--auth` pins one (README \"Authentication\").")]
+    Authentication { method: String, message: String },
 }
 
 /// The ARM client for `cloud`, with the standard credential chain, its token already fetched:
@@ -896,14 +883,24 @@ pub enum ConnectError {
 pub async fn connect(
     cloud: &arm::CloudEndpoints,
     settings: arm::TransportSettings,
+    auth: Option<credential::AuthMethod>,
 ) -> Result<ArmClient, ConnectError> {
-    let credential = credential().map_err(|e| ConnectError::NoCredential(e.to_string()))?;
-    let client = ArmClient::new(credential, cloud, settings)
+    let env = credential::ProcessEnv;
+    let http = credential::login_client(&settings.extra_roots, settings.request_timeout)
+        .map_err(ConnectError::Client)?;
+    let authority = credential::authority_host(&env, &cloud.authority_host);
+    let credential = credential::credential(auth, &env, &http, &authority)
+        .map_err(ConnectError::NoCredential)?;
+    let method = credential.method.to_string();
+    let client = ArmClient::new(Arc::new(credential), cloud, settings)
         .map_err(|e| ConnectError::Client(e.to_string()))?;
     client
         .check_credential()
         .await
-        .map_err(|e| ConnectError::Authentication(client.secrets().redact(&e.to_string())))?;
+        .map_err(|e| ConnectError::Authentication {
+            method,
+            message: client.secrets().redact(&e.to_string()),
+        })?;
     Ok(client)
 }
 

@@ -82,12 +82,20 @@ struct State {
     stall_token: bool,
     /// Issue this access token instead of TOKEN.
     token_value: Option<String>,
+    /// Requests to the managed-identity and Azure DevOps OIDC stand-ins: (path, query,
+    /// the secret header they carried).
+    stand_ins: Vec<(String, String, String)>,
 }
 
 #[derive(Clone)]
 pub struct ArmEmulator {
     state: Arc<Mutex<State>>,
     pub addr: SocketAddr,
+    /// The login authority: the same emulator behind TLS (the Azure SDK's credentials insist
+    /// on an https authority), with the test CA that signs it.
+    login: Arc<tls_front::TlsFront>,
+    ca: Arc<tls_front::TestCa>,
+    _ca_dir: Arc<tempfile::TempDir>,
     /// ARM requests being answered now, and the most at once.
     in_flight: Arc<std::sync::atomic::AtomicUsize>,
     peak_in_flight: Arc<std::sync::atomic::AtomicUsize>,
@@ -100,6 +108,14 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
+}
+
+fn header(headers: &HeaderMap, name: &str) -> String {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Route key: percent-decoded, lower-case path without a trailing slash.
@@ -134,9 +150,15 @@ impl ArmEmulator {
             .await
             .expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
+        let ca_dir = tempfile::tempdir().expect("CA directory");
+        let ca = tls_front::TestCa::new(ca_dir.path());
+        let login = tls_front::start_with(format!("http://{addr}"), &ca).await;
         let emu = ArmEmulator {
             state,
             addr,
+            login: Arc::new(login),
+            ca: Arc::new(ca),
+            _ca_dir: Arc::new(ca_dir),
             in_flight: Arc::default(),
             peak_in_flight: Arc::default(),
         };
@@ -161,6 +183,16 @@ impl ArmEmulator {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The https login authority (the emulator behind TLS).
+    pub fn login_url(&self) -> String {
+        self.login.url.clone()
+    }
+
+    /// The CA that signs the emulator's TLS fronts (login and any `tls_front::start_with`).
+    pub fn ca(&self) -> &tls_front::TestCa {
+        &self.ca
     }
 
     pub fn route(&self, path: &str, r: Route) -> &Self {
@@ -220,6 +252,11 @@ impl ArmEmulator {
             .load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// Requests to the managed-identity and OIDC stand-ins: (path, query, secret header).
+    pub fn stand_ins(&self) -> Vec<(String, String, String)> {
+        self.state.lock().unwrap().stand_ins.clone()
+    }
+
     pub fn tokens_issued(&self) -> usize {
         self.state.lock().unwrap().tokens_issued
     }
@@ -227,6 +264,38 @@ impl ArmEmulator {
     async fn handle(&self, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
         let path = uri.path().to_string();
         let query = uri.query().unwrap_or("").to_string();
+        // App Service's managed-identity endpoint (IDENTITY_ENDPOINT): GET with the
+        // X-IDENTITY-HEADER secret; expires_on is a string of epoch seconds.
+        if method == Method::GET && path == "/msi/token" {
+            let secret = header(&headers, "x-identity-header");
+            self.state
+                .lock()
+                .unwrap()
+                .stand_ins
+                .push((path, query, secret));
+            let expires = (std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs()
+                + 3600)
+                .to_string();
+            return axum::Json(json!({
+                "access_token": TOKEN, "expires_on": expires, "token_type": "Bearer",
+                "resource": "https://management.azure.com"
+            }))
+            .into_response();
+        }
+        // Azure DevOps' OIDC endpoint (SYSTEM_OIDCREQUESTURI): POST with the job's
+        // System.AccessToken, answers the federated assertion for the service connection.
+        if method == Method::POST && path == "/oidc/token" {
+            let secret = header(&headers, "authorization");
+            self.state
+                .lock()
+                .unwrap()
+                .stand_ins
+                .push((path, query, secret));
+            return axum::Json(json!({ "oidcToken": "pipelines-oidc-assertion" })).into_response();
+        }
         if method == Method::POST && path.ends_with("/oauth2/v2.0/token") {
             let (stall, token) = {
                 let mut st = self.state.lock().unwrap();
@@ -431,9 +500,10 @@ pub fn load_fixture(name: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("fixture {}: {e}", p.display()))
 }
 
-/// The real binary with client-secret credentials whose token comes from `authority`, and
-/// nothing else from the environment.
-pub fn logposture_cmd(authority: &str) -> tokio::process::Command {
+/// The real binary with client-secret credentials whose token comes from the emulator's https
+/// login authority (its CA trusted through LOGPOSTURE_CA_CERT), and nothing else from the
+/// environment.
+pub fn logposture_cmd(emu: &ArmEmulator) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_logposture"));
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -441,13 +511,14 @@ pub fn logposture_cmd(authority: &str) -> tokio::process::Command {
         .env("AZURE_TENANT_ID", TENANT)
         .env("AZURE_CLIENT_ID", "00000000-0000-4000-8000-0000000000c1")
         .env("AZURE_CLIENT_SECRET", CLIENT_SECRET)
-        .env("AZURE_AUTHORITY_HOST", authority);
+        .env("AZURE_AUTHORITY_HOST", emu.login_url())
+        .env("LOGPOSTURE_CA_CERT", &emu.ca().pem);
     cmd
 }
 
 /// Run the real binary against the emulator, with client-secret credentials in the environment.
 pub async fn run_logposture(emu: &ArmEmulator, args: &[&str]) -> std::process::Output {
-    let mut cmd = logposture_cmd(&emu.url());
+    let mut cmd = logposture_cmd(emu);
     cmd.args(args)
         .arg("--arm-endpoint")
         .arg(emu.url())

@@ -24,23 +24,46 @@ pub struct TlsFront {
     pub counts: Arc<Counts>,
 }
 
-/// Starts the front before `backend` (the emulator's base URL); the CA goes to `dir`.
-pub async fn start(backend: String, dir: &Path) -> TlsFront {
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "logposture test CA");
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let leaf_key = rcgen::KeyPair::generate().unwrap();
-    let leaf_params =
-        rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-            .unwrap();
-    let leaf = leaf_params.signed_by(&leaf_key, &ca, &ca_key).unwrap();
-    let ca_pem = dir.join("test-ca.pem");
-    std::fs::write(&ca_pem, ca.pem()).unwrap();
+/// A test certificate authority and a certificate for 127.0.0.1 it signed; its PEM in a file.
+pub struct TestCa {
+    pub pem: PathBuf,
+    leaf: rcgen::Certificate,
+    leaf_key: Arc<rcgen::KeyPair>,
+}
 
+impl TestCa {
+    /// A new CA, its PEM written to `dir/test-ca.pem`.
+    pub fn new(dir: &Path) -> Self {
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "logposture test CA");
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let leaf_key = rcgen::KeyPair::generate().unwrap();
+        let leaf_params =
+            rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+                .unwrap();
+        let leaf = leaf_params.signed_by(&leaf_key, &ca, &ca_key).unwrap();
+        let pem = dir.join("test-ca.pem");
+        std::fs::write(&pem, ca.pem()).unwrap();
+        Self {
+            pem,
+            leaf,
+            leaf_key: Arc::new(leaf_key),
+        }
+    }
+}
+
+/// Starts the front before `backend` (the emulator's base URL) with a CA of its own in `dir`.
+pub async fn start(backend: String, dir: &Path) -> TlsFront {
+    start_with(backend, &TestCa::new(dir)).await
+}
+
+/// Starts the front before `backend` with a certificate of `ca`.
+pub async fn start_with(backend: String, ca: &TestCa) -> TlsFront {
+    let (leaf, leaf_key, ca_pem) = (&ca.leaf, &ca.leaf_key, ca.pem.clone());
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
