@@ -249,7 +249,8 @@ pub struct OutputArgs {
     #[arg(long, default_value = "./logposture-report", value_name = "DIR")]
     pub output: PathBuf,
     /// Comma list of html, md, json, sarif, junit, csv (findings.csv), fix (remediation/*.sh),
-    /// attribution (attribution.json and attribution.csv: IP → NIC → owner → flow log).
+    /// compliance (compliance/<framework>.csv), ocsf (findings.ocsf.json: OCSF Compliance
+    /// Findings), attribution (attribution.json and attribution.csv: IP → NIC → owner → flow log).
     #[arg(long, default_value = "html,md,json,csv,fix,attribution")]
     pub format: String,
     /// Attribution history kept across scans: read if it exists, extended with this scan's

@@ -60,6 +60,9 @@ fn small_snapshots_per_format() {
     insta::assert_snapshot!("small_results_sarif", render::sarif::render(&r).unwrap());
     insta::assert_snapshot!("small_junit_xml", render::junit::render(&r));
     insta::assert_snapshot!("small_report_html", templates().html(&r).unwrap());
+    let mut ocsf = Vec::new();
+    render::ocsf::render_to(&r, &mut ocsf).unwrap();
+    insta::assert_snapshot!("small_findings_ocsf", String::from_utf8(ocsf).unwrap());
 }
 
 /// The small results as the third weekly run of a history: the two runs before it failed the
@@ -716,4 +719,107 @@ fn the_results_schema_refuses_a_null_figure() {
     doc["cost"]["gaps"]["usd_per_month"] = serde_json::Value::Null;
     let r = std::panic::catch_unwind(|| cli::assert_results_schema(&doc, "tampered"));
     assert!(r.is_err(), "a null cost figure passed the schema");
+}
+
+/// The OCSF 1.5.0 Compliance Finding schema, vendored in tests/schemas (see its README).
+fn ocsf_schema() -> serde_json::Value {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/schemas/ocsf-1.5.0-compliance-finding.json");
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+/// `scan --demo --format ocsf,compliance`: one OCSF Compliance Finding per finding, each valid
+/// against the class's schema and naming only attributes the class (or the cloud profile)
+/// defines; one CSV per framework with a row per control.
+#[test]
+fn ocsf_and_compliance_files_from_the_demo_validate() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (code, _, stderr) = cli::run(&[
+        "scan",
+        "--demo",
+        "--quiet",
+        "--fail-on",
+        "none",
+        "--format",
+        "ocsf,compliance",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    // 3: the demo has a subscription the identity cannot read (evidence incomplete).
+    assert_eq!(code, 3, "{stderr}");
+    let events: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(out.join("findings.ocsf.json")).unwrap())
+            .unwrap();
+    let r = demo_results();
+    assert_eq!(events.len(), r.findings.len(), "one event per finding");
+    let schema = ocsf_schema();
+    let validator = jsonschema::draft202012::new(&schema).expect("schema compiles");
+    // Attribute names the class defines, per object (the schema allows unknown ones: a typo
+    // would pass validation, so names are checked here).
+    let props = |def: Option<&str>| -> Vec<String> {
+        let node = match def {
+            None => &schema,
+            Some(d) => &schema["$defs"][d],
+        };
+        node["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let mut uids = std::collections::BTreeSet::new();
+    for e in &events {
+        let errors: Vec<String> = validator
+            .iter_errors(e)
+            .map(|x| format!("{x} at {}", x.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}\n{e}");
+        assert_eq!(e["class_uid"], 2003);
+        for (object, def) in [
+            (e, None),
+            (&e["compliance"], Some("Compliance")),
+            (&e["finding_info"], Some("FindingInformation")),
+            (&e["resources"][0], Some("ResourceDetails")),
+            (&e["metadata"], Some("Metadata")),
+            (&e["metadata"]["product"], Some("Product")),
+            (&e["remediation"], Some("Remediation")),
+        ] {
+            let known = props(def);
+            for k in object.as_object().unwrap().keys() {
+                // `cloud` is the OCSF cloud profile's attribute (metadata.profiles says so).
+                assert!(
+                    known.contains(k) || (def.is_none() && k == "cloud"),
+                    "{k} in {def:?}"
+                );
+            }
+        }
+        assert!(uids.insert(e["finding_info"]["uid"].as_str().unwrap().to_string()));
+    }
+    // The same finding has the same uid in another run (here: the results evaluated again).
+    let mut again = Vec::new();
+    render::ocsf::render_to(&r, &mut again).unwrap();
+    let again: Vec<serde_json::Value> = serde_json::from_slice(&again).unwrap();
+    let again: std::collections::BTreeSet<String> = again
+        .iter()
+        .map(|e| e["finding_info"]["uid"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(uids, again);
+    // A failing Key Vault finding: its subscription, type, region, tags and framework controls.
+    let kv = events
+        .iter()
+        .find(|e| e["compliance"]["control"] == "LP-RES-004" && e["status_code"] == "FAIL")
+        .expect("LP-RES-004 fails in the demo");
+    assert_eq!(kv["compliance"]["status_id"], 3);
+    assert_eq!(kv["resources"][0]["type"], "Microsoft.KeyVault/vaults");
+    assert_eq!(kv["cloud"]["account"]["type"], "Azure Subscription");
+    assert!(kv["remediation"]["desc"].as_str().unwrap().contains("az "));
+
+    // Compliance: one CSV per framework, a row per control.
+    for fw in &r.frameworks {
+        let text = std::fs::read_to_string(out.join("compliance").join(format!("{}.csv", fw.id)))
+            .unwrap_or_else(|e| panic!("{}: {e}", fw.id));
+        assert_eq!(text.lines().count(), fw.controls.len() + 1, "{}", fw.id);
+    }
 }

@@ -7,6 +7,7 @@ pub mod cost_table;
 pub mod csv;
 pub mod fixplan;
 pub mod junit;
+pub mod ocsf;
 pub mod sarif;
 pub mod trend;
 pub mod view;
@@ -29,6 +30,8 @@ pub enum Format {
     Fix,
     /// `compliance/<framework>.csv`: one row per control of each framework, for auditors' sheets.
     Compliance,
+    /// findings.ocsf.json: every finding as an OCSF Compliance Finding, for SIEMs and data lakes.
+    Ocsf,
     /// attribution.json and attribution.csv: IP → NIC → owner → flow log (needs the inventory,
     /// so written by scan and evaluate, not by a merge of results files).
     Attribution,
@@ -45,6 +48,7 @@ impl Format {
             Format::Csv => "findings.csv",
             Format::Fix => "remediation",
             Format::Compliance => "compliance",
+            Format::Ocsf => ocsf::FILE,
             Format::Attribution => attribution::JSON_FILE,
         }
     }
@@ -62,10 +66,11 @@ impl Format {
                 "csv" => Format::Csv,
                 "fix" | "remediation" => Format::Fix,
                 "compliance" => Format::Compliance,
+                "ocsf" => Format::Ocsf,
                 "attribution" => Format::Attribution,
                 other => {
                     return Err(format!(
-                        "unknown format {other:?}: use html, md, json, sarif, junit, csv, fix, compliance, attribution"
+                        "unknown format {other:?}: use html, md, json, sarif, junit, csv, fix, compliance, ocsf, attribution"
                     ))
                 }
             };
@@ -269,6 +274,7 @@ fn outputs_of(f: Format) -> &'static [&'static str] {
         Format::Csv => &["findings.csv"],
         Format::Fix => &["remediation"],
         Format::Compliance => &["compliance"],
+        Format::Ocsf => &[ocsf::FILE],
     }
 }
 
@@ -321,6 +327,7 @@ fn stage(
             Ok(junit::render_to(results, &mut w)?)
         })?),
         Format::Csv => one(stage_file(dir, name, |w| csv::render_to(results, w))?),
+        Format::Ocsf => one(stage_file(dir, name, |w| ocsf::render_to(results, w))?),
         Format::Fix => one(write_fix_plan(results, dir)?),
         Format::Compliance => one(stage_dir(
             dir,
