@@ -111,7 +111,7 @@ pub(crate) fn read_file(p: &Path, what: &str) -> anyhow::Result<(String, String)
 }
 
 /// `--ca-cert`: a PEM certificate; anything else is exit 2 naming the file.
-fn read_ca_cert(p: &Path) -> anyhow::Result<reqwest::Certificate> {
+pub(crate) fn read_ca_cert(p: &Path) -> anyhow::Result<reqwest::Certificate> {
     let pem = std::fs::read(p)
         .map_err(|e| input_err(format!("cannot read --ca-cert {}: {e}", p.display())))?;
     if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
@@ -711,6 +711,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             check_scope_not_empty(&snapshot, &args.scope)?;
             let mut results = assessment.assess(&snapshot, today());
             reporter.write(&mut results, Some(&snapshot), assessment.fail_on)?;
+            if args.export {
+                let login = crate::cli::LoginArgs {
+                    cloud: args.azure.cloud.clone(),
+                    ca_cert: args.azure.ca_cert.clone(),
+                    auth: args.azure.auth,
+                };
+                let outcome = crate::export_cmd::send(&results, &args.export_to, &login).await?;
+                if crate::export_cmd::finish(&outcome)? != 0 {
+                    return Ok(2);
+                }
+            }
             Ok(results.exit_code(assessment.fail_on))
         }
         Command::Collect(args) => {
@@ -778,5 +789,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Pricing(args) => match args.action {
             crate::cli::PricingAction::Update(a) => crate::pricing_cmd::run(a).await,
         },
+        Command::Export(args) => crate::export_cmd::command(args).await,
     }
 }

@@ -19,6 +19,8 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once per process: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Collect live from Azure (or --demo), evaluate and write reports.
     Scan(ScanArgs),
@@ -39,6 +41,63 @@ pub enum Command {
     /// Prices for your region and currency: `pricing update` reads the cost model's meters
     /// from the Azure Retail Prices API and writes a dated pricing file for --pricing.
     Pricing(PricingArgs),
+    /// Send a results.json (its findings and run summary) to your Log Analytics workspace
+    /// through the Azure Monitor Logs Ingestion API (README "Posture in your workspace").
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The results.json to send.
+    pub results: PathBuf,
+    #[command(flatten)]
+    pub to: ExportTo,
+    #[command(flatten)]
+    pub azure_login: LoginArgs,
+}
+
+/// Where an export goes: a data collection endpoint (or a DCR's ingestion endpoint), the
+/// rule's immutable id and its two streams.
+#[derive(Debug, Clone, Args)]
+pub struct ExportTo {
+    /// The data collection endpoint's logs ingestion URL, or the DCR's own
+    /// (https://<name>.<region>-1.ingest.monitor.azure.com).
+    #[arg(long, value_name = "URL", env = "LOGPOSTURE_INGESTION_ENDPOINT")]
+    pub ingestion_endpoint: Option<String>,
+    /// The data collection rule's immutable id (dcr-<32 hex digits>).
+    #[arg(long, value_name = "ID", env = "LOGPOSTURE_DCR_ID")]
+    pub dcr_id: Option<String>,
+    /// The rule's stream for findings.
+    #[arg(
+        long,
+        value_name = "STREAM",
+        default_value = "Custom-LogpostureFindings_CL"
+    )]
+    pub findings_stream: String,
+    /// The rule's stream for the run summary.
+    #[arg(
+        long,
+        value_name = "STREAM",
+        default_value = "Custom-LogpostureRuns_CL"
+    )]
+    pub runs_stream: String,
+    /// Largest JSON body of one call, in bytes (the API takes 1 MB; tests use less).
+    #[arg(long, hide = true)]
+    pub max_batch_bytes: Option<usize>,
+}
+
+/// The login of a command that calls Azure but reads no ARM (export).
+#[derive(Debug, Clone, Args)]
+pub struct LoginArgs {
+    /// Azure cloud: picks the login authority and the ingestion token's audience.
+    #[arg(long, default_value = "public", value_parser = ["public", "china", "usgov"])]
+    pub cloud: String,
+    /// PEM file of a CA to trust besides the built-in roots (a TLS-inspecting proxy).
+    #[arg(long, value_name = "PEM_FILE", env = "LOGPOSTURE_CA_CERT")]
+    pub ca_cert: Option<PathBuf>,
+    /// Use this credential only (README "Authentication").
+    #[arg(long, value_enum, value_name = "KIND", env = "LOGPOSTURE_AUTH")]
+    pub auth: Option<crate::collect::credential::AuthMethod>,
 }
 
 #[derive(Debug, Args)]
@@ -292,6 +351,13 @@ pub struct ScanArgs {
     /// Also save the collected inventory.
     #[arg(long, value_name = "FILE")]
     pub snapshot_out: Option<PathBuf>,
+    /// After the reports, send the findings and the run summary to your Log Analytics
+    /// workspace (Logs Ingestion API: --ingestion-endpoint and --dcr-id). A refused export is
+    /// exit 2, the reports kept.
+    #[arg(long)]
+    pub export: bool,
+    #[command(flatten)]
+    pub export_to: ExportTo,
 }
 
 #[derive(Debug, Args)]

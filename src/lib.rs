@@ -17,6 +17,7 @@ pub mod compare;
 pub mod demo;
 pub mod estimate;
 pub mod evaluate;
+pub mod export_cmd;
 pub mod history;
 pub mod history_cmd;
 pub mod inventory;

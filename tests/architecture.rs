@@ -29,7 +29,7 @@ fn stage_of(module: &[String]) -> &'static str {
         // Command wiring: may use every stage.
         Some(
             "app" | "cli" | "merge" | "compare" | "checks_cmd" | "history_cmd" | "pricing_cmd"
-            | "main" | "lib",
+            | "export_cmd" | "main" | "lib",
         )
         | None => "app",
         Some("timestamp") => panic!("timestamp lives in support"),

@@ -29,8 +29,15 @@ struct Applied {
 /// Writes the plans of `snap`, runs each under bash with the recording az and `choices`, and
 /// applies the calls to the emulator in plan order. Panics on a plan that stops or a refusal.
 fn apply(snap: Snapshot, dir: &Path, choices: Choices) -> Applied {
+    apply_as(snap, dir, choices, None)
+}
+
+/// [`apply`] with `--owner-tag` (plans per subscription and owner), the plans run in reverse
+/// name order so no plan relies on another having run first.
+fn apply_as(snap: Snapshot, dir: &Path, choices: Choices, owner_tag: Option<&str>) -> Applied {
     let a = Assessment::load(&EvalArgs::builtin()).unwrap();
-    let before = a.assess(&snap, DAY);
+    let mut before = a.assess(&snap, DAY);
+    before.owner_tag = owner_tag.map(str::to_string);
     let out = dir.join("out");
     logposture::render::write_all(
         &before,
@@ -47,6 +54,9 @@ fn apply(snap: Snapshot, dir: &Path, choices: Choices) -> Applied {
         .filter(|p| p.extension().is_some_and(|e| e == "sh"))
         .collect();
     plans.sort();
+    if owner_tag.is_some() {
+        plans.reverse();
+    }
     let mut az = Az::new(snap, dir);
     for plan in &plans {
         let name = plan.file_name().unwrap().to_string_lossy().to_string();
@@ -93,16 +103,12 @@ fn apply(snap: Snapshot, dir: &Path, choices: Choices) -> Applied {
     Applied { before, after, az }
 }
 
-/// Failing findings of the plan `name` (`<subscription>.sh` or `tenant.sh`) without a command.
+/// Failing findings of the plan `name` without a command.
 fn before_manual(r: &Results, name: &str) -> usize {
-    let sub = name.strip_suffix(".sh").unwrap();
     r.findings
         .iter()
         .filter(|f| f.status == Status::Fail)
-        .filter(|f| match &f.subscription_id {
-            Some(s) => s.eq_ignore_ascii_case(sub),
-            None => sub == "tenant",
-        })
+        .filter(|f| logposture::render::fixplan::plan_file(r, f) == name)
         .filter(|f| !logposture::render::fixplan::has_command(f))
         .count()
 }
@@ -269,7 +275,25 @@ fn plans_create_the_settings_a_tenant_does_not_have() {
         .any(|c| c.contains("--name activity-to-law")));
 }
 
-fn demo_applied(mut snap: Snapshot, name: &str) -> Applied {
+/// With `--owner-tag owner` each team gets its own plan; each runs on its own (its flow logs'
+/// Network Watcher repeated in it), before the subscription's own plan.
+#[test]
+fn plans_per_owner_each_run_on_their_own() {
+    let r = demo_applied_as(logposture::demo::snapshot(), "demo-owners", Some("owner"));
+    let team = format!("{PROD}.owner-platform-team.sh");
+    assert!(
+        r.az.applied
+            .iter()
+            .any(|c| c.contains("network watcher configure")),
+        "{team}"
+    );
+}
+
+fn demo_applied(snap: Snapshot, name: &str) -> Applied {
+    demo_applied_as(snap, name, None)
+}
+
+fn demo_applied_as(mut snap: Snapshot, name: &str, owner_tag: Option<&str>) -> Applied {
     let dir = tmp(name);
     let ws = demo_id(
         PROD,
@@ -283,7 +307,17 @@ fn demo_applied(mut snap: Snapshot, name: &str) -> Applied {
         c.push(("SYSLOG_DCR_ID", linux.clone()));
         c
     };
-    let r = apply(snap, dir.path(), &choices);
+    let r = apply_as(snap, dir.path(), &choices, owner_tag);
+    if owner_tag.is_some() {
+        let names: Vec<String> = std::fs::read_dir(dir.path().join("out/remediation"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        assert!(
+            names.iter().any(|n| n.contains(".owner-")),
+            "a plan per owner: {names:?}"
+        );
+    }
     let left = unfixed(&r);
     assert!(
         left.is_empty(),

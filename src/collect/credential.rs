@@ -444,14 +444,26 @@ impl azure_core_legacy::auth::TokenCredential for LegacyCredential {
 }
 
 /// The credential for a scan: `pinned` (`--auth`) or the documented order, its token requests
-/// to `authority_host` through `http`.
+/// to `authority_host` through `http`, behind the token trait the ARM pipeline needs.
 pub fn credential(
     pinned: Option<AuthMethod>,
     env: &dyn Env,
     http: &reqwest::Client,
     authority_host: &str,
 ) -> Result<LegacyCredential, String> {
-    let (inner, method) = match pinned.or_else(|| detect(env)) {
+    let (inner, method) = token_credential(pinned, env, http, authority_host)?;
+    Ok(LegacyCredential { inner, method })
+}
+
+/// The 1.x credential itself (for callers outside the ARM pipeline: the Logs Ingestion export)
+/// and the kind in use.
+pub fn token_credential(
+    pinned: Option<AuthMethod>,
+    env: &dyn Env,
+    http: &reqwest::Client,
+    authority_host: &str,
+) -> Result<(Arc<dyn TokenCredential>, &'static str), String> {
+    Ok(match pinned.or_else(|| detect(env)) {
         Some(m) => (build(m, env, http, authority_host)?, m.as_str()),
         None => {
             let managed = build(AuthMethod::Managed, env, http, authority_host)?;
@@ -463,8 +475,7 @@ pub fn credential(
             });
             (chain, "managed identity, then developer tools")
         }
-    };
-    Ok(LegacyCredential { inner, method })
+    })
 }
 
 /// The login authority: `AZURE_AUTHORITY_HOST` when set (sovereign or private clouds, tests),

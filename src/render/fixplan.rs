@@ -298,28 +298,87 @@ fn variables_used(commands: &str) -> Vec<&'static (&'static str, &'static str)> 
         .collect()
 }
 
-/// The plan files: name → content.
+/// The file-name part for an owner (`--owner-tag`): `owner-<safe part>`, with a hash of the
+/// value when the safe part is not the value itself, so two owners never share a plan.
+fn owner_stem(owner: &str) -> String {
+    let safe: String = owner
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .take(40)
+        .collect();
+    if safe == owner && !safe.is_empty() {
+        return format!("owner-{safe}");
+    }
+    use sha2::Digest as _;
+    let hash = sha2::Sha256::digest(owner.as_bytes());
+    let short: String = hash[..4].iter().map(|b| format!("{b:02x}")).collect();
+    format!("owner-{safe}-{short}")
+}
+
+/// Which plan a failing finding is in: (subscription key, "" for the tenant; owner).
+/// Tenant-level findings have no resource tags: they stay in tenant.sh.
+fn plan_key(results: &Results, f: &Finding) -> (String, Option<String>) {
+    let key = f
+        .subscription_id
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let owner = results
+        .owner_of(f)
+        .filter(|o| !key.is_empty() && o != crate::model::NO_OWNER);
+    (key, owner)
+}
+
+fn plan_stem(sub: &str) -> String {
+    if sub.is_empty() {
+        "tenant".to_string()
+    } else {
+        file_stem(sub)
+    }
+}
+
+fn file_name(sub: &str, owner: Option<&str>) -> String {
+    match owner {
+        Some(o) => format!("{}.{}.sh", plan_stem(sub), owner_stem(o)),
+        None => format!("{}.sh", plan_stem(sub)),
+    }
+}
+
+/// The plan file a failing finding's commands are written to.
+pub fn plan_file(results: &Results, f: &Finding) -> String {
+    let (sub, owner) = plan_key(results, f);
+    file_name(&sub, owner.as_deref())
+}
+
+/// The plan files: name → content. One per subscription (and `tenant.sh`); with
+/// `--owner-tag`, one per subscription and owner (`<subscription>.owner-<team>.sh`), findings
+/// without the tag in `<subscription>.sh`. Each owner's plan runs on its own: the Network
+/// Watcher its flow logs need is repeated in it (idempotent) as a prerequisite.
 pub fn plans(results: &Results) -> Vec<(String, String)> {
     let names = results.subscription_names();
-    // subscription key ("" = tenant) → findings in results order (baseline order, then id).
-    let mut by_sub: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
+    // (subscription key, owner) → findings in results order (baseline order, then id).
+    let mut by_plan: BTreeMap<(String, Option<String>), Vec<&Finding>> = BTreeMap::new();
     for f in results.findings.iter().filter(|f| f.status == Status::Fail) {
-        let key = f
-            .subscription_id
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .unwrap_or_default();
-        by_sub.entry(key).or_default().push(f);
+        by_plan.entry(plan_key(results, f)).or_default().push(f);
     }
-    by_sub
-        .into_iter()
-        .map(|(sub, findings)| {
-            let file = if sub.is_empty() {
-                "tenant.sh".to_string()
-            } else {
-                format!("{}.sh", file_stem(&sub))
-            };
-            let title = if sub.is_empty() {
+    let watchers: BTreeMap<String, Vec<&Finding>> = by_plan
+        .iter()
+        .filter(|((_, owner), _)| owner.is_none())
+        .map(|((sub, _), fs)| {
+            let w: Vec<&Finding> = fs
+                .iter()
+                .copied()
+                .filter(|f| f.area == "network-watcher" && has_command(f))
+                .collect();
+            (sub.clone(), w)
+        })
+        .collect();
+    by_plan
+        .iter()
+        .map(|((sub, owner), findings)| {
+            let stem = plan_stem(sub);
+            let file = file_name(sub, owner.as_deref());
+            let mut title = if sub.is_empty() {
                 format!(
                     "tenant {}",
                     results.tenant_id.as_deref().unwrap_or("unknown")
@@ -327,16 +386,54 @@ pub fn plans(results: &Results) -> Vec<(String, String)> {
             } else {
                 format!(
                     "subscription {} ({sub})",
-                    names.get(&sub).copied().unwrap_or("?")
+                    names.get(sub).copied().unwrap_or("?")
                 )
             };
-            (file, script(results, &title, &sub, &findings))
+            let mut prerequisites: &[&Finding] = &[];
+            if let Some(o) = owner {
+                title.push_str(&format!(
+                    ", resources whose {} tag is {o}",
+                    results.owner_tag.as_deref().unwrap_or("owner")
+                ));
+                let creates_flow_logs = findings.iter().any(|f| {
+                    f.remediation
+                        .lines()
+                        .map(str::trim)
+                        .any(|l| runs(l) && l.contains("network watcher flow-log create"))
+                });
+                if creates_flow_logs {
+                    prerequisites = watchers.get(sub).map(Vec::as_slice).unwrap_or(&[]);
+                }
+            }
+            (
+                file,
+                script(results, &title, sub, findings, prerequisites, &stem),
+            )
         })
         .collect()
 }
 
-fn script(results: &Results, title: &str, sub: &str, findings: &[&Finding]) -> String {
+fn script(
+    results: &Results,
+    title: &str,
+    sub: &str,
+    findings: &[&Finding],
+    prerequisites: &[&Finding],
+    stem: &str,
+) -> String {
     let mut body = String::new();
+    if !prerequisites.is_empty() {
+        // Another owner's findings, repeated so this plan runs on its own; not counted here.
+        body.push_str(&format!(
+            "\n# ── Prerequisite: the Network Watcher of the regions below (idempotent; from {stem}.sh)\n"
+        ));
+        for f in prerequisites {
+            for line in f.remediation.lines().map(str::trim).filter(|l| runs(l)) {
+                body.push_str(line);
+                body.push('\n');
+            }
+        }
+    }
     // Findings whose fix is not a command here: counted in the header.
     let mut manual = 0usize;
     let mut emitted = std::collections::HashSet::new();

@@ -364,6 +364,13 @@ fn write_fix_plan(results: &Results, dir: &Path) -> anyhow::Result<Staged> {
 (tenant.sh for tenant-level ones). logposture never runs them: review, adapt, run.
 ",
     );
+    if let Some(tag) = &results.owner_tag {
+        readme.push_str(&format!(
+            "Split by the {tag} tag: <subscription>.owner-<team>.sh per team, each runnable on its own;
+<subscription>.sh holds the subscription's own findings and resources without the tag.
+"
+        ));
+    }
     if plans.is_empty() {
         readme.push_str(
             "

@@ -59,7 +59,7 @@ fn resource_type(id: &str) -> String {
 }
 
 /// A stable id: the same tenant, check and resource give the same uid in every run.
-fn uid(tenant: Option<&str>, f: &Finding) -> String {
+pub fn uid(tenant: Option<&str>, f: &Finding) -> String {
     use sha2::Digest as _;
     let key = format!(
         "{}\n{}\n{}",
