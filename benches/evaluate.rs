@@ -115,6 +115,7 @@ fn synthetic(resources: usize) -> Snapshot {
                     os_type: Some("Windows".into()),
                     dcr_associations: Read::ok(vec![]),
                     tags: BTreeMap::new(),
+                    ..Default::default()
                 });
             }
         }

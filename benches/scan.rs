@@ -136,9 +136,11 @@ impl Tenant {
         per.insert("tenant".into(), 2); // subscriptions list, Entra settings
         for (s, list) in self.subs.iter().zip(&self.resources) {
             // The subscription-level lists (sites, components, JIT policies, Defender automations,
-            // security contacts and management locks included; firewalls, firewall policies and
-            // DNS security policies only where held: this tenant has none).
-            let mut n = 18u64;
+            // security contacts, management locks and the VMs' power states included; firewalls,
+            // firewall policies and DNS security policies only where held: this tenant has none).
+            // No VM has a data collection rule here, so no extension list is read, and the scan
+            // runs --no-usage, so no workspace is queried (arrival included).
+            let mut n = 19u64;
             if list
                 .iter()
                 .any(|(_, t, _)| *t == "Microsoft.Network/publicIPAddresses")

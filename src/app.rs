@@ -388,6 +388,7 @@ async fn collect_live(
         management_group: scope.management_group.clone(),
         shard: scope.shard,
         measure_usage: !azure.no_usage,
+        query_paid_tables: azure.query_paid_tables,
         progress: !quiet,
         // Enough per-resource reads queued that the transport, not this, sets the pace.
         per_subscription_parallelism: match (azure.sequential, azure.concurrency) {

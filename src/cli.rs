@@ -248,9 +248,14 @@ pub struct AzureArgs {
     /// and the reports are written with what was collected.
     #[arg(long, default_value_t = 4 * 3600, value_name = "SECONDS")]
     pub max_duration: u64,
-    /// Do not query workspaces' Usage tables (no Log Analytics Reader needed; cost not measured).
+    /// Do not query workspaces (Usage for measured volume, the arrival of configured logs): no
+    /// Log Analytics Reader needed; cost is not measured and arrival not assessed.
     #[arg(long)]
     pub no_usage: bool,
+    /// Also run the arrival queries on tables on the Basic or Auxiliary plan, which are billed
+    /// per GB a query scans (otherwise their sources are not assessed, and say why).
+    #[arg(long)]
+    pub query_paid_tables: bool,
     /// ARM read bucket size assumed per subscription (ARM: 250).
     #[arg(long, default_value_t = 250.0, hide = true)]
     pub arm_bucket: f64,

@@ -134,14 +134,18 @@ pub fn merge(mut parts: Vec<Results>, m: &CostModel) -> anyhow::Result<Results> 
         for f in p.findings {
             if seen.insert((f.check_id.clone(), id_key(&f.resource_id))) {
                 merged.findings.push(f);
-            } else if f.cost.as_ref().is_some_and(|c| c.workspace_id.is_some()) {
-                // A tenant-level finding is in every shard, but only a shard that holds the
-                // workspace its data would land in can price it there: keep that estimate.
-                if let Some(e) = merged.findings.iter_mut().find(|e| {
-                    e.check_id == f.check_id
-                        && id_key(&e.resource_id) == id_key(&f.resource_id)
-                        && e.cost.as_ref().is_some_and(|c| c.workspace_id.is_none())
-                }) {
+            } else if let Some(e) = merged.findings.iter_mut().find(|e| {
+                e.check_id == f.check_id && id_key(&e.resource_id) == id_key(&f.resource_id)
+            }) {
+                // A tenant-level finding is in every shard, but only the shard that holds the
+                // workspace its data lands in can judge its arrival or price it there.
+                if e.status == crate::model::Status::NotAssessed
+                    && f.status != crate::model::Status::NotAssessed
+                {
+                    *e = f;
+                } else if f.cost.as_ref().is_some_and(|c| c.workspace_id.is_some())
+                    && e.cost.as_ref().is_some_and(|c| c.workspace_id.is_none())
+                {
                     e.cost = f.cost;
                 }
             }

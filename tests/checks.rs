@@ -167,6 +167,7 @@ fn windows_vm(assoc: Read<Vec<String>>) -> VirtualMachine {
         os_type: Some("Windows".into()),
         dcr_associations: assoc,
         tags: BTreeMap::new(),
+        ..Default::default()
     }
 }
 
@@ -396,6 +397,8 @@ const CMN: [u32; 3] = [4624, 4625, 4688];
 mod activity_log;
 #[path = "checks/alerts.rs"]
 mod alerts;
+#[path = "checks/arrival.rs"]
+mod arrival;
 #[path = "checks/data_services.rs"]
 mod data_services;
 #[path = "checks/defender.rs"]
@@ -431,6 +434,7 @@ fn cases() -> Vec<Case> {
     v.extend(alerts::cases());
     v.extend(data_services::cases());
     v.extend(trails::cases());
+    v.extend(arrival::cases());
     v
 }
 

@@ -1397,3 +1397,121 @@ async fn a_syslog_source_without_a_stream_makes_its_rule_unknown() {
             .collect::<Vec<_>>()
     );
 }
+
+/// Issue 29: every workspace a configured pipeline sends to is asked, with the pinned queries
+/// only, when it last received each family; a denied query is recorded, not guessed; the VMs'
+/// agent and power state are read.
+#[tokio::test(flavor = "multi_thread")]
+async fn arrival_is_asked_of_each_destination_workspace_with_pinned_queries() {
+    use support::last_seen_table;
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    let cid = tenant::CUSTOMER_ID;
+    let kv = tenant::kv1().to_ascii_lowercase();
+    let win = tenant::vm().to_ascii_lowercase();
+    emu.arrival(
+        cid,
+        "resource",
+        Route::Json(last_seen_table(&[(&kv, "2026-11-02T05:59:00Z")])),
+    );
+    emu.arrival(
+        cid,
+        "activity",
+        Route::Json(last_seen_table(&[(S1, "2026-11-02T05:58:00Z")])),
+    );
+    emu.arrival(
+        cid,
+        "entra",
+        Route::Error(
+            403,
+            "InsufficientAccessError",
+            "The provided credentials have insufficient access to perform the requested operation"
+                .into(),
+        ),
+    );
+    emu.arrival(
+        cid,
+        "security_events",
+        Route::Json(last_seen_table(&[(&win, "2026-11-02T05:57:00Z")])),
+    );
+    emu.arrival(
+        cid,
+        "heartbeat",
+        Route::Json(last_seen_table(&[(&win, "2026-11-02T05:59:59Z")])),
+    );
+    let (_, snap, _) = collect(&emu, &["--subscription", S1]).await;
+    assert!(
+        emu.unknown_queries().is_empty(),
+        "{:?}",
+        emu.unknown_queries()
+    );
+    let ws = &snap.inventory.subscriptions[0].workspaces.items()[0];
+    let families: Vec<&String> = ws.arrival.keys().collect();
+    assert!(
+        families.contains(&&"resource".to_string()) && families.contains(&&"activity".to_string()),
+        "{families:?}"
+    );
+    assert_eq!(ws.arrival["resource"].items()[0].key, kv);
+    assert_eq!(
+        ws.arrival["activity"].items()[0].last_seen,
+        "2026-11-02T05:58:00Z"
+    );
+    let entra = &ws.arrival["entra"];
+    assert!(entra.value.is_none() && entra.error.as_ref().unwrap().status == Some(403));
+    // One query per workspace and family, never more.
+    let asked = emu.arrival_queries();
+    let distinct: std::collections::BTreeSet<_> = asked.iter().collect();
+    assert_eq!(asked.len(), distinct.len(), "{asked:?}");
+    // The agent and power state of the VMs.
+    let vms = snap.inventory.subscriptions[0].virtual_machines.items();
+    let w = vms.iter().find(|v| v.name == "vm-win01").unwrap();
+    assert_eq!(w.power_state.as_deref(), Some("running"));
+    assert!(!w.dcr_associations.items().is_empty());
+    assert_eq!(w.monitor_agent.value, Some(Some("Succeeded".to_string())));
+    assert!(
+        families.contains(&&"security_events".to_string())
+            && families.contains(&&"heartbeat".to_string()),
+        "{families:?}"
+    );
+    let l = vms.iter().find(|v| v.name == "vm-lnx01").unwrap();
+    assert_eq!(l.power_state.as_deref(), Some("deallocated"));
+}
+
+/// A table on the Basic plan is billed per GB a query scans: its family is not queried, and
+/// says so, unless --query-paid-tables.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_basic_table_is_not_queried_without_query_paid_tables() {
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    let mut tables = support::load_fixture("arm/tables.json");
+    for t in tables["value"].as_array_mut().unwrap() {
+        if t["name"] == "SecurityEvent" {
+            t["properties"]["plan"] = serde_json::json!("Basic");
+        }
+    }
+    emu.json(&format!("{}/tables", tenant::ws()), tables);
+    let (_, snap, _) = collect(&emu, &["--subscription", S1]).await;
+    let ws = &snap.inventory.subscriptions[0].workspaces.items()[0];
+    if let Some(sec) = ws.arrival.get("security_events") {
+        assert_eq!(
+            sec.error.as_ref().unwrap().code.as_deref(),
+            Some("PaidTableNotQueried")
+        );
+        assert!(!emu
+            .arrival_queries()
+            .iter()
+            .any(|(_, f)| f == "security_events"));
+        let (_, snap, _) = collect(&emu, &["--subscription", S1, "--query-paid-tables"]).await;
+        let ws = &snap.inventory.subscriptions[0].workspaces.items()[0];
+        assert!(ws.arrival["security_events"].is_complete());
+        assert!(emu
+            .arrival_queries()
+            .iter()
+            .any(|(_, f)| f == "security_events"));
+    } else {
+        panic!(
+            "the test tenant's Windows VM sends security events to its workspace: {:?}",
+            ws.arrival.keys()
+        );
+    }
+}

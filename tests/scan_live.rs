@@ -268,7 +268,7 @@ async fn fail_on_and_incomplete_evidence_exit_codes() {
     // Drop every gating failure with a baseline that disables the failing high/critical checks.
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().join("relaxed.toml");
-    std::fs::write(&base, "[[check]]\nid = \"LP-ENTRA-001\"\nenabled = false\n[[check]]\nid = \"LP-ENTRA-002\"\nenabled = false\n[[check]]\nid = \"LP-STOR-001\"\nseverity = \"low\"\n[[check]]\nid = \"LP-SEC-001\"\nseverity = \"medium\"\n[[check]]\nid = \"LP-SEC-003\"\nseverity = \"medium\"\n").unwrap();
+    std::fs::write(&base, "[[check]]\nid = \"LP-ENTRA-001\"\nenabled = false\n[[check]]\nid = \"LP-ENTRA-002\"\nenabled = false\n[[check]]\nid = \"LP-STOR-001\"\nseverity = \"low\"\n[[check]]\nid = \"LP-SEC-001\"\nseverity = \"medium\"\n[[check]]\nid = \"LP-SEC-003\"\nseverity = \"medium\"\n[[check]]\nid = \"LP-ARR-002\"\nseverity = \"medium\"\n[[check]]\nid = \"LP-ARR-003\"\nseverity = \"medium\"\n[[check]]\nid = \"LP-ARR-004\"\nseverity = \"medium\"\n").unwrap();
     let (code, r, _) = scan(&emu, &["--baseline", base.to_str().unwrap()]).await;
     let entra: Vec<_> = r
         .findings

@@ -833,7 +833,16 @@ pub struct ArmClient {
     transport: Arc<ArmTransport>,
     /// Who the token says is scanning, read at the credential check.
     identity: std::sync::OnceLock<crate::inventory::ScanIdentity>,
+    /// Log Analytics queries in flight at most (shared by every clone).
+    queries: Arc<Semaphore>,
+    /// When the next Log Analytics query may start (shared by every clone).
+    next_query: Arc<tokio::sync::Mutex<Instant>>,
 }
+
+/// Queries the Log Analytics query API runs at once per user (its documented limit is 5).
+pub const QUERY_CONCURRENCY: usize = 5;
+/// Spacing of query starts: 200 requests per 30 s per user is the API's documented rate.
+pub const QUERY_SPACING: Duration = Duration::from_millis(150);
 
 impl ArmClient {
     pub fn new(
@@ -875,6 +884,8 @@ impl ArmClient {
             monitor,
             transport,
             identity: std::sync::OnceLock::new(),
+            queries: Arc::new(Semaphore::new(QUERY_CONCURRENCY)),
+            next_query: Arc::new(tokio::sync::Mutex::new(Instant::now())),
         })
     }
 
@@ -1099,13 +1110,36 @@ impl ArmClient {
         Ok(url)
     }
 
-    /// POST a KQL query to the Log Analytics query API of one workspace.
+    /// POST a KQL query to the Log Analytics query API of one workspace, over 30 days.
     pub async fn query_workspace(
         &self,
         scope: &str,
         customer_id: &str,
         kql: &str,
     ) -> Result<LogsQueryResult, ReadError> {
+        self.query_workspace_window(scope, customer_id, kql, "P30D")
+            .await
+    }
+
+    /// POST a KQL query over `timespan` (ISO 8601). At most [`QUERY_CONCURRENCY`] queries run
+    /// at once (the API's concurrent-query limit per user); pacing, retries and throttling are
+    /// the transport's, as for ARM.
+    pub async fn query_workspace_window(
+        &self,
+        scope: &str,
+        customer_id: &str,
+        kql: &str,
+        timespan: &str,
+    ) -> Result<LogsQueryResult, ReadError> {
+        let _slot = self.queries.acquire().await;
+        {
+            let mut next = self.next_query.lock().await;
+            let now = Instant::now();
+            if *next > now {
+                tokio::time::sleep_until(*next).await;
+            }
+            *next = (*next).max(now) + QUERY_SPACING;
+        }
         let operation = "logAnalytics.query";
         guard::check_segment(customer_id).map_err(|m| bad_url(scope, operation, m))?;
         let mut url = self.logs_endpoint.clone();
@@ -1120,7 +1154,7 @@ impl ArmClient {
         }
         let mut request = Request::new(url, Method::Post);
         request.insert_header(azure_core_legacy::headers::CONTENT_TYPE, "application/json");
-        let body = serde_json::json!({ "query": kql, "timespan": "P30D" });
+        let body = serde_json::json!({ "query": kql, "timespan": timespan });
         request.set_body(serde_json::to_vec(&body).unwrap_or_default());
         let bytes = self
             .send_raw(request, &self.logs_scope)

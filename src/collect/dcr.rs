@@ -223,6 +223,7 @@ pub async fn virtual_machines(
                 os_type: from_disk.or(from_profile),
                 dcr_associations: Read::default(),
                 tags: v.tags,
+                ..VirtualMachine::default()
             }
         })
         .collect())
@@ -262,5 +263,101 @@ pub async fn associations(
         .into_iter()
         .filter_map(|a| a.properties.and_then(|p| p.data_collection_rule_id))
         .map(|id| arm_id(&id))
+        .collect())
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ExtensionProps {
+    #[serde(default)]
+    publisher: Option<String>,
+    #[serde(rename = "type", default)]
+    extension_type: Option<String>,
+    #[serde(rename = "provisioningState", default)]
+    provisioning_state: Option<String>,
+}
+
+/// The Azure Monitor Agent among a VM's extensions: its provisioning state, or None when the
+/// VM has none (a rule associated with it then collects nothing).
+pub async fn monitor_agent(
+    client: &ArmClient,
+    vm_id: &str,
+    errors: &mut Vec<ReadError>,
+) -> Result<Option<String>, ReadError> {
+    let path = format!("{vm_id}/extensions");
+    let items: Vec<Envelope<ExtensionProps>> = client
+        .list(
+            vm_id,
+            "virtualMachines.extensions.list",
+            &path,
+            COMPUTE_API,
+            &[],
+            errors,
+        )
+        .await?;
+    let items = require_properties(items, "virtualMachines.extensions.list", errors);
+    Ok(items
+        .into_iter()
+        .filter_map(|e| e.properties)
+        .find(|p| {
+            p.publisher
+                .as_deref()
+                .is_some_and(|x| x.eq_ignore_ascii_case("Microsoft.Azure.Monitor"))
+                && p.extension_type.as_deref().is_some_and(|t| {
+                    t.eq_ignore_ascii_case("AzureMonitorWindowsAgent")
+                        || t.eq_ignore_ascii_case("AzureMonitorLinuxAgent")
+                })
+        })
+        .map(|p| p.provisioning_state.unwrap_or_else(|| "Unknown".into())))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct StatusProps {
+    #[serde(rename = "instanceView", default)]
+    instance_view: Option<InstanceView>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct InstanceView {
+    #[serde(default, deserialize_with = "null_vec")]
+    statuses: Vec<StatusItem>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct StatusItem {
+    #[serde(default)]
+    code: Option<String>,
+}
+
+/// Every VM's power state (`running`, `deallocated`...) by lower-case id, from one list
+/// with `statusOnly=true`.
+pub async fn power_states(
+    client: &ArmClient,
+    subscription_id: &str,
+    errors: &mut Vec<ReadError>,
+) -> Result<Vec<(String, String)>, ReadError> {
+    let scope = format!("/subscriptions/{subscription_id}");
+    let path = format!("{scope}/providers/Microsoft.Compute/virtualMachines");
+    let items: Vec<Envelope<StatusProps>> = client
+        .list(
+            &scope,
+            "virtualMachines.list(statusOnly)",
+            &path,
+            COMPUTE_API,
+            &[("statusOnly", "true")],
+            errors,
+        )
+        .await?;
+    Ok(items
+        .into_iter()
+        .filter_map(|v| {
+            let state = v
+                .properties?
+                .instance_view?
+                .statuses
+                .into_iter()
+                .filter_map(|s| s.code)
+                .find_map(|c| c.strip_prefix("PowerState/").map(str::to_ascii_lowercase))?;
+            Some((crate::inventory::id_key(&arm_id(&v.id)), state))
+        })
         .collect())
 }

@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod app_insights;
 pub mod app_service;
 pub mod arm;
+pub mod arrival;
 pub mod credential;
 pub mod databases;
 pub mod dcr;
@@ -49,6 +50,8 @@ pub struct CollectOptions {
     pub shard: Option<Shard>,
     /// Query each workspace's `Usage` table for measured volume.
     pub measure_usage: bool,
+    /// Run arrival queries on tables billed per GB scanned (Basic, Auxiliary).
+    pub query_paid_tables: bool,
     /// Draw a progress bar on stderr.
     pub progress: bool,
     /// Reads of per-resource diagnostic settings kept in flight per subscription.
@@ -215,8 +218,19 @@ pub async fn collect(
             opts.subscription_parallelism
         })
         .collect::<Vec<_>>();
-    let ((entra_settings, entra_categories), subscription_inventories) =
+    let ((entra_settings, entra_categories), mut subscription_inventories) =
         futures::join!(entra, subs);
+    if opts.measure_usage {
+        // Configured is not collected: each destination workspace says what it received.
+        let errors = arrival::read(
+            client,
+            &mut subscription_inventories,
+            entra_settings.items(),
+            opts.query_paid_tables,
+        )
+        .await;
+        sink.extend(errors);
+    }
 
     if let Some(t) = ticker {
         t.abort();
@@ -603,6 +617,30 @@ async fn collect_subscription(
                     sink.push(err.clone());
                 }
                 vm.dcr_associations = assoc;
+            }
+            // A rule collects nothing on a VM without the Azure Monitor Agent: read the
+            // extensions of VMs with a rule, and every VM's power state (one list).
+            let agents = futures::future::join_all(list.iter().map(|vm| async move {
+                if vm.dcr_associations.items().is_empty() {
+                    return None;
+                }
+                let mut e = Vec::new();
+                let r = dcr::monitor_agent(client, &vm.id, &mut e).await;
+                Some((with_item_errors(r, &e), e))
+            }));
+            let power = read_list(sink, async |e| dcr::power_states(client, sid, e).await);
+            let (agents, power) = futures::join!(agents, power);
+            let power: std::collections::HashMap<String, String> =
+                power.value.unwrap_or_default().into_iter().collect();
+            for (vm, agent) in list.iter_mut().zip(agents) {
+                if let Some((agent, item_errors)) = agent {
+                    sink.extend(item_errors);
+                    if let Some(err) = &agent.error {
+                        sink.push(err.clone());
+                    }
+                    vm.monitor_agent = agent;
+                }
+                vm.power_state = power.get(&crate::inventory::id_key(&vm.id)).cloned();
             }
         }
         vms

@@ -302,6 +302,7 @@ fn prod() -> SubscriptionInventory {
                 UsageByType { data_type: "Perf".into(), gb_30d: 6.0 },
             ]),
             sentinel_enabled: Some(true),
+            arrival: BTreeMap::new(),
         }]),
         data_collection_rules: Read::ok(vec![DataCollectionRule {
             id: dcr.clone(),
@@ -328,9 +329,9 @@ fn prod() -> SubscriptionInventory {
             }],
         }]),
         virtual_machines: Read::ok(vec![
-            VirtualMachine { id: vm1.clone(), name: "vm-prod-dc01".into(), location: "westeurope".into(), os_type: Some("Windows".into()), dcr_associations: Read::ok(vec![dcr.clone()]), tags: BTreeMap::new() },
-            VirtualMachine { id: vm2.clone(), name: "vm-prod-app01".into(), location: "westeurope".into(), os_type: Some("Windows".into()), dcr_associations: Read::ok(vec![]), tags: BTreeMap::new() },
-            VirtualMachine { id: vm3.clone(), name: "vm-prod-lnx01".into(), location: "westeurope".into(), os_type: Some("Linux".into()), dcr_associations: Read::ok(vec![format!("{g}/providers/Microsoft.Insights/dataCollectionRules/dcr-linux-base")]), tags: BTreeMap::new() },
+            VirtualMachine { id: vm1.clone(), name: "vm-prod-dc01".into(), location: "westeurope".into(), os_type: Some("Windows".into()), dcr_associations: Read::ok(vec![dcr.clone()]), tags: BTreeMap::new(), ..Default::default() },
+            VirtualMachine { id: vm2.clone(), name: "vm-prod-app01".into(), location: "westeurope".into(), os_type: Some("Windows".into()), dcr_associations: Read::ok(vec![]), tags: BTreeMap::new(), ..Default::default() },
+            VirtualMachine { id: vm3.clone(), name: "vm-prod-lnx01".into(), location: "westeurope".into(), os_type: Some("Linux".into()), dcr_associations: Read::ok(vec![format!("{g}/providers/Microsoft.Insights/dataCollectionRules/dcr-linux-base")]), tags: BTreeMap::new(), ..Default::default() },
         ]),
         defender_plans: Read::ok(vec![
             DefenderPlan { name: "VirtualMachines".into(), pricing_tier: "Standard".into(), sub_plan: Some("P2".into()), deprecated: false, extensions: Some(vec![PlanExtension { name: "AgentlessVmScanning".into(), enabled: Some(true) }, PlanExtension { name: "FileIntegrityMonitoring".into(), enabled: Some(false) }]) },
@@ -562,6 +563,7 @@ fn dev() -> SubscriptionInventory {
             windows_event_logs: Read::ok(vec!["System".into(), "Application".into()]),
             usage: Read::failed(usage_denied.clone()),
             sentinel_enabled: Some(false),
+            arrival: BTreeMap::new(),
         }]),
         data_collection_rules: Read::ok(vec![DataCollectionRule {
             id: dcr.clone(),
@@ -582,6 +584,7 @@ fn dev() -> SubscriptionInventory {
             os_type: Some("Windows".into()),
             dcr_associations: Read::ok(vec![dcr]),
             tags: BTreeMap::new(),
+            ..Default::default()
         }]),
         defender_plans: Read::ok(vec![
             DefenderPlan {
@@ -634,6 +637,116 @@ fn sandbox() -> SubscriptionInventory {
 
 /// The demo snapshot, with fixed timestamps so reports are reproducible.
 pub fn snapshot() -> Snapshot {
+    let mut snap = configured();
+    with_arrival(&mut snap);
+    snap
+}
+
+/// What the demo's workspaces say they received (the arrival queries): prod's receives from
+/// every source but the hub firewall (silent 9 days, so nothing in the 7-day window) and the
+/// queue service (last record 3 days before the scan); dev's workspace cannot be queried by
+/// the scanning identity (the same 403 as its Usage). vm-prod-lnx01 has a rule but no Azure
+/// Monitor Agent; vm-dev-build01 is deallocated.
+fn with_arrival(snap: &mut Snapshot) {
+    use crate::inventory::LastSeen;
+    let recent = |key: &str, t: &str| LastSeen {
+        key: key.to_ascii_lowercase(),
+        last_seen: format!("2026-11-02T{t}Z"),
+    };
+    let subs = &mut snap.inventory.subscriptions;
+    let prod_ws = format!("/subscriptions/{PROD}/resourceGroups/rg-prod-core/providers/Microsoft.OperationalInsights/workspaces/law-prod-weu");
+    let mut resource = Vec::new();
+    for rd in &subs[0].resource_diagnostics {
+        let to_prod = rd.settings.items().iter().any(|s| {
+            s.sends_logs()
+                && s.workspace_id
+                    .as_deref()
+                    .is_some_and(|w| w.eq_ignore_ascii_case(&prod_ws))
+        });
+        if !to_prod || rd.resource_id.ends_with("/azureFirewalls/afw-prod-hub") {
+            continue;
+        }
+        if rd.resource_id.ends_with("/queueServices/default") {
+            resource.push(LastSeen {
+                key: rd.resource_id.to_ascii_lowercase(),
+                last_seen: "2026-10-30T11:42:07Z".into(),
+            });
+        } else {
+            resource.push(recent(&rd.resource_id, "05:51:30"));
+        }
+    }
+    let vm = |name: &str| {
+        format!("/subscriptions/{PROD}/resourceGroups/rg-prod-core/providers/Microsoft.Compute/virtualMachines/{name}")
+    };
+    let arrival = BTreeMap::from([
+        ("resource".to_string(), Read::ok(resource)),
+        (
+            "activity".to_string(),
+            Read::ok(vec![recent(PROD, "05:58:12")]),
+        ),
+        (
+            "entra".to_string(),
+            Read::ok(
+                [
+                    "SigninLogs",
+                    "AuditLogs",
+                    "AADServicePrincipalSignInLogs",
+                    "MicrosoftGraphActivityLogs",
+                    "AADNonInteractiveUserSignInLogs",
+                ]
+                .iter()
+                .map(|t| recent(t, "05:59:40"))
+                .collect(),
+            ),
+        ),
+        (
+            "security_events".to_string(),
+            Read::ok(vec![recent(&vm("vm-prod-dc01"), "05:59:58")]),
+        ),
+        (
+            "heartbeat".to_string(),
+            Read::ok(vec![recent(&vm("vm-prod-dc01"), "05:59:59")]),
+        ),
+    ]);
+    if let Some(ws) = subs[0]
+        .workspaces
+        .value
+        .as_mut()
+        .and_then(|w| w.first_mut())
+    {
+        ws.arrival = arrival;
+    }
+    for v in subs[0].virtual_machines.value.iter_mut().flatten() {
+        v.power_state = Some("running".into());
+        if !v.dcr_associations.items().is_empty() {
+            v.monitor_agent = Read::ok(if v.name == "vm-prod-lnx01" {
+                None
+            } else {
+                Some("Succeeded".into())
+            });
+        }
+    }
+    if let Some(ws) = subs[1]
+        .workspaces
+        .value
+        .as_mut()
+        .and_then(|w| w.first_mut())
+    {
+        let denied = ws.usage.error.clone();
+        for family in ["resource", "activity", "security_events", "heartbeat"] {
+            if let Some(e) = &denied {
+                ws.arrival
+                    .insert(family.to_string(), Read::failed(e.clone()));
+            }
+        }
+    }
+    for v in subs[1].virtual_machines.value.iter_mut().flatten() {
+        v.power_state = Some("deallocated".into());
+        v.monitor_agent = Read::ok(Some("Succeeded".into()));
+    }
+}
+
+fn configured() -> Snapshot {
     let mut categories = BTreeMap::new();
     categories.insert(
         "microsoft.network/dnsresolverpolicies".to_string(),

@@ -68,6 +68,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         "checks/data-services.toml",
         include_str!("../../checks/data-services.toml"),
     ),
+    (
+        "checks/arrival.toml",
+        include_str!("../../checks/arrival.toml"),
+    ),
 ];
 
 /// One validated check.

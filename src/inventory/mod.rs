@@ -852,6 +852,34 @@ pub struct Workspace {
     pub usage: Read<Vec<UsageByType>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sentinel_enabled: Option<bool>,
+    /// When the workspace last received data from the sources the scan judged configured, by
+    /// table family ([`ARRIVAL_FAMILIES`]); a family is read only where a pipeline sends it
+    /// here. An error: the query was not run or failed (no permission, timeout, a table on a
+    /// plan billed per query) and nothing is concluded from absence.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub arrival: BTreeMap<String, Read<Vec<LastSeen>>>,
+}
+
+/// Table families of the arrival queries, each keyed as its records are:
+/// `resource` (resource logs, by `_ResourceId`), `activity` (AzureActivity, by subscription
+/// id), `entra` (by Entra table name), `security_events`, `syslog` and `heartbeat` (by the
+/// VM's `_ResourceId`).
+pub const ARRIVAL_FAMILIES: [&str; 6] = [
+    "resource",
+    "activity",
+    "entra",
+    "security_events",
+    "syslog",
+    "heartbeat",
+];
+
+/// The newest record a workspace holds from one source within the query's window.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastSeen {
+    /// Lower-case `_ResourceId`, subscription id or table name, as the family keys it.
+    pub key: String,
+    /// RFC 3339 time of the newest record.
+    pub last_seen: String,
 }
 
 /// The legacy security-event collection setting of a workspace.
@@ -956,6 +984,14 @@ pub struct VirtualMachine {
     pub dcr_associations: Read<Vec<String>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+    /// `PowerState/...` of the VM's status view without the prefix (`running`, `deallocated`,
+    /// `stopped`); None where not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power_state: Option<String>,
+    /// The Azure Monitor Agent extension's provisioning state (`Succeeded`, `Failed`...);
+    /// value None: the VM has no such extension. Read only for VMs with a rule associated.
+    #[serde(default, skip_serializing_if = "Read::is_unread")]
+    pub monitor_agent: Read<Option<String>>,
 }
 
 impl VirtualMachine {

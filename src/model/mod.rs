@@ -117,7 +117,7 @@ impl std::str::FromStr for Severity {
 }
 
 /// The areas of the contract, in report order.
-pub const AREAS: [&str; 10] = [
+pub const AREAS: [&str; 11] = [
     "activity-log",
     "resource-logs",
     "entra-logs",
@@ -128,6 +128,7 @@ pub const AREAS: [&str; 10] = [
     "defender",
     "log-storage",
     "alerts",
+    "arrival",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

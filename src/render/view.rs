@@ -399,6 +399,7 @@ pub fn area_title(a: &str) -> &'static str {
         "defender" => "Defender for Cloud",
         "log-storage" => "Log storage",
         "alerts" => "Activity-log alerts",
+        "arrival" => "Arrival (logs received)",
         _ => "Other",
     }
 }

@@ -52,6 +52,7 @@ const COMMANDS: &[&str] = &[
     "dns-resolver policy create",
     "dns-resolver policy vnet-link create",
     "monitor app-insights component create",
+    "vm extension set",
 ];
 
 pub struct Az {
@@ -375,6 +376,7 @@ impl Az {
             "dns-resolver policy create" => self.dns_policy(o)?,
             "dns-resolver policy vnet-link create" => self.dns_link(o)?,
             "monitor app-insights component create" => self.app_insights(o)?,
+            "vm extension set" => self.vm_extension(o)?,
             _ => {
                 return Err(format!(
                     "'{command}' is misspelled or not recognized by the system."
@@ -1191,6 +1193,34 @@ impl Az {
         if !links.iter().any(|v| eq(v, &vnet)) {
             links.push(vnet);
         }
+        Ok(())
+    }
+
+    /// `az vm extension set`: the Azure Monitor Agent of the VM's OS, provisioned.
+    fn vm_extension(&mut self, o: &mut Opts) -> Result<(), Refusal> {
+        let id = o.need("--ids")?;
+        let name = o.need("--name")?;
+        let publisher = o.need("--publisher")?;
+        o.flag("--enable-auto-upgrade")?;
+        let vm = self
+            .sub_of(&id)?
+            .virtual_machines
+            .value
+            .get_or_insert_with(Vec::new)
+            .iter_mut()
+            .find(|v| eq(&v.id, &id))
+            .ok_or_else(|| not_found("virtual machine", &id))?;
+        let want = if vm.is_windows() {
+            "AzureMonitorWindowsAgent"
+        } else {
+            "AzureMonitorLinuxAgent"
+        };
+        if publisher != "Microsoft.Azure.Monitor" || name != want {
+            return Err(format!(
+                "(VMExtensionProvisioningError) {name} from {publisher} does not run on this VM's OS (it takes {want})."
+            ));
+        }
+        vm.monitor_agent = Read::ok(Some("Succeeded".into()));
         Ok(())
     }
 

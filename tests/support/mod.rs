@@ -85,6 +85,74 @@ struct State {
     /// Requests to the managed-identity and Azure DevOps OIDC stand-ins: (path, query,
     /// the secret header they carried).
     stand_ins: Vec<(String, String, String)>,
+    /// Answers to the arrival queries by (customer id, family); default: no rows.
+    arrival: HashMap<(String, String), Route>,
+    /// Log Analytics queries the emulator does not know (a test asserts there are none).
+    unknown_queries: Vec<String>,
+    /// Arrival queries received: (customer id, family).
+    arrival_queries: Vec<(String, String)>,
+}
+
+/// The arrival queries logposture may send, pinned here as text: a change to one in
+/// `src/collect/arrival.rs` fails the tests until it is reviewed and copied here.
+const ARRIVAL_QUERIES: [(&str, &str); 5] = [
+    ("activity", "AzureActivity | where TimeGenerated > ago(7d) | summarize LastSeen = max(TimeGenerated) by Key = tolower(SubscriptionId)"),
+    ("entra", "union isfuzzy=true withsource=SourceTable SigninLogs, AADNonInteractiveUserSignInLogs, AADServicePrincipalSignInLogs, AuditLogs, MicrosoftGraphActivityLogs | where TimeGenerated > ago(7d) | summarize LastSeen = max(TimeGenerated) by Key = tolower(SourceTable)"),
+    ("security_events", "SecurityEvent | where TimeGenerated > ago(7d) | summarize LastSeen = max(TimeGenerated) by Key = tolower(_ResourceId)"),
+    ("syslog", "Syslog | where TimeGenerated > ago(7d) and Facility in (\"auth\", \"authpriv\") | summarize LastSeen = max(TimeGenerated) by Key = tolower(_ResourceId)"),
+    ("heartbeat", "Heartbeat | where TimeGenerated > ago(7d) | summarize LastSeen = max(TimeGenerated) by Key = tolower(_ResourceId)"),
+];
+/// The resource-log query: AzureDiagnostics and resource-specific tables, then this.
+const RESOURCE_QUERY_TAIL: &str =
+    " | where TimeGenerated > ago(7d) | summarize LastSeen = max(TimeGenerated) by Key = tolower(_ResourceId)";
+const RESOURCE_TABLES: [&str; 21] = [
+    "AGWAccessLogs",
+    "AGWFirewallLogs",
+    "AKSAudit",
+    "AKSAuditAdmin",
+    "AKSControlPlane",
+    "AZFWApplicationRule",
+    "AZFWDnsQuery",
+    "AZFWNetworkRule",
+    "AZKVAuditLogs",
+    "ApiManagementGatewayLogs",
+    "AppServiceAuditLogs",
+    "AppServiceHTTPLogs",
+    "CDBDataPlaneRequests",
+    "DNSQueryLogs",
+    "LAQueryLogs",
+    "MicrosoftAzureBastionAuditLogs",
+    "SQLSecurityAuditEvents",
+    "StorageBlobLogs",
+    "StorageFileLogs",
+    "StorageQueueLogs",
+    "StorageTableLogs",
+];
+
+/// The family of a known arrival query, or None.
+fn arrival_family(kql: &str) -> Option<&'static str> {
+    if let Some((_, f)) = ARRIVAL_QUERIES
+        .iter()
+        .map(|(f, q)| (q, f))
+        .find(|(q, _)| **q == kql)
+    {
+        return Some(f);
+    }
+    let list = kql
+        .strip_prefix("union isfuzzy=true ")?
+        .strip_suffix(RESOURCE_QUERY_TAIL)?;
+    let mut tables = list.split(", ");
+    (tables.next() == Some("AzureDiagnostics") && tables.all(|t| RESOURCE_TABLES.contains(&t)))
+        .then_some("resource")
+}
+
+/// A query answer in the API's published shape: one table, `Key` and `LastSeen` columns.
+pub fn last_seen_table(rows: &[(&str, &str)]) -> Value {
+    json!({ "tables": [{
+        "name": "PrimaryResult",
+        "columns": [{ "name": "Key", "type": "string" }, { "name": "LastSeen", "type": "datetime" }],
+        "rows": rows.iter().map(|(k, t)| json!([k, t])).collect::<Vec<_>>(),
+    }]})
 }
 
 #[derive(Clone)]
@@ -252,6 +320,26 @@ impl ArmEmulator {
             .load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// How workspace `customer_id` answers the arrival query of `family`.
+    pub fn arrival(&self, customer_id: &str, family: &str, r: Route) -> &Self {
+        self.state
+            .lock()
+            .unwrap()
+            .arrival
+            .insert((customer_id.to_string(), family.to_string()), r);
+        self
+    }
+
+    /// Log Analytics queries sent that the emulator does not know.
+    pub fn unknown_queries(&self) -> Vec<String> {
+        self.state.lock().unwrap().unknown_queries.clone()
+    }
+
+    /// Arrival queries received: (customer id, family).
+    pub fn arrival_queries(&self) -> Vec<(String, String)> {
+        self.state.lock().unwrap().arrival_queries.clone()
+    }
+
     /// Requests to the managed-identity and OIDC stand-ins: (path, query, secret header).
     pub fn stand_ins(&self) -> Vec<(String, String, String)> {
         self.state.lock().unwrap().stand_ins.clone()
@@ -363,7 +451,38 @@ impl ArmEmulator {
                 "The api-version query parameter (?api-version=) is required for all requests.",
             );
         }
-        let route = route.unwrap_or(Route::Json(json!({ "value": [] })));
+        let mut route = route.unwrap_or(Route::Json(json!({ "value": [] })));
+        if is_logs {
+            // The Usage query takes the path's route; an arrival query its family's answer
+            // (an error route on the path applies to every query); anything else is unknown.
+            let kql = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| v["query"].as_str().map(str::to_string))
+                .unwrap_or_default();
+            if !kql.starts_with("Usage |") {
+                let Some(family) = arrival_family(&kql) else {
+                    self.state.lock().unwrap().unknown_queries.push(kql);
+                    return arm_error(
+                        400,
+                        "BadArgumentError",
+                        "The query is not one this test server knows.",
+                    );
+                };
+                let cid = path
+                    .trim_start_matches("/v1/workspaces/")
+                    .trim_end_matches("/query")
+                    .to_string();
+                let mut st = self.state.lock().unwrap();
+                st.arrival_queries.push((cid.clone(), family.to_string()));
+                if matches!(route, Route::Json(_)) {
+                    route = st
+                        .arrival
+                        .get(&(cid, family.to_string()))
+                        .cloned()
+                        .unwrap_or_else(|| Route::Json(last_seen_table(&[])));
+                }
+            }
+        }
         self.answer(route, &path, &query, &auth_header).await
     }
 

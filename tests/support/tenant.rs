@@ -146,6 +146,12 @@ pub fn serve(emu: &ArmEmulator) {
         &format!("{sub}/providers/Microsoft.Compute/virtualMachines"),
         "arm/vms.json",
     );
+    emu.route_q(
+        &format!("{sub}/providers/Microsoft.Compute/virtualMachines"),
+        "statusonly=true",
+        Route::Json(load_fixture("arm/vms-status.json")),
+    );
+    emu.fixture(&format!("{}/extensions", vm()), "arm/vm-extensions.json");
     emu.fixture(
         &format!(
             "{}/providers/Microsoft.Insights/dataCollectionRuleAssociations",

@@ -5,6 +5,7 @@ pub mod activity_log_alert;
 pub mod activity_log_export;
 pub mod activity_log_lock;
 pub mod app_insights;
+pub mod arrival;
 pub mod defender_export;
 pub mod defender_plan;
 pub mod dns_query_logs;
@@ -90,6 +91,7 @@ pub const KINDS: &[RuleKind] = &[
     dns_query_logs::KIND,
     jit_trail::KIND,
     flow_logs::VM_COVERAGE,
+    arrival::KIND,
 ];
 
 pub fn find(name: &str) -> Option<&'static RuleKind> {
