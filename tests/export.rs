@@ -194,29 +194,45 @@ async fn export(emu: &ArmEmulator, endpoint: &str, args: &[&str]) -> std::proces
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn every_finding_arrives_once_across_batches_and_a_429_is_retried() {
+/// Exports the demo's results to an ingestion endpoint behaving as `ingest` says, in batches of
+/// at most `batch` bytes: the emulator (for the token), the results file, the endpoint's state,
+/// the exit code and stderr.
+async fn export_demo(
+    ingest: Ingest,
+    batch: Option<&str>,
+) -> (
+    ArmEmulator,
+    std::path::PathBuf,
+    Arc<Mutex<Ingest>>,
+    Option<i32>,
+    String,
+    tempfile::TempDir,
+) {
     let emu = ArmEmulator::start().await;
     let dir = tempfile::tempdir().unwrap();
     let results = demo_results_file(dir.path());
-    let state = Arc::new(Mutex::new(Ingest {
-        throttle_call: Some(2),
-        ..Ingest::default()
-    }));
+    let state = Arc::new(Mutex::new(ingest));
     let endpoint = ingestion_endpoint(state.clone()).await;
-    let out = export(
-        &emu,
-        &endpoint,
-        &[
-            "export",
-            results.to_str().unwrap(),
-            "--max-batch-bytes",
-            "40000",
-        ],
+    let mut args = vec!["export", results.to_str().unwrap()];
+    if let Some(b) = batch {
+        args.extend(["--max-batch-bytes", b]);
+    }
+    let out = export(&emu, &endpoint, &args).await;
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (emu, results, state, out.status.code(), stderr, dir)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_finding_arrives_once_across_batches_and_a_429_is_retried() {
+    let (emu, results, state, code, stderr, _dir) = export_demo(
+        Ingest {
+            throttle_call: Some(2),
+            ..Ingest::default()
+        },
+        Some("40000"),
     )
     .await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(code, Some(0), "{stderr}");
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
     let total = doc["findings"].as_array().unwrap().len();
     let st = state.lock().unwrap();
@@ -249,27 +265,15 @@ async fn every_finding_arrives_once_across_batches_and_a_429_is_retried() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_413_stops_the_export_saying_what_was_and_was_not_sent() {
-    let emu = ArmEmulator::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let results = demo_results_file(dir.path());
-    let state = Arc::new(Mutex::new(Ingest {
-        too_large_from: Some(3),
-        ..Ingest::default()
-    }));
-    let endpoint = ingestion_endpoint(state.clone()).await;
-    let out = export(
-        &emu,
-        &endpoint,
-        &[
-            "export",
-            results.to_str().unwrap(),
-            "--max-batch-bytes",
-            "40000",
-        ],
+    let (_emu, _results, state, code, stderr, _dir) = export_demo(
+        Ingest {
+            too_large_from: Some(3),
+            ..Ingest::default()
+        },
+        Some("40000"),
     )
     .await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(code, Some(2), "{stderr}");
     let st = state.lock().unwrap();
     let sent = st.rows[FINDINGS].len();
     assert!(
@@ -284,17 +288,15 @@ async fn a_413_stops_the_export_saying_what_was_and_was_not_sent() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rule_without_a_column_is_a_clear_exit_2() {
-    let emu = ArmEmulator::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let results = demo_results_file(dir.path());
-    let state = Arc::new(Mutex::new(Ingest {
-        drop_column: Some("Tags".into()),
-        ..Ingest::default()
-    }));
-    let endpoint = ingestion_endpoint(state.clone()).await;
-    let out = export(&emu, &endpoint, &["export", results.to_str().unwrap()]).await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let (_emu, _results, state, code, stderr, _dir) = export_demo(
+        Ingest {
+            drop_column: Some("Tags".into()),
+            ..Ingest::default()
+        },
+        None,
+    )
+    .await;
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("column Tags is not in stream"), "{stderr}");
     assert!(stderr.contains("Sent: 0 of"), "{stderr}");
     assert_eq!(state.lock().unwrap().calls, 1, "a refusal is not retried");

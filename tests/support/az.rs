@@ -154,6 +154,40 @@ impl Opts {
     }
 }
 
+/// A listed item by its ARM id (ids compare as ARM does), or Azure's not-found refusal.
+trait FindId<T> {
+    fn find_id(&mut self, what: &str, id: &str) -> Result<&mut T, Refusal>;
+}
+
+/// Inventory items with an ARM id.
+trait HasId {
+    fn id(&self) -> &str;
+}
+
+macro_rules! has_id {
+    ($($t:ty),*) => {$(impl HasId for $t { fn id(&self) -> &str { &self.id } })*};
+}
+has_id!(
+    logposture::inventory::SqlServer,
+    logposture::inventory::DatabaseServer,
+    logposture::inventory::VirtualMachine,
+    logposture::inventory::StorageAccount,
+    logposture::inventory::Workspace,
+    logposture::inventory::FlowLog,
+    ActivityLogAlert,
+    DnsSecurityPolicy
+);
+
+impl<T: HasId> FindId<T> for Read<Vec<T>> {
+    fn find_id(&mut self, what: &str, id: &str) -> Result<&mut T, Refusal> {
+        self.value
+            .get_or_insert_with(Vec::new)
+            .iter_mut()
+            .find(|x| eq(x.id(), id))
+            .ok_or_else(|| not_found(what, id))
+    }
+}
+
 fn not_found(what: &str, id: &str) -> Refusal {
     format!("(ResourceNotFound) The {what} '{id}' was not found.")
 }
@@ -867,13 +901,7 @@ impl Az {
             workspace_id("--log-analytics-workspace-resource-id", &w)?;
             self.check_workspace(&w)?;
             let sub = self.sub_of(&id)?;
-            let server = sub
-                .sql_servers
-                .value
-                .get_or_insert_with(Vec::new)
-                .iter_mut()
-                .find(|s| eq(&s.id, &id))
-                .ok_or_else(|| not_found("server", &id))?;
+            let server = sub.sql_servers.find_id("server", &id)?;
             let a = server.auditing.value.get_or_insert_with(Default::default);
             a.azure_monitor_target = Some(true);
             a.state = Some("Enabled".into());
@@ -892,13 +920,7 @@ impl Az {
             upsert_setting(&mut server.master_diagnostic_settings, master, None)?;
         }
         let sub = self.sub_of(&id)?;
-        let server = sub
-            .sql_servers
-            .value
-            .get_or_insert_with(Vec::new)
-            .iter_mut()
-            .find(|s| eq(&s.id, &id))
-            .ok_or_else(|| not_found("server", &id))?;
+        let server = sub.sql_servers.find_id("server", &id)?;
         let a = server.auditing.value.get_or_insert_with(Default::default);
         if blob.as_deref() == Some("Enabled") {
             if a.storage_endpoint.is_none() && storage.is_none() {
@@ -930,14 +952,7 @@ impl Az {
             "Microsoft.DBforPostgreSQL"
         };
         let id = format!("/subscriptions/{sub_id}/resourceGroups/{rg}/providers/{provider}/flexibleServers/{server}");
-        let s = self
-            .sub(&sub_id)?
-            .database_servers
-            .value
-            .get_or_insert_with(Vec::new)
-            .iter_mut()
-            .find(|d| eq(&d.id, &id))
-            .ok_or_else(|| not_found("server", &id))?;
+        let s = self.sub(&sub_id)?.database_servers.find_id("server", &id)?;
         let params = s.parameters.value.get_or_insert_with(Default::default);
         let key = name.to_ascii_lowercase();
         if !params.contains_key(&key) {
@@ -1006,11 +1021,7 @@ impl Az {
         let a = self
             .sub_of(&id)?
             .activity_log_alerts
-            .value
-            .get_or_insert_with(Vec::new)
-            .iter_mut()
-            .find(|a| eq(&a.id, &id))
-            .ok_or_else(|| not_found("activity log alert", &id))?;
+            .find_id("activity log alert", &id)?;
         if let Some(e) = enabled {
             a.enabled = e;
         }
@@ -1034,11 +1045,7 @@ impl Az {
         let vm = self
             .sub_of(&resource)?
             .virtual_machines
-            .value
-            .get_or_insert_with(Vec::new)
-            .iter_mut()
-            .find(|v| eq(&v.id, &resource))
-            .ok_or_else(|| not_found("virtual machine", &resource))?;
+            .find_id("virtual machine", &resource)?;
         let list = vm.dcr_associations.value.get_or_insert_with(Vec::new);
         if !list.iter().any(|r| eq(r, &rule)) {
             list.push(rule);
@@ -1097,11 +1104,7 @@ impl Az {
         let st = self
             .sub(&sub_id)?
             .storage_accounts
-            .value
-            .get_or_insert_with(Vec::new)
-            .iter_mut()
-            .find(|s| eq(&s.id, &id))
-            .ok_or_else(|| not_found("storage account", &id))?;
+            .find_id("storage account", &id)?;
         if let Some(p) = public {
             st.allow_blob_public_access = Some(p);
         }
@@ -1173,11 +1176,7 @@ impl Az {
         let p = self
             .sub(&sub_id)?
             .dns_security_policies
-            .value
-            .get_or_insert_with(Vec::new)
-            .iter_mut()
-            .find(|p| eq(&p.id, &id))
-            .ok_or_else(|| not_found("DNS security policy", &id))?;
+            .find_id("DNS security policy", &id)?;
         if !p.location.eq_ignore_ascii_case(&location) {
             return Err(format!(
                 "(BadRequest) The link must be in the policy's region {}.",
@@ -1205,11 +1204,7 @@ impl Az {
         let vm = self
             .sub_of(&id)?
             .virtual_machines
-            .value
-            .get_or_insert_with(Vec::new)
-            .iter_mut()
-            .find(|v| eq(&v.id, &id))
-            .ok_or_else(|| not_found("virtual machine", &id))?;
+            .find_id("virtual machine", &id)?;
         let want = if vm.is_windows() {
             "AzureMonitorWindowsAgent"
         } else {
