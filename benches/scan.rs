@@ -9,7 +9,8 @@
 //! Options: --subs N --resources N --latency-ms N --jitter F (± fraction of the latency)
 //!          --bucket N --refill N --arm-limits --large --no-naive
 //!
-//! Last line (machine-readable): wall_s floor_s ratio reads reads_needed throttled_429
+//! Last line (machine-readable): wall_s floor_s ratio reads reads_needed queries
+//! queries_needed (Log Analytics: Usage and arrival) throttled_429
 //! peak_rss_mb naive_wall_s naive_ratio lost
 
 // A benchmark program: a panic is a failed run.
@@ -133,13 +134,15 @@ impl Tenant {
     fn reads_needed(&self) -> (HashMap<String, u64>, u64) {
         let mut per: HashMap<String, u64> = HashMap::new();
         let mut seen_types = std::collections::HashSet::new();
-        per.insert("tenant".into(), 2); // subscriptions list, Entra settings
+        // Subscriptions list, Entra settings; the Log Analytics queries count here too (their
+        // path names no subscription).
+        per.insert("tenant".into(), 2 + self.queries_needed());
         for (s, list) in self.subs.iter().zip(&self.resources) {
             // The subscription-level lists (sites, components, JIT policies, Defender automations,
             // security contacts, management locks and the VMs' power states included; firewalls,
             // firewall policies and DNS security policies only where held: this tenant has none).
-            // No VM has a data collection rule here, so no extension list is read, and the scan
-            // runs --no-usage, so no workspace is queried (arrival included).
+            // No VM has a data collection rule here, so no extension list is read; each
+            // workspace is queried (Usage, arrival) on the tenant's count below.
             let mut n = 19u64;
             if list
                 .iter()
@@ -176,6 +179,20 @@ impl Tenant {
         (per, total)
     }
 
+    /// Log Analytics queries: every workspace's Usage query, and one arrival query (resource
+    /// logs) for the workspace the subscription's Key Vaults send to.
+    fn queries_needed(&self) -> u64 {
+        self.resources
+            .iter()
+            .map(|list| {
+                let count = |t: &str| list.iter().filter(|(_, rt, _)| *rt == t).count() as u64;
+                let workspaces = count("Microsoft.OperationalInsights/workspaces");
+                let arrival = u64::from(workspaces > 0 && count("Microsoft.KeyVault/vaults") > 0);
+                workspaces + arrival
+            })
+            .sum()
+    }
+
     fn floor(&self, p: &Params) -> f64 {
         let (per, _) = self.reads_needed();
         let worst = per
@@ -200,6 +217,8 @@ struct Emu {
     p: Params,
     buckets: Mutex<HashMap<String, Bucket>>,
     reads: AtomicU64,
+    /// Log Analytics queries (Usage and arrival), counted among the reads too.
+    queries: AtomicU64,
     throttled: AtomicU64,
     by_id: HashMap<String, (&'static str, bool)>,
 }
@@ -266,6 +285,18 @@ impl Emu {
         };
         let list = &self.tenant.resources[si];
         let s = &self.tenant.subs[si];
+        // Key Vaults send their audit logs to the subscription's workspace: the scan then asks
+        // that workspace whether they arrive (one arrival query per workspace).
+        if lower.ends_with("/providers/microsoft.insights/diagnosticsettings")
+            && lower.contains("/providers/microsoft.keyvault/vaults/")
+        {
+            if let Some((ws, _, _)) = list
+                .iter()
+                .find(|(_, t, _)| *t == "Microsoft.OperationalInsights/workspaces")
+            {
+                return json!({"value": [{"id": format!("{path}/kv-to-law"), "name": "kv-to-law", "properties": {"workspaceId": ws, "logs": [{"category": "AuditEvent", "enabled": true}], "metrics": []}}]});
+            }
+        }
         let of = |t: &'static str| list.iter().filter(move |(_, rt, _)| *rt == t);
         if lower == format!("/subscriptions/{s}/resources") {
             return json!({"value": list.iter().map(|(id, t, _)| json!({"id": id, "name": id.rsplit('/').next(), "type": t, "location": "westeurope"})).collect::<Vec<_>>()});
@@ -282,7 +313,13 @@ impl Emu {
         json!({"value": []})
     }
 
-    async fn handle(self: Arc<Self>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    async fn handle(
+        self: Arc<Self>,
+        method: Method,
+        uri: Uri,
+        headers: HeaderMap,
+        body: axum::body::Bytes,
+    ) -> Response {
         let path = uri.path().to_string();
         if method == Method::POST && path.ends_with("/oauth2/v2.0/token") {
             return axum::Json(
@@ -296,6 +333,9 @@ impl Emu {
             return (StatusCode::UNAUTHORIZED, "no token").into_response();
         }
         self.reads.fetch_add(1, Ordering::Relaxed);
+        if path.starts_with("/v1/workspaces/") {
+            self.queries.fetch_add(1, Ordering::Relaxed);
+        }
         let key = key_of(&path);
         let verdict = self.take(&key);
         let spread = 1.0 + self.p.jitter * (2.0 * fastrand::f64() - 1.0);
@@ -319,7 +359,20 @@ impl Emu {
                 r
             }
             Ok(remaining) => {
-                let body = self.body(&path);
+                let body = if path.starts_with("/v1/workspaces/") {
+                    // The Usage query: one data type; an arrival query: no source arrived.
+                    if String::from_utf8_lossy(&body).contains("Usage |") {
+                        json!({"tables": [{"name": "PrimaryResult", "columns": [
+                            {"name": "DataType", "type": "string"}, {"name": "GB", "type": "real"}],
+                            "rows": [["AzureDiagnostics", 1.5]]}]})
+                    } else {
+                        json!({"tables": [{"name": "PrimaryResult", "columns": [
+                            {"name": "Key", "type": "string"}, {"name": "LastSeen", "type": "datetime"}],
+                            "rows": []}]})
+                    }
+                } else {
+                    self.body(&path)
+                };
                 let mut r = if body == json!("unsupported") {
                     (StatusCode::BAD_REQUEST, axum::Json(json!({"error": {"code": "ResourceTypeNotSupported", "message": "not supported"}}))).into_response()
                 } else {
@@ -349,6 +402,7 @@ fn peak_rss_mb(pid: u32) -> Option<f64> {
 struct RunResult {
     wall: f64,
     reads: u64,
+    queries: u64,
     throttled: u64,
     peak_rss: f64,
     lost: usize,
@@ -367,14 +421,18 @@ async fn run(p: Params, sequential: bool) -> RunResult {
         p,
         buckets: Mutex::new(HashMap::new()),
         reads: AtomicU64::new(0),
+        queries: AtomicU64::new(0),
         throttled: AtomicU64::new(0),
         by_id,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let e2 = emu.clone();
-    let app = axum::Router::new()
-        .fallback(move |m: Method, u: Uri, h: HeaderMap| e2.clone().handle(m, u, h));
+    let app = axum::Router::new().fallback(
+        move |m: Method, u: Uri, h: HeaderMap, body: axum::body::Bytes| {
+            e2.clone().handle(m, u, h, body)
+        },
+    );
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
     let dir = std::env::temp_dir().join(format!("logposture-bench-{}", std::process::id()));
@@ -389,7 +447,6 @@ async fn run(p: Params, sequential: bool) -> RunResult {
     cmd.args([
         "collect",
         "--quiet",
-        "--no-usage",
         "--arm-endpoint",
         &url,
         "--logs-endpoint",
@@ -465,6 +522,7 @@ async fn run(p: Params, sequential: bool) -> RunResult {
     RunResult {
         wall,
         reads: emu.reads.load(Ordering::Relaxed),
+        queries: emu.queries.load(Ordering::Relaxed),
         throttled: emu.throttled.load(Ordering::Relaxed),
         peak_rss: peak,
         lost,
@@ -497,7 +555,7 @@ async fn main() {
         (f64::NAN, f64::NAN)
     };
     println!(
-        "wall_s={:.2} floor_s={:.2} ratio={:.3} reads={} reads_needed={} throttled_429={} peak_rss_mb={:.1} naive_wall_s={:.2} naive_ratio={:.2} lost={}",
-        r.wall, floor, r.wall / floor, r.reads, needed, r.throttled, r.peak_rss, naive_wall, naive_ratio, r.lost
+        "wall_s={:.2} floor_s={:.2} ratio={:.3} reads={} reads_needed={} queries={} queries_needed={} throttled_429={} peak_rss_mb={:.1} naive_wall_s={:.2} naive_ratio={:.2} lost={}",
+        r.wall, floor, r.wall / floor, r.reads, needed, r.queries, tenant.queries_needed(), r.throttled, r.peak_rss, naive_wall, naive_ratio, r.lost
     );
 }

@@ -835,14 +835,16 @@ pub struct ArmClient {
     identity: std::sync::OnceLock<crate::inventory::ScanIdentity>,
     /// Log Analytics queries in flight at most (shared by every clone).
     queries: Arc<Semaphore>,
-    /// When the next Log Analytics query may start (shared by every clone).
-    next_query: Arc<tokio::sync::Mutex<Instant>>,
+    /// Starts of the Log Analytics queries of the last [`QUERY_WINDOW`] (shared by every clone).
+    query_starts: Arc<tokio::sync::Mutex<VecDeque<Instant>>>,
 }
 
 /// Queries the Log Analytics query API runs at once per user (its documented limit is 5).
 pub const QUERY_CONCURRENCY: usize = 5;
-/// Spacing of query starts: 200 requests per 30 s per user is the API's documented rate.
-pub const QUERY_SPACING: Duration = Duration::from_millis(150);
+/// Queries that may start in any [`QUERY_WINDOW`]: the API's documented rate per user is 200
+/// requests per 30 seconds (a burst below it is fine, as the API allows).
+pub const QUERY_RATE: usize = 200;
+pub const QUERY_WINDOW: Duration = Duration::from_secs(30);
 
 impl ArmClient {
     pub fn new(
@@ -885,7 +887,7 @@ impl ArmClient {
             transport,
             identity: std::sync::OnceLock::new(),
             queries: Arc::new(Semaphore::new(QUERY_CONCURRENCY)),
-            next_query: Arc::new(tokio::sync::Mutex::new(Instant::now())),
+            query_starts: Arc::new(tokio::sync::Mutex::new(VecDeque::new())),
         })
     }
 
@@ -1133,12 +1135,20 @@ impl ArmClient {
     ) -> Result<LogsQueryResult, ReadError> {
         let _slot = self.queries.acquire().await;
         {
-            let mut next = self.next_query.lock().await;
+            let mut starts = self.query_starts.lock().await;
             let now = Instant::now();
-            if *next > now {
-                tokio::time::sleep_until(*next).await;
+            while starts
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= QUERY_WINDOW)
+            {
+                starts.pop_front();
             }
-            *next = (*next).max(now) + QUERY_SPACING;
+            if starts.len() >= QUERY_RATE {
+                if let Some(oldest) = starts.pop_front() {
+                    tokio::time::sleep_until(oldest + QUERY_WINDOW).await;
+                }
+            }
+            starts.push_back(Instant::now());
         }
         let operation = "logAnalytics.query";
         guard::check_segment(customer_id).map_err(|m| bad_url(scope, operation, m))?;

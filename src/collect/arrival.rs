@@ -153,6 +153,14 @@ pub fn needed(
                 }
             }
         }
+        // SQL audit to a workspace: the master database's setting carries the records.
+        for server in sub.sql_servers.items() {
+            for s in server.master_diagnostic_settings.items() {
+                if let Some(ws) = sends_to(s) {
+                    add(ws, "resource");
+                }
+            }
+        }
         for vm in sub.virtual_machines.items() {
             for r in vm.dcr_associations.items() {
                 let Some(rule) = rules.get(&id_key(r)) else {

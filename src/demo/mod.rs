@@ -675,6 +675,20 @@ fn with_arrival(snap: &mut Snapshot) {
             resource.push(recent(&rd.resource_id, "05:51:30"));
         }
     }
+    // SQL auditing arrives from the servers' master databases.
+    for server in subs[0].sql_servers.items() {
+        if server
+            .master_diagnostic_settings
+            .items()
+            .iter()
+            .any(|s| s.sends_logs() && s.workspace_id.is_some())
+        {
+            resource.push(recent(
+                &format!("{}/databases/master", server.id),
+                "05:52:10",
+            ));
+        }
+    }
     let vm = |name: &str| {
         format!("/subscriptions/{PROD}/resourceGroups/rg-prod-core/providers/Microsoft.Compute/virtualMachines/{name}")
     };

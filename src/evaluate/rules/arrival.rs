@@ -358,6 +358,29 @@ impl Rule for Params {
                                     out.push(f);
                                 }
                             }
+                            // SQL auditing to a workspace: the records come from the master database.
+                            for server in sub.sql_servers.items() {
+                                let master = format!("{}/databases/master", server.id);
+                                let mut done = std::collections::BTreeSet::new();
+                                for s in server.master_diagnostic_settings.items() {
+                                    let Some(ws) = &s.workspace_id else { continue };
+                                    if !s.sends_logs() || !done.insert(id_key(ws)) {
+                                        continue;
+                                    }
+                                    let what =
+                                        format!("the audit records of SQL server {}", server.name);
+                                    let mut f = self.judge(
+                                        check,
+                                        now,
+                                        (&server.id, sid),
+                                        &what,
+                                        ws,
+                                        seen(ctx, ws, "resource", &master),
+                                    );
+                                    f.evidence["setting"] = json!(s.name);
+                                    out.push(f);
+                                }
+                            }
                         }
                         _ => {
                             for vm in sub.virtual_machines.items() {
