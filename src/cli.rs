@@ -249,7 +249,7 @@ pub struct AzureArgs {
     #[arg(long, default_value_t = 4 * 3600, value_name = "SECONDS")]
     pub max_duration: u64,
     /// Do not query workspaces (Usage for measured volume, the arrival of configured logs): no
-    /// Log Analytics Reader needed; cost is not measured and arrival not assessed.
+    /// Log Analytics Reader needed; cost is not measured and the arrival checks are not run.
     #[arg(long)]
     pub no_usage: bool,
     /// Also run the arrival queries on tables on the Basic or Auxiliary plan, which are billed

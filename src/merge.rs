@@ -335,6 +335,8 @@ pub fn merge_snapshots(mut parts: Vec<Snapshot>) -> anyhow::Result<Snapshot> {
                 merged.inventory.diagnostic_categories.insert(k, v);
             }
         }
+        // Arrival was read for the merged estate only if every shard read it.
+        merged.inventory.arrival_collected &= p.inventory.arrival_collected;
         if !merged.inventory.entra_diagnostic_settings.is_complete()
             && p.inventory.entra_diagnostic_settings.is_complete()
         {

@@ -309,6 +309,7 @@ fn base() -> Snapshot {
                 .to_vec(),
             ),
             diagnostic_categories: categories,
+            arrival_collected: true,
         },
         errors: vec![],
         stats: CollectionStats::default(),

@@ -264,6 +264,7 @@ pub async fn collect(
             entra_diagnostic_settings: entra_settings,
             entra_log_categories: entra_categories,
             diagnostic_categories: categories.into_map().await,
+            arrival_collected: opts.measure_usage,
         },
         identity: client.identity(),
         stats: CollectionStats {

@@ -906,6 +906,7 @@ fn configured() -> Snapshot {
                 .to_vec(),
             ),
             diagnostic_categories: categories,
+            arrival_collected: true,
         },
         errors,
         stats: CollectionStats {

@@ -231,6 +231,10 @@ pub struct Inventory {
     /// What each resource type offers to diagnostic settings, learnt once per type (lower-case key).
     #[serde(default)]
     pub diagnostic_categories: BTreeMap<String, Read<TypeCategories>>,
+    /// Whether this scan asked workspaces what they received (not under `--no-usage`, nor in
+    /// snapshots written before logposture read it): without it the arrival checks were not run.
+    #[serde(default)]
+    pub arrival_collected: bool,
 }
 
 /// Everything read for one subscription. Disabled subscriptions keep only `subscription`.

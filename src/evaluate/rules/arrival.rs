@@ -245,6 +245,25 @@ fn stopped(vm: &VirtualMachine) -> bool {
 
 impl Rule for Params {
     fn evaluate(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
+        let mut out = self.judge_all(check, ctx);
+        if !ctx.snapshot.inventory.arrival_collected {
+            // Workspaces were not asked by choice (--no-usage) or by age (an older snapshot):
+            // the check was not run, as a disabled check is listed. An agent that was read
+            // (an ARM read, made either way) is still judged.
+            for f in &mut out {
+                let agent_read = self.source == "agent" && f.status != Status::NotAssessed;
+                if !agent_read {
+                    f.status = Status::NotApplicable;
+                    f.message = "Not run: this scan did not ask workspaces what they received (--no-usage, or a snapshot written before logposture read it).".into();
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Params {
+    fn judge_all(&self, check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
         let now = parse_time(&ctx.snapshot.finished_at);
         let mut out = Vec::new();
         match self.source.as_str() {
