@@ -52,6 +52,11 @@ fn paid() -> ReadError {
     }
 }
 
+/// The whole scope: where a check that was not run is listed.
+fn root() -> String {
+    "/".into()
+}
+
 const RECENT: &str = "2026-01-01T00:00:00Z";
 /// Exactly 24 hours before the scan ended: still within the silence allowed.
 const AT_LIMIT: &str = "2025-12-31T00:01:00Z";
@@ -165,7 +170,18 @@ pub fn cases() -> Vec<Case> {
         ),
         case!(
             "LP-ARR-001",
-            "workspace not asked (--no-usage)",
+            "--no-usage: not run",
+            root,
+            NotApplicable,
+            |s| {
+                kv_to_ws(s);
+                sub(s).workspaces = Read::ok(vec![workspace(90, vec![])]);
+                s.inventory.arrival_collected = false;
+            }
+        ),
+        case!(
+            "LP-ARR-001",
+            "the workspace was not asked",
             kv_id,
             NotAssessed,
             |s| {

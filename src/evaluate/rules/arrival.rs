@@ -248,14 +248,18 @@ impl Rule for Params {
         let mut out = self.judge_all(check, ctx);
         if !ctx.snapshot.inventory.arrival_collected {
             // Workspaces were not asked by choice (--no-usage) or by age (an older snapshot):
-            // the check was not run, as a disabled check is listed. An agent that was read
-            // (an ARM read, made either way) is still judged.
-            for f in &mut out {
-                let agent_read = self.source == "agent" && f.status != Status::NotAssessed;
-                if !agent_read {
-                    f.status = Status::NotApplicable;
-                    f.message = "Not run: this scan did not ask workspaces what they received (--no-usage, or a snapshot written before logposture read it).".into();
-                }
+            // one not-applicable finding says the check was not run, as a disabled check is
+            // listed. Agents that were read (an ARM read, made either way) are still judged.
+            let pipelines = out.len();
+            out.retain(|f| self.source == "agent" && f.status != Status::NotAssessed);
+            if out.is_empty() && pipelines > 0 {
+                out.push(check.finding(
+                    Status::NotApplicable,
+                    "/",
+                    None,
+                    format!("Not run for {pipelines} configured source(s): this scan did not ask workspaces what they received (--no-usage, or a snapshot written before logposture read it)."),
+                    json!({ "family": self.source }),
+                ));
             }
         }
         out
