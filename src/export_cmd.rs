@@ -372,10 +372,8 @@ pub fn client(
     extra_roots: &[reqwest::Certificate],
     timeout: Duration,
 ) -> anyhow::Result<Client> {
-    let env = credential::ProcessEnv;
     let http = credential::login_client(extra_roots, timeout).map_err(anyhow::Error::msg)?;
-    let authority = credential::authority_host(&env, &cloud.authority_host);
-    let (credential, _) = credential::token_credential(auth, &env, &http, &authority)
+    let (credential, _) = credential::login(auth, &cloud.authority_host, &http)
         .map_err(|e| crate::app::usage_err(format!("no Azure credential: {e}")))?;
     Ok(Client {
         http,

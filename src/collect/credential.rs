@@ -379,34 +379,26 @@ impl TokenCredential for ManagedThenTools {
         let managed =
             tokio::time::timeout(MANAGED_IDENTITY_PROBE, self.managed.get_token(scopes, None))
                 .await;
-        match managed {
+        let managed_failed = match managed {
             Ok(Ok(token)) => {
                 let _ = self.chosen.set(self.managed.clone());
+                return Ok(token);
+            }
+            Ok(Err(e)) => format!("managed identity: {e}"),
+            Err(_) => format!(
+                "managed identity did not answer in {} s",
+                MANAGED_IDENTITY_PROBE.as_secs()
+            ),
+        };
+        match self.tools.get_token(scopes, options).await {
+            Ok(token) => {
+                let _ = self.chosen.set(self.tools.clone());
                 Ok(token)
             }
-            Ok(Err(mi)) => match self.tools.get_token(scopes, options).await {
-                Ok(token) => {
-                    let _ = self.chosen.set(self.tools.clone());
-                    Ok(token)
-                }
-                Err(tools) => Err(azure_core::Error::with_message(
-                    azure_core::error::ErrorKind::Credential,
-                    format!("no credential: managed identity: {mi}; developer tools: {tools}"),
-                )),
-            },
-            Err(_) => match self.tools.get_token(scopes, options).await {
-                Ok(token) => {
-                    let _ = self.chosen.set(self.tools.clone());
-                    Ok(token)
-                }
-                Err(tools) => Err(azure_core::Error::with_message(
-                    azure_core::error::ErrorKind::Credential,
-                    format!(
-                        "no credential: managed identity did not answer in {} s; developer tools: {tools}",
-                        MANAGED_IDENTITY_PROBE.as_secs()
-                    ),
-                )),
-            },
+            Err(tools) => Err(azure_core::Error::with_message(
+                azure_core::error::ErrorKind::Credential,
+                format!("no credential: {managed_failed}; developer tools: {tools}"),
+            )),
         }
     }
 }
@@ -418,6 +410,12 @@ pub struct LegacyCredential {
     inner: Arc<dyn TokenCredential>,
     /// The kind in use, for the statement of assessment.
     pub method: &'static str,
+}
+
+impl LegacyCredential {
+    pub fn new(inner: Arc<dyn TokenCredential>, method: &'static str) -> Self {
+        Self { inner, method }
+    }
 }
 
 #[async_trait::async_trait]
@@ -443,20 +441,8 @@ impl azure_core_legacy::auth::TokenCredential for LegacyCredential {
     }
 }
 
-/// The credential for a scan: `pinned` (`--auth`) or the documented order, its token requests
-/// to `authority_host` through `http`, behind the token trait the ARM pipeline needs.
-pub fn credential(
-    pinned: Option<AuthMethod>,
-    env: &dyn Env,
-    http: &reqwest::Client,
-    authority_host: &str,
-) -> Result<LegacyCredential, String> {
-    let (inner, method) = token_credential(pinned, env, http, authority_host)?;
-    Ok(LegacyCredential { inner, method })
-}
-
-/// The 1.x credential itself (for callers outside the ARM pipeline: the Logs Ingestion export)
-/// and the kind in use.
+/// The credential `pinned` (`--auth`) or the first the environment offers in the documented
+/// order, its token requests to `authority_host` through `http`, and the kind in use.
 pub fn token_credential(
     pinned: Option<AuthMethod>,
     env: &dyn Env,
@@ -476,6 +462,18 @@ pub fn token_credential(
             (chain, "managed identity, then developer tools")
         }
     })
+}
+
+/// What every Azure caller of a run signs in with: the credential `pinned` or chosen from the
+/// process environment, its token requests through `http` to `AZURE_AUTHORITY_HOST` or else
+/// `cloud_authority`, and the kind in use.
+pub fn login(
+    pinned: Option<AuthMethod>,
+    cloud_authority: &str,
+    http: &reqwest::Client,
+) -> Result<(Arc<dyn TokenCredential>, &'static str), String> {
+    let env = ProcessEnv;
+    token_credential(pinned, &env, http, &authority_host(&env, cloud_authority))
 }
 
 /// The login authority: `AZURE_AUTHORITY_HOST` when set (sovereign or private clouds, tests),
@@ -528,7 +526,7 @@ mod tests {
     fn a_pinned_kind_names_what_it_misses() {
         let env = MapEnv(HashMap::from([("AZURE_TENANT_ID", "t")]));
         let http = reqwest::Client::new();
-        let e = credential(
+        let e = token_credential(
             Some(AuthMethod::Secret),
             &env,
             &http,
@@ -537,7 +535,7 @@ mod tests {
         .map(|_| ())
         .unwrap_err();
         assert!(e.contains("AZURE_CLIENT_SECRET"), "{e}");
-        let e = credential(
+        let e = token_credential(
             Some(AuthMethod::Pipelines),
             &env,
             &http,

@@ -924,13 +924,12 @@ pub async fn connect(
     settings: arm::TransportSettings,
     auth: Option<credential::AuthMethod>,
 ) -> Result<ArmClient, ConnectError> {
-    let env = credential::ProcessEnv;
     let http = credential::login_client(&settings.extra_roots, settings.request_timeout)
         .map_err(ConnectError::Client)?;
-    let authority = credential::authority_host(&env, &cloud.authority_host);
-    let credential = credential::credential(auth, &env, &http, &authority)
+    let (inner, method) = credential::login(auth, &cloud.authority_host, &http)
         .map_err(ConnectError::NoCredential)?;
-    let method = credential.method.to_string();
+    let credential = credential::LegacyCredential::new(inner, method);
+    let method = method.to_string();
     let client = ArmClient::new(Arc::new(credential), cloud, settings)
         .map_err(|e| ConnectError::Client(e.to_string()))?;
     client

@@ -448,36 +448,29 @@ fn finish(baseline: &mut Baseline, problems: &mut Vec<String>) {
                     .is_some_and(|k| params.contains_key(k))
                 || n.strip_prefix("evidence.").is_some_and(writes)
         });
-        // A condition on a key the kind never writes would drop (or keep) a line forever.
+        // A condition on a key the kind never writes would drop (or keep) a line forever; a
+        // renamed evidence key would print `<key>` in the command users copy: say which.
         if let Some(kind) = kind {
-            for k in super::placeholders::condition_keys(&c.remediation) {
-                if !writes(k) {
-                    problems.push(format!(
-                        "{}: check {}: remediation has a line [if/unless evidence.{k}], which kind {} ({}:{}) does not write (it writes: {})",
-                        c.source,
-                        c.id,
-                        kind.name,
-                        kind.file,
-                        kind.line,
-                        kind.evidence.join(", ")
-                    ));
-                }
-            }
-        }
-        // A renamed evidence key would print `<key>` in the command users copy: say which.
-        if let Some(kind) = kind {
-            for n in unknown(&c.remediation, |n| {
-                n.strip_prefix("evidence.").is_none_or(writes)
-            }) {
-                problems.push(format!(
-                    "{}: check {}: remediation names {{{n}}}, which kind {} ({}:{}) does not write (it writes: {})",
+            let undeclared = |what: String| {
+                format!(
+                    "{}: check {}: remediation {what}, which kind {} ({}:{}) does not write (it writes: {})",
                     c.source,
                     c.id,
                     kind.name,
                     kind.file,
                     kind.line,
                     kind.evidence.join(", ")
-                ));
+                )
+            };
+            for k in super::placeholders::condition_keys(&c.remediation) {
+                if !writes(k) {
+                    problems.push(undeclared(format!("has a line [if/unless evidence.{k}]")));
+                }
+            }
+            for n in unknown(&c.remediation, |n| {
+                n.strip_prefix("evidence.").is_none_or(writes)
+            }) {
+                problems.push(undeclared(format!("names {{{n}}}")));
             }
         }
         let bad_fix: Vec<&str> = bad_fix

@@ -135,6 +135,12 @@ fn seen<'a>(ctx: &'a EvalContext, ws_id: &str, family: &str, key: &str) -> Seen<
 }
 
 impl Params {
+    /// A record at `t` is recent enough: at most `max_silence_hours` before the scan ended
+    /// (exactly at the limit passes). No readable scan end: never fresh.
+    fn fresh(&self, now: Option<OffsetDateTime>, t: OffsetDateTime) -> bool {
+        now.is_some_and(|n| n - t <= time::Duration::hours(i64::from(self.max_silence_hours)))
+    }
+
     fn judge(
         &self,
         check: &CheckDef,
@@ -176,9 +182,7 @@ impl Params {
                 evidence(None),
             ),
             Seen::At(t, s) => {
-                let fresh = now.is_some_and(|n| {
-                    n - t <= time::Duration::hours(i64::from(self.max_silence_hours))
-                });
+                let fresh = self.fresh(now, t);
                 if fresh {
                     check.finding(
                         Status::Pass,
@@ -304,10 +308,7 @@ impl Params {
                             Seen::Unknown(e) => unknown = Some(e),
                             Seen::Never => silent.push(format!("{t} (none in 7 days)")),
                             Seen::At(at, txt) => {
-                                let fresh = now.is_some_and(|n| {
-                                    n - at
-                                        <= time::Duration::hours(i64::from(self.max_silence_hours))
-                                });
+                                let fresh = self.fresh(now, at);
                                 if !fresh {
                                     silent.push(format!("{t} (last {txt})"));
                                 }
