@@ -350,11 +350,13 @@ impl Client {
             }
             o.findings_sent += count;
         }
-        let run = serde_json::to_vec(&[run_row(r)]).unwrap_or_default();
         let url = self.stream_url(d, &d.runs_stream);
-        let sent = match gzip(&run) {
-            Ok(gz) => self.post(&url, &gz).await,
-            Err(e) => Err(format!("cannot compress: {e}")),
+        let sent = match serde_json::to_vec(&[run_row(r)]) {
+            Ok(run) => match gzip(&run) {
+                Ok(gz) => self.post(&url, &gz).await,
+                Err(e) => Err(format!("cannot compress: {e}")),
+            },
+            Err(e) => Err(format!("cannot write the run summary: {e}")),
         };
         match sent {
             Ok(()) => o.run_sent = true,

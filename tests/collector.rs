@@ -1515,3 +1515,30 @@ async fn a_basic_table_is_not_queried_without_query_paid_tables() {
         );
     }
 }
+
+/// An Azure Monitor Agent extension whose provisioning state cannot be read is unknown (the
+/// agent check is not assessed), never a failed agent.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_without_a_readable_state_is_unknown() {
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    let mut ext = support::load_fixture("arm/vm-extensions.json");
+    ext["value"][0]["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("provisioningState");
+    emu.json(&format!("{}/extensions", tenant::vm()), ext);
+    let (_, snap, _) = collect(&emu, &["--subscription", S1]).await;
+    let vm = snap.inventory.subscriptions[0]
+        .virtual_machines
+        .items()
+        .iter()
+        .find(|v| v.name == "vm-win01")
+        .unwrap()
+        .clone();
+    assert!(vm.monitor_agent.value.is_none(), "{:?}", vm.monitor_agent);
+    assert_eq!(
+        vm.monitor_agent.error.unwrap().code.as_deref(),
+        Some("MalformedPayload")
+    );
+}

@@ -295,19 +295,30 @@ pub async fn monitor_agent(
         )
         .await?;
     let items = require_properties(items, "virtualMachines.extensions.list", errors);
-    Ok(items
-        .into_iter()
-        .filter_map(|e| e.properties)
-        .find(|p| {
-            p.publisher
-                .as_deref()
-                .is_some_and(|x| x.eq_ignore_ascii_case("Microsoft.Azure.Monitor"))
-                && p.extension_type.as_deref().is_some_and(|t| {
-                    t.eq_ignore_ascii_case("AzureMonitorWindowsAgent")
-                        || t.eq_ignore_ascii_case("AzureMonitorLinuxAgent")
-                })
-        })
-        .map(|p| p.provisioning_state.unwrap_or_else(|| "Unknown".into())))
+    let agent = items.into_iter().filter_map(|e| e.properties).find(|p| {
+        p.publisher
+            .as_deref()
+            .is_some_and(|x| x.eq_ignore_ascii_case("Microsoft.Azure.Monitor"))
+            && p.extension_type.as_deref().is_some_and(|t| {
+                t.eq_ignore_ascii_case("AzureMonitorWindowsAgent")
+                    || t.eq_ignore_ascii_case("AzureMonitorLinuxAgent")
+            })
+    });
+    match agent {
+        None => Ok(None),
+        Some(ExtensionProps {
+            provisioning_state: Some(state),
+            ..
+        }) if !state.is_empty() => Ok(Some(state)),
+        // The agent is there but its state cannot be read: unknown, never "failed".
+        Some(_) => Err(ReadError {
+            scope: vm_id.to_string(),
+            operation: "virtualMachines.extensions.list".into(),
+            status: Some(200),
+            code: Some("MalformedPayload".into()),
+            message: "the Azure Monitor Agent extension has no readable provisioningState".into(),
+        }),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
