@@ -1542,3 +1542,61 @@ async fn an_agent_without_a_readable_state_is_unknown() {
         Some("MalformedPayload")
     );
 }
+
+/// Issue 29, traffic analytics: a flow log whose traffic analytics writes to a workspace in
+/// scope gets that workspace asked (pinned query, both traffic analytics tables) when it last
+/// wrote the flow log's records; the answer, keyed as NTANetAnalytics names the flow log,
+/// passes LP-ARR-008.
+#[tokio::test(flavor = "multi_thread")]
+async fn traffic_analytics_arrival_is_asked_of_its_workspace() {
+    use support::last_seen_table;
+    let emu = ArmEmulator::start().await;
+    tenant::serve(&emu);
+    let mut logs = support::load_fixture("arm/flow-logs.json");
+    logs["value"][1]["properties"]["flowAnalyticsConfiguration"] = serde_json::json!({
+        "networkWatcherFlowAnalyticsConfiguration": {
+            "enabled": true,
+            "workspaceId": tenant::CUSTOMER_ID,
+            "workspaceRegion": "westeurope",
+            "workspaceResourceId": tenant::ws(),
+            "trafficAnalyticsInterval": 10
+        }
+    });
+    emu.json(&format!("{}/flowLogs", tenant::NW), logs);
+    // An hour before this scan (the verdict is judged against the scan's own end).
+    let hour_ago = (time::OffsetDateTime::now_utc() - time::Duration::hours(1))
+        .replace_nanosecond(0)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    emu.arrival(
+        tenant::CUSTOMER_ID,
+        "traffic",
+        Route::Json(last_seen_table(&[(
+            "networkwatcherrg/тц1/fl-vnet-main",
+            &hour_ago,
+        )])),
+    );
+    let (_, snap, _) = collect(&emu, &["--subscription", S1]).await;
+    assert!(
+        emu.unknown_queries().is_empty(),
+        "{:?}",
+        emu.unknown_queries()
+    );
+    assert!(emu
+        .arrival_queries()
+        .iter()
+        .any(|(c, f)| c == tenant::CUSTOMER_ID && f == "traffic"));
+    let ws = &snap.inventory.subscriptions[0].workspaces.items()[0];
+    assert_eq!(ws.arrival["traffic"].items()[0].last_seen, hour_ago);
+    let baseline = logposture::evaluate::baseline::load(&[], logposture::evaluate::rules::validate)
+        .expect("built-in baseline is valid");
+    let findings = logposture::evaluate::run(&snap, &baseline);
+    let f: Vec<_> = findings
+        .iter()
+        .filter(|f| f.check_id == "LP-ARR-008")
+        .collect();
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(f[0].resource_id.ends_with("/fl-vnet-main"), "{f:?}");
+    assert_eq!(f[0].status, logposture::model::Status::Pass, "{f:?}");
+}

@@ -51,6 +51,11 @@ pub const ENTRA_TABLES: &[&str] = &[
     "MicrosoftGraphActivityLogs",
 ];
 
+/// Traffic analytics of VNet flow logs (schema: Network Watcher "Traffic analytics schema").
+const TRAFFIC_VNET: &str = "NTANetAnalytics | where TimeGenerated > ago(7d) and SubType == \"FlowLog\" | summarize LastSeen = max(TimeGenerated) by Key = tolower(FlowLogResourceId)";
+/// Traffic analytics of NSG flow logs (retired for new flow logs; existing ones still write).
+const TRAFFIC_NSG: &str = "AzureNetworkAnalytics_CL | where TimeGenerated > ago(7d) and SubType_s == \"FlowLog\" | summarize LastSeen = max(TimeGenerated) by Key = tolower(NSGList_s)";
+
 /// The pinned query of a family; `resource_tables` are the resource-specific tables the
 /// workspace has (the resource family only).
 pub fn query(family: &str, resource_tables: &[&str]) -> Option<String> {
@@ -71,6 +76,13 @@ pub fn query(family: &str, resource_tables: &[&str]) -> Option<String> {
         "security_events" => "SecurityEvent | where TimeGenerated > ago(7d) | summarize LastSeen = max(TimeGenerated) by Key = tolower(_ResourceId)".to_string(),
         "syslog" => "Syslog | where TimeGenerated > ago(7d) and Facility in (\"auth\", \"authpriv\") | summarize LastSeen = max(TimeGenerated) by Key = tolower(_ResourceId)".to_string(),
         "heartbeat" => "Heartbeat | where TimeGenerated > ago(7d) | summarize LastSeen = max(TimeGenerated) by Key = tolower(_ResourceId)".to_string(),
+        // Flow records only (SubType FlowLog): Microsoft documents the other subtypes as
+        // internal. VNet flow logs land in NTANetAnalytics, keyed by the flow log
+        // (`rg/watcher/flowlog`); NSG flow logs in AzureNetworkAnalytics_CL, keyed by the NSG
+        // (`subscription/rg/nsg`). isfuzzy: a workspace without the NSG table still answers.
+        "traffic" => format!(
+            "union isfuzzy=true ({TRAFFIC_VNET}), ({TRAFFIC_NSG})"
+        ),
         _ => return None,
     };
     Some(q)
@@ -94,6 +106,7 @@ fn tables_read(family: &str, ws: &Workspace) -> Vec<String> {
         "security_events" => vec!["SecurityEvent".into()],
         "syslog" => vec!["Syslog".into()],
         "heartbeat" => vec!["Heartbeat".into()],
+        "traffic" => vec!["NTANetAnalytics".into(), "AzureNetworkAnalytics_CL".into()],
         _ => Vec::new(),
     }
 }
@@ -159,6 +172,15 @@ pub fn needed(
                 if let Some(ws) = sends_to(s) {
                     add(ws, "resource");
                 }
+            }
+        }
+        for fl in sub.flow_logs.items() {
+            if let (true, true, Some(ws)) = (
+                fl.enabled,
+                fl.traffic_analytics_enabled,
+                &fl.traffic_analytics_workspace_id,
+            ) {
+                add(id_key(ws), "traffic");
             }
         }
         for vm in sub.virtual_machines.items() {
@@ -298,7 +320,7 @@ async fn ask(
                 continue;
             }
             out.push(LastSeen {
-                key: k.to_ascii_lowercase(),
+                key: k.to_lowercase(),
                 last_seen: t.to_string(),
             });
         }

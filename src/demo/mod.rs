@@ -721,6 +721,14 @@ fn with_arrival(snap: &mut Snapshot) {
             "heartbeat".to_string(),
             Read::ok(vec![recent(&vm("vm-prod-dc01"), "05:59:59")]),
         ),
+        // NTANetAnalytics names a VNet flow log `rg/watcher/flowlog` (Microsoft's schema).
+        (
+            "traffic".to_string(),
+            Read::ok(vec![recent(
+                "NetworkWatcherRG/NetworkWatcher_westeurope/fl-vnet-prod-weu",
+                "05:50:00",
+            )]),
+        ),
     ]);
     if let Some(ws) = subs[0]
         .workspaces

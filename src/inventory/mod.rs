@@ -867,14 +867,16 @@ pub struct Workspace {
 /// Table families of the arrival queries, each keyed as its records are:
 /// `resource` (resource logs, by `_ResourceId`), `activity` (AzureActivity, by subscription
 /// id), `entra` (by Entra table name), `security_events`, `syslog` and `heartbeat` (by the
-/// VM's `_ResourceId`).
-pub const ARRIVAL_FAMILIES: [&str; 6] = [
+/// VM's `_ResourceId`), `traffic` (traffic analytics: NTANetAnalytics by `FlowLogResourceId`,
+/// AzureNetworkAnalytics_CL by `NSGList_s`, both as the service writes them).
+pub const ARRIVAL_FAMILIES: [&str; 7] = [
     "resource",
     "activity",
     "entra",
     "security_events",
     "syslog",
     "heartbeat",
+    "traffic",
 ];
 
 /// The newest record a workspace holds from one source within the query's window.

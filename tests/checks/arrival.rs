@@ -97,6 +97,23 @@ fn entra_to_ws(s: &mut Snapshot) {
     )]);
 }
 
+/// A flow log with traffic analytics into the case workspace, on the VNet or on the NSG.
+fn traffic_to_ws(s: &mut Snapshot, on_nsg: bool) {
+    let target = if on_nsg { nsg_id() } else { vnet_id() };
+    sub(s).flow_logs = Read::ok(vec![FlowLog {
+        traffic_analytics_workspace_id: Some(ws_id()),
+        ..flow_log(&target, true, 90, true)
+    }]);
+}
+
+/// NTANetAnalytics' FlowLogResourceId as Microsoft documents it: `rg/watcher/flowlog`.
+const VNET_FLOW_KEY: &str = "NetworkWatcherRG/nw/fl";
+
+/// AzureNetworkAnalytics_CL's NSGList_s: `subscription/rg/nsg`.
+fn nsg_flow_key() -> String {
+    format!("{SUB}/rg/nsg")
+}
+
 /// A VM (Windows unless `linux`) with the case rule (security events, or auth Syslog), its
 /// agent in `agent` and its power state.
 fn vm_with_rule(s: &mut Snapshot, linux: bool, agent: Read<Option<String>>, power: &str) {
@@ -352,5 +369,77 @@ pub fn cases() -> Vec<Case> {
             vm_with_rule(s, false, agent_ok(), "running");
             unanswered(s, "heartbeat", forbidden());
         }),
+        // Traffic analytics.
+        case!("LP-ARR-008", "VNet flow records arrive", fl_id, Pass, |s| {
+            traffic_to_ws(s, false);
+            answered(s, "traffic", &[(VNET_FLOW_KEY, RECENT)]);
+        }),
+        case!(
+            "LP-ARR-008",
+            "VNet flow log named by its full resource id",
+            fl_id,
+            Pass,
+            |s| {
+                traffic_to_ws(s, false);
+                answered(s, "traffic", &[(&fl_id(), AT_LIMIT)]);
+            }
+        ),
+        case!(
+            "LP-ARR-008",
+            "VNet flow log named with its subscription",
+            fl_id,
+            Pass,
+            |s| {
+                traffic_to_ws(s, false);
+                let key = format!("{SUB}/{VNET_FLOW_KEY}");
+                answered(s, "traffic", &[(&key, RECENT)]);
+            }
+        ),
+        case!("LP-ARR-008", "exactly at the limit", fl_id, Pass, |s| {
+            traffic_to_ws(s, false);
+            answered(s, "traffic", &[(VNET_FLOW_KEY, AT_LIMIT)]);
+        }),
+        case!("LP-ARR-008", "one second past it", fl_id, Fail, |s| {
+            traffic_to_ws(s, false);
+            answered(s, "traffic", &[(VNET_FLOW_KEY, PAST_LIMIT)]);
+        }),
+        case!(
+            "LP-ARR-008",
+            "another flow log's records only",
+            fl_id,
+            Fail,
+            |s| {
+                traffic_to_ws(s, false);
+                answered(s, "traffic", &[("NetworkWatcherRG/nw/fl-other", RECENT)]);
+            }
+        ),
+        case!("LP-ARR-008", "NSG flow records arrive", fl_id, Pass, |s| {
+            traffic_to_ws(s, true);
+            answered(s, "traffic", &[(&nsg_flow_key(), RECENT)]);
+        }),
+        case!(
+            "LP-ARR-008",
+            "NSG flow log never arrived",
+            fl_id,
+            Fail,
+            |s| {
+                traffic_to_ws(s, true);
+                answered(s, "traffic", &[]);
+            }
+        ),
+        case!("LP-ARR-008", "query 403", fl_id, NotAssessed, |s| {
+            traffic_to_ws(s, false);
+            unanswered(s, "traffic", forbidden());
+        }),
+        case!(
+            "LP-ARR-008",
+            "table on a paid plan",
+            fl_id,
+            NotAssessed,
+            |s| {
+                traffic_to_ws(s, false);
+                unanswered(s, "traffic", paid());
+            }
+        ),
     ]
 }

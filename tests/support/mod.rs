@@ -95,12 +95,15 @@ struct State {
 
 /// The arrival queries logposture may send, pinned here as text: a change to one in
 /// `src/collect/arrival.rs` fails the tests until it is reviewed and copied here.
-const ARRIVAL_QUERIES: [(&str, &str); 5] = [
+const ARRIVAL_QUERIES: [(&str, &str); 6] = [
     ("activity", "AzureActivity | where TimeGenerated > ago(7d) | summarize LastSeen = max(TimeGenerated) by Key = tolower(SubscriptionId)"),
     ("entra", "union isfuzzy=true withsource=SourceTable SigninLogs, AADNonInteractiveUserSignInLogs, AADServicePrincipalSignInLogs, AuditLogs, MicrosoftGraphActivityLogs | where TimeGenerated > ago(7d) | summarize LastSeen = max(TimeGenerated) by Key = tolower(SourceTable)"),
     ("security_events", "SecurityEvent | where TimeGenerated > ago(7d) | summarize LastSeen = max(TimeGenerated) by Key = tolower(_ResourceId)"),
     ("syslog", "Syslog | where TimeGenerated > ago(7d) and Facility in (\"auth\", \"authpriv\") | summarize LastSeen = max(TimeGenerated) by Key = tolower(_ResourceId)"),
     ("heartbeat", "Heartbeat | where TimeGenerated > ago(7d) | summarize LastSeen = max(TimeGenerated) by Key = tolower(_ResourceId)"),
+    // Columns as Microsoft's traffic analytics schema names them (NTANetAnalytics for VNet
+    // flow logs, AzureNetworkAnalytics_CL for NSG flow logs).
+    ("traffic", "union isfuzzy=true (NTANetAnalytics | where TimeGenerated > ago(7d) and SubType == \"FlowLog\" | summarize LastSeen = max(TimeGenerated) by Key = tolower(FlowLogResourceId)), (AzureNetworkAnalytics_CL | where TimeGenerated > ago(7d) and SubType_s == \"FlowLog\" | summarize LastSeen = max(TimeGenerated) by Key = tolower(NSGList_s))"),
 ];
 /// The resource-log query: AzureDiagnostics and resource-specific tables, then this.
 const RESOURCE_QUERY_TAIL: &str =

@@ -10,7 +10,7 @@
 //! workspace), `activity` (each subscription's activity-log export), `entra` (the tenant's
 //! always-on Entra categories), `security_events` and `syslog` (each VM's data collection
 //! rules), `agent` (a VM with a rule runs the Azure Monitor Agent) and `heartbeat` (that agent
-//! still reports).
+//! still reports), `traffic` (each flow log's traffic analytics).
 
 use super::{Rule, RuleKind};
 use crate::evaluate::baseline::CheckDef;
@@ -39,7 +39,7 @@ pub const ENTRA_ALWAYS_ON: [(&str, &str); 5] = [
     ("MicrosoftGraphActivityLogs", "MicrosoftGraphActivityLogs"),
 ];
 
-const SOURCES: [&str; 7] = [
+const SOURCES: [&str; 8] = [
     "resource",
     "activity",
     "entra",
@@ -47,6 +47,7 @@ const SOURCES: [&str; 7] = [
     "syslog",
     "agent",
     "heartbeat",
+    "traffic",
 ];
 
 #[derive(Debug, Deserialize)]
@@ -100,6 +101,12 @@ fn parse_time(s: &str) -> Option<OffsetDateTime> {
 
 /// The newest record of `key` in `family` of the workspace `ws_id`.
 fn seen<'a>(ctx: &'a EvalContext, ws_id: &str, family: &str, key: &str) -> Seen<'a> {
+    seen_any(ctx, ws_id, family, &[key.to_lowercase()])
+}
+
+/// The newest record under any of `keys` (lower case): one source the service may name in
+/// more than one way.
+fn seen_any<'a>(ctx: &'a EvalContext, ws_id: &str, family: &str, keys: &[String]) -> Seen<'a> {
     let Some(ws) = ctx.workspace_by_id.get(&id_key(ws_id)) else {
         return Seen::Unknown(ReadError::unknown(
             ws_id,
@@ -122,10 +129,9 @@ fn seen<'a>(ctx: &'a EvalContext, ws_id: &str, family: &str, key: &str) -> Seen<
             ReadError::unknown(&ws.id, "logAnalytics.query", "NotQueried", "not queried")
         }));
     };
-    let key = key.to_ascii_lowercase();
     match records
         .iter()
-        .filter(|r| r.key == key)
+        .filter(|r| keys.contains(&r.key))
         .filter_map(|r| parse_time(&r.last_seen).map(|t| (t, r.last_seen.as_str())))
         .max_by_key(|(t, _)| *t)
     {
@@ -239,6 +245,43 @@ fn display_name(id: &str) -> String {
         ["default", service, account, _] => format!("{account}/{service}"),
         _ => last_segment(id),
     }
+}
+
+/// The keys traffic analytics may record a flow log's records under, lower case. VNet flow
+/// logs (NTANetAnalytics `FlowLogResourceId`): documented as `rg/watcher/flowlog`; the
+/// subscription-prefixed and full resource id forms are accepted too. NSG flow logs
+/// (AzureNetworkAnalytics_CL `NSGList_s`): `subscription/rg/nsg` of the target.
+fn traffic_keys(fl: &crate::inventory::FlowLog) -> Vec<String> {
+    // `/subscriptions/{s}/resourceGroups/{rg}/providers/{ns}/{type}/{name}[/{type}/{name}]`
+    fn parts(id: &str) -> Option<(String, String, Vec<String>)> {
+        let key = id_key(id);
+        let segs: Vec<&str> = key.trim_matches('/').split('/').collect();
+        match segs.as_slice() {
+            ["subscriptions", s, "resourcegroups", rg, "providers", _ns, rest @ ..] => Some((
+                s.to_string(),
+                rg.to_string(),
+                rest.iter()
+                    .skip(1)
+                    .step_by(2)
+                    .map(|n| n.to_string())
+                    .collect(),
+            )),
+            _ => None,
+        }
+    }
+    let mut keys = vec![id_key(&fl.id)];
+    if fl.targets_nsg() {
+        keys.push(id_key(&fl.target_resource_id));
+        if let Some((s, rg, names)) = parts(&fl.target_resource_id) {
+            keys.extend(names.last().map(|nsg| format!("{s}/{rg}/{nsg}")));
+        }
+    } else if let Some((s, rg, names)) = parts(&fl.id) {
+        if let [watcher, log] = names.as_slice() {
+            keys.push(format!("{rg}/{watcher}/{log}"));
+            keys.push(format!("{s}/{rg}/{watcher}/{log}"));
+        }
+    }
+    keys
 }
 
 fn stopped(vm: &VirtualMachine) -> bool {
@@ -358,6 +401,33 @@ impl Params {
                                     ws,
                                     seen(ctx, ws, "activity", &sub.subscription.id),
                                 ));
+                            }
+                        }
+                        "traffic" => {
+                            for fl in sub.flow_logs.items() {
+                                let (true, true, Some(ws)) = (
+                                    fl.enabled,
+                                    fl.traffic_analytics_enabled,
+                                    &fl.traffic_analytics_workspace_id,
+                                ) else {
+                                    continue;
+                                };
+                                let what = format!(
+                                    "traffic analytics flow records of flow log {}",
+                                    fl.name
+                                );
+                                let mut f = self.judge(
+                                    check,
+                                    now,
+                                    (&fl.id, sid),
+                                    &what,
+                                    ws,
+                                    seen_any(ctx, ws, "traffic", &traffic_keys(fl)),
+                                );
+                                if f.status == Status::Fail {
+                                    f.message.push_str(" Records appear only when traffic crosses the target: a network nothing used in that time is silent too.");
+                                }
+                                out.push(f);
                             }
                         }
                         "resource" => {
