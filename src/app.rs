@@ -249,10 +249,10 @@ impl Assessment {
             .checks
             .iter()
             .map(|c| crate::model::CheckInfo {
-                id: c.id.clone(),
-                title: c.title.clone(),
+                id: c.id.to_string(),
+                title: c.title.to_string(),
                 severity: c.severity,
-                area: c.area.clone(),
+                area: c.area.to_string(),
                 enabled: c.enabled,
                 rationale: c.rationale.trim().to_string(),
                 // Params filled in, resource placeholders shown as <resource_id>: the rule's
@@ -262,9 +262,9 @@ impl Assessment {
                         .and_then(|k| c.params.get(k))
                         .map(crate::evaluate::placeholders::param_text)
                 }),
-                references: c.references.clone(),
+                references: c.references.to_vec(),
                 source: c.source.clone(),
-                azure_policy: c.azure_policy.clone(),
+                azure_policy: c.azure_policy.as_deref().cloned(),
             })
             .collect();
         results.frameworks = evaluate::frameworks::judge(&self.frameworks, &results.findings);
@@ -322,7 +322,7 @@ pub fn baseline_info(b: &Baseline) -> BaselineInfo {
             .iter()
             .flat_map(|c| {
                 c.changes.iter().map(|ch| crate::model::BaselineChange {
-                    check_id: c.id.clone(),
+                    check_id: c.id.to_string(),
                     change: ch.clone(),
                 })
             })
@@ -331,7 +331,7 @@ pub fn baseline_info(b: &Baseline) -> BaselineInfo {
             .checks
             .iter()
             .filter(|c| !c.enabled)
-            .map(|c| c.id.clone())
+            .map(|c| c.id.to_string())
             .collect(),
     }
 }

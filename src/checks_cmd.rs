@@ -43,7 +43,7 @@ pub fn run(args: ChecksArgs) -> anyhow::Result<i32> {
                     writeln!(out, "          NOT COVERED{why}")?;
                 }
                 for id in &c.checks {
-                    let title = baseline.get(id).map(|c| c.title.as_str()).unwrap_or("");
+                    let title = baseline.get(id).map(|c| c.title.as_ref()).unwrap_or("");
                     writeln!(out, "          {id:<13} {title}")?;
                 }
                 // How logposture judges a covered control where it differs from the text.

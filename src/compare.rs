@@ -14,7 +14,7 @@ fn subscription_of(id: &str) -> Option<String> {
 pub fn drift(prev: &Results, now: &Results) -> Drift {
     use crate::inventory::id_key;
     use std::collections::{BTreeMap, BTreeSet};
-    let key = |f: &Finding| (f.check_id.clone(), id_key(&f.resource_id));
+    let key = |f: &Finding| (f.check_id.to_string(), id_key(&f.resource_id));
     let statuses: BTreeMap<(String, String), Status> =
         now.findings.iter().map(|f| (key(f), f.status)).collect();
     // A check that is disabled now yields one not-applicable finding on "/".
@@ -22,9 +22,9 @@ pub fn drift(prev: &Results, now: &Results) -> Drift {
         .findings
         .iter()
         .filter(|f| f.resource_id == "/" && f.status == Status::NotApplicable)
-        .map(|f| f.check_id.as_str())
+        .map(|f| f.check_id.as_ref())
         .collect();
-    let checks_now: BTreeSet<&str> = now.findings.iter().map(|f| f.check_id.as_str()).collect();
+    let checks_now: BTreeSet<&str> = now.findings.iter().map(|f| f.check_id.as_ref()).collect();
     let item = |(c, r): &(String, String)| DriftItem {
         check_id: c.clone(),
         resource_id: r.clone(),

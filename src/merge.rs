@@ -115,7 +115,7 @@ pub fn merge(mut parts: Vec<Results>, m: &CostModel) -> anyhow::Result<Results> 
     let mut seen: BTreeSet<(String, String)> = merged
         .findings
         .iter()
-        .map(|f| (f.check_id.clone(), id_key(&f.resource_id)))
+        .map(|f| (f.check_id.to_string(), id_key(&f.resource_id)))
         .collect();
     let mut subs: BTreeSet<String> = merged
         .scope
@@ -132,7 +132,7 @@ pub fn merge(mut parts: Vec<Results>, m: &CostModel) -> anyhow::Result<Results> 
             }
         }
         for f in p.findings {
-            if seen.insert((f.check_id.clone(), id_key(&f.resource_id))) {
+            if seen.insert((f.check_id.to_string(), id_key(&f.resource_id))) {
                 merged.findings.push(f);
             } else if let Some(e) = merged.findings.iter_mut().find(|e| {
                 e.check_id == f.check_id && id_key(&e.resource_id) == id_key(&f.resource_id)
@@ -168,7 +168,7 @@ pub fn merge(mut parts: Vec<Results>, m: &CostModel) -> anyhow::Result<Results> 
     let rank = check_order(&merged.findings, &order_hints);
     merged
         .findings
-        .sort_by_cached_key(|f| (rank.get(&f.check_id).copied(), id_key(&f.resource_id)));
+        .sort_by_cached_key(|f| (rank.get(&*f.check_id).copied(), id_key(&f.resource_id)));
     merged
         .scope
         .subscriptions
@@ -221,8 +221,8 @@ fn distinct_checks(findings: &[crate::model::Finding]) -> Vec<String> {
     let mut seen = BTreeSet::new();
     findings
         .iter()
-        .filter(|f| seen.insert(f.check_id.clone()))
-        .map(|f| f.check_id.clone())
+        .filter(|f| seen.insert(f.check_id.to_string()))
+        .map(|f| f.check_id.to_string())
         .collect()
 }
 
@@ -237,10 +237,13 @@ fn check_order(
     for id in hints
         .iter()
         .flatten()
-        .chain(findings.iter().map(|f| &f.check_id))
+        .map(String::as_str)
+        .chain(findings.iter().map(|f| &*f.check_id))
     {
         let n = first.len();
-        first.entry(id.clone()).or_insert(n);
+        if !first.contains_key(id) {
+            first.insert(id.to_string(), n);
+        }
     }
     let mut after: HashMap<&str, BTreeSet<&str>> = HashMap::new();
     let mut incoming: HashMap<&str, usize> = first.keys().map(|k| (k.as_str(), 0)).collect();

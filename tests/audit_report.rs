@@ -96,10 +96,10 @@ fn an_override_is_visible_and_the_title_follows_the_parameter() {
     let f = r
         .findings
         .iter()
-        .find(|f| f.check_id == "LP-RET-001")
+        .find(|f| &*f.check_id == "LP-RET-001")
         .unwrap();
     assert_eq!(
-        f.title,
+        &*f.title,
         "Log Analytics workspaces keep data at least 180 days"
     );
     let html = logposture::render::Templates::load(None)
@@ -122,7 +122,7 @@ fn the_control_matrix_has_a_row_per_check_and_a_column_per_subscription() {
     );
     assert_eq!(m.columns.last().unwrap().label, "Tenant");
     let checks: std::collections::BTreeSet<&str> =
-        r.findings.iter().map(|f| f.check_id.as_str()).collect();
+        r.findings.iter().map(|f| f.check_id.as_ref()).collect();
     assert_eq!(m.rows.len(), checks.len());
     // Each cell's counts add up to the findings of that check in that subscription.
     for (i, sub) in r.scope.subscriptions.iter().enumerate() {
@@ -131,7 +131,7 @@ fn the_control_matrix_has_a_row_per_check_and_a_column_per_subscription() {
                 .findings
                 .iter()
                 .filter(|f| {
-                    f.check_id == row.check_id
+                    *f.check_id == row.check_id
                         && f.status == Status::Fail
                         && f.subscription_id.as_deref() == Some(sub.id.as_str())
                 })
@@ -148,7 +148,7 @@ fn the_control_matrix_has_a_row_per_check_and_a_column_per_subscription() {
     let entra = m
         .rows
         .iter()
-        .find(|r| r.check_id == "LP-ENTRA-001")
+        .find(|r| &*r.check_id == "LP-ENTRA-001")
         .unwrap();
     assert_eq!(entra.cells.last().unwrap().class, "fail");
     assert!(entra.controls.contains("6.1.1.9"));
@@ -170,7 +170,7 @@ fn remediation_carries_the_findings_real_ids() {
     let kv = r
         .findings
         .iter()
-        .find(|f| f.check_id == "LP-RES-002" && f.status == Status::Fail)
+        .find(|f| &*f.check_id == "LP-RES-002" && f.status == Status::Fail)
         .unwrap();
     assert!(kv
         .remediation
@@ -178,7 +178,7 @@ fn remediation_carries_the_findings_real_ids() {
     let ret = r
         .findings
         .iter()
-        .find(|f| f.check_id == "LP-RET-002" && f.status == Status::Fail)
+        .find(|f| &*f.check_id == "LP-RET-002" && f.status == Status::Fail)
         .unwrap();
     assert!(ret.remediation.contains("--workspace-name law-prod-weu"));
     assert!(ret.remediation.contains("--total-retention-time 365"));
@@ -874,7 +874,7 @@ fn the_entra_fix_sends_a_complete_body_to_the_active_cloud() {
         let missing: Vec<String> = r
             .findings
             .iter()
-            .find(|f| f.check_id == "LP-ENTRA-001")
+            .find(|f| &*f.check_id == "LP-ENTRA-001")
             .unwrap()
             .evidence["missing"]
             .as_array()

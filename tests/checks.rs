@@ -586,7 +586,7 @@ fn every_check_has_pass_fail_and_not_assessed_cases() {
             .insert(format!("{:?}", c.expect));
     }
     for check in &load().checks {
-        let got = seen.get(check.id.as_str()).cloned().unwrap_or_default();
+        let got = seen.get(&*check.id).cloned().unwrap_or_default();
         for want in ["Pass", "Fail", "NotAssessed"] {
             assert!(got.contains(want), "{} has no {want} case", check.id);
         }
@@ -789,7 +789,7 @@ fn activity_log_lock_can_be_asked_for_everywhere() {
         by_default.message
     );
     let all = evaluate::run(&s, &strict);
-    let f = all.iter().find(|f| f.check_id == "LP-ACT-002").unwrap();
+    let f = all.iter().find(|f| &*f.check_id == "LP-ACT-002").unwrap();
     assert_eq!(f.status, Status::Fail, "{}", f.message);
     assert!(
         f.message.contains("has no management lock"),

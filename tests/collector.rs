@@ -837,7 +837,7 @@ async fn data_services_are_read_per_server_and_judged() {
     let status = |check: &str, id: &str| {
         findings
             .iter()
-            .find(|f| f.check_id == check && f.resource_id.eq_ignore_ascii_case(id))
+            .find(|f| &*f.check_id == check && f.resource_id.eq_ignore_ascii_case(id))
             .map(|f| f.status)
     };
     assert_eq!(status("LP-SQL-001", &ledger), Some(Status::Pass));
@@ -1102,7 +1102,7 @@ async fn investigation_trails_are_read_from_their_lists() {
     let status = |check: &str, tail: &str| {
         findings
             .iter()
-            .find(|f| f.check_id == check && f.resource_id.ends_with(tail))
+            .find(|f| &*f.check_id == check && f.resource_id.ends_with(tail))
             .map(|f| (f.status, f.message.clone()))
     };
     let (main, why) = status("LP-DNS-001", "/vnet-main").unwrap();
@@ -1117,7 +1117,7 @@ async fn investigation_trails_are_read_from_their_lists() {
     assert_eq!(jit_alert, Status::Fail, "{why}");
     assert!(findings
         .iter()
-        .any(|f| f.check_id == "LP-JIT-002" && f.evidence["vms_under_jit"][0] == "vm-win01"));
+        .any(|f| &*f.check_id == "LP-JIT-002" && f.evidence["vms_under_jit"][0] == "vm-win01"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1385,7 +1385,7 @@ async fn a_syslog_source_without_a_stream_makes_its_rule_unknown() {
         logposture::evaluate::baseline::load(&[], logposture::evaluate::rules::validate).unwrap();
     let linux: Vec<_> = logposture::evaluate::run(&snap, &baseline)
         .into_iter()
-        .filter(|f| f.check_id == "LP-SEC-003")
+        .filter(|f| &*f.check_id == "LP-SEC-003")
         .collect();
     assert!(!linux.is_empty());
     assert!(
@@ -1594,7 +1594,7 @@ async fn traffic_analytics_arrival_is_asked_of_its_workspace() {
     let findings = logposture::evaluate::run(&snap, &baseline);
     let f: Vec<_> = findings
         .iter()
-        .filter(|f| f.check_id == "LP-ARR-008")
+        .filter(|f| &*f.check_id == "LP-ARR-008")
         .collect();
     assert_eq!(f.len(), 1, "{f:?}");
     assert!(f[0].resource_id.ends_with("/fl-vnet-main"), "{f:?}");

@@ -118,7 +118,7 @@ value = 365
     let mine: Vec<_> = r
         .findings
         .iter()
-        .filter(|f| f.check_id == "ACME-001")
+        .filter(|f| &*f.check_id == "ACME-001")
         .collect();
     assert!(
         mine.iter().any(|f| f.status == Status::Fail),
@@ -173,7 +173,7 @@ expires = 2030-01-01
     let nw = r
         .findings
         .iter()
-        .find(|f| f.check_id == "LP-NW-001" && f.resource_id.ends_with("/eastus"))
+        .find(|f| &*f.check_id == "LP-NW-001" && f.resource_id.ends_with("/eastus"))
         .unwrap();
     assert_eq!(nw.status, Status::Suppressed);
     assert_eq!(
@@ -189,13 +189,13 @@ expires = 2030-01-01
     assert!(
         r.findings
             .iter()
-            .any(|f| f.check_id == "LP-DEF-002" && f.status == Status::Fail),
+            .any(|f| &*f.check_id == "LP-DEF-002" && f.status == Status::Fail),
         "expired suppression no longer applies"
     );
     let states: Vec<(&str, &str)> = r
         .suppression_notes
         .iter()
-        .map(|n| (n.check_id.as_str(), n.state.as_str()))
+        .map(|n| (n.check_id.as_ref(), n.state.as_str()))
         .collect();
     assert!(
         states.contains(&("LP-DEF-002", "expired"))

@@ -31,7 +31,7 @@ fn costed(s: &Snapshot, users: Option<u64>, m: &CostModel) -> (Vec<Finding>, ser
 
 fn find<'a>(fs: &'a [Finding], check: &str, suffix: &str) -> &'a Finding {
     fs.iter()
-        .find(|f| f.check_id == check && f.resource_id.ends_with(suffix))
+        .find(|f| &*f.check_id == check && f.resource_id.ends_with(suffix))
         .unwrap_or_else(|| panic!("{check} {suffix}"))
 }
 
@@ -143,7 +143,7 @@ fn flow_log_collection_is_free_for_the_first_5_gb_per_subscription() {
     // also covers it is priced there).
     let gaps: Vec<&Finding> = fs
         .iter()
-        .filter(|f| matches!(f.check_id.as_str(), "LP-FLOW-001" | "LP-FLOW-002"))
+        .filter(|f| matches!(f.check_id.as_ref(), "LP-FLOW-001" | "LP-FLOW-002"))
         .filter(|f| f.status == Status::Fail)
         .filter(|f| f.subscription_id.as_deref() == Some(prod.as_str()))
         .filter(|f| f.cost.as_ref().is_some_and(|c| c.method != "included"))
@@ -509,7 +509,7 @@ fn every_failing_logging_finding_has_a_cost_or_a_stated_zero() {
     ];
     for x in f
         .iter()
-        .filter(|x| x.status == Status::Fail && logging.contains(&x.area.as_str()))
+        .filter(|x| x.status == Status::Fail && logging.contains(&x.area.as_ref()))
     {
         let c = x
             .cost
@@ -534,7 +534,7 @@ fn every_failing_logging_finding_has_a_cost_or_a_stated_zero() {
     // Retention of an existing flow log: no ingestion, only the longer-kept blobs.
     let fl = f
         .iter()
-        .find(|x| x.check_id == "LP-FLOW-003" && x.status == Status::Fail)
+        .find(|x| &*x.check_id == "LP-FLOW-003" && x.status == Status::Fail)
         .unwrap();
     let c = fl.cost.as_ref().unwrap();
     assert_eq!(c.gb_per_day, 0.0);

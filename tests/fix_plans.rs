@@ -115,7 +115,7 @@ fn before_manual(r: &Results, name: &str) -> usize {
 
 /// Failing findings with a command in their plan that do not pass after the plans ran.
 fn unfixed(r: &Applied) -> Vec<String> {
-    let key = |f: &logposture::model::Finding| (f.check_id.clone(), id_key(&f.resource_id));
+    let key = |f: &logposture::model::Finding| (f.check_id.to_string(), id_key(&f.resource_id));
     r.before
         .findings
         .iter()

@@ -783,21 +783,31 @@ fn without_compare_the_history_gives_the_drift_and_a_vanished_failure_is_not_a_f
         .iter()
         .filter(|f| f.status == Status::Fail)
         .collect();
-    let deleted = failing.iter().find(|f| f.check_id == "LP-RET-002").unwrap();
+    let deleted = failing
+        .iter()
+        .find(|f| &*f.check_id == "LP-RET-002")
+        .unwrap();
     let removed_check = "LP-FLOW-001";
-    let suppressed = failing.iter().find(|f| f.check_id == "LP-RET-001").unwrap();
+    let suppressed = failing
+        .iter()
+        .find(|f| &*f.check_id == "LP-RET-001")
+        .unwrap();
     let (deleted_key, suppressed_key) = (
-        (deleted.check_id.clone(), deleted.resource_id.clone()),
-        (suppressed.check_id.clone(), suppressed.resource_id.clone()),
+        (deleted.check_id.to_string(), deleted.resource_id.clone()),
+        (
+            suppressed.check_id.to_string(),
+            suppressed.resource_id.clone(),
+        ),
     );
     let mut r2 = first.clone();
     r2.started_at = "2026-11-09T06:00:00Z".into();
     r2.finished_at = "2026-11-09T06:03:41Z".into();
     r2.findings.retain(|f| {
-        (f.check_id.clone(), f.resource_id.clone()) != deleted_key && f.check_id != removed_check
+        (f.check_id.to_string(), f.resource_id.clone()) != deleted_key
+            && &*f.check_id != removed_check
     });
     for f in &mut r2.findings {
-        if (f.check_id.clone(), f.resource_id.clone()) == suppressed_key {
+        if (f.check_id.to_string(), f.resource_id.clone()) == suppressed_key {
             f.status = Status::Suppressed;
         }
     }
@@ -811,12 +821,15 @@ fn without_compare_the_history_gives_the_drift_and_a_vanished_failure_is_not_a_f
         .no_longer_in_scope
         .iter()
         .any(|i| i.check_id == deleted_key.0 && i.resource_id == key(&deleted_key.1)));
-    assert!(d.check_removed.iter().all(|i| i.check_id == removed_check));
+    assert!(d
+        .check_removed
+        .iter()
+        .all(|i| &*i.check_id == removed_check));
     assert_eq!(
         d.check_removed.len(),
         failing
             .iter()
-            .filter(|f| f.check_id == removed_check)
+            .filter(|f| &*f.check_id == removed_check)
             .count()
     );
     assert!(d

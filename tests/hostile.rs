@@ -54,7 +54,7 @@ fn status_of(r: &Results, check: &str, resource_suffix: &str) -> Option<Status> 
     r.findings
         .iter()
         .find(|f| {
-            f.check_id == check
+            &*f.check_id == check
                 && f.resource_id
                     .to_lowercase()
                     .ends_with(&resource_suffix.to_lowercase())
@@ -215,7 +215,7 @@ async fn a_list_answered_200_without_value_is_a_read_error_not_an_empty_list() {
         let sec: Vec<_> = r
             .findings
             .iter()
-            .filter(|f| f.check_id == "LP-SEC-001")
+            .filter(|f| &*f.check_id == "LP-SEC-001")
             .collect();
         assert!(!sec.is_empty(), "{body}: the findings vanished");
         assert!(

@@ -35,7 +35,7 @@ fn small_results() -> Results {
     let pick = |check: &str, status: Status| {
         r.findings
             .iter()
-            .find(|f| f.check_id == check && f.status == status)
+            .find(|f| &*f.check_id == check && f.status == status)
             .cloned()
             .unwrap_or_else(|| panic!("{check} {status:?} in the demo"))
     };
@@ -80,7 +80,7 @@ fn small_snapshots_with_a_history() {
         earlier.started_at = started.into();
         earlier.finished_at = finished.into();
         for f in &mut earlier.findings {
-            if f.check_id == "LP-RET-001" {
+            if &*f.check_id == "LP-RET-001" {
                 f.status = Status::Fail;
             }
         }
@@ -92,13 +92,13 @@ fn small_snapshots_with_a_history() {
     let entra = r
         .findings
         .iter()
-        .find(|f| f.check_id == "LP-ENTRA-001")
+        .find(|f| &*f.check_id == "LP-ENTRA-001")
         .unwrap();
     assert_eq!(entra.failing_since.as_deref(), Some("2026-10-19T06:00:00Z"));
     let ret = r
         .findings
         .iter()
-        .find(|f| f.check_id == "LP-RET-001")
+        .find(|f| &*f.check_id == "LP-RET-001")
         .unwrap();
     assert_eq!(
         ret.time_to_fix.as_ref().unwrap().failing_since,
@@ -196,10 +196,10 @@ fn demo_results_follow_the_contract() {
     );
     for f in r.findings.iter().filter(|f| f.status == Status::Fail) {
         let logging_gap = matches!(
-            f.area.as_str(),
+            f.area.as_ref(),
             "entra-logs" | "resource-logs" | "security-events" | "activity-log"
         ) || matches!(
-            f.check_id.as_str(),
+            f.check_id.as_ref(),
             "LP-FLOW-001" | "LP-FLOW-002" | "LP-FLOW-004" | "LP-RET-001" | "LP-RET-002"
         );
         if logging_gap {
@@ -502,7 +502,7 @@ fn drift_never_counts_lost_evidence_as_a_fix() {
     assert!(
         d.no_longer_assessed
             .iter()
-            .any(|i| i.check_id == "LP-RET-001" && i.resource_id.ends_with("law-dev")),
+            .any(|i| &*i.check_id == "LP-RET-001" && i.resource_id.ends_with("law-dev")),
         "{:?}",
         d.no_longer_assessed
     );

@@ -337,7 +337,7 @@ fn statuses(
         .map(|f| {
             (
                 (
-                    f.check_id.clone(),
+                    f.check_id.to_string(),
                     logposture::inventory::id_key(&f.resource_id),
                 ),
                 f.status,

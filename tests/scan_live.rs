@@ -48,7 +48,7 @@ fn status(r: &Results, check: &str, resource_suffix: &str) -> Status {
         .findings
         .iter()
         .filter(|f| {
-            f.check_id == check
+            &*f.check_id == check
                 && f.resource_id
                     .to_lowercase()
                     .ends_with(&resource_suffix.to_lowercase())
@@ -60,7 +60,7 @@ fn status(r: &Results, check: &str, resource_suffix: &str) -> Status {
         "{check} on …{resource_suffix}: {:?}",
         r.findings
             .iter()
-            .filter(|f| f.check_id == check)
+            .filter(|f| &*f.check_id == check)
             .map(|f| (&f.resource_id, f.status))
             .collect::<Vec<_>>()
     );
@@ -128,7 +128,7 @@ async fn scan_verdicts_follow_the_semantics() {
     let entra = r
         .findings
         .iter()
-        .find(|f| f.check_id == "LP-ENTRA-001")
+        .find(|f| &*f.check_id == "LP-ENTRA-001")
         .unwrap();
     assert_eq!(entra.status, Status::Fail);
     assert_eq!(entra.resource_id, "/providers/microsoft.aadiam");
@@ -211,7 +211,7 @@ async fn scan_verdicts_follow_the_semantics() {
     for f in r.findings.iter().filter(|f| {
         f.status == Status::Fail
             && matches!(
-                f.area.as_str(),
+                f.area.as_ref(),
                 "entra-logs" | "resource-logs" | "security-events"
             )
     }) {
@@ -273,7 +273,7 @@ async fn fail_on_and_incomplete_evidence_exit_codes() {
     let entra: Vec<_> = r
         .findings
         .iter()
-        .filter(|f| f.check_id == "LP-ENTRA-001")
+        .filter(|f| &*f.check_id == "LP-ENTRA-001")
         .collect();
     assert_eq!(entra.len(), 1);
     assert_eq!(
@@ -314,7 +314,7 @@ async fn usage_query_forbidden_means_not_measured() {
     let ret = r
         .findings
         .iter()
-        .find(|f| f.check_id == "LP-RET-001")
+        .find(|f| &*f.check_id == "LP-RET-001")
         .unwrap();
     assert_eq!(
         ret.cost.as_ref().unwrap().method,
@@ -342,7 +342,13 @@ async fn shards_merge_into_the_unsharded_result() {
         let mut v: Vec<(String, String, Status)> = r
             .findings
             .iter()
-            .map(|f| (f.check_id.clone(), f.resource_id.to_lowercase(), f.status))
+            .map(|f| {
+                (
+                    f.check_id.to_string(),
+                    f.resource_id.to_lowercase(),
+                    f.status,
+                )
+            })
             .collect();
         v.sort();
         v
@@ -377,7 +383,7 @@ async fn shards_merge_into_the_unsharded_result() {
             .iter()
             .map(|f| {
                 (
-                    f.check_id.clone(),
+                    f.check_id.to_string(),
                     f.resource_id.to_lowercase(),
                     f.cost.clone(),
                 )

@@ -29,8 +29,8 @@ impl GapTotals {
                 t.gb_per_day += c.gb_per_day;
                 t.analytics_gb_per_day += c.analytics_gb_per_day;
                 t.usd_per_month += c.usd_per_month;
-                *t.by_area.entry(f.area.clone()).or_default() += c.usd_per_month;
-                let methods = t.methods_by_area.entry(f.area.clone()).or_default();
+                *t.by_area.entry(f.area.to_string()).or_default() += c.usd_per_month;
+                let methods = t.methods_by_area.entry(f.area.to_string()).or_default();
                 if !methods.contains(&c.method) {
                     methods.push(c.method.clone());
                     methods.sort();

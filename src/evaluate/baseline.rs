@@ -77,14 +77,15 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
 /// One validated check.
 #[derive(Debug, Clone)]
 pub struct CheckDef {
-    pub id: String,
-    pub title: String,
-    pub area: String,
+    /// Shared with every finding of the check (see `model::Finding`).
+    pub id: Arc<str>,
+    pub title: Arc<str>,
+    pub area: Arc<str>,
     pub severity: Severity,
     pub kind: String,
     pub rationale: String,
-    pub remediation: String,
-    pub references: Vec<String>,
+    pub remediation: Arc<str>,
+    pub references: Arc<[String]>,
     pub enabled: bool,
     /// The params as written (shown by `checks explain`).
     pub params: toml::Table,
@@ -95,7 +96,7 @@ pub struct CheckDef {
     /// The title as written, `{param.*}` unfilled (an override of a param refills it).
     pub title_template: String,
     /// The built-in Azure Policy definition or initiative that fixes this at scale.
-    pub azure_policy: Option<AzurePolicy>,
+    pub azure_policy: Option<Arc<AzurePolicy>>,
     /// What `--baseline` files changed, each with its `file:line`: shown to auditors.
     pub changes: Vec<String>,
 }
@@ -287,10 +288,10 @@ fn merge_check(
                 c.title_template = t;
             }
             if let Some(a) = rc.area {
-                if a != c.area {
+                if *a != *c.area {
                     changed.push(format!("area {} → {a}", c.area));
                 }
-                c.area = a;
+                c.area = a.into();
             }
             if let Some(s) = severity {
                 if s != c.severity {
@@ -312,16 +313,16 @@ fn merge_check(
                 c.rationale = r;
             }
             if let Some(r) = rc.remediation {
-                if r != c.remediation {
+                if *r != *c.remediation {
                     changed.push("remediation rewritten".into());
                 }
-                c.remediation = r;
+                c.remediation = r.into();
             }
             if let Some(r) = rc.references {
-                if r != c.references {
+                if *r != *c.references {
                     changed.push("references replaced".into());
                 }
-                c.references = r;
+                c.references = r.into();
             }
             if let Some(e) = rc.enabled {
                 if e != c.enabled {
@@ -334,7 +335,7 @@ fn merge_check(
                 c.enabled = e;
             }
             if let Some(p) = rc.azure_policy {
-                c.azure_policy = Some(p);
+                c.azure_policy = Some(Arc::new(p));
             }
             if let Some(p) = rc.params {
                 for (k, v) in p.into_inner() {
@@ -401,21 +402,21 @@ fn merge_check(
             };
             let title = rc.title.unwrap_or_default();
             let def = CheckDef {
-                id: id.clone(),
+                id: id.as_str().into(),
                 title_template: title.clone(),
-                title,
-                azure_policy: rc.azure_policy,
+                title: title.into(),
+                azure_policy: rc.azure_policy.map(Arc::new),
                 changes: if is_builtin {
                     Vec::new()
                 } else {
                     vec![format!("added ({at})")]
                 },
-                area: rc.area.unwrap_or_default(),
+                area: rc.area.unwrap_or_default().into(),
                 severity: severity.unwrap_or(Severity::Medium),
                 kind,
                 rationale: rc.rationale.unwrap_or_default(),
-                remediation: rc.remediation.unwrap_or_default(),
-                references: rc.references.unwrap_or_default(),
+                remediation: rc.remediation.unwrap_or_default().into(),
+                references: rc.references.unwrap_or_default().into(),
                 enabled: rc.enabled.unwrap_or(true),
                 params,
                 rule,
@@ -488,7 +489,7 @@ fn finish(baseline: &mut Baseline, problems: &mut Vec<String>) {
                 ));
             }
         }
-        c.title = fill_title(&c.title_template, &c.params);
+        c.title = fill_title(&c.title_template, &c.params).into();
     }
     let canonical: Vec<serde_json::Value> = baseline
         .checks
@@ -519,7 +520,7 @@ pub fn parse_params<P: serde::de::DeserializeOwned>(params: &toml::Table) -> Res
 pub fn by_area(baseline: &Baseline) -> BTreeMap<String, Vec<&CheckDef>> {
     let mut m: BTreeMap<String, Vec<&CheckDef>> = BTreeMap::new();
     for c in &baseline.checks {
-        m.entry(c.area.clone()).or_default().push(c);
+        m.entry(c.area.to_string()).or_default().push(c);
     }
     m
 }

@@ -148,7 +148,7 @@ mod tests {
     fn finding(check: &str, status: Status) -> Finding {
         Finding {
             check_id: check.into(),
-            title: String::new(),
+            title: "".into(),
             severity: Severity::Low,
             area: "alerts".into(),
             status,
@@ -157,8 +157,8 @@ mod tests {
             location: None,
             message: String::new(),
             evidence: serde_json::Value::Null,
-            remediation: String::new(),
-            references: vec![],
+            remediation: "".into(),
+            references: Vec::new().into(),
             suppression: None,
             cost: None,
             azure_policy: None,

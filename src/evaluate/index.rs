@@ -162,6 +162,42 @@ pub struct EvalContext<'a> {
     pub workspace_by_id: HashMap<String, &'a crate::inventory::Workspace>,
     /// Enabled flow logs by what they record, for every flow-log rule.
     pub flow_logs: crate::inventory::flow_log_index::FlowLogIndex<'a>,
+    /// What each workspace last received, from its complete arrival answers: (workspace id
+    /// key, family) → source key → the newest record (its time, as written). Looked up once
+    /// per source: a workspace that receives from 100,000 resources is not scanned per
+    /// resource.
+    pub arrival_newest: HashMap<(String, &'a str), ArrivalIndex<'a>>,
+}
+
+/// One workspace's answer to one arrival family: source key → newest record.
+pub type ArrivalIndex<'a> = HashMap<&'a str, (time::OffsetDateTime, &'a str)>;
+
+fn arrival_index<'a>(
+    workspaces: &HashMap<String, &'a Workspace>,
+) -> HashMap<(String, &'a str), ArrivalIndex<'a>> {
+    let mut out = HashMap::new();
+    for (key, ws) in workspaces {
+        for (family, read) in &ws.arrival {
+            let Some(records) = read.complete() else {
+                continue;
+            };
+            let mut newest: ArrivalIndex = HashMap::with_capacity(records.len());
+            for r in records {
+                let Ok(t) = time::OffsetDateTime::parse(
+                    &r.last_seen,
+                    &time::format_description::well_known::Rfc3339,
+                ) else {
+                    continue;
+                };
+                let e = newest.entry(r.key.as_str()).or_insert((t, &r.last_seen));
+                if t > e.0 {
+                    *e = (t, &r.last_seen);
+                }
+            }
+            out.insert((key.clone(), family.as_str()), newest);
+        }
+    }
+    out
 }
 
 impl<'a> EvalContext<'a> {
@@ -230,6 +266,7 @@ impl<'a> EvalContext<'a> {
             .flat_map(|s| s.workspaces.items())
             .map(|w| (id_key(&w.id), w))
             .collect();
+        let arrival_newest = arrival_index(&workspace_by_id);
         Self {
             snapshot,
             log_destinations,
@@ -238,6 +275,7 @@ impl<'a> EvalContext<'a> {
             dcr_list_incomplete,
             resource_locations,
             workspace_by_id,
+            arrival_newest,
             flow_logs: crate::inventory::flow_log_index::FlowLogIndex::new(&inv.subscriptions),
         }
     }

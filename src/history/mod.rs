@@ -134,7 +134,7 @@ fn drift(r: &Results, rec: &Recorded, previous_finished_at: String) -> Drift {
         .findings
         .iter()
         .filter(|f| !(f.resource_id == "/" && f.status == crate::model::Status::NotApplicable))
-        .map(|f| f.check_id.as_str())
+        .map(|f| f.check_id.as_ref())
         .collect();
     for (check, key, now) in &rec.gone {
         let it = item(check, key.clone());

@@ -164,7 +164,7 @@ pub(super) fn record_in(
     // resource twice).
     let mut now: HashMap<(String, String), (State, String, usize)> = HashMap::new();
     for (i, f) in r.findings.iter().enumerate() {
-        let k = (f.check_id.clone(), id_key(&f.resource_id));
+        let k = (f.check_id.to_string(), id_key(&f.resource_id));
         let sub = subscription_of_key(&k.1).to_string();
         let state = State::from(f.status);
         now.entry(k)
@@ -189,7 +189,7 @@ pub(super) fn record_in(
         .filter_map(|f| {
             let k = id_key(&f.resource_id);
             let sub = k.strip_prefix("/subscriptions/")?;
-            (!sub.contains('/')).then(|| (f.check_id.clone(), sub.to_string()))
+            (!sub.contains('/')).then(|| (f.check_id.to_string(), sub.to_string()))
         })
         .collect();
 

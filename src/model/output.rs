@@ -14,6 +14,7 @@ use super::{
 };
 use crate::inventory::{ReadError, ToolInfo};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// The schema a results.json follows (its `schema_version` is [`super::RESULTS_SCHEMA_VERSION`]).
 pub const RESULTS_SCHEMA: &str = include_str!("results.schema.json");
@@ -84,25 +85,61 @@ pub struct FindingRecord {
     pub time_to_fix: Option<TimeToFix>,
 }
 
-impl From<FindingRecord> for Finding {
+/// Shares the strings findings repeat (check id, title, area, remediation, references) while
+/// results are read back, as evaluation shares them: a merge of many shards holds each once.
+#[derive(Default)]
+struct Interner {
+    text: std::collections::HashMap<String, Arc<str>>,
+    lists: std::collections::HashMap<Vec<String>, Arc<[String]>>,
+    policies: Vec<Arc<AzurePolicy>>,
+}
+
+impl Interner {
+    fn text(&mut self, s: String) -> Arc<str> {
+        if let Some(a) = self.text.get(&s) {
+            return a.clone();
+        }
+        let a: Arc<str> = s.as_str().into();
+        self.text.insert(s, a.clone());
+        a
+    }
+
+    fn list(&mut self, l: Vec<String>) -> Arc<[String]> {
+        if let Some(a) = self.lists.get(&l) {
+            return a.clone();
+        }
+        let a: Arc<[String]> = l.clone().into();
+        self.lists.insert(l, a.clone());
+        a
+    }
+
+    fn policy(&mut self, p: AzurePolicy) -> Arc<AzurePolicy> {
+        if let Some(a) = self.policies.iter().find(|a| ***a == p) {
+            return a.clone();
+        }
+        let a = Arc::new(p);
+        self.policies.push(a.clone());
+        a
+    }
+
     /// A finding read back: its gap was priced when it was written (`cost`), so none is kept.
-    fn from(r: FindingRecord) -> Self {
+    fn finding(&mut self, r: FindingRecord) -> Finding {
         Finding {
-            check_id: r.check_id,
-            title: r.title,
+            check_id: self.text(r.check_id),
+            title: self.text(r.title),
             severity: r.severity,
-            area: r.area,
+            area: self.text(r.area),
             status: r.status,
             resource_id: r.resource_id,
             subscription_id: r.subscription_id,
             location: r.location,
             message: r.message,
             evidence: r.evidence,
-            remediation: r.remediation,
-            references: r.references,
+            remediation: self.text(r.remediation),
+            references: self.list(r.references),
             suppression: r.suppression,
             cost: r.cost,
-            azure_policy: r.azure_policy,
+            azure_policy: r.azure_policy.map(|p| self.policy(p)),
             tags: r.tags,
             failing_since: r.failing_since,
             time_to_fix: r.time_to_fix,
@@ -123,7 +160,13 @@ impl From<ResultsFile> for Results {
             scope: f.scope,
             baseline: f.baseline,
             summary: f.summary,
-            findings: f.findings.into_iter().map(Finding::from).collect(),
+            findings: {
+                let mut interner = Interner::default();
+                f.findings
+                    .into_iter()
+                    .map(|r| interner.finding(r))
+                    .collect()
+            },
             cost: f.cost,
             errors: f.errors,
             suppression_notes: f.suppression_notes,

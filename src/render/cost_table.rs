@@ -161,7 +161,7 @@ fn render(out: &mut String, r: &Results, c: &CostView) {
             .iter()
             .map(|p| {
                 vec![
-                    p.check_id.clone(),
+                    p.check_id.to_string(),
                     p.resource_name.clone(),
                     p.analytics.clone(),
                     p.basic.clone(),

@@ -106,11 +106,11 @@ pub fn render_to(r: &Results, mut w: impl Write) -> anyhow::Result<()> {
             None => (String::new(), ""),
         };
         let row = [
-            f.check_id.as_str(),
-            f.title.as_str(),
+            f.check_id.as_ref(),
+            f.title.as_ref(),
             f.severity.as_str(),
             f.status.as_str(),
-            f.area.as_str(),
+            f.area.as_ref(),
             sub,
             names.get(&sub.to_ascii_lowercase()).copied().unwrap_or(""),
             crate::support::ids::resource_group(&f.resource_id).unwrap_or(""),

@@ -368,7 +368,7 @@ pub fn plans(results: &Results) -> Vec<(String, String)> {
             let w: Vec<&Finding> = fs
                 .iter()
                 .copied()
-                .filter(|f| f.area == "network-watcher" && has_command(f))
+                .filter(|f| &*f.area == "network-watcher" && has_command(f))
                 .collect();
             (sub.clone(), w)
         })
@@ -442,7 +442,7 @@ fn script(
     // Azure needs: a region's Network Watcher before the flow logs in it, a workspace's
     // retention before the settings that send to it; otherwise baseline order.
     let mut groups: Vec<&[&Finding]> = findings.chunk_by(|a, b| a.check_id == b.check_id).collect();
-    groups.sort_by_key(|g| match g[0].area.as_str() {
+    groups.sort_by_key(|g| match g[0].area.as_ref() {
         "network-watcher" => 0,
         "retention" => 1,
         _ => 2,

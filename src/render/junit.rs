@@ -79,7 +79,7 @@ pub fn render_to(r: &Results, out: &mut impl std::io::Write) -> std::io::Result<
         let cases: Vec<_> = r
             .findings
             .iter()
-            .filter(|f| f.area == area && f.status != Status::NotApplicable)
+            .filter(|f| &*f.area == area && f.status != Status::NotApplicable)
             .collect();
         if cases.is_empty() {
             continue;

@@ -11,7 +11,8 @@
 //! tenant, the check and the resource: the same finding has the same uid in every run.
 
 use crate::model::{Finding, Results, Severity, Status};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use std::collections::HashMap;
 use std::io::Write;
 
@@ -95,125 +96,246 @@ fn requirements(results: &Results) -> HashMap<&str, Vec<(&str, String)>> {
     out
 }
 
+// One finding as an OCSF Compliance Finding, borrowed from the finding and written as it
+// is serialised (no per-finding JSON tree: a million findings are ~3 GB of OCSF). Fields are
+// declared in alphabetical order, the order the file has always had.
+
+#[derive(Serialize)]
+struct Event<'a> {
+    activity_id: u8,
+    activity_name: &'static str,
+    category_name: &'static str,
+    category_uid: u8,
+    class_name: &'static str,
+    class_uid: u32,
+    cloud: Cloud<'a>,
+    compliance: Compliance<'a>,
+    finding_info: FindingInfo<'a>,
+    message: &'a str,
+    metadata: Metadata<'a>,
+    remediation: Remediation<'a>,
+    resources: [Resource<'a>; 1],
+    severity: &'static str,
+    severity_id: u8,
+    status: &'static str,
+    status_code: String,
+    status_detail: &'a str,
+    status_id: u8,
+    time: i64,
+    time_dt: &'a str,
+    type_name: &'static str,
+    type_uid: u32,
+    unmapped: Unmapped<'a>,
+}
+
+#[derive(Serialize)]
+struct Cloud<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<Account<'a>>,
+    provider: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Account<'a> {
+    name: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    type_id: u8,
+    uid: &'a str,
+}
+
+#[derive(Serialize)]
+struct Compliance<'a> {
+    control: &'a str,
+    desc: &'a str,
+    requirements: Vec<&'a str>,
+    standards: Vec<&'a str>,
+    status_id: u8,
+}
+
+#[derive(Serialize)]
+struct FindingInfo<'a> {
+    desc: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_seen_time: Option<i64>,
+    title: &'a str,
+    types: [&'a str; 1],
+    uid: String,
+}
+
+#[derive(Serialize)]
+struct Metadata<'a> {
+    event_code: &'a str,
+    product: Product<'a>,
+    profiles: [&'static str; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tenant_uid: Option<&'a str>,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Product<'a> {
+    name: &'a str,
+    vendor_name: &'a str,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct Remediation<'a> {
+    desc: &'a str,
+    references: &'a [String],
+}
+
+#[derive(Serialize)]
+struct Resource<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<Group<'a>>,
+    labels: Vec<String>,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<&'a str>,
+    #[serde(rename = "type")]
+    kind: String,
+    uid: &'a str,
+}
+
+#[derive(Serialize)]
+struct Group<'a> {
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct Unmapped<'a> {
+    area: &'a str,
+    baseline: &'a str,
+    // Cost and suppression as JSON trees: their keys sorted, as the file has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost: Option<Value>,
+    evidence: &'a Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppression: Option<Value>,
+}
+
+/// What every event of one run shares.
+struct Run<'a> {
+    results: &'a Results,
+    reqs: HashMap<&'a str, Vec<(&'a str, String)>>,
+    names: std::collections::BTreeMap<String, &'a str>,
+    time: i64,
+    baseline: String,
+}
+
 /// One finding as an OCSF Compliance Finding.
-fn event(
-    results: &Results,
-    f: &Finding,
-    reqs: &HashMap<&str, Vec<(&str, String)>>,
-    names: &std::collections::BTreeMap<String, &str>,
-) -> Value {
+fn event<'a>(run: &'a Run<'a>, f: &'a Finding) -> anyhow::Result<Event<'a>> {
+    let results = run.results;
     let (severity_id, severity_name) = severity(f.severity);
-    let status_id = compliance_status(f.status);
-    let time = millis(&results.finished_at).unwrap_or(0);
     let mut standards: Vec<&str> = Vec::new();
     let mut requirements: Vec<&str> = Vec::new();
-    for (fw, r) in reqs.get(f.check_id.as_str()).into_iter().flatten() {
+    for (fw, r) in run.reqs.get(&*f.check_id).into_iter().flatten() {
         if !standards.contains(fw) {
             standards.push(fw);
         }
         requirements.push(r);
     }
-    let labels: Vec<String> = f.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let mut resource = json!({
-        "uid": f.resource_id,
-        "name": crate::inventory::last_segment(&f.resource_id),
-        "type": resource_type(&f.resource_id),
-        "labels": labels,
-    });
-    if let Some(l) = &f.location {
-        resource["region"] = json!(l);
-    }
-    if let Some(rg) = crate::support::ids::resource_group(&f.resource_id) {
-        resource["group"] = json!({ "name": rg });
-    }
-    let mut e = json!({
-        "activity_id": 1,
-        "activity_name": "Create",
-        "category_uid": 2,
-        "category_name": "Findings",
-        "class_uid": 2003,
-        "class_name": "Compliance Finding",
-        "type_uid": 200301,
-        "type_name": "Compliance Finding: Create",
-        "time": time,
-        "time_dt": results.finished_at,
-        "severity_id": severity_id,
-        "severity": severity_name,
-        "status_id": if f.status == Status::Suppressed { 3 } else { 1 },
-        "status": if f.status == Status::Suppressed { "Suppressed" } else { "New" },
-        "status_code": f.status.as_str().to_ascii_uppercase(),
-        "status_detail": f.message,
-        "message": f.title,
-        "compliance": {
-            "control": f.check_id,
-            "desc": f.title,
-            "standards": standards,
-            "requirements": requirements,
-            "status_id": status_id,
+    let suppressed = f.status == Status::Suppressed;
+    Ok(Event {
+        activity_id: 1,
+        activity_name: "Create",
+        category_name: "Findings",
+        category_uid: 2,
+        class_name: "Compliance Finding",
+        class_uid: 2003,
+        cloud: Cloud {
+            account: f.subscription_id.as_deref().map(|sub| Account {
+                name: run
+                    .names
+                    .get(&sub.to_ascii_lowercase())
+                    .copied()
+                    .unwrap_or(sub),
+                kind: "Azure Subscription",
+                type_id: 13,
+                uid: sub,
+            }),
+            provider: "Azure",
+            region: f.location.as_deref(),
         },
-        "finding_info": {
-            "uid": uid(results.tenant_id.as_deref(), f),
-            "title": f.title,
-            "desc": f.message,
-            "types": [f.area],
+        compliance: Compliance {
+            control: &f.check_id,
+            desc: &f.title,
+            requirements,
+            standards,
+            status_id: compliance_status(f.status),
         },
-        "resources": [resource],
-        "remediation": {
-            "desc": f.remediation,
-            "references": f.references,
+        finding_info: FindingInfo {
+            desc: &f.message,
+            first_seen_time: f.failing_since.as_deref().and_then(millis),
+            title: &f.title,
+            types: [&f.area],
+            uid: uid(results.tenant_id.as_deref(), f),
         },
-        "metadata": {
-            "version": OCSF_VERSION,
-            "product": {
-                "name": results.tool.name,
-                "vendor_name": results.tool.name,
-                "version": results.tool.version,
+        message: &f.title,
+        metadata: Metadata {
+            event_code: &f.check_id,
+            product: Product {
+                name: &results.tool.name,
+                vendor_name: &results.tool.name,
+                version: &results.tool.version,
             },
-            "event_code": f.check_id,
-            "profiles": ["cloud"],
+            profiles: ["cloud"],
+            tenant_uid: results.tenant_id.as_deref(),
+            version: OCSF_VERSION,
         },
-        "unmapped": {
-            "area": f.area,
-            "evidence": f.evidence,
-            "baseline": format!("{} {}", results.baseline.name, results.baseline.version),
+        remediation: Remediation {
+            desc: &f.remediation,
+            references: &f.references,
         },
-    });
-    if let Some(t) = &results.tenant_id {
-        e["metadata"]["tenant_uid"] = json!(t);
-    }
-    if let Some(since) = f.failing_since.as_deref().and_then(millis) {
-        e["finding_info"]["first_seen_time"] = json!(since);
-    }
-    let mut cloud = json!({ "provider": "Azure" });
-    if let Some(sub) = &f.subscription_id {
-        cloud["account"] = json!({
-            "uid": sub,
-            "name": names.get(&sub.to_ascii_lowercase()).copied().unwrap_or(sub.as_str()),
-            "type_id": 13,
-            "type": "Azure Subscription",
-        });
-    }
-    if let Some(l) = &f.location {
-        cloud["region"] = json!(l);
-    }
-    e["cloud"] = cloud;
-    if let Some(c) = &f.cost {
-        e["unmapped"]["cost"] = json!(c);
-    }
-    if let Some(s) = &f.suppression {
-        e["unmapped"]["suppression"] = json!(s);
-    }
-    e
+        resources: [Resource {
+            group: crate::support::ids::resource_group(&f.resource_id).map(|name| Group { name }),
+            labels: f.tags.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+            name: crate::inventory::last_segment(&f.resource_id),
+            region: f.location.as_deref(),
+            kind: resource_type(&f.resource_id),
+            uid: &f.resource_id,
+        }],
+        severity: severity_name,
+        severity_id,
+        status: if suppressed { "Suppressed" } else { "New" },
+        status_code: f.status.as_str().to_ascii_uppercase(),
+        status_detail: &f.message,
+        status_id: if suppressed { 3 } else { 1 },
+        time: run.time,
+        time_dt: &results.finished_at,
+        type_name: "Compliance Finding: Create",
+        type_uid: 200301,
+        unmapped: Unmapped {
+            area: &f.area,
+            baseline: &run.baseline,
+            cost: f.cost.as_ref().map(serde_json::to_value).transpose()?,
+            evidence: &f.evidence,
+            suppression: f
+                .suppression
+                .as_ref()
+                .map(serde_json::to_value)
+                .transpose()?,
+        },
+    })
 }
 
 /// Writes the JSON array, one finding at a time.
 pub fn render_to(results: &Results, w: &mut dyn Write) -> anyhow::Result<()> {
-    let reqs = requirements(results);
-    let names = results.subscription_names();
+    let run = Run {
+        results,
+        reqs: requirements(results),
+        names: results.subscription_names(),
+        time: millis(&results.finished_at).unwrap_or(0),
+        baseline: format!("{} {}", results.baseline.name, results.baseline.version),
+    };
     w.write_all(b"[")?;
     for (i, f) in results.findings.iter().enumerate() {
         w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(&mut *w, &event(results, f, &reqs, &names))?;
+        serde_json::to_writer(&mut *w, &event(&run, f)?)?;
     }
     w.write_all(b"\n]\n")?;
     Ok(())

@@ -61,7 +61,7 @@ pub fn render(r: &Results) -> anyhow::Result<String> {
 /// Results serialised one at a time, so the document never exists whole in memory.
 struct LazyResults<'a> {
     results: &'a Results,
-    index: &'a BTreeMap<&'a String, usize>,
+    index: &'a BTreeMap<&'a str, usize>,
 }
 
 impl serde::Serialize for LazyResults<'_> {
@@ -74,7 +74,7 @@ impl serde::Serialize for LazyResults<'_> {
                 .map(|f| {
                     result(
                         f,
-                        self.index.get(&f.check_id).copied().unwrap_or(0),
+                        self.index.get(&*f.check_id).copied().unwrap_or(0),
                         self.results.currency(),
                     )
                 }),
@@ -160,11 +160,11 @@ pub fn render_to(r: &Results, w: &mut impl std::io::Write) -> anyhow::Result<()>
     let defs: BTreeMap<&str, &crate::model::CheckInfo> =
         r.checks.iter().map(|c| (c.id.as_str(), c)).collect();
     for f in &r.findings {
-        rules.entry(f.check_id.clone()).or_insert_with(|| {
-            let def = defs.get(f.check_id.as_str());
+        rules.entry(f.check_id.to_string()).or_insert_with(|| {
+            let def = defs.get(f.check_id.as_ref());
             // The rule's own text (placeholders unfilled) when results.json has it; older
             // results only have the finding's.
-            let remediation = def.map_or(f.remediation.as_str(), |d| d.remediation.as_str());
+            let remediation = def.map_or(f.remediation.as_ref(), |d| d.remediation.as_ref());
             let rationale = def.map_or("", |d| d.rationale.as_str());
             let policy = def
                 .and_then(|d| d.azure_policy.as_ref())
@@ -184,7 +184,7 @@ pub fn render_to(r: &Results, w: &mut impl std::io::Write) -> anyhow::Result<()>
                 "id": f.check_id,
                 "name": f.check_id.replace('-', ""),
                 "shortDescription": { "text": f.title },
-                "fullDescription": { "text": if rationale.is_empty() { f.title.as_str() } else { rationale } },
+                "fullDescription": { "text": if rationale.is_empty() { f.title.as_ref() } else { rationale } },
                 "help": { "text": help, "markdown": help_md },
                 "defaultConfiguration": { "level": level(f.severity) },
                 "properties": {
@@ -203,7 +203,11 @@ pub fn render_to(r: &Results, w: &mut impl std::io::Write) -> anyhow::Result<()>
         });
     }
     let ids: Vec<String> = rules.keys().cloned().collect();
-    let index: BTreeMap<&String, usize> = ids.iter().enumerate().map(|(i, k)| (k, i)).collect();
+    let index: BTreeMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
     let doc = Doc {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         version: "2.1.0",

@@ -90,7 +90,7 @@ fn fix_first(r: &Results, names: &BTreeMap<String, &str>, currency: &str) -> Vec
         (
             f.severity,
             cost_key(f),
-            f.check_id.clone(),
+            f.check_id.to_string(),
             f.resource_id.to_ascii_lowercase(),
         )
     });
@@ -120,8 +120,8 @@ fn fix_first(r: &Results, names: &BTreeMap<String, &str>, currency: &str) -> Vec
             };
             FixFirstView {
                 severity: f.severity.as_str(),
-                check_id: f.check_id.clone(),
-                title: f.title.clone(),
+                check_id: f.check_id.to_string(),
+                title: f.title.to_string(),
                 resource_name,
                 subscription_name,
                 cost: match f.cost.as_ref() {
@@ -460,8 +460,8 @@ fn finding_view(
     let scan_time = r.started_at.as_str();
     let sub = f.subscription_id.clone().unwrap_or_default();
     FindingView {
-        check_id: f.check_id.clone(),
-        title: f.title.clone(),
+        check_id: f.check_id.to_string(),
+        title: f.title.to_string(),
         severity: f.severity.as_str(),
         status: f.status.as_str(),
         status_label: status_label(f.status),
@@ -481,7 +481,7 @@ fn finding_view(
             String::new()
         },
         remediation: if detail {
-            f.remediation.clone()
+            f.remediation.to_string()
         } else {
             String::new()
         },
@@ -529,7 +529,7 @@ fn finding_view(
             .as_ref()
             .map(|s| format!("{} (owner {}, expires {})", s.reason, s.owner, s.expires))
             .unwrap_or_default(),
-        area: f.area.clone(),
+        area: f.area.to_string(),
         resource_group: crate::support::ids::resource_group(&f.resource_id)
             .unwrap_or_default()
             .to_string(),
@@ -653,7 +653,7 @@ fn rank(f: &Finding) -> (u8, Severity, String, String) {
     (
         status_rank(f.status),
         f.severity,
-        f.check_id.clone(),
+        f.check_id.to_string(),
         f.resource_id.to_ascii_lowercase(),
     )
 }
@@ -686,7 +686,7 @@ pub fn build_with(r: &Results, limit: usize, per_area: usize, failures_only: boo
     let mut areas = Vec::new();
     let gaps_by_area = &r.cost.gaps.by_area;
     for area in AREAS {
-        let in_area: Vec<&&Finding> = sorted.iter().filter(|f| f.area == area).collect();
+        let in_area: Vec<&&Finding> = sorted.iter().filter(|f| &*f.area == area).collect();
         if in_area.is_empty() {
             continue;
         }
@@ -1041,9 +1041,12 @@ fn matrix_view(r: &Results) -> MatrixView {
     let mut cells: BTreeMap<(String, String), crate::model::StatusCounts> = BTreeMap::new();
     let mut meta: BTreeMap<String, (String, &'static str)> = BTreeMap::new();
     for f in &r.findings {
-        if !meta.contains_key(&f.check_id) {
-            order.push(f.check_id.clone());
-            meta.insert(f.check_id.clone(), (f.title.clone(), f.severity.as_str()));
+        if !meta.contains_key(&*f.check_id) {
+            order.push(f.check_id.to_string());
+            meta.insert(
+                f.check_id.to_string(),
+                (f.title.to_string(), f.severity.as_str()),
+            );
         }
         let col = f
             .subscription_id
@@ -1051,7 +1054,7 @@ fn matrix_view(r: &Results) -> MatrixView {
             .map(str::to_ascii_lowercase)
             .unwrap_or_default();
         cells
-            .entry((f.check_id.clone(), col))
+            .entry((f.check_id.to_string(), col))
             .or_default()
             .add(f.status);
     }
@@ -1173,7 +1176,7 @@ fn not_included(r: &Results) -> String {
     let (mut defender, mut unknown) = (0, 0);
     for f in failing {
         match &f.cost {
-            None if f.area == "defender" => defender += 1,
+            None if &*f.area == "defender" => defender += 1,
             Some(c) if c.method == "not_measured" => unknown += 1,
             _ => {}
         }
@@ -1292,7 +1295,7 @@ pub fn cost_view(r: &Results, currency: &str) -> Option<CostView> {
                 let c = f.cost.as_ref()?;
                 let p = c.basic_plan.as_ref()?;
                 Some(PlanRow {
-                    check_id: f.check_id.clone(),
+                    check_id: f.check_id.to_string(),
                     resource_name: crate::inventory::last_segment(&f.resource_id),
                     tables: p.tables.join(", "),
                     analytics: money(currency, c.usd_per_month),

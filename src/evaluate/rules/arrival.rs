@@ -124,18 +124,20 @@ fn seen_any<'a>(ctx: &'a EvalContext, ws_id: &str, family: &str, keys: &[String]
             "the workspace was not asked when it last received this data",
         ));
     };
-    let Some(records) = read.complete() else {
+    let (Some(_), Some(index)) = (
+        read.complete(),
+        ctx.arrival_newest.get(&(id_key(&ws.id), family)),
+    ) else {
         return Seen::Unknown(read.error.clone().unwrap_or_else(|| {
             ReadError::unknown(&ws.id, "logAnalytics.query", "NotQueried", "not queried")
         }));
     };
-    match records
+    match keys
         .iter()
-        .filter(|r| keys.contains(&r.key))
-        .filter_map(|r| parse_time(&r.last_seen).map(|t| (t, r.last_seen.as_str())))
+        .filter_map(|k| index.get(k.as_str()))
         .max_by_key(|(t, _)| *t)
     {
-        Some((t, s)) => Seen::At(t, s),
+        Some((t, s)) => Seen::At(*t, s),
         None => Seen::Never,
     }
 }
