@@ -774,7 +774,7 @@ pub fn apply(
     {
         let cost = f.gap.as_ref().map(|gap| for_gap(f, gap, &ctx));
         if cost.is_some() {
-            f.cost = cost;
+            f.cost = cost.map(Box::new);
         }
     }
     price_each_volume_once(findings, snapshot, m);

@@ -197,12 +197,12 @@ pub fn apply(
             .filter(|f| f.status == Status::Fail && s.matches(f))
         {
             f.status = Status::Suppressed;
-            f.suppression = Some(SuppressionInfo {
+            f.suppression = Some(Box::new(SuppressionInfo {
                 reason: s.reason.clone(),
                 owner: s.owner.clone(),
                 expires: s.expires.to_string(),
                 source: s.source.clone(),
-            });
+            }));
             used = true;
         }
         if !used {

@@ -97,7 +97,7 @@ pub fn remember(
         .zip(std::mem::take(&mut recorded.findings))
     {
         f.failing_since = story.failing_since;
-        f.time_to_fix = story.time_to_fix;
+        f.time_to_fix = story.time_to_fix.map(Box::new);
     }
     r.trend = Some(h.trend(r)?);
     Ok(recorded)

@@ -996,7 +996,7 @@ pub struct VirtualMachine {
     pub power_state: Option<String>,
     /// The Azure Monitor Agent extension's provisioning state (`Succeeded`, `Failed`...);
     /// value None: the VM has no such extension. Read only for VMs with a rule associated.
-    #[serde(default, skip_serializing_if = "Read::is_unread")]
+    #[serde(default, skip_serializing_if = "Read::is_unread", with = "agent_read")]
     pub monitor_agent: Read<Option<String>>,
 }
 
@@ -1429,6 +1429,32 @@ impl Snapshot {
 mod tests {
     use super::*;
 
+    /// Found by the robustness property test: "read, no agent" must survive a snapshot file,
+    /// and snapshots written with a bare state string still read.
+    #[test]
+    fn a_vm_without_an_agent_round_trips_through_a_snapshot() {
+        for agent in [
+            Read::ok(None),
+            Read::ok(Some("Succeeded".to_string())),
+            Read::failed(ReadError::unknown("/x", "op", "Code", "m")),
+            Read::default(),
+        ] {
+            let vm = VirtualMachine {
+                id: "/x".into(),
+                monitor_agent: agent.clone(),
+                ..Default::default()
+            };
+            let back: VirtualMachine =
+                serde_json::from_str(&serde_json::to_string(&vm).unwrap()).unwrap();
+            assert_eq!(back.monitor_agent, agent);
+        }
+        let old: VirtualMachine = serde_json::from_str(
+            r#"{"id":"/x","name":"x","location":"w","dcr_associations":{"value":[]},"monitor_agent":{"value":"Failed"}}"#,
+        )
+        .unwrap();
+        assert_eq!(old.monitor_agent.value, Some(Some("Failed".to_string())));
+    }
+
     #[test]
     fn shards_split_every_subscription_exactly_once() {
         let ids: Vec<String> = (0..200)
@@ -1444,5 +1470,67 @@ mod tests {
         assert!("0/4".parse::<Shard>().is_err());
         assert!("5/4".parse::<Shard>().is_err());
         assert_eq!("2/4".parse::<Shard>(), Ok(Shard { index: 2, count: 4 }));
+    }
+}
+
+/// `VirtualMachine::monitor_agent` in a snapshot file. "Read, no agent" (`Some(None)`) would
+/// be written as `"value": null` and read back as "not read" (a fail turned into not
+/// assessed), so the value is an object: `{"installed": false}` or `{"installed": true,
+/// "provisioning_state": "Succeeded"}`. A bare string (snapshots written before) still reads.
+mod agent_read {
+    use super::{Read, ReadError};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    struct Agent {
+        installed: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        provisioning_state: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum AgentIn {
+        State(String),
+        Agent(Agent),
+    }
+
+    #[derive(Serialize)]
+    struct Out<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        value: Option<Agent>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<&'a ReadError>,
+    }
+
+    #[derive(Deserialize)]
+    struct In {
+        #[serde(default)]
+        value: Option<AgentIn>,
+        #[serde(default)]
+        error: Option<ReadError>,
+    }
+
+    pub fn serialize<S: Serializer>(r: &Read<Option<String>>, s: S) -> Result<S::Ok, S::Error> {
+        Out {
+            value: r.value.as_ref().map(|v| Agent {
+                installed: v.is_some(),
+                provisioning_state: v.clone(),
+            }),
+            error: r.error.as_ref(),
+        }
+        .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Read<Option<String>>, D::Error> {
+        let i = In::deserialize(d)?;
+        Ok(Read {
+            value: i.value.map(|v| match v {
+                AgentIn::State(s) => Some(s),
+                AgentIn::Agent(a) if a.installed => a.provisioning_state,
+                AgentIn::Agent(_) => None,
+            }),
+            error: i.error,
+        })
     }
 }

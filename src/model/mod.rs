@@ -203,10 +203,11 @@ pub struct Finding {
     /// The check's remediation, shared; its own copy once placeholders are filled in.
     pub remediation: Arc<str>,
     pub references: Arc<[String]>,
+    // Boxed: most findings have none, and a million findings are held at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suppression: Option<SuppressionInfo>,
+    pub suppression: Option<Box<SuppressionInfo>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cost: Option<CostEstimate>,
+    pub cost: Option<Box<CostEstimate>>,
     /// The built-in Azure Policy that closes this check's gap at scale, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub azure_policy: Option<Arc<crate::model::policy::AzurePolicy>>,
@@ -219,7 +220,7 @@ pub struct Finding {
     /// With a history: a finding that failed before and passes in this run, and how long it
     /// was open.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time_to_fix: Option<crate::model::history::TimeToFix>,
+    pub time_to_fix: Option<Box<crate::model::history::TimeToFix>>,
     /// The logging gap a failing finding reports, for the estimator; not serialised.
     #[serde(skip)]
     pub gap: Option<crate::model::gap::Gap>,
