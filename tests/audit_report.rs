@@ -876,7 +876,8 @@ fn the_entra_fix_sends_a_complete_body_to_the_active_cloud() {
             .iter()
             .find(|f| &*f.check_id == "LP-ENTRA-001")
             .unwrap()
-            .evidence["missing"]
+            .evidence
+            .value()["missing"]
             .as_array()
             .unwrap()
             .iter()

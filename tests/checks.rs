@@ -633,7 +633,7 @@ fn activity_log_failure_names_missing_categories() {
     let f = &findings(&s, "LP-ACT-001")[0];
     assert!(f.message.contains("Policy and Alert"), "{}", f.message);
     assert_eq!(
-        f.evidence["missing"],
+        f.evidence.value()["missing"],
         serde_json::json!(["Policy", "Alert"])
     );
 }
@@ -761,7 +761,7 @@ fn categories_a_tenant_cannot_produce_are_named_not_failed() {
         f.message
     );
     assert_eq!(
-        f.evidence["not_offered_by_tenant"]
+        f.evidence.value()["not_offered_by_tenant"]
             .as_array()
             .unwrap()
             .len(),
@@ -826,7 +826,7 @@ fn a_cef_forwarder_is_named_and_a_legacy_snapshot_source_still_counts() {
     let f = &findings(&s, "LP-SEC-003")[0];
     assert_eq!(f.status, Status::Fail);
     assert!(f.message.contains("CommonSecurityLog"), "{}", f.message);
-    assert_eq!(f.evidence["cef_forwarder"], true);
+    assert_eq!(f.evidence.value()["cef_forwarder"], true);
     // A snapshot written before streams were recorded: its sources fed Syslog.
     sub(&mut s).data_collection_rules = Read::ok(vec![rule(vec![])]);
     assert_eq!(findings(&s, "LP-SEC-003")[0].status, Status::Pass);

@@ -1117,7 +1117,8 @@ async fn investigation_trails_are_read_from_their_lists() {
     assert_eq!(jit_alert, Status::Fail, "{why}");
     assert!(findings
         .iter()
-        .any(|f| &*f.check_id == "LP-JIT-002" && f.evidence["vms_under_jit"][0] == "vm-win01"));
+        .any(|f| &*f.check_id == "LP-JIT-002"
+            && f.evidence.value()["vms_under_jit"][0] == "vm-win01"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

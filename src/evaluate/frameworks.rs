@@ -156,7 +156,7 @@ mod tests {
             subscription_id: None,
             location: None,
             message: String::new(),
-            evidence: serde_json::Value::Null,
+            evidence: serde_json::Value::Null.into(),
             remediation: "".into(),
             references: Vec::new().into(),
             suppression: None,

@@ -40,7 +40,7 @@ impl CheckDef {
             subscription_id: subscription_id.map(str::to_string),
             location: None,
             message: message.into(),
-            evidence,
+            evidence: evidence.into(),
             remediation: self.remediation.clone(),
             references: self.references.clone(),
             suppression: None,
@@ -153,12 +153,14 @@ fn evaluate_check(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
     undeclared_evidence(check, &f);
     f.sort_by_cached_key(|a| id_key(&a.resource_id));
     // The command a user copies names this finding's resource, not `<resource-id>`.
-    if !placeholders::has_any(&check.remediation) {
-        return f;
-    }
+    let fill = placeholders::has_any(&check.remediation);
     for finding in &mut f {
-        finding.remediation =
-            placeholders::fill_remediation(&check.remediation, finding, &check.params).into();
+        if fill {
+            finding.remediation =
+                placeholders::fill_remediation(&check.remediation, finding, &check.params).into();
+        }
+        // Finished: kept as compact text (see `model::evidence`).
+        finding.evidence.compact();
     }
     f
 }
@@ -171,7 +173,8 @@ fn undeclared_evidence(check: &CheckDef, findings: &[Finding]) {
         return;
     };
     for f in findings {
-        let Some(obj) = f.evidence.as_object() else {
+        let evidence = f.evidence.value();
+        let Some(obj) = evidence.as_object() else {
             continue;
         };
         for k in obj.keys() {

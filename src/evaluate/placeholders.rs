@@ -128,7 +128,7 @@ fn evidence_text(v: &Value) -> Option<String> {
 /// `--option=value`; anywhere else it is left unfilled (`<name>`), so the command is not run.
 pub fn fill_remediation(text: &str, f: &Finding, params: &toml::Table) -> String {
     let raw = raw_values(f, params);
-    let text = choose_lines(text, |key| present(f.evidence.get(key)));
+    let text = choose_lines(text, |key| present(f.evidence.get(key).as_ref()));
     fill_with(&text, |out, name| match raw(name) {
         Some(v) if v.starts_with('-') => {
             let option = out
@@ -214,7 +214,7 @@ fn raw_values<'a>(f: &'a Finding, params: &'a toml::Table) -> impl Fn(&str) -> O
             if let Some(k) = name.strip_prefix("param.") {
                 params.get(k).map(param_text)
             } else if let Some(k) = name.strip_prefix("evidence.") {
-                f.evidence.get(k).and_then(evidence_text)
+                f.evidence.get(k).as_ref().and_then(evidence_text)
             } else {
                 None
             }

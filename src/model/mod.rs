@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 pub mod attribution;
 pub mod cost;
+pub mod evidence;
 pub mod frameworks;
 pub mod gap;
 pub mod history;
@@ -199,7 +200,7 @@ pub struct Finding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     pub message: String,
-    pub evidence: serde_json::Value,
+    pub evidence: evidence::Evidence,
     /// The check's remediation, shared; its own copy once placeholders are filled in.
     pub remediation: Arc<str>,
     pub references: Arc<[String]>,

@@ -134,7 +134,7 @@ impl Interner {
             subscription_id: r.subscription_id,
             location: r.location,
             message: r.message,
-            evidence: r.evidence,
+            evidence: r.evidence.into(),
             remediation: self.text(r.remediation),
             references: self.list(r.references),
             suppression: r.suppression.map(Box::new),

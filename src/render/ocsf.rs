@@ -213,7 +213,7 @@ struct Unmapped<'a> {
     // Cost and suppression as JSON trees: their keys sorted, as the file has them.
     #[serde(skip_serializing_if = "Option::is_none")]
     cost: Option<Value>,
-    evidence: &'a Value,
+    evidence: &'a crate::model::evidence::Evidence,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppression: Option<Value>,
 }

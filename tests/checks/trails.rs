@@ -469,7 +469,7 @@ fn a_nic_with_its_own_dns_servers_is_named_on_its_vnet() {
         v.message
     );
     assert_eq!(
-        v.evidence["network_interfaces_with_own_dns_servers"][0]["dns_servers"][0],
+        v.evidence.value()["network_interfaces_with_own_dns_servers"][0]["dns_servers"][0],
         "10.50.0.4"
     );
 }

@@ -450,7 +450,7 @@ impl Params {
                                         ws,
                                         seen(ctx, ws, "resource", &rd.resource_id),
                                     );
-                                    f.evidence["setting"] = json!(s.name);
+                                    f.evidence.set("setting", json!(s.name));
                                     out.push(f);
                                 }
                             }
@@ -473,7 +473,7 @@ impl Params {
                                         ws,
                                         seen(ctx, ws, "resource", &master),
                                     );
-                                    f.evidence["setting"] = json!(s.name);
+                                    f.evidence.set("setting", json!(s.name));
                                     out.push(f);
                                 }
                             }

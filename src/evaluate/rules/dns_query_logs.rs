@@ -262,10 +262,13 @@ impl Rule for Params {
                 let mut f = self.judge(check, ctx, &ix, vnet, sid);
                 // NICs with their own DNS servers bypass the VNet's: said, never hidden.
                 if let Some(nics) = ix.nic_overrides.get(&id_key(&vnet.id)) {
-                    f.evidence["network_interfaces_with_own_dns_servers"] = json!(nics
-                        .iter()
-                        .map(|(n, d)| json!({"network_interface": n, "dns_servers": d}))
-                        .collect::<Vec<_>>());
+                    f.evidence.set(
+                        "network_interfaces_with_own_dns_servers",
+                        json!(nics
+                            .iter()
+                            .map(|(n, d)| json!({"network_interface": n, "dns_servers": d}))
+                            .collect::<Vec<_>>()),
+                    );
                     f.message = format!(
                         "{} {} network interface(s) in it resolve through their own DNS servers instead (see evidence); their queries are logged, or not, there.",
                         f.message,

@@ -220,7 +220,7 @@ impl Params {
                 "how long the activity log's destinations keep the JIT trail",
                 &e,
             );
-            f.evidence = json!({"error": e, "details": evidence});
+            f.evidence = json!({"error": e, "details": evidence}).into();
             return f;
         }
         check.finding(

@@ -122,7 +122,7 @@ impl Rule for Params {
                         "this log storage account",
                         &why,
                     );
-                    f.evidence = json!({ "receives_logs_from": senders, "error": why });
+                    f.evidence = json!({ "receives_logs_from": senders, "error": why }).into();
                     out.push(f);
                 }
             }
