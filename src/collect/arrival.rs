@@ -174,14 +174,13 @@ pub fn needed(
                 }
             }
         }
-        for fl in sub.flow_logs.items() {
-            if let (true, true, Some(ws)) = (
-                fl.enabled,
-                fl.traffic_analytics_enabled,
-                &fl.traffic_analytics_workspace_id,
-            ) {
-                add(id_key(ws), "traffic");
-            }
+        for ws in sub
+            .flow_logs
+            .items()
+            .iter()
+            .filter_map(|f| f.traffic_analytics_workspace())
+        {
+            add(id_key(ws), "traffic");
         }
         for vm in sub.virtual_machines.items() {
             for r in vm.dcr_associations.items() {

@@ -239,13 +239,8 @@ pub fn run(
     let out_ratio = m.value("traffic_analytics_output_ratio");
     for sub in &snapshot.inventory.subscriptions {
         // Traffic analytics: aggregated output of each enabled flow log that feeds it.
-        for fl in sub
-            .flow_logs
-            .items()
-            .iter()
-            .filter(|f| f.enabled && f.traffic_analytics_enabled)
-        {
-            if let Some(ws) = &fl.traffic_analytics_workspace_id {
+        for fl in sub.flow_logs.items() {
+            if let Some(ws) = fl.traffic_analytics_workspace() {
                 add(
                     ws,
                     Kind::TrafficAnalytics,

@@ -664,6 +664,14 @@ pub struct FlowLog {
 }
 
 impl FlowLog {
+    /// The workspace this flow log's traffic analytics writes to: enabled flow log, traffic
+    /// analytics enabled, and a workspace named.
+    pub fn traffic_analytics_workspace(&self) -> Option<&str> {
+        self.traffic_analytics_workspace_id
+            .as_deref()
+            .filter(|_| self.enabled && self.traffic_analytics_enabled)
+    }
+
     pub fn targets_nsg(&self) -> bool {
         id_key(&self.target_resource_id)
             .contains("/providers/microsoft.network/networksecuritygroups/")
@@ -1453,6 +1461,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(old.monitor_agent.value, Some(Some("Failed".to_string())));
+        assert!(serde_json::from_str::<VirtualMachine>(
+            r#"{"id":"/x","name":"x","location":"w","dcr_associations":{"value":[]},"monitor_agent":{"value":{"installed":true}}}"#,
+        )
+        .is_err());
     }
 
     #[test]
@@ -1524,12 +1536,26 @@ mod agent_read {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Read<Option<String>>, D::Error> {
         let i = In::deserialize(d)?;
+        let value = match i.value {
+            None => None,
+            Some(AgentIn::State(s)) => Some(Some(s)),
+            Some(AgentIn::Agent(Agent {
+                installed: false, ..
+            })) => Some(None),
+            Some(AgentIn::Agent(Agent {
+                provisioning_state: Some(s),
+                ..
+            })) => Some(Some(s)),
+            // An installed agent without its state is never written: read as "no agent" it
+            // would fail a VM on a value nobody read.
+            Some(AgentIn::Agent(_)) => {
+                return Err(serde::de::Error::custom(
+                    "monitor_agent: installed without a provisioning_state",
+                ))
+            }
+        };
         Ok(Read {
-            value: i.value.map(|v| match v {
-                AgentIn::State(s) => Some(s),
-                AgentIn::Agent(a) if a.installed => a.provisioning_state,
-                AgentIn::Agent(_) => None,
-            }),
+            value,
             error: i.error,
         })
     }

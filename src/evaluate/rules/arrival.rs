@@ -124,10 +124,8 @@ fn seen_any<'a>(ctx: &'a EvalContext, ws_id: &str, family: &str, keys: &[String]
             "the workspace was not asked when it last received this data",
         ));
     };
-    let (Some(_), Some(index)) = (
-        read.complete(),
-        ctx.arrival_newest.get(&(id_key(&ws.id), family)),
-    ) else {
+    // Indexed only when the answer was complete.
+    let Some(index) = ctx.arrival_newest.get(&(id_key(&ws.id), family)) else {
         return Seen::Unknown(read.error.clone().unwrap_or_else(|| {
             ReadError::unknown(&ws.id, "logAnalytics.query", "NotQueried", "not queried")
         }));
@@ -214,6 +212,41 @@ impl Params {
                 }
             }
         }
+    }
+
+    /// One finding per workspace the diagnostic `settings` of `resource` send logs to: what
+    /// the workspace last received from `source` (the `_ResourceId` its records carry).
+    /// `what` names the logs, built only for a resource that sends to a workspace.
+    #[allow(clippy::too_many_arguments)]
+    fn settings_arrive(
+        &self,
+        check: &CheckDef,
+        ctx: &EvalContext,
+        now: Option<OffsetDateTime>,
+        resource: (&str, Option<&str>),
+        what: &dyn Fn() -> String,
+        source: &str,
+        settings: &[crate::inventory::DiagnosticSetting],
+    ) -> Vec<Finding> {
+        let mut done = std::collections::BTreeSet::new();
+        let mut out = Vec::new();
+        for s in settings {
+            let Some(ws) = &s.workspace_id else { continue };
+            if !s.sends_logs() || !done.insert(id_key(ws)) {
+                continue;
+            }
+            let mut f = self.judge(
+                check,
+                now,
+                resource,
+                &what(),
+                ws,
+                seen(ctx, ws, "resource", source),
+            );
+            f.evidence.set("setting", json!(s.name));
+            out.push(f);
+        }
+        out
     }
 
     /// Rules (and their workspaces) associated with `vm` that satisfy `wants`.
@@ -407,11 +440,7 @@ impl Params {
                         }
                         "traffic" => {
                             for fl in sub.flow_logs.items() {
-                                let (true, true, Some(ws)) = (
-                                    fl.enabled,
-                                    fl.traffic_analytics_enabled,
-                                    &fl.traffic_analytics_workspace_id,
-                                ) else {
+                                let Some(ws) = fl.traffic_analytics_workspace() else {
                                     continue;
                                 };
                                 let what = format!(
@@ -434,48 +463,35 @@ impl Params {
                         }
                         "resource" => {
                             for rd in &sub.resource_diagnostics {
-                                let name = display_name(&rd.resource_id);
-                                let mut done = std::collections::BTreeSet::new();
-                                for s in rd.settings.items() {
-                                    let Some(ws) = &s.workspace_id else { continue };
-                                    if !s.sends_logs() || !done.insert(id_key(ws)) {
-                                        continue;
-                                    }
-                                    let what = format!("the resource logs of {name}");
-                                    let mut f = self.judge(
-                                        check,
-                                        now,
-                                        (&rd.resource_id, sid),
-                                        &what,
-                                        ws,
-                                        seen(ctx, ws, "resource", &rd.resource_id),
-                                    );
-                                    f.evidence.set("setting", json!(s.name));
-                                    out.push(f);
-                                }
+                                let what = || {
+                                    format!(
+                                        "the resource logs of {}",
+                                        display_name(&rd.resource_id)
+                                    )
+                                };
+                                out.extend(self.settings_arrive(
+                                    check,
+                                    ctx,
+                                    now,
+                                    (&rd.resource_id, sid),
+                                    &what,
+                                    &rd.resource_id,
+                                    rd.settings.items(),
+                                ));
                             }
                             // SQL auditing to a workspace: the records come from the master database.
                             for server in sub.sql_servers.items() {
-                                let master = format!("{}/databases/master", server.id);
-                                let mut done = std::collections::BTreeSet::new();
-                                for s in server.master_diagnostic_settings.items() {
-                                    let Some(ws) = &s.workspace_id else { continue };
-                                    if !s.sends_logs() || !done.insert(id_key(ws)) {
-                                        continue;
-                                    }
-                                    let what =
-                                        format!("the audit records of SQL server {}", server.name);
-                                    let mut f = self.judge(
-                                        check,
-                                        now,
-                                        (&server.id, sid),
-                                        &what,
-                                        ws,
-                                        seen(ctx, ws, "resource", &master),
-                                    );
-                                    f.evidence.set("setting", json!(s.name));
-                                    out.push(f);
-                                }
+                                let what =
+                                    || format!("the audit records of SQL server {}", server.name);
+                                out.extend(self.settings_arrive(
+                                    check,
+                                    ctx,
+                                    now,
+                                    (&server.id, sid),
+                                    &what,
+                                    &format!("{}/databases/master", server.id),
+                                    server.master_diagnostic_settings.items(),
+                                ));
                             }
                         }
                         _ => {
