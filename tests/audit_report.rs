@@ -160,11 +160,11 @@ fn remediation_carries_the_findings_real_ids() {
     let placeholder = regex_like_placeholder;
     for f in r.findings.iter().filter(|f| f.status == Status::Fail) {
         assert!(
-            !placeholder(&f.remediation),
+            !placeholder(&f.remediation_text()),
             "{} on {}: unfilled placeholder in {:?}",
             f.check_id,
             f.resource_id,
-            f.remediation
+            f.remediation_text()
         );
     }
     let kv = r
@@ -173,15 +173,19 @@ fn remediation_carries_the_findings_real_ids() {
         .find(|f| &*f.check_id == "LP-RES-002" && f.status == Status::Fail)
         .unwrap();
     assert!(kv
-        .remediation
+        .remediation_text()
         .contains(&format!("--resource {}", kv.resource_id)));
     let ret = r
         .findings
         .iter()
         .find(|f| &*f.check_id == "LP-RET-002" && f.status == Status::Fail)
         .unwrap();
-    assert!(ret.remediation.contains("--workspace-name law-prod-weu"));
-    assert!(ret.remediation.contains("--total-retention-time 365"));
+    assert!(ret
+        .remediation_text()
+        .contains("--workspace-name law-prod-weu"));
+    assert!(ret
+        .remediation_text()
+        .contains("--total-retention-time 365"));
 }
 
 /// `<word>` or `{word}` left in a text: what a user would have to fill by hand.

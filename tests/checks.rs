@@ -553,7 +553,7 @@ fn every_check_case() {
         match fs.iter().find(|f| f.resource_id.to_lowercase() == want) {
             Some(f) if f.status == c.expect => {
                 assert!(
-                    !f.message.is_empty() && !f.remediation.is_empty(),
+                    !f.message.is_empty() && !f.remediation_text().is_empty(),
                     "{} {}: message and remediation",
                     c.check,
                     c.name

@@ -635,12 +635,16 @@ fn no_volume_is_priced_twice_in_the_demo() {
         let (ra, rb) = (key(&a.resource_id), key(&b.resource_id));
         let resource_logs = |f: &Finding| {
             matches!(
-                f.gap,
+                f.gap.as_deref(),
                 Some(logposture::model::gap::Gap::ResourceLogs { .. })
             )
         };
-        let flow =
-            |f: &Finding| matches!(f.gap, Some(logposture::model::gap::Gap::FlowLogCoverage));
+        let flow = |f: &Finding| {
+            matches!(
+                f.gap.as_deref(),
+                Some(logposture::model::gap::Gap::FlowLogCoverage)
+            )
+        };
         (ra == rb && resource_logs(a) && resource_logs(b))
             || (flow(a)
                 && flow(b)

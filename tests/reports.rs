@@ -130,6 +130,26 @@ fn results_json_snapshot() {
     insta::assert_snapshot!("demo_results_json", json);
 }
 
+/// results.json is a finding per line (issue 32: a sixth smaller than indented, and a grep or a
+/// diff shows whole findings), each line a complete JSON object equal to the finding read back.
+#[test]
+fn results_json_holds_one_finding_per_line() {
+    let r = demo_results();
+    let json = render::json(&r).unwrap();
+    let lines: Vec<&str> = json
+        .lines()
+        .filter(|l| l.starts_with("{\"check_id\""))
+        .collect();
+    assert_eq!(lines.len(), r.findings.len());
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for (line, f) in lines.iter().zip(doc["findings"].as_array().unwrap()) {
+        let one: serde_json::Value = serde_json::from_str(line.trim_end_matches(',')).unwrap();
+        assert_eq!(&one, f);
+    }
+    assert!(json.starts_with("{\n\"schema_version\":"), "a key per line");
+    assert!(json.ends_with("\n}\n"));
+}
+
 #[test]
 fn markdown_snapshot() {
     insta::assert_snapshot!(

@@ -220,7 +220,7 @@ pub fn run(
 
     // Security events: Windows VMs whose data collection rules send them to a workspace.
     for f in findings {
-        if let Some(Collects::SecurityEvents { tier, workspaces }) = &f.collects {
+        if let Some(Collects::SecurityEvents { tier, workspaces }) = f.collects.as_deref() {
             let gb = security_event_gb_day(*tier, m);
             for ws in workspaces {
                 add(

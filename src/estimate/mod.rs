@@ -500,7 +500,7 @@ pub fn for_gap(f: &Finding, gap: &Gap, ctx: &Context) -> CostEstimate {
 /// resource's logs (its all-categories and audit-categories checks), or the VNet whose flow log
 /// also covers an NSG attached to its subnets. None: the gap's volume is its own.
 fn volume_keys(f: &Finding, nsg_vnets: &BTreeMap<String, Vec<String>>) -> Vec<String> {
-    match &f.gap {
+    match f.gap.as_deref() {
         Some(Gap::ResourceLogs { .. }) => vec![format!("logs {}", id_key(&f.resource_id))],
         Some(Gap::FlowLogCoverage) => {
             let key = id_key(&f.resource_id);
@@ -623,7 +623,9 @@ fn apply_flow_log_allowance(findings: &mut [Finding], snapshot: &Snapshot, m: &C
         .collect();
     for f in findings
         .iter_mut()
-        .filter(|f| f.status == Status::Fail && matches!(f.gap, Some(Gap::FlowLogCoverage)))
+        .filter(|f| {
+            f.status == Status::Fail && matches!(f.gap.as_deref(), Some(Gap::FlowLogCoverage))
+        })
         // Priced once elsewhere: nothing of its own to take off.
         .filter(|f| f.cost.as_ref().is_some_and(|c| c.method != "included"))
     {

@@ -158,6 +158,7 @@ mod tests {
             message: String::new(),
             evidence: serde_json::Value::Null.into(),
             remediation: "".into(),
+            remediation_params: None,
             references: Vec::new().into(),
             suppression: None,
             cost: None,

@@ -8,7 +8,8 @@
 pub mod baseline;
 pub mod frameworks;
 pub mod index;
-pub mod placeholders;
+/// Moved to the model (a finding fills its remediation when written); kept under this path.
+pub use crate::model::placeholders;
 pub mod rules;
 pub mod suppressions;
 
@@ -17,6 +18,7 @@ use crate::model::{Finding, Status};
 use baseline::{Baseline, CheckDef};
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub use index::EvalContext;
 
@@ -42,6 +44,7 @@ impl CheckDef {
             message: message.into(),
             evidence: evidence.into(),
             remediation: self.remediation.clone(),
+            remediation_params: None,
             references: self.references.clone(),
             suppression: None,
             cost: None,
@@ -152,13 +155,11 @@ fn evaluate_check(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
     #[cfg(debug_assertions)]
     undeclared_evidence(check, &f);
     f.sort_by_cached_key(|a| id_key(&a.resource_id));
-    // The command a user copies names this finding's resource, not `<resource-id>`.
-    let fill = placeholders::has_any(&check.remediation);
+    // The command a user copies names this finding's resource, not `<resource-id>`: filled in
+    // when written (`Finding::remediation_text`), from the check's text and parameters.
+    let params = placeholders::has_any(&check.remediation).then(|| Arc::new(check.params.clone()));
     for finding in &mut f {
-        if fill {
-            finding.remediation =
-                placeholders::fill_remediation(&check.remediation, finding, &check.params).into();
-        }
+        finding.remediation_params.clone_from(&params);
         // Finished: kept as compact text (see `model::evidence`).
         finding.evidence.compact();
     }
@@ -253,16 +254,24 @@ pub fn run(snapshot: &Snapshot, baseline: &Baseline) -> Vec<Finding> {
         .unwrap_or(1)
         .clamp(1, 8);
     let mut per_check: Vec<Vec<Finding>> = vec![Vec::new(); enabled.len()];
+    // Taken from a shared counter, not dealt round-robin: a few checks (every resource's
+    // diagnostic settings, arrival) hold most findings, and two of them dealt to one worker
+    // left the other idle.
+    let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|scope| {
         let ctx = &ctx;
         let enabled = &enabled;
+        let next = &next;
         let handles: Vec<_> = (0..workers)
-            .map(|w| {
+            .map(|_| {
                 scope.spawn(move || {
-                    (w..enabled.len())
-                        .step_by(workers)
-                        .map(|i| (i, evaluate_check(enabled[i], ctx)))
-                        .collect::<Vec<_>>()
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(check) = enabled.get(i) else { break };
+                        done.push((i, evaluate_check(check, ctx)));
+                    }
+                    done
                 })
             })
             .collect();

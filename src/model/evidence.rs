@@ -1,29 +1,31 @@
 //! A finding's evidence: a JSON tree while its rule builds it, then kept as compact JSON text
 //! (issue 32: a small `serde_json::Map` costs ~600 bytes of B-tree node however few keys it
-//! has, and an estate of 500,000 resources holds a million findings). Written to every format
-//! as the same JSON, keys in the same order.
+//! has, and an estate of 500,000 resources holds a million findings). Written to the JSON
+//! formats as that text, unparsed (results.json and OCSF are one compact finding per line); the
+//! tree is built again only where a value is read or pretty-printed.
 
 use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::borrow::Cow;
 
 #[derive(Debug, Clone)]
 pub enum Evidence {
     /// Being built by a rule.
-    Tree(Value),
+    Tree(Box<Value>),
     /// Finished: the tree's compact JSON text.
-    Text(Box<str>),
+    Text(Box<RawValue>),
 }
 
 impl Default for Evidence {
     fn default() -> Self {
-        Evidence::Tree(Value::Null)
+        Evidence::Tree(Box::new(Value::Null))
     }
 }
 
 impl From<Value> for Evidence {
     fn from(v: Value) -> Self {
-        Evidence::Tree(v)
+        Evidence::Tree(Box::new(v))
     }
 }
 
@@ -33,22 +35,27 @@ impl Evidence {
         match self {
             Evidence::Tree(v) => Cow::Borrowed(v),
             // Text is only ever written from a Value by `compact`: it parses.
-            Evidence::Text(s) => Cow::Owned(serde_json::from_str(s).unwrap_or(Value::Null)),
+            Evidence::Text(s) => Cow::Owned(serde_json::from_str(s.get()).unwrap_or(Value::Null)),
         }
     }
 
-    /// One top-level key's value.
+    /// One top-level key's value (from text, only that value is built: remediation text is
+    /// filled in from evidence keys for every finding of every format that shows it).
     pub fn get(&self, key: &str) -> Option<Value> {
         match self {
             Evidence::Tree(v) => v.get(key).cloned(),
-            Evidence::Text(_) => self.value().get(key).cloned(),
+            Evidence::Text(raw) => {
+                use serde::de::DeserializeSeed as _;
+                let mut de = serde_json::Deserializer::from_str(raw.get());
+                TopLevelKey(key).deserialize(&mut de).ok().flatten()
+            }
         }
     }
 
     /// Sets a top-level key (the evidence becomes an object if it was not one).
     pub fn set(&mut self, key: &str, value: Value) {
         let mut tree = match std::mem::take(self) {
-            Evidence::Tree(v) => v,
+            Evidence::Tree(v) => *v,
             t @ Evidence::Text(_) => t.value().into_owned(),
         };
         if !tree.is_object() {
@@ -57,14 +64,68 @@ impl Evidence {
         if let Some(o) = tree.as_object_mut() {
             o.insert(key.to_string(), value);
         }
-        *self = Evidence::Tree(tree);
+        *self = Evidence::Tree(Box::new(tree));
     }
 
     /// Keeps the finished evidence as compact JSON text.
     pub fn compact(&mut self) {
         if let Evidence::Tree(v) = self {
-            *self = Evidence::Text(v.to_string().into_boxed_str());
+            // Writing a tree to text cannot fail (its keys are strings).
+            if let Ok(raw) = serde_json::value::to_raw_value(v) {
+                *self = Evidence::Text(raw);
+            }
         }
+    }
+}
+
+/// Reads one key of a JSON object, skipping the others without building them.
+struct TopLevelKey<'k>(&'k str);
+
+impl<'de> serde::de::DeserializeSeed<'de> for TopLevelKey<'_> {
+    type Value = Option<Value>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for TopLevelKey<'_> {
+    type Value = Option<Value>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if found.is_none() && k == self.0 {
+                found = Some(map.next_value::<Value>()?);
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+    // Evidence that is not an object has no keys.
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
     }
 }
 
@@ -76,8 +137,12 @@ impl PartialEq for Evidence {
 
 impl Serialize for Evidence {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        // Through the tree, so a pretty-printed file indents it as before.
-        self.value().serialize(s)
+        match self {
+            Evidence::Tree(v) => v.serialize(s),
+            // As written: no tree built per finding per format. A pretty-printed output that
+            // shows evidence indented serialises `value()` instead.
+            Evidence::Text(raw) => raw.serialize(s),
+        }
     }
 }
 
@@ -90,11 +155,16 @@ mod tests {
     fn compact_evidence_reads_and_writes_as_the_tree() {
         let v = json!({"b": [1, {"x": "é\"<"}], "a": null});
         let mut e = Evidence::from(v.clone());
-        let before = serde_json::to_string_pretty(&e).unwrap();
+        let before = serde_json::to_string(&e).unwrap();
         e.compact();
         assert!(matches!(e, Evidence::Text(_)));
-        assert_eq!(serde_json::to_string_pretty(&e).unwrap(), before);
+        assert_eq!(serde_json::to_string(&e).unwrap(), before);
         assert_eq!(e.get("b"), v.get("b").cloned());
+        assert_eq!(e.get("a"), Some(Value::Null));
+        assert_eq!(e.get("missing"), None);
+        let mut not_object = Evidence::from(json!([1, 2]));
+        not_object.compact();
+        assert_eq!(not_object.get("b"), None);
         assert_eq!(e, Evidence::from(v));
         e.set("c", json!(true));
         assert_eq!(e.get("c"), Some(json!(true)));

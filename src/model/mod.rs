@@ -13,6 +13,7 @@ pub mod frameworks;
 pub mod gap;
 pub mod history;
 pub mod output;
+pub mod placeholders;
 pub mod policy;
 
 pub const RESULTS_SCHEMA_VERSION: u32 = 1;
@@ -184,8 +185,9 @@ fn is_zero(x: &f64) -> bool {
     *x == 0.0
 }
 
-/// A finding in memory; a results.json holds it as [`output::FindingRecord`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A finding in memory; a results.json holds it as [`output::FindingRecord`], written through
+/// [`FindingOut`].
+#[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
     /// Check id, title, area, references and policy are the check's own, shared by all its
     /// findings (an estate of 500,000 resources has a million findings of ~90 checks).
@@ -195,46 +197,131 @@ pub struct Finding {
     pub area: Arc<str>,
     pub status: Status,
     pub resource_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     pub message: String,
     pub evidence: evidence::Evidence,
-    /// The check's remediation, shared; its own copy once placeholders are filled in.
+    /// The check's remediation, shared by its findings. While `remediation_params` is set it
+    /// is the check's template, filled in for this finding only when written
+    /// ([`Finding::remediation_text`]): a filled copy per finding was ~400 bytes each.
     pub remediation: Arc<str>,
+    /// The check's parameters, when `remediation` still holds the template's placeholders.
+    pub remediation_params: Option<Arc<toml::Table>>,
     pub references: Arc<[String]>,
     // Boxed: most findings have none, and a million findings are held at once.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppression: Option<Box<SuppressionInfo>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<Box<CostEstimate>>,
     /// The built-in Azure Policy that closes this check's gap at scale, when there is one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub azure_policy: Option<Arc<crate::model::policy::AzurePolicy>>,
     /// The resource's Azure tags (owner, cost centre...) as the resource list reported them.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub tags: std::collections::BTreeMap<String, String>,
     /// With a history (`--history`): the scan time of the first run of this failing streak.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failing_since: Option<String>,
     /// With a history: a finding that failed before and passes in this run, and how long it
     /// was open.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_to_fix: Option<Box<crate::model::history::TimeToFix>>,
     /// The logging gap a failing finding reports, for the estimator; not serialised.
-    #[serde(skip)]
-    pub gap: Option<crate::model::gap::Gap>,
+    pub gap: Option<Box<crate::model::gap::Gap>>,
     /// What the resource already sends, for the estimator's back-test; not serialised.
-    #[serde(skip)]
-    pub collects: Option<crate::model::gap::Collects>,
+    pub collects: Option<Box<crate::model::gap::Collects>>,
+}
+
+/// A finding as every JSON output writes it (results.json, and read back by
+/// [`output::FindingRecord`]): the remediation filled in, the evidence as its JSON.
+#[derive(Serialize)]
+struct FindingOut<'a> {
+    check_id: &'a str,
+    title: &'a str,
+    severity: Severity,
+    area: &'a str,
+    status: Status,
+    resource_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subscription_id: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: &'a Option<String>,
+    message: &'a str,
+    evidence: &'a evidence::Evidence,
+    remediation: std::borrow::Cow<'a, str>,
+    references: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppression: &'a Option<Box<SuppressionInfo>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost: &'a Option<Box<CostEstimate>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    azure_policy: &'a Option<Arc<crate::model::policy::AzurePolicy>>,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    tags: &'a std::collections::BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failing_since: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time_to_fix: &'a Option<Box<crate::model::history::TimeToFix>>,
+}
+
+impl Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Every field named: a new one fails to compile here until it is written (or skipped).
+        let Finding {
+            check_id,
+            title,
+            severity,
+            area,
+            status,
+            resource_id,
+            subscription_id,
+            location,
+            message,
+            evidence,
+            remediation: _,
+            remediation_params: _,
+            references,
+            suppression,
+            cost,
+            azure_policy,
+            tags,
+            failing_since,
+            time_to_fix,
+            gap: _,
+            collects: _,
+        } = self;
+        FindingOut {
+            check_id,
+            title,
+            severity: *severity,
+            area,
+            status: *status,
+            resource_id,
+            subscription_id,
+            location,
+            message,
+            evidence,
+            remediation: self.remediation_text(),
+            references,
+            suppression,
+            cost,
+            azure_policy,
+            tags,
+            failing_since,
+            time_to_fix,
+        }
+        .serialize(s)
+    }
 }
 
 impl Finding {
+    /// The remediation as the user reads it: the check's text with this finding's resource,
+    /// evidence and the check's parameters filled in.
+    pub fn remediation_text(&self) -> std::borrow::Cow<'_, str> {
+        match &self.remediation_params {
+            Some(params) => placeholders::fill_remediation(&self.remediation, self, params).into(),
+            None => std::borrow::Cow::Borrowed(&self.remediation),
+        }
+    }
+
     /// Attach the gap this finding reports, when it failed.
     pub fn gap_if_failed(mut self, gap: impl FnOnce() -> crate::model::gap::Gap) -> Self {
         if self.status == Status::Fail {
-            self.gap = Some(gap());
+            self.gap = Some(Box::new(gap()));
         }
         self
     }
@@ -750,6 +837,52 @@ impl std::str::FromStr for FailOn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn finding(remediation: &str, params: Option<toml::Table>) -> Finding {
+        Finding {
+            check_id: "LP-T-001".into(),
+            title: "t".into(),
+            severity: Severity::Low,
+            area: "a".into(),
+            status: Status::Fail,
+            resource_id:
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv".into(),
+            subscription_id: Some("s".into()),
+            location: None,
+            message: "m".into(),
+            evidence: serde_json::json!({"plan": "P2"}).into(),
+            remediation: remediation.into(),
+            remediation_params: params.map(Arc::new),
+            references: Arc::new([]),
+            suppression: None,
+            cost: None,
+            azure_policy: None,
+            tags: Default::default(),
+            failing_since: None,
+            time_to_fix: None,
+            gap: None,
+            collects: None,
+        }
+    }
+
+    /// A finding evaluated here fills its check's template when written; one read back from a
+    /// results.json keeps its text as written, even if that text looks like a placeholder
+    /// (a resource name is Azure's data: it is never filled in a second time).
+    #[test]
+    fn remediation_is_filled_from_the_template_only() {
+        let text = "az x --resource {resource_id} --days {param.days} --plan {evidence.plan}";
+        let params: toml::Table = toml::from_str("days = 90").unwrap();
+        let mut f = finding(text, Some(params));
+        f.evidence.compact();
+        assert_eq!(
+            f.remediation_text(),
+            "az x --resource /subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv --days 90 --plan P2"
+        );
+        let written = serde_json::to_value(&f).unwrap();
+        assert_eq!(written["remediation"], f.remediation_text().as_ref());
+        let read_back = finding("az y --name {resource_id}", None);
+        assert_eq!(read_back.remediation_text(), "az y --name {resource_id}");
+    }
 
     #[test]
     fn severity_threshold() {

@@ -134,8 +134,14 @@ impl Interner {
             subscription_id: r.subscription_id,
             location: r.location,
             message: r.message,
-            evidence: r.evidence.into(),
+            // Compact at once: a merge holds every shard's findings.
+            evidence: {
+                let mut e: crate::model::evidence::Evidence = r.evidence.into();
+                e.compact();
+                e
+            },
             remediation: self.text(r.remediation),
+            remediation_params: None,
             references: self.list(r.references),
             suppression: r.suppression.map(Box::new),
             cost: r.cost.map(Box::new),

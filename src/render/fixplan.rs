@@ -288,7 +288,7 @@ pub fn runs(line: &str) -> bool {
 
 /// Whether a failing finding's fix is a command in its plan (otherwise it is counted as manual).
 pub fn has_command(f: &Finding) -> bool {
-    f.remediation.lines().map(str::trim).any(runs)
+    f.remediation_text().lines().map(str::trim).any(runs)
 }
 
 fn variables_used(commands: &str) -> Vec<&'static (&'static str, &'static str)> {
@@ -396,7 +396,7 @@ pub fn plans(results: &Results) -> Vec<(String, String)> {
                     results.owner_tag.as_deref().unwrap_or("owner")
                 ));
                 let creates_flow_logs = findings.iter().any(|f| {
-                    f.remediation
+                    f.remediation_text()
                         .lines()
                         .map(str::trim)
                         .any(|l| runs(l) && l.contains("network watcher flow-log create"))
@@ -428,7 +428,12 @@ fn script(
             "\n# ── Prerequisite: the Network Watcher of the regions below (idempotent; from {stem}.sh)\n"
         ));
         for f in prerequisites {
-            for line in f.remediation.lines().map(str::trim).filter(|l| runs(l)) {
+            for line in f
+                .remediation_text()
+                .lines()
+                .map(str::trim)
+                .filter(|l| runs(l))
+            {
                 body.push_str(line);
                 body.push('\n');
             }
@@ -470,12 +475,8 @@ fn script(
                 comment(&f.message)
             ));
             let mut any_command = false;
-            for line in f
-                .remediation
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-            {
+            let remediation = f.remediation_text();
+            for line in remediation.lines().map(str::trim).filter(|l| !l.is_empty()) {
                 let missing = unfilled(line);
                 if line.starts_with("az ") && missing.is_empty() && emitted.contains(line) {
                     // One change, asked by several checks (Plan 2 for LP-DEF-001 and -003).

@@ -107,7 +107,11 @@ pub fn render_to(r: &Results, out: &mut impl std::io::Write) -> std::io::Result<
                     "      <failure type=\"{}\" message=\"{}\">{}</failure>",
                     f.severity.as_str(),
                     xml_escape(&f.message),
-                    xml_escape(&format!("{}\n\nRemediation:\n{}", f.message, f.remediation))
+                    xml_escape(&format!(
+                        "{}\n\nRemediation:\n{}",
+                        f.message,
+                        f.remediation_text()
+                    ))
                 )?,
                 Status::NotAssessed => writeln!(
                     out,

@@ -12,6 +12,7 @@
 
 use crate::model::{Finding, Results, Severity, Status};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::Write;
@@ -62,15 +63,20 @@ fn resource_type(id: &str) -> String {
 /// A stable id: the same tenant, check and resource give the same uid in every run.
 pub fn uid(tenant: Option<&str>, f: &Finding) -> String {
     use sha2::Digest as _;
-    let key = format!(
-        "{}\n{}\n{}",
-        tenant.unwrap_or("").to_ascii_lowercase(),
-        f.check_id,
-        crate::inventory::id_key(&f.resource_id)
-    );
-    let h = sha2::Sha256::digest(key.as_bytes());
-    let hex: String = h[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("logposture-{hex}")
+    let mut h = sha2::Sha256::new();
+    h.update(tenant.unwrap_or("").to_ascii_lowercase());
+    h.update(b"\n");
+    h.update(f.check_id.as_bytes());
+    h.update(b"\n");
+    h.update(crate::inventory::id_key(&f.resource_id));
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(43);
+    out.push_str("logposture-");
+    for b in &h.finalize()[..16] {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
 }
 
 fn millis(rfc3339: &str) -> Option<i64> {
@@ -109,16 +115,16 @@ struct Event<'a> {
     class_name: &'static str,
     class_uid: u32,
     cloud: Cloud<'a>,
-    compliance: Compliance<'a>,
+    compliance: &'a RawValue,
     finding_info: FindingInfo<'a>,
     message: &'a str,
-    metadata: Metadata<'a>,
+    metadata: &'a RawValue,
     remediation: Remediation<'a>,
     resources: [Resource<'a>; 1],
     severity: &'static str,
     severity_id: u8,
     status: &'static str,
-    status_code: String,
+    status_code: &'static str,
     status_detail: &'a str,
     status_id: u8,
     time: i64,
@@ -184,7 +190,7 @@ struct Product<'a> {
 
 #[derive(Serialize)]
 struct Remediation<'a> {
-    desc: &'a str,
+    desc: std::borrow::Cow<'a, str>,
     references: &'a [String],
 }
 
@@ -221,24 +227,81 @@ struct Unmapped<'a> {
 /// What every event of one run shares.
 struct Run<'a> {
     results: &'a Results,
-    reqs: HashMap<&'a str, Vec<(&'a str, String)>>,
+    /// Per check: its `compliance` object for each compliance status id, and its `metadata`,
+    /// written once (the standards and requirements are ~1.2 KB of every event, escaped once
+    /// per check instead of once per finding).
+    parts: HashMap<&'a str, CheckParts>,
     names: std::collections::BTreeMap<String, &'a str>,
     time: i64,
     baseline: String,
+}
+
+/// A check's pre-written parts of its events.
+struct CheckParts {
+    /// By compliance status id: Unknown 0, Pass 1, Fail 3, Other 99.
+    compliance: [(u8, Box<RawValue>); 4],
+    metadata: Box<RawValue>,
+}
+
+fn check_parts<'a>(
+    results: &'a Results,
+    reqs: &HashMap<&'a str, Vec<(&'a str, String)>>,
+    f: &'a Finding,
+) -> anyhow::Result<CheckParts> {
+    let mut standards: Vec<&str> = Vec::new();
+    let mut requirements: Vec<&str> = Vec::new();
+    for (fw, r) in reqs.get(&*f.check_id).into_iter().flatten() {
+        if !standards.contains(fw) {
+            standards.push(fw);
+        }
+        requirements.push(r);
+    }
+    let compliance = |status_id| {
+        serde_json::value::to_raw_value(&Compliance {
+            control: &f.check_id,
+            desc: &f.title,
+            requirements: requirements.clone(),
+            standards: standards.clone(),
+            status_id,
+        })
+        .map(|raw| (status_id, raw))
+    };
+    Ok(CheckParts {
+        compliance: [
+            compliance(0)?,
+            compliance(1)?,
+            compliance(3)?,
+            compliance(99)?,
+        ],
+        metadata: serde_json::value::to_raw_value(&Metadata {
+            event_code: &f.check_id,
+            product: Product {
+                name: &results.tool.name,
+                vendor_name: &results.tool.name,
+                version: &results.tool.version,
+            },
+            profiles: ["cloud"],
+            tenant_uid: results.tenant_id.as_deref(),
+            version: OCSF_VERSION,
+        })?,
+    })
 }
 
 /// One finding as an OCSF Compliance Finding.
 fn event<'a>(run: &'a Run<'a>, f: &'a Finding) -> anyhow::Result<Event<'a>> {
     let results = run.results;
     let (severity_id, severity_name) = severity(f.severity);
-    let mut standards: Vec<&str> = Vec::new();
-    let mut requirements: Vec<&str> = Vec::new();
-    for (fw, r) in run.reqs.get(&*f.check_id).into_iter().flatten() {
-        if !standards.contains(fw) {
-            standards.push(fw);
-        }
-        requirements.push(r);
-    }
+    let parts = run
+        .parts
+        .get(&*f.check_id)
+        .ok_or_else(|| anyhow::anyhow!("no OCSF parts for check {}", f.check_id))?;
+    let status_id = compliance_status(f.status);
+    let compliance = parts
+        .compliance
+        .iter()
+        .find(|(id, _)| *id == status_id)
+        .map(|(_, raw)| &**raw)
+        .ok_or_else(|| anyhow::anyhow!("no OCSF compliance status {status_id}"))?;
     let suppressed = f.status == Status::Suppressed;
     Ok(Event {
         activity_id: 1,
@@ -261,13 +324,7 @@ fn event<'a>(run: &'a Run<'a>, f: &'a Finding) -> anyhow::Result<Event<'a>> {
             provider: "Azure",
             region: f.location.as_deref(),
         },
-        compliance: Compliance {
-            control: &f.check_id,
-            desc: &f.title,
-            requirements,
-            standards,
-            status_id: compliance_status(f.status),
-        },
+        compliance,
         finding_info: FindingInfo {
             desc: &f.message,
             first_seen_time: f.failing_since.as_deref().and_then(millis),
@@ -276,19 +333,9 @@ fn event<'a>(run: &'a Run<'a>, f: &'a Finding) -> anyhow::Result<Event<'a>> {
             uid: uid(results.tenant_id.as_deref(), f),
         },
         message: &f.title,
-        metadata: Metadata {
-            event_code: &f.check_id,
-            product: Product {
-                name: &results.tool.name,
-                vendor_name: &results.tool.name,
-                version: &results.tool.version,
-            },
-            profiles: ["cloud"],
-            tenant_uid: results.tenant_id.as_deref(),
-            version: OCSF_VERSION,
-        },
+        metadata: &parts.metadata,
         remediation: Remediation {
-            desc: &f.remediation,
+            desc: f.remediation_text(),
             references: &f.references,
         },
         resources: [Resource {
@@ -302,7 +349,13 @@ fn event<'a>(run: &'a Run<'a>, f: &'a Finding) -> anyhow::Result<Event<'a>> {
         severity: severity_name,
         severity_id,
         status: if suppressed { "Suppressed" } else { "New" },
-        status_code: f.status.as_str().to_ascii_uppercase(),
+        status_code: match f.status {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::NotAssessed => "NOT_ASSESSED",
+            Status::NotApplicable => "NOT_APPLICABLE",
+            Status::Suppressed => "SUPPRESSED",
+        },
         status_detail: &f.message,
         status_id: if suppressed { 3 } else { 1 },
         time: run.time,
@@ -325,9 +378,16 @@ fn event<'a>(run: &'a Run<'a>, f: &'a Finding) -> anyhow::Result<Event<'a>> {
 
 /// Writes the JSON array, one finding at a time.
 pub fn render_to(results: &Results, w: &mut dyn Write) -> anyhow::Result<()> {
+    let reqs = requirements(results);
+    let mut parts = HashMap::new();
+    for f in &results.findings {
+        if !parts.contains_key(&*f.check_id) {
+            parts.insert(&*f.check_id, check_parts(results, &reqs, f)?);
+        }
+    }
     let run = Run {
         results,
-        reqs: requirements(results),
+        parts,
         names: results.subscription_names(),
         time: millis(&results.finished_at).unwrap_or(0),
         baseline: format!("{} {}", results.baseline.name, results.baseline.version),

@@ -476,12 +476,12 @@ fn finding_view(
         message: f.message.clone(),
         // Markdown shows no evidence: skip formatting it for thousands of rows.
         evidence: if detail {
-            serde_json::to_string_pretty(&f.evidence).unwrap_or_default()
+            serde_json::to_string_pretty(&f.evidence.value()).unwrap_or_default()
         } else {
             String::new()
         },
         remediation: if detail {
-            f.remediation.to_string()
+            f.remediation_text().into_owned()
         } else {
             String::new()
         },

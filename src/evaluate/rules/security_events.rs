@@ -282,7 +282,7 @@ impl Rule for VmCoverage {
                 };
                 f.location = Some(vm.location.clone()).filter(|l| !l.is_empty());
                 if tier > Tier::None && !workspaces.is_empty() {
-                    f.collects = Some(Collects::SecurityEvents { tier, workspaces });
+                    f.collects = Some(Box::new(Collects::SecurityEvents { tier, workspaces }));
                 }
                 out.push(f.gap_if_failed(|| Gap::SecurityEvents {
                     current: tier,

@@ -157,7 +157,16 @@ pub fn fill_remediation(text: &str, f: &Finding, params: &toml::Table) -> String
 /// A remediation line may hold for one case only: `[if evidence.KEY] ...` is kept when the
 /// finding's evidence has KEY (not null, empty or false), `[unless evidence.KEY] ...` when it
 /// has not (enable the disabled alert, or create one: never both). The marker is removed.
-fn choose_lines(text: &str, has: impl Fn(&str) -> bool) -> String {
+fn choose_lines(text: &str, has: impl Fn(&str) -> bool) -> std::borrow::Cow<'_, str> {
+    // Most remediation has no conditional line: nothing to choose (and nothing `lines` would
+    // change: no carriage return, no final newline).
+    if !text.contains("[if evidence.")
+        && !text.contains("[unless evidence.")
+        && !text.contains('\r')
+        && !text.ends_with('\n')
+    {
+        return text.into();
+    }
     let mut out = Vec::new();
     for line in text.lines() {
         match condition(line) {
@@ -169,7 +178,7 @@ fn choose_lines(text: &str, has: impl Fn(&str) -> bool) -> String {
             None => out.push(line),
         }
     }
-    out.join("\n")
+    out.join("\n").into()
 }
 
 /// `[if evidence.KEY] rest` → (true, KEY, rest); `[unless evidence.KEY] rest` → (false, ...).
