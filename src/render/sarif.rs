@@ -101,7 +101,75 @@ struct Run<'a> {
     properties: Option<Value>,
 }
 
-fn result(f: &crate::model::Finding, rule_index: usize, currency: &str) -> Value {
+// A result borrowed from its finding, written as it is serialised (no JSON tree per failing
+// finding). Fields in alphabetical order: the order the file has always had.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    level: &'static str,
+    locations: [Location<'a>; 1],
+    message: Text,
+    partial_fingerprints: Fingerprints,
+    properties: Properties<'a>,
+    rule_id: &'a str,
+    rule_index: usize,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location<'a> {
+    logical_locations: [LogicalLocation<'a>; 1],
+    physical_location: PhysicalLocation,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation<'a> {
+    fully_qualified_name: &'a str,
+    kind: &'static str,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: Uri,
+    region: Region,
+}
+
+#[derive(serde::Serialize)]
+struct Uri {
+    uri: String,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+}
+
+#[derive(serde::Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(serde::Serialize)]
+struct Fingerprints {
+    #[serde(rename = "logposture/v1")]
+    v1: String,
+}
+
+/// A result's properties: area, severity, subscription, and (with a history) since when it fails.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Properties<'a> {
+    area: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failing_since: Option<&'a str>,
+    severity: &'static str,
+    subscription_id: Option<&'a str>,
+}
+
+fn result<'a>(f: &'a crate::model::Finding, rule_index: usize, currency: &str) -> SarifResult<'a> {
     let mut text = f.message.clone();
     if let Some(c) = &f.cost {
         text.push_str(&format!(
@@ -109,36 +177,33 @@ fn result(f: &crate::model::Finding, rule_index: usize, currency: &str) -> Value
             super::view::cost_phrase(c, currency)
         ));
     }
-    json!({
-        "ruleId": f.check_id,
-        "ruleIndex": rule_index,
-        "level": level(f.severity),
-        "message": { "text": text },
-        "locations": [{
-            "physicalLocation": {
-                "artifactLocation": { "uri": artifact_uri(&f.resource_id) },
-                "region": { "startLine": 1 },
+    SarifResult {
+        level: level(f.severity),
+        locations: [Location {
+            logical_locations: [LogicalLocation {
+                fully_qualified_name: &f.resource_id,
+                kind: "resource",
+            }],
+            physical_location: PhysicalLocation {
+                artifact_location: Uri {
+                    uri: artifact_uri(&f.resource_id),
+                },
+                region: Region { start_line: 1 },
             },
-            "logicalLocations": [{ "fullyQualifiedName": f.resource_id, "kind": "resource" }],
         }],
-        "partialFingerprints": { "logposture/v1": fingerprint(&f.check_id, &f.resource_id) },
-        "properties": properties(f),
-    })
-}
-
-/// A result's properties: area, severity, subscription, and (with a history) since when it fails.
-fn properties(f: &crate::model::Finding) -> Value {
-    let mut p = json!({
-        "area": f.area,
-        "severity": f.severity.as_str(),
-        "subscriptionId": f.subscription_id,
-    });
-    if let Some(obj) = p.as_object_mut() {
-        if let Some(since) = &f.failing_since {
-            obj.insert("failingSince".into(), json!(since));
-        }
+        message: Text { text },
+        partial_fingerprints: Fingerprints {
+            v1: fingerprint(&f.check_id, &f.resource_id),
+        },
+        properties: Properties {
+            area: &f.area,
+            failing_since: f.failing_since.as_deref(),
+            severity: f.severity.as_str(),
+            subscription_id: f.subscription_id.as_deref(),
+        },
+        rule_id: &f.check_id,
+        rule_index,
     }
-    p
 }
 
 /// Where a built-in check is defined, on the project's repository at this version; checks
@@ -164,7 +229,8 @@ pub fn render_to(r: &Results, w: &mut impl std::io::Write) -> anyhow::Result<()>
             let def = defs.get(f.check_id.as_ref());
             // The rule's own text (placeholders unfilled) when results.json has it; older
             // results only have the finding's.
-            let remediation = def.map_or(f.remediation.as_ref(), |d| d.remediation.as_ref());
+            let own = f.remediation_text();
+            let remediation = def.map_or(own.as_ref(), |d| d.remediation.as_ref());
             let rationale = def.map_or("", |d| d.rationale.as_str());
             let policy = def
                 .and_then(|d| d.azure_policy.as_ref())
