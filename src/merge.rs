@@ -5,7 +5,8 @@
 use crate::estimate::{model::CostModel, CostSummary};
 use crate::inventory::{id_key, Snapshot};
 use crate::model::{Results, Summary};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// Shards cover disjoint subscriptions. The same subscription in two inputs (the same shard
 /// given twice, shards of different splits) would count its cost and errors twice: refused,
@@ -112,11 +113,13 @@ pub fn merge(mut parts: Vec<Results>, m: &CostModel) -> anyhow::Result<Results> 
     parts.insert(0, preferred);
     let mut merged = parts.remove(0);
     merged.scope.shard = None;
-    let mut seen: BTreeSet<(String, String)> = merged
-        .findings
-        .iter()
-        .map(|f| (f.check_id.to_string(), id_key(&f.resource_id)))
-        .collect();
+    // Where each (check, resource) is in the merged list: a tenant-level finding repeated by
+    // every shard is found without a scan of the million findings before it.
+    let mut seen: HashMap<(Arc<str>, String), usize> = HashMap::new();
+    for (i, f) in merged.findings.iter().enumerate() {
+        seen.entry((f.check_id.clone(), id_key(&f.resource_id)))
+            .or_insert(i);
+    }
     let mut subs: BTreeSet<String> = merged
         .scope
         .subscriptions
@@ -132,11 +135,9 @@ pub fn merge(mut parts: Vec<Results>, m: &CostModel) -> anyhow::Result<Results> 
             }
         }
         for f in p.findings {
-            if seen.insert((f.check_id.to_string(), id_key(&f.resource_id))) {
-                merged.findings.push(f);
-            } else if let Some(e) = merged.findings.iter_mut().find(|e| {
-                e.check_id == f.check_id && id_key(&e.resource_id) == id_key(&f.resource_id)
-            }) {
+            let key = (f.check_id.clone(), id_key(&f.resource_id));
+            if let Some(&i) = seen.get(&key) {
+                let e = &mut merged.findings[i];
                 // A tenant-level finding is in every shard, but only the shard that holds the
                 // workspace its data lands in can judge its arrival or price it there.
                 if e.status == crate::model::Status::NotAssessed
@@ -148,6 +149,9 @@ pub fn merge(mut parts: Vec<Results>, m: &CostModel) -> anyhow::Result<Results> 
                 {
                     e.cost = f.cost;
                 }
+            } else {
+                seen.insert(key, merged.findings.len());
+                merged.findings.push(f);
             }
         }
         // Tenant-level reads (Entra) fail the same way in every shard: one entry each.
@@ -370,12 +374,12 @@ pub fn merge_snapshots(mut parts: Vec<Snapshot>) -> anyhow::Result<Snapshot> {
 /// [`window_warning`] over the shards as read, each named by its file; `windows` are the
 /// shards' (started_at, finished_at) in file order.
 fn shard_window_warning<'a>(
-    texts: &'a [(String, String)],
+    names: &'a [String],
     windows: impl IntoIterator<Item = (&'a String, &'a String)>,
     max_age_days: u32,
 ) -> Option<String> {
     window_warning(
-        texts.iter().zip(windows).map(|((n, _), (s, f))| (n, s, f)),
+        names.iter().zip(windows).map(|(n, (s, f))| (n, s, f)),
         max_age_days,
     )
 }
@@ -393,28 +397,48 @@ pub fn command(args: crate::cli::MergeArgs) -> anyhow::Result<i32> {
     if let Some(p) = &args.snapshot_out {
         check_snapshot_out(p)?;
     }
-    let mut texts = Vec::new();
+    // Shard by shard: each file's text is dropped once it is parsed, so a merge of many large
+    // shards holds their findings (compact once read) and one file's text, never every text.
+    let mut names = Vec::new();
+    let mut snapshot_parts = Vec::new();
+    let mut result_parts = Vec::new();
+    let mut first_kind = None;
     for p in &args.inputs {
-        texts.push(read_file(p, "shard file")?);
+        let (name, text) = read_file(p, "shard file")?;
+        let kind = input_kind(&name, &text)?;
+        match first_kind {
+            None => {
+                if kind == InputKind::Results {
+                    reject_ignored_merge_flags(&args)?;
+                }
+                first_kind = Some(kind);
+            }
+            Some(k) if k != kind => return Err(mixed_inputs(&name, kind, k)),
+            Some(_) => {}
+        }
+        match kind {
+            InputKind::Snapshot => {
+                snapshot_parts.push(Snapshot::from_json(&name, &text).map_err(input_err)?)
+            }
+            InputKind::Results => result_parts.push(parse_results(&name, &text)?),
+        }
+        names.push(name);
     }
-    let snapshots = merge_input_kind(&texts)? == InputKind::Snapshot;
+    let Some(kind) = first_kind else {
+        return Err(input_err("nothing to merge"));
+    };
     let mut merged_snapshot = None;
-    if !snapshots {
-        reject_ignored_merge_flags(&args)?;
-    }
     let shard_warning;
-    let (mut merged, fail_on) = if snapshots {
+    let (mut merged, fail_on) = if kind == InputKind::Snapshot {
         let assessment = Assessment::load(&args.eval)?;
-        let parts = texts
-            .iter()
-            .map(|(name, text)| Snapshot::from_json(name, text).map_err(input_err))
-            .collect::<anyhow::Result<Vec<_>>>()?;
         shard_warning = shard_window_warning(
-            &texts,
-            parts.iter().map(|p| (&p.started_at, &p.finished_at)),
+            &names,
+            snapshot_parts
+                .iter()
+                .map(|p| (&p.started_at, &p.finished_at)),
             args.max_shard_age,
         );
-        let snapshot = crate::merge::merge_snapshots(parts).map_err(input_err)?;
+        let snapshot = crate::merge::merge_snapshots(snapshot_parts).map_err(input_err)?;
         if let Some(p) = &args.snapshot_out {
             write_snapshot(p, &snapshot)?;
         }
@@ -422,17 +446,14 @@ pub fn command(args: crate::cli::MergeArgs) -> anyhow::Result<i32> {
         merged_snapshot = Some(snapshot);
         (results, assessment.fail_on)
     } else {
-        let mut parts = Vec::new();
-        for (name, text) in &texts {
-            parts.push(parse_results(name, text)?);
-        }
         shard_warning = shard_window_warning(
-            &texts,
-            parts.iter().map(|p| (&p.started_at, &p.finished_at)),
+            &names,
+            result_parts.iter().map(|p| (&p.started_at, &p.finished_at)),
             args.max_shard_age,
         );
         let assessment = Assessment::load(&args.eval)?;
-        let mut merged = crate::merge::merge(parts, &assessment.cost_model).map_err(input_err)?;
+        let mut merged =
+            crate::merge::merge(result_parts, &assessment.cost_model).map_err(input_err)?;
         merged.frameworks = evaluate::frameworks::judge(&assessment.frameworks, &merged.findings);
         if let Some(prev) = &assessment.previous {
             merged.drift = Some(crate::compare::drift(prev, &merged));
@@ -447,47 +468,46 @@ pub fn command(args: crate::cli::MergeArgs) -> anyhow::Result<i32> {
     Ok(merged.exit_code(fail_on))
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum InputKind {
     Snapshot,
     Results,
 }
 
 /// What a file given to `merge` is, found by parsing it: a snapshot (`snapshot_format`) or a
-/// results.json (`schema_version`); anything else, or a mix, is an error naming the file.
-fn merge_input_kind(texts: &[(String, String)]) -> anyhow::Result<InputKind> {
+/// results.json (`schema_version`); anything else is an error naming the file.
+fn input_kind(name: &str, text: &str) -> anyhow::Result<InputKind> {
     #[derive(serde::Deserialize)]
     struct Probe {
         snapshot_format: Option<serde::de::IgnoredAny>,
         schema_version: Option<serde::de::IgnoredAny>,
     }
-    let mut kind = None;
-    for (name, text) in texts {
-        let probe: Probe = serde_json::from_str(text).map_err(|e| {
-            crate::app::input_err(format!("{name}:{}:{}: not JSON: {e}", e.line(), e.column()))
-        })?;
-        let this = match (probe.snapshot_format, probe.schema_version) {
-            (Some(_), None) => InputKind::Snapshot,
-            (None, Some(_)) => InputKind::Results,
-            _ => {
-                return Err(crate::app::input_err(format!(
-                    "{name}: neither a logposture snapshot (snapshot_format) nor a results.json (schema_version)"
-                )))
-            }
-        };
-        match &kind {
-            None => kind = Some(this),
-            Some(k) if *k != this => {
-                return Err(crate::app::input_err(format!(
-                    "{name} is a {} but the first input is a {}: merge snapshots with snapshots, results with results",
-                    if this == InputKind::Snapshot { "snapshot" } else { "results.json" },
-                    if *k == InputKind::Snapshot { "snapshot" } else { "results.json" },
-                )))
-            }
-            Some(_) => {}
-        }
+    let probe: Probe = serde_json::from_str(text).map_err(|e| {
+        crate::app::input_err(format!("{name}:{}:{}: not JSON: {e}", e.line(), e.column()))
+    })?;
+    match (probe.snapshot_format, probe.schema_version) {
+        (Some(_), None) => Ok(InputKind::Snapshot),
+        (None, Some(_)) => Ok(InputKind::Results),
+        _ => Err(crate::app::input_err(format!(
+            "{name}: neither a logposture snapshot (snapshot_format) nor a results.json (schema_version)"
+        ))),
     }
-    kind.ok_or_else(|| crate::app::input_err("nothing to merge"))
+}
+
+/// A merge of snapshots with results.json files (or the reverse), naming the file.
+fn mixed_inputs(name: &str, this: InputKind, first: InputKind) -> anyhow::Error {
+    let what = |k| {
+        if k == InputKind::Snapshot {
+            "snapshot"
+        } else {
+            "results.json"
+        }
+    };
+    crate::app::input_err(format!(
+        "{name} is a {} but the first input is a {}: merge snapshots with snapshots, results with results",
+        what(this),
+        what(first),
+    ))
 }
 
 /// Results are already evaluated: flags that would re-evaluate them are refused rather than
