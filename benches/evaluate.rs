@@ -167,7 +167,15 @@ fn main() {
     let a =
         Assessment::load(&logposture::cli::EvalArgs::builtin()).expect("built-in configuration");
     let templates = Templates::load(None).expect("templates");
-    let dir = std::env::temp_dir().join(format!("logposture-bench-eval-{}", std::process::id()));
+    // `--out DIR`: where the reports go (default the temporary directory); a tmpfs such as
+    // /dev/shm shows the time without the disk.
+    let base = args
+        .iter()
+        .position(|a| a == "--out")
+        .and_then(|i| args.get(i + 1))
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    let dir = base.join(format!("logposture-bench-eval-{}", std::process::id()));
     reset_peak();
     // What the snapshot itself holds (collected before evaluation; part of the peak).
     let snapshot_mb = status_mb("VmRSS:");
@@ -188,6 +196,18 @@ fn main() {
     ];
     render::write_all(&results, &formats, &dir, &templates, None).expect("reports written");
     let total = start.elapsed().as_secs_f64();
+    // `--per-format`: each format again on its own, timed (where the render time goes).
+    if args.iter().any(|a| a == "--per-format") {
+        let each: Vec<String> = formats
+            .iter()
+            .map(|f| {
+                let t = Instant::now();
+                render::write_all(&results, &[*f], &dir, &templates, None).expect("written");
+                format!("{}={:.2}", f.file_name(), t.elapsed().as_secs_f64())
+            })
+            .collect();
+        println!("per_format_s {}", each.join(" "));
+    }
     // The peak of evaluate + render; the history's own writes are timed after it.
     let peak = peak_rss_mb();
     // `--shards K`: the same estate evaluated as K shards and merged must give the same
@@ -203,12 +223,12 @@ fn main() {
     if let (Some(k), Some(single)) = (shards, single) {
         drop(results);
         let t = Instant::now();
-        let merged = sharded(&snap, &a, k);
+        let (merged, merge_mb) = sharded(&snap, &a, k, &dir);
         let merge_s = t.elapsed().as_secs_f64();
         let got = finding_keys(&merged);
         let same = got == single;
         println!(
-            "shards={k} findings={} merge_matches_single_run={same} shards_and_merge_s={merge_s:.2}",
+            "shards={k} findings={} merge_matches_single_run={same} shards_and_merge_s={merge_s:.2} merge_peak_mb={merge_mb:.0}",
             merged.findings.len()
         );
         let _ = std::fs::remove_dir_all(&dir);
@@ -237,12 +257,18 @@ fn main() {
         "history: first run recorded in {history_first:.2} s, the next week's in {history_week:.2} s; {history_mb:.1} MB after both"
     );
     println!(
-        "resources={n} findings={} evaluate_s={evaluated:.2} render_s={:.2} total_s={total:.2} peak_rss_mb={:.0} snapshot_rss_mb={snapshot_mb:.0} evaluate_peak_mb={evaluate_peak_mb:.0} history_first_s={history_first:.2} history_week_s={history_week:.2} history_mb={history_mb:.1}",
+        "resources={n} findings={} evaluate_s={evaluated:.2} render_s={:.2} total_s={total:.2} peak_rss_mb={:.0} snapshot_rss_mb={snapshot_mb:.0} evaluate_peak_mb={evaluate_peak_mb:.0} history_first_s={history_first:.2} history_week_s={history_week:.2} history_mb={history_mb:.1} finding_inline_bytes={}",
         results.findings.len(),
         total - evaluated,
-        peak
+        peak,
+        std::mem::size_of::<logposture::model::Finding>()
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    // `--keep`: leave the reports in place to look at them.
+    if args.iter().any(|a| a == "--keep") {
+        println!("reports kept in {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 /// Each finding as (check, resource, status, message), sorted and once each: what a merge must
@@ -268,40 +294,59 @@ fn finding_keys(r: &logposture::model::Results) -> Vec<(String, String, &'static
 }
 
 /// The snapshot split into `k` shards by subscription (tenant-level data in each, as a sharded
-/// scan reads it), each assessed, then merged.
-fn sharded(snap: &Snapshot, a: &Assessment, k: usize) -> logposture::model::Results {
+/// scan reads it), each assessed and its results.json written to `dir`, then merged as
+/// `logposture merge` does: shard files read and parsed one at a time. Returns the merge and
+/// the peak memory (MB) the merge itself reached.
+fn sharded(
+    snap: &Snapshot,
+    a: &Assessment,
+    k: usize,
+    dir: &std::path::Path,
+) -> (logposture::model::Results, f64) {
     let subs = &snap.inventory.subscriptions;
     let per = subs.len().div_ceil(k);
-    let parts: Vec<logposture::model::Results> = subs
-        .chunks(per)
-        .enumerate()
-        .map(|(i, chunk)| {
-            let inv = &snap.inventory;
-            let mut part = Snapshot {
-                snapshot_format: snap.snapshot_format,
-                tool: snap.tool.clone(),
-                tenant_id: snap.tenant_id.clone(),
-                cloud: snap.cloud.clone(),
-                started_at: snap.started_at.clone(),
-                finished_at: snap.finished_at.clone(),
-                scope: snap.scope.clone(),
-                inventory: Inventory {
-                    subscriptions: chunk.to_vec(),
-                    entra_diagnostic_settings: inv.entra_diagnostic_settings.clone(),
-                    entra_log_categories: inv.entra_log_categories.clone(),
-                    diagnostic_categories: inv.diagnostic_categories.clone(),
-                    arrival_collected: inv.arrival_collected,
-                },
-                errors: snap.errors.clone(),
-                stats: snap.stats.clone(),
-                identity: snap.identity.clone(),
-            };
-            part.scope.subscriptions = chunk.iter().map(|s| s.subscription.clone()).collect();
-            part.scope.shard = Some(format!("{}/{k}", i + 1));
-            a.assess(&part, time::macros::date!(2026 - 11 - 02))
+    let mut files = Vec::new();
+    for (i, chunk) in subs.chunks(per).enumerate() {
+        let inv = &snap.inventory;
+        let mut part = Snapshot {
+            snapshot_format: snap.snapshot_format,
+            tool: snap.tool.clone(),
+            tenant_id: snap.tenant_id.clone(),
+            cloud: snap.cloud.clone(),
+            started_at: snap.started_at.clone(),
+            finished_at: snap.finished_at.clone(),
+            scope: snap.scope.clone(),
+            inventory: Inventory {
+                subscriptions: chunk.to_vec(),
+                entra_diagnostic_settings: inv.entra_diagnostic_settings.clone(),
+                entra_log_categories: inv.entra_log_categories.clone(),
+                diagnostic_categories: inv.diagnostic_categories.clone(),
+                arrival_collected: inv.arrival_collected,
+            },
+            errors: snap.errors.clone(),
+            stats: snap.stats.clone(),
+            identity: snap.identity.clone(),
+        };
+        part.scope.subscriptions = chunk.iter().map(|s| s.subscription.clone()).collect();
+        part.scope.shard = Some(format!("{}/{k}", i + 1));
+        let results = a.assess(&part, time::macros::date!(2026 - 11 - 02));
+        let path = dir.join(format!("shard-{i}.results.json"));
+        let f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path).unwrap());
+        render::json_to(&results, f).unwrap();
+        files.push(path);
+    }
+    reset_peak();
+    let before = status_mb("VmRSS:");
+    let parts: Vec<logposture::model::Results> = files
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).unwrap();
+            logposture::app::parse_results(&p.display().to_string(), &text).unwrap()
         })
         .collect();
-    logposture::merge::merge(parts, &a.cost_model).expect("shards merge")
+    let merged = logposture::merge::merge(parts, &a.cost_model).expect("shards merge");
+    let merge_mb = peak_rss_mb() - before;
+    (merged, merge_mb)
 }
 
 /// Records `results` in a new history, then the same estate a week later with one finding in a
