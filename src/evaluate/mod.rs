@@ -42,7 +42,7 @@ impl CheckDef {
             subscription_id: subscription_id.map(str::to_string),
             location: None,
             message: message.into(),
-            evidence: evidence.into(),
+            evidence: crate::model::evidence::Evidence::compacted(evidence),
             remediation: self.remediation.clone(),
             remediation_params: None,
             references: self.references.clone(),
@@ -160,9 +160,11 @@ fn evaluate_check(check: &CheckDef, ctx: &EvalContext) -> Vec<Finding> {
     let params = placeholders::has_any(&check.remediation).then(|| Arc::new(check.params.clone()));
     for finding in &mut f {
         finding.remediation_params.clone_from(&params);
-        // Finished: kept as compact text (see `model::evidence`).
+        // Finished: kept as compact text (see `model::evidence`); most already are.
         finding.evidence.compact();
     }
+    // Copied into the run's one list next: no spare capacity held beside it meanwhile.
+    f.shrink_to_fit();
     f
 }
 

@@ -67,6 +67,14 @@ impl Evidence {
         *self = Evidence::Tree(Box::new(tree));
     }
 
+    /// Evidence kept as compact text from the start: a rule's findings do not hold their trees
+    /// until the check is done (at 500,000 resources one check has 300,000 findings).
+    pub fn compacted(v: Value) -> Self {
+        let mut e = Evidence::from(v);
+        e.compact();
+        e
+    }
+
     /// Keeps the finished evidence as compact JSON text.
     pub fn compact(&mut self) {
         if let Evidence::Tree(v) = self {
