@@ -231,8 +231,9 @@ impl Templates {
     pub fn markdown(&self, results: &Results) -> anyhow::Result<String> {
         // About 150 characters a row: start near what fits, then adjust.
         let mut limit = MARKDOWN_LIMIT / 150;
+        let sorted = view::in_report_order(results, true);
         for _ in 0..12 {
-            let v = view::build_with(results, limit, usize::MAX, true);
+            let v = view::build_sorted(results, &sorted, limit, usize::MAX, true);
             let text = self
                 .md
                 .render("report", &v)
