@@ -89,18 +89,20 @@ pub struct FindingRecord {
 /// results are read back, as evaluation shares them: a merge of many shards holds each once.
 #[derive(Default)]
 struct Interner {
-    text: std::collections::HashMap<String, Arc<str>>,
+    // The shared text itself is the key: a text held once, not once as key and once as value
+    // (each finding's own remediation text is unique).
+    text: std::collections::HashSet<Arc<str>>,
     lists: std::collections::HashMap<Vec<String>, Arc<[String]>>,
     policies: Vec<Arc<AzurePolicy>>,
 }
 
 impl Interner {
     fn text(&mut self, s: String) -> Arc<str> {
-        if let Some(a) = self.text.get(&s) {
+        if let Some(a) = self.text.get(s.as_str()) {
             return a.clone();
         }
-        let a: Arc<str> = s.as_str().into();
-        self.text.insert(s, a.clone());
+        let a: Arc<str> = s.into();
+        self.text.insert(a.clone());
         a
     }
 
