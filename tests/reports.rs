@@ -179,6 +179,59 @@ fn html_snapshot() {
     );
 }
 
+/// An estate with many unreadable subscriptions names the first twenty in its warnings and
+/// counts the rest (the report's first screen stayed a wall of ids at a hundred); the count
+/// card still counts them all.
+#[test]
+fn incomplete_evidence_names_twenty_subscriptions_and_counts_the_rest() {
+    let mut r = demo_results();
+    let template = r
+        .findings
+        .iter()
+        .find(|f| f.status == Status::NotAssessed)
+        .cloned()
+        .unwrap();
+    for i in 0..25 {
+        let id = format!("{i:08x}-0000-4000-8000-00000000abcd");
+        r.scope
+            .subscriptions
+            .push(logposture::inventory::SubscriptionRef {
+                id: id.clone(),
+                name: format!("unread-{i}"),
+                state: "Enabled".into(),
+            });
+        let mut f = template.clone();
+        f.resource_id = format!("/subscriptions/{id}");
+        f.subscription_id = Some(id);
+        r.findings.push(f);
+    }
+    let not_assessed = r.subscriptions_not_assessed().len();
+    assert!(not_assessed >= 25);
+    let more = not_assessed - 20;
+    let html = templates().html(&r).unwrap();
+    let md = templates().markdown(&r).unwrap();
+    // The warnings themselves (the subscriptions table further down lists every one).
+    let warning = |text: &str, start: &str| {
+        let i = text.find(start).unwrap();
+        text[i..].lines().take(2).collect::<Vec<_>>().join("\n")
+    };
+    for (name, w) in [
+        (
+            "report.html",
+            warning(&html, "<strong>Incomplete evidence.</strong>"),
+        ),
+        ("report.md", warning(&md, "> Evidence is incomplete")),
+    ] {
+        assert!(w.contains(&format!(" and {more} more")), "{name}: {w}");
+        assert!(w.contains("unread-0 ("), "{name}");
+        assert!(
+            !w.contains("unread-24 ("),
+            "{name} names only the first twenty"
+        );
+    }
+    assert!(html.contains(&format!("<div class=\"big na\">{not_assessed}</div>")));
+}
+
 #[test]
 fn demo_results_follow_the_contract() {
     let r = demo_results();

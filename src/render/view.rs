@@ -23,6 +23,9 @@ pub struct View {
     pub areas: Vec<AreaView>,
     pub subscriptions: Vec<SubView>,
     pub subscriptions_not_assessed: Vec<SubView>,
+    /// The first [`SUBS_NAMED`] of them, named in the warnings; the rest are counted.
+    pub subscriptions_not_assessed_listed: Vec<SubView>,
+    pub subscriptions_not_assessed_more: usize,
     pub cost: Option<CostView>,
     pub errors: Vec<ErrorView>,
     pub suppressed: Vec<FindingView>,
@@ -665,6 +668,10 @@ const EVIDENCE_PRINT_CHARS: usize = 500;
 /// estates get every finding in results.json/SARIF/JUnit; the HTML stays readable and small.
 pub const HTML_PER_AREA: usize = 300;
 
+/// Subscriptions named in the incomplete-evidence warnings; beyond them a count (an estate of
+/// hundreds of subscriptions would otherwise open its report with a wall of ids).
+pub const SUBS_NAMED: usize = 20;
+
 /// Build the view. `limit` caps how many findings are listed in all (failures first); the rest
 /// are counted as hidden so the report can say so.
 pub fn build(r: &Results, limit: usize) -> View {
@@ -791,6 +798,11 @@ pub fn build_sorted(
             suppressed: c.suppressed,
         }
     };
+    let not_assessed: Vec<SubView> = r
+        .subscriptions_not_assessed()
+        .into_iter()
+        .map(sub_view)
+        .collect();
     View {
         tool: r.tool.name.clone(),
         version: r.tool.version.clone(),
@@ -812,11 +824,9 @@ pub fn build_sorted(
         severities,
         areas,
         subscriptions: r.scope.subscriptions.iter().map(sub_view).collect(),
-        subscriptions_not_assessed: r
-            .subscriptions_not_assessed()
-            .into_iter()
-            .map(sub_view)
-            .collect(),
+        subscriptions_not_assessed_listed: not_assessed.iter().take(SUBS_NAMED).cloned().collect(),
+        subscriptions_not_assessed_more: not_assessed.len().saturating_sub(SUBS_NAMED),
+        subscriptions_not_assessed: not_assessed,
         cost,
         errors: r
             .errors
