@@ -143,33 +143,6 @@ pub fn judge(frameworks: &[Framework], findings: &[Finding]) -> Vec<FrameworkRes
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Severity;
-
-    fn finding(check: &str, status: Status) -> Finding {
-        Finding {
-            check_id: check.into(),
-            title: "".into(),
-            severity: Severity::Low,
-            area: "alerts".into(),
-            status,
-            resource_id: "/subscriptions/x".into(),
-            subscription_id: None,
-            location: None,
-            message: String::new(),
-            evidence: serde_json::Value::Null.into(),
-            remediation: "".into(),
-            remediation_params: None,
-            references: Vec::new().into(),
-            suppression: None,
-            cost: None,
-            azure_policy: None,
-            tags: Default::default(),
-            failing_since: None,
-            time_to_fix: None,
-            gap: None,
-            collects: None,
-        }
-    }
 
     #[test]
     fn a_control_is_met_only_when_no_check_fails_or_goes_unjudged() {
@@ -210,11 +183,11 @@ mod tests {
             ],
         }];
         let findings = vec![
-            finding("A", Status::Pass),
-            finding("B", Status::Suppressed),
-            finding("C", Status::NotAssessed),
-            finding("C", Status::Pass),
-            finding("D", Status::NotApplicable),
+            Finding::for_test("A", Status::Pass),
+            Finding::for_test("B", Status::Suppressed),
+            Finding::for_test("C", Status::NotAssessed),
+            Finding::for_test("C", Status::Pass),
+            Finding::for_test("D", Status::NotApplicable),
         ];
         let r = &judge(&fw, &findings)[0];
         let st: Vec<ControlStatus> = r.controls.iter().map(|c| c.status).collect();

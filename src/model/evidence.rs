@@ -70,18 +70,18 @@ impl Evidence {
     /// Evidence kept as compact text from the start: a rule's findings do not hold their trees
     /// until the check is done (at 500,000 resources one check has 300,000 findings).
     pub fn compacted(v: Value) -> Self {
-        let mut e = Evidence::from(v);
-        e.compact();
-        e
+        // Writing a tree to text cannot fail (its keys are strings); kept as the tree if it did.
+        match serde_json::value::to_raw_value(&v) {
+            Ok(raw) => Evidence::Text(raw),
+            Err(_) => Evidence::from(v),
+        }
     }
 
     /// Keeps the finished evidence as compact JSON text.
     pub fn compact(&mut self) {
         if let Evidence::Tree(v) = self {
-            // Writing a tree to text cannot fail (its keys are strings).
-            if let Ok(raw) = serde_json::value::to_raw_value(v) {
-                *self = Evidence::Text(raw);
-            }
+            let tree = std::mem::take(&mut **v);
+            *self = Evidence::compacted(tree);
         }
     }
 }
@@ -166,6 +166,12 @@ mod tests {
         let before = serde_json::to_string(&e).unwrap();
         e.compact();
         assert!(matches!(e, Evidence::Text(_)));
+        e.compact();
+        assert_eq!(
+            e.get("a"),
+            Some(Value::Null),
+            "compacting text again keeps it"
+        );
         assert_eq!(serde_json::to_string(&e).unwrap(), before);
         assert_eq!(e.get("b"), v.get("b").cloned());
         assert_eq!(e.get("a"), Some(Value::Null));

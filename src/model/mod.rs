@@ -835,24 +835,22 @@ impl std::str::FromStr for FailOn {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn finding(remediation: &str, params: Option<toml::Table>) -> Finding {
+impl Finding {
+    /// A finding of `check_id` with `status` and nothing else, for unit tests.
+    pub(crate) fn for_test(check_id: &str, status: Status) -> Finding {
         Finding {
-            check_id: "LP-T-001".into(),
-            title: "t".into(),
+            check_id: check_id.into(),
+            title: "".into(),
             severity: Severity::Low,
-            area: "a".into(),
-            status: Status::Fail,
-            resource_id:
-                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv".into(),
-            subscription_id: Some("s".into()),
+            area: "alerts".into(),
+            status,
+            resource_id: "/subscriptions/x".into(),
+            subscription_id: None,
             location: None,
-            message: "m".into(),
-            evidence: serde_json::json!({"plan": "P2"}).into(),
-            remediation: remediation.into(),
-            remediation_params: params.map(Arc::new),
+            message: String::new(),
+            evidence: serde_json::Value::Null.into(),
+            remediation: "".into(),
+            remediation_params: None,
             references: Arc::new([]),
             suppression: None,
             cost: None,
@@ -862,6 +860,23 @@ mod tests {
             time_to_fix: None,
             gap: None,
             collects: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(remediation: &str, params: Option<toml::Table>) -> Finding {
+        Finding {
+            resource_id:
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv".into(),
+            subscription_id: Some("s".into()),
+            evidence: serde_json::json!({"plan": "P2"}).into(),
+            remediation: remediation.into(),
+            remediation_params: params.map(Arc::new),
+            ..Finding::for_test("LP-T-001", Status::Fail)
         }
     }
 

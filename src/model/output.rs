@@ -137,11 +137,7 @@ impl Interner {
             location: r.location,
             message: r.message,
             // Compact at once: a merge holds every shard's findings.
-            evidence: {
-                let mut e: crate::model::evidence::Evidence = r.evidence.into();
-                e.compact();
-                e
-            },
+            evidence: crate::model::evidence::Evidence::compacted(r.evidence),
             remediation: self.text(r.remediation),
             remediation_params: None,
             references: self.list(r.references),

@@ -93,7 +93,7 @@ fn fix_first(r: &Results, names: &BTreeMap<String, &str>, currency: &str) -> Vec
         (
             f.severity,
             cost_key(f),
-            f.check_id.to_string(),
+            f.check_id.clone(),
             f.resource_id.to_ascii_lowercase(),
         )
     });
